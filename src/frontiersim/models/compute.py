@@ -1,0 +1,78 @@
+"""Compute contracts: capacity that arrives after a lead time and is paid for a term.
+
+Capacity committed is money owed, whether it is used or not (brief s4, 000):
+a commitment of :math:`q` GW at month :math:`\\tau` and price :math:`p` adds
+:math:`q` GW of capacity and :math:`q p` USD/year of payments to every month
+in :math:`[\\tau + L, \\tau + L + T)`, where :math:`L` is the lead time and
+:math:`T` the contract term.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def price_usd_per_gw_year(
+    base_usd_per_gw_year: FloatArray, decline_per_year: FloatArray, month: int
+) -> FloatArray:
+    """Price of capacity signed in ``month``.
+
+    Notes
+    -----
+    :math:`p_\\tau = p_0 (1 - \\delta)^{\\tau / 12}`.
+    """
+    if month == 0:
+        return base_usd_per_gw_year
+    return base_usd_per_gw_year * (1.0 - decline_per_year) ** (month / 12.0)  # type: ignore[no-any-return]
+
+
+class ContractBook:
+    """Capacity and payment schedules of every contract, per draw and month.
+
+    Parameters
+    ----------
+    draws, months : int
+        Shape of the schedules.
+    lead_time_months, contract_term_months : int
+        Lead time and term of new commitments.
+
+    Attributes
+    ----------
+    capacity_gw : ndarray, shape (draws, months + lead_time_months + 1)
+        Capacity under contract in each month, GW.
+    payment_usd_per_year : ndarray, shape (draws, months + lead_time_months + 1)
+        Contract payments in each month, as an annual rate, USD/year.
+    """
+
+    def __init__(self, draws: int, months: int, lead_time_months: int, contract_term_months: int) -> None:
+        self.months = months
+        self.lead_time_months = lead_time_months
+        self.contract_term_months = contract_term_months
+        # Columns run past the horizon by the lead time, so that a decision in
+        # the last month still sees what is scheduled at its arrival.
+        width = months + lead_time_months + 1
+        self.capacity_gw: FloatArray = np.zeros((draws, width))
+        self.payment_usd_per_year: FloatArray = np.zeros((draws, width))
+
+    def add(self, first_month: int, term_months: int, gw: FloatArray, price: FloatArray) -> None:
+        """Add a contract live in months ``[first_month, first_month + term_months)``."""
+        stop = min(first_month + term_months, self.capacity_gw.shape[1])
+        if first_month >= stop:
+            return
+        self.capacity_gw[:, first_month:stop] += gw[:, None]
+        self.payment_usd_per_year[:, first_month:stop] += (gw * price)[:, None]
+
+    def commit(self, month: int, gw: FloatArray, price: FloatArray) -> None:
+        """Commit ``gw`` in ``month`` at ``price``; it arrives after the lead time."""
+        self.add(month + self.lead_time_months, self.contract_term_months, gw, price)
+
+    def capacity_at(self, month: int) -> FloatArray:
+        """Capacity under contract in ``month``, GW (``month`` up to horizon + lead time)."""
+        return self.capacity_gw[:, month]
+
+    def payment_at(self, month: int) -> FloatArray:
+        """Contract payments in ``month``, as an annual rate, USD/year."""
+        return self.payment_usd_per_year[:, month]

@@ -1,0 +1,135 @@
+"""Revenue demand drivers.
+
+A driver is stepped month by month and returns annualised revenue demand per
+draw. The interface takes the training compute the lab used in the previous
+month, so a driver that turns compute into capability and demand can replace
+the exogenous ones here without touching the simulator.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+class DemandDriver(Protocol):
+    """Annualised revenue demand, one month at a time."""
+
+    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
+        """Demand in ``month`` (USD/year, shape ``(draws,)``).
+
+        Called once per month, in order. ``training_gw_last_month`` is the
+        training compute the lab used in the previous month (zeros at month 0).
+        """
+        ...
+
+
+def cumulative_log_growth(
+    years: FloatArray, log_growth_per_year: FloatArray, persistence_per_year: FloatArray
+) -> FloatArray:
+    """Integrated log growth after ``years`` of growth whose rate decays geometrically.
+
+    Parameters
+    ----------
+    years : ndarray
+        Elapsed growth time, years, shape ``(months,)`` or broadcastable.
+    log_growth_per_year : ndarray
+        Initial log growth rate :math:`\\ln g`, 1/year, shape ``(draws, 1)``.
+    persistence_per_year : ndarray
+        :math:`\\rho`, the share of the log rate kept per year, shape
+        ``(draws, 1)``.
+
+    Returns
+    -------
+    ndarray
+        :math:`\\ln g \\int_0^{\\tau} \\rho^s ds = \\ln g (\\rho^\\tau - 1)/\\ln\\rho`,
+        and :math:`\\tau \\ln g` when :math:`\\rho = 1`.
+
+    Notes
+    -----
+    With :math:`\\rho = 1`, demand is exactly :math:`D_0 g^{\\tau}`.
+    """
+    log_rho = np.log(persistence_per_year)
+    flat = np.abs(log_rho) < 1e-12
+    safe = np.where(flat, 1.0, log_rho)
+    decayed = np.expm1(years * safe) / safe
+    return log_growth_per_year * np.where(flat, years, decayed)  # type: ignore[no-any-return]
+
+
+def _random_walk(volatility_per_sqrt_year: FloatArray, shocks: FloatArray) -> FloatArray:
+    """Log-demand noise: a random walk with monthly sd ``volatility / sqrt(12)``, zero in month 0."""
+    steps = shocks.copy()
+    steps[:, 0] = 0.0
+    return np.cumsum(steps, axis=1) * (volatility_per_sqrt_year[:, None] / np.sqrt(12.0))  # type: ignore[no-any-return]
+
+
+class GrowthDemand:
+    """Demand growing by an uncertain yearly multiplier after an uncertain delay.
+
+    Notes
+    -----
+    With :math:`\\tau_t = \\max(t - d, 0)/12` years of growth,
+
+    .. math:: \\ln D_t = \\ln D_0 + \\ln g \\frac{\\rho^{\\tau_t} - 1}{\\ln \\rho}
+              + \\frac{\\sigma}{\\sqrt{12}} \\sum_{s=1}^{t} z_s
+
+    The median path is the deterministic one; shocks are mean zero in logs.
+    A delay of 12 months is "the curve is just one year late" (brief s4, 000).
+
+    Parameters
+    ----------
+    initial_usd_per_year, growth_per_year, persistence_per_year, delay_months,
+    volatility_per_sqrt_year : ndarray, shape (draws,)
+        See :class:`frontiersim.scenario.DemandSpec`.
+    log_shocks : ndarray, shape (draws, months)
+        Standard normal shocks.
+    """
+
+    def __init__(
+        self,
+        initial_usd_per_year: FloatArray,
+        growth_per_year: FloatArray,
+        persistence_per_year: FloatArray,
+        delay_months: FloatArray,
+        volatility_per_sqrt_year: FloatArray,
+        log_shocks: FloatArray,
+    ) -> None:
+        months = np.arange(log_shocks.shape[1], dtype=float)
+        years = np.maximum(months[None, :] - delay_months[:, None], 0.0) / 12.0
+        log_path = cumulative_log_growth(years, np.log(growth_per_year)[:, None], persistence_per_year[:, None])
+        log_path = log_path + _random_walk(volatility_per_sqrt_year, log_shocks)
+        self.path_usd_per_year: FloatArray = initial_usd_per_year[:, None] * np.exp(log_path)
+
+    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
+        return self.path_usd_per_year[:, month]
+
+
+class PathDemand:
+    """Demand following a given yearly path, optionally delayed and noisy.
+
+    Notes
+    -----
+    :math:`D_t = P[\\lfloor \\max(t - d, 0) / 12 \\rfloor] \\exp(\\text{noise}_t)`,
+    with the same log random walk as :class:`GrowthDemand`.
+    """
+
+    def __init__(
+        self,
+        path_usd_per_year: tuple[float, ...],
+        delay_months: FloatArray,
+        volatility_per_sqrt_year: FloatArray,
+        log_shocks: FloatArray,
+    ) -> None:
+        months = np.arange(log_shocks.shape[1], dtype=float)
+        shifted = np.maximum(months[None, :] - delay_months[:, None], 0.0)
+        year_index = np.minimum((shifted // 12).astype(np.int64), len(path_usd_per_year) - 1)
+        levels = np.asarray(path_usd_per_year, dtype=float)[year_index]
+        noise = _random_walk(volatility_per_sqrt_year, log_shocks)
+        self.path_usd_per_year: FloatArray = np.where(noise == 0.0, levels, levels * np.exp(noise))
+
+    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
+        return self.path_usd_per_year[:, month]

@@ -1,0 +1,158 @@
+"""Reducing raw chunk arrays to yearly figures and labelled xarray datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from numpy.typing import NDArray
+
+from frontiersim.models.engine import COHORT_VARIABLES, MONTHLY_VARIABLES, ChunkOutput
+from frontiersim.scenario.schema import Scenario
+
+FloatArray = NDArray[np.float64]
+
+#: Monthly flows summed into yearly totals.
+YEARLY_FLOWS = (
+    "revenue_usd",
+    "unserved_usd",
+    "inference_cost_usd",
+    "training_cost_usd",
+    "compute_payment_usd",
+    "other_opex_usd",
+    "financing_usd",
+    "new_commitment_gw",
+    "new_commitment_usd",
+)
+
+#: Yearly outputs: name -> (unit, description).
+YEARLY_VARIABLES: dict[str, tuple[str, str]] = {
+    **{f"year_{name}": (MONTHLY_VARIABLES[name][0], f"{MONTHLY_VARIABLES[name][1]}, summed over the year")
+       for name in YEARLY_FLOWS},
+    "year_demand_usd": ("USD", "revenue demand over the year"),
+    "year_profit_usd": ("USD", "revenue - compute payments - other operating costs"),
+    "year_cash_usd": ("USD", "cash at the end of the year"),
+    "year_capacity_gw": ("GW", "average capacity under contract over the year"),
+    "year_ruined": ("1", "whether the lab is ruined by the end of the year"),
+}
+
+
+def yearly_aggregates(monthly: Mapping[str, FloatArray], ruin_month: NDArray[np.int64]) -> dict[str, FloatArray]:
+    """Yearly totals, year-end stocks and ruin flags from monthly arrays.
+
+    Parameters
+    ----------
+    monthly : mapping of ndarray, each (draws, months)
+        With ``months`` a multiple of 12.
+    ruin_month : ndarray of int, (draws,)
+
+    Returns
+    -------
+    dict of ndarray, each (draws, years)
+    """
+    n, months = monthly["revenue_usd"].shape
+    years = months // 12
+
+    def by_year(name: str) -> FloatArray:
+        return monthly[name].reshape(n, years, 12)
+
+    result = {f"year_{name}": by_year(name).sum(axis=2) for name in YEARLY_FLOWS}
+    result["year_demand_usd"] = by_year("demand_usd_per_year").sum(axis=2) / 12.0
+    result["year_profit_usd"] = (
+        result["year_revenue_usd"] - result["year_compute_payment_usd"] - result["year_other_opex_usd"]
+    )
+    result["year_cash_usd"] = monthly["cash_usd"][:, 11::12].copy()
+    result["year_capacity_gw"] = by_year("capacity_gw").mean(axis=2)
+    year_end_month = np.arange(years) * 12 + 11
+    result["year_ruined"] = ((ruin_month[:, None] >= 0) & (ruin_month[:, None] <= year_end_month[None, :])).astype(
+        float
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class ChunkReduction:
+    """What is kept of one chunk: always yearly, cohorts and inputs; monthly on request."""
+
+    start: int
+    stop: int
+    yearly: dict[str, FloatArray]
+    cohorts: dict[str, FloatArray]
+    ruin_month: NDArray[np.int64]
+    parameters: dict[str, FloatArray]
+    monthly: dict[str, FloatArray] | None
+
+
+def reduce_chunk(
+    output: ChunkOutput, start: int, stop: int, parameters: Mapping[str, FloatArray], keep_monthly: bool
+) -> ChunkReduction:
+    """Keep what a run needs from one chunk."""
+    return ChunkReduction(
+        start=start,
+        stop=stop,
+        yearly=yearly_aggregates(output.monthly, output.ruin_month),
+        cohorts=output.cohorts,
+        ruin_month=output.ruin_month,
+        parameters=dict(parameters),
+        monthly=output.monthly if keep_monthly else None,
+    )
+
+
+def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
+    """Names and release months of the model cohorts (-1: before the horizon; horizon: unreleased)."""
+    start = pd.Period(scenario.meta.start, freq="M")
+    releases = list(scenario.release_months())
+    names = ["incumbent (released before start)"]
+    names += [f"model {k + 1} ({start + month})" for k, month in enumerate(releases)]
+    names.append("next (in training at the end)")
+    return names, [-1, *releases, scenario.horizon_months]
+
+
+def build_dataset(
+    scenario: Scenario,
+    chunks: Sequence[ChunkReduction],
+    attrs: Mapping[str, object],
+) -> xr.Dataset:
+    """Assemble chunk reductions into one labelled :class:`xarray.Dataset`.
+
+    Dimensions are ``draw``, ``year``, ``model`` and, when monthly arrays were
+    kept, ``month`` (with a ``date`` coordinate). Every variable carries
+    ``units`` and ``description`` attributes.
+    """
+    chunks = sorted(chunks, key=lambda c: c.start)
+
+    def stack(getter: str, name: str) -> FloatArray:
+        return np.concatenate([getattr(c, getter)[name] for c in chunks], axis=0)
+
+    draw = np.concatenate([np.arange(c.start, c.stop) for c in chunks])
+    start = pd.Period(scenario.meta.start, freq="M")
+    years = np.arange(scenario.meta.horizon_years) + start.year
+    names, release_months = model_labels(scenario)
+    coords: dict[str, object] = {
+        "draw": draw,
+        "year": ("year", years, {"description": "year of simulation (calendar year of its first month)"}),
+        "model": np.arange(len(names)),
+        "model_name": ("model", names),
+        "release_month": ("model", np.asarray(release_months), {"description": "month index of release"}),
+    }
+    data_vars: dict[str, object] = {}
+    for name, (unit, description) in YEARLY_VARIABLES.items():
+        data_vars[name] = (("draw", "year"), stack("yearly", name), {"units": unit, "description": description})
+    for name, (unit, description) in COHORT_VARIABLES.items():
+        data_vars[name] = (("draw", "model"), stack("cohorts", name), {"units": unit, "description": description})
+    ruin = np.concatenate([c.ruin_month for c in chunks])
+    data_vars["ruin_month"] = ("draw", ruin, {"units": "month", "description": "month index of ruin, -1 if none"})
+    for name in chunks[0].parameters:
+        data_vars[f"input.{name}"] = ("draw", stack("parameters", name), {"description": f"sampled {name}"})
+    if all(c.monthly is not None for c in chunks):
+        months = scenario.horizon_months
+        dates = pd.period_range(start, periods=months, freq="M").to_timestamp()
+        coords["month"] = np.arange(months)
+        coords["date"] = ("month", dates.values)
+        for name, (unit, description) in MONTHLY_VARIABLES.items():
+            data_vars[name] = (("draw", "month"), stack("monthly", name), {"units": unit, "description": description})
+    dataset = xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))  # type: ignore[arg-type]
+    return dataset

@@ -1,0 +1,245 @@
+"""The result of a simulation: a labelled dataset with summaries and savers."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+#: Metrics in the summary table: dataset variable -> label.
+SUMMARY_METRICS: dict[str, str] = {
+    "year_revenue_usd": "revenue",
+    "year_profit_usd": "profit",
+    "year_cash_usd": "cash at year end",
+    "year_unserved_usd": "unserved demand",
+    "year_compute_payment_usd": "compute payments",
+    "year_capacity_gw": "capacity (GW, average)",
+}
+
+#: Per-year company P&L lines: label -> dataset variable.
+PNL_LINES: dict[str, str] = {
+    "revenue": "year_revenue_usd",
+    "inference cost": "year_inference_cost_usd",
+    "training cost": "year_training_cost_usd",
+    "other operating costs": "year_other_opex_usd",
+    "profit": "year_profit_usd",
+    "financing": "year_financing_usd",
+    "cash at year end": "year_cash_usd",
+    "unserved demand": "year_unserved_usd",
+}
+
+Statistic = Literal["mean", "median"]
+ResultFormat = Literal["netcdf", "parquet"]
+
+
+def _atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` via a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_with(path: Path, writer: object) -> None:
+    """Call ``writer(temporary_path)`` then rename the temporary file onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        writer(temporary)  # type: ignore[operator]
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class SimulationResult:
+    """Monte Carlo results of one scenario.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset
+        Dimensions ``draw``, ``year``, ``model`` and (unless the run was
+        summary-only) ``month``. Units are in each variable's attributes.
+
+    Examples
+    --------
+    >>> import frontiersim as fs
+    >>> result = fs.simulate(fs.bundled("default"), draws=200, seed=1)
+    >>> float(result.ruin_probability()) <= 1.0
+    True
+    """
+
+    def __init__(self, dataset: xr.Dataset) -> None:
+        self.dataset = dataset
+
+    # -- basic figures ------------------------------------------------------
+    @property
+    def draws(self) -> int:
+        """Number of draws."""
+        return int(self.dataset.sizes["draw"])
+
+    @property
+    def has_monthly(self) -> bool:
+        """Whether monthly arrays were kept (False for summary-only runs)."""
+        return "month" in self.dataset.dims
+
+    def ruin_probability(self) -> float:
+        """Share of draws in which the lab is ruined within the horizon."""
+        return float((self.dataset["ruin_month"] >= 0).mean())
+
+    def ruin_probability_by_year(self) -> pd.Series:
+        """Share of draws ruined by the end of each year."""
+        values = self.dataset["year_ruined"].mean("draw").to_series()
+        values.name = "P(ruin by year end)"
+        return values
+
+    # -- tables -------------------------------------------------------------
+    def summary(self, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """P(ruin) and quantiles of the key yearly outcomes.
+
+        Parameters
+        ----------
+        quantiles : sequence of float
+            Quantiles reported for each metric.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``(metric, statistic)``; columns are years. Money is in USD.
+            The first row is ``("P(ruin by year end)", "probability")``.
+        """
+        years = self.dataset["year"].values
+        rows: dict[tuple[str, str], np.ndarray] = {
+            ("P(ruin by year end)", "probability"): self.dataset["year_ruined"].mean("draw").values
+        }
+        for variable, label in SUMMARY_METRICS.items():
+            data = self.dataset[variable]
+            rows[(label, "mean")] = data.mean("draw").values
+            for q in quantiles:
+                rows[(label, f"p{100 * q:g}")] = data.quantile(q, dim="draw").values
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=years)
+        table.index = pd.MultiIndex.from_tuples(table.index, names=["metric", "statistic"])
+        table.columns.name = "year"
+        return table
+
+    def company_pnl(self, statistic: Statistic = "mean") -> pd.DataFrame:
+        """Company profit and loss by year (mean or median over draws), USD.
+
+        Profit is revenue minus inference, training and other operating
+        costs; financing is shown below the line.
+        """
+        reduce = (lambda a: a.mean("draw")) if statistic == "mean" else (lambda a: a.median("draw"))
+        table = pd.DataFrame(
+            {label: reduce(self.dataset[name]).values for label, name in PNL_LINES.items()},
+            index=pd.Index(self.dataset["year"].values, name="year"),
+        )
+        return table.T
+
+    def cohort_pnl(self, statistic: Statistic = "mean") -> pd.DataFrame:
+        """Per-model P&L ("each model is a company"), USD, mean or median over draws."""
+        reduce = (lambda a: a.mean("draw")) if statistic == "mean" else (lambda a: a.median("draw"))
+        columns = {
+            "training cost": "model_training_cost_usd",
+            "revenue": "model_revenue_usd",
+            "inference cost": "model_inference_cost_usd",
+            "net": "model_net_usd",
+        }
+        table = pd.DataFrame(
+            {label: reduce(self.dataset[name]).values for label, name in columns.items()},
+            index=pd.Index(self.dataset["model_name"].values, name="model"),
+        )
+        table.insert(0, "release month", self.dataset["release_month"].values)
+        return table
+
+    def to_dataframe(self, level: Literal["yearly", "monthly", "cohorts", "draws"] = "yearly") -> pd.DataFrame:
+        """A long table of one level of the results (one row per draw and period)."""
+        ds = self.dataset
+        if level == "monthly":
+            if not self.has_monthly:
+                raise ValueError("this run kept no monthly arrays (summary-only); re-run without --summary-only")
+            names = [v for v in ds.data_vars if ds[v].dims == ("draw", "month")]
+            return ds[names].drop_vars("date").to_dataframe()
+        if level == "yearly":
+            names = [v for v in ds.data_vars if ds[v].dims == ("draw", "year")]
+            return ds[names].to_dataframe()
+        if level == "cohorts":
+            names = [v for v in ds.data_vars if ds[v].dims == ("draw", "model")]
+            return ds[names].to_dataframe()
+        names = [v for v in ds.data_vars if ds[v].dims == ("draw",)]
+        return ds[names].to_dataframe()
+
+    # -- saving -------------------------------------------------------------
+    def to_netcdf(self, path: str | Path) -> Path:
+        """Write the whole dataset to one NetCDF-4 file, atomically."""
+        path = Path(path)
+        dataset = self.dataset.copy()
+        dataset.attrs = {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in dataset.attrs.items()}
+        _atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+        return path
+
+    def to_parquet(self, folder: str | Path) -> list[Path]:
+        """Write one Parquet file per level (yearly, cohorts, draws, monthly if kept), atomically."""
+        folder = Path(folder)
+        levels: list[Literal["yearly", "monthly", "cohorts", "draws"]] = ["yearly", "cohorts", "draws"]
+        if self.has_monthly:
+            levels.append("monthly")
+        written = []
+        for level in levels:
+            frame = self.to_dataframe(level)
+            path = folder / f"{level}.parquet"
+            _atomic_write_with(path, lambda tmp, frame=frame: frame.to_parquet(tmp, engine="pyarrow"))
+            written.append(path)
+        return written
+
+    def save(self, folder: str | Path, format: ResultFormat = "netcdf") -> list[Path]:
+        """Save results, the summary table and the run's metadata into ``folder``.
+
+        Every file is written to a temporary name and renamed into place, so
+        a run that fails part-way leaves earlier files intact.
+        """
+        folder = Path(folder)
+        written = self.to_parquet(folder) if format == "parquet" else [self.to_netcdf(folder / "results.nc")]
+        summary_path = folder / "summary.csv"
+        _atomic_write_bytes(summary_path, self.summary().to_csv().encode("utf-8"))
+        metadata = {k: v for k, v in self.dataset.attrs.items() if k != "scenario_toml"}
+        metadata_path = folder / "run.json"
+        _atomic_write_bytes(metadata_path, json.dumps(metadata, indent=2, default=str).encode("utf-8"))
+        written += [summary_path, metadata_path]
+        scenario_text = self.dataset.attrs.get("scenario_toml")
+        if isinstance(scenario_text, str) and scenario_text:
+            scenario_path = folder / "scenario.toml"
+            _atomic_write_bytes(scenario_path, scenario_text.encode("utf-8"))
+            written.append(scenario_path)
+        return written
+
+    @classmethod
+    def from_netcdf(cls, path: str | Path) -> SimulationResult:
+        """Read results written by :meth:`to_netcdf`."""
+        with xr.open_dataset(path, engine="h5netcdf") as dataset:
+            return cls(dataset.load())
+
+    # -- display ------------------------------------------------------------
+    def __repr__(self) -> str:
+        name = self.dataset.attrs.get("scenario_name", "?")
+        return (
+            f"<SimulationResult scenario={name!r} draws={self.draws} "
+            f"P(ruin)={self.ruin_probability():.3f} monthly={self.has_monthly}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.dataset._repr_html_()

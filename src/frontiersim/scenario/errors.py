@@ -1,0 +1,92 @@
+"""Validation problems and the error that carries them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+def describe_value(value: Any) -> str:
+    """Render a scenario value for an error message, with its TOML type.
+
+    Parameters
+    ----------
+    value : Any
+        The offending value as read from TOML.
+
+    Returns
+    -------
+    str
+        A short rendering such as ``'abc' (string)`` or ``-3 (integer)``.
+    """
+    type_names = {
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        str: "string",
+        list: "array",
+        dict: "table",
+    }
+    kind = type_names.get(type(value), type(value).__name__)
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({kind})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario.
+
+    Attributes
+    ----------
+    path : str
+        Dotted key path, e.g. ``"demand.growth_per_year"``.
+    message : str
+        What is wrong and what was expected.
+    """
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def bad_value(path: str, value: Any, expected: str) -> Problem:
+    """Build a :class:`Problem` for a value that does not meet expectations.
+
+    Parameters
+    ----------
+    path : str
+        Dotted key path of the value.
+    value : Any
+        The value found.
+    expected : str
+        What was expected instead, in words.
+
+    Returns
+    -------
+    Problem
+    """
+    return Problem(path, f"got {describe_value(value)}; expected {expected}")
+
+
+class ScenarioError(ValueError):
+    """A scenario failed validation.
+
+    Attributes
+    ----------
+    problems : tuple of Problem
+        Every problem found, one per offending key.
+    source : str
+        Where the scenario came from (a file name or ``"<string>"``).
+    """
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], source: str = "<scenario>"):
+        self.problems = tuple(problems)
+        self.source = source
+        count = len(self.problems)
+        lines = [f"{source}: {count} problem{'s' if count != 1 else ''}"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,205 @@
+"""Declarative field specifications: type, bounds, default, unit and source.
+
+Every scenario key is declared once, as a dataclass field whose metadata is a
+:class:`FieldSpec`. The same declaration drives validation, the defaults table
+in the documentation (``frontiersim defaults``), and error messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution
+from frontiersim.scenario.errors import Problem, bad_value
+
+Kind = Literal["dist", "float", "int", "str", "bool", "floats", "ints"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Declaration of one scenario key.
+
+    Attributes
+    ----------
+    kind : {"dist", "float", "int", "str", "bool", "floats", "ints"}
+        ``"dist"`` accepts a number or a distribution; the others accept a
+        fixed value of that type (``"floats"``/``"ints"`` are arrays).
+    doc : str
+        One-line meaning of the key, with its unit.
+    source : str
+        Where the default comes from: a brief section and interview file, an
+        Epoch AI figure, or ``"assumption"``.
+    low, high : float
+        Bounds on the value (for ``"dist"``: on the distribution's support).
+    low_open, high_open : bool
+        Whether the bounds are exclusive.
+    choices : tuple of str
+        Allowed values for a ``"str"`` key (empty means any string).
+    """
+
+    kind: Kind
+    doc: str
+    source: str = "assumption"
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+
+    def bounds_text(self) -> str:
+        """Human-readable bounds such as ``[0, 1)`` or ``> 0``."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        has_low, has_high = math.isfinite(self.low), math.isfinite(self.high)
+        if has_low and has_high:
+            left = "(" if self.low_open else "["
+            right = ")" if self.high_open else "]"
+            return f"in {left}{self.low:g}, {self.high:g}{right}"
+        if has_low:
+            return f"{'>' if self.low_open else '>='} {self.low:g}"
+        if has_high:
+            return f"{'<' if self.high_open else '<='} {self.high:g}"
+        return "any value"
+
+    def _within(self, lo: float, hi: float, *, lo_excluded: bool = False) -> bool:
+        """Whether values in ``[lo, hi]`` (``(lo, hi]`` if ``lo_excluded``) meet the bounds."""
+        low_ok = lo > self.low or (lo == self.low and (lo_excluded or not self.low_open))
+        high_ok = hi < self.high or (hi == self.high and not self.high_open)
+        return low_ok and high_ok
+
+    def _expected(self) -> str:
+        noun = {
+            "dist": "a number or distribution",
+            "float": "a number",
+            "int": "an integer",
+            "str": "a string",
+            "bool": "true or false",
+            "floats": "an array of numbers",
+            "ints": "an array of integers",
+        }[self.kind]
+        bounds = self.bounds_text()
+        if self.kind in ("floats", "ints") and bounds != "any value":
+            return f"{noun}, each {bounds}"
+        return noun if bounds == "any value" else f"{noun} {bounds}"
+
+    def parse(self, value: Any, path: str) -> tuple[Any, list[Problem]]:
+        """Validate ``value`` read from TOML at ``path``.
+
+        Returns
+        -------
+        value : Any
+            The typed value (a :class:`Distribution` for ``"dist"`` keys).
+        problems : list of Problem
+        """
+        expected = self._expected()
+        if self.kind == "dist":
+            dist, problems = parse_distribution(value, path)
+            if dist is None:
+                return None, problems
+            lo, hi = dist.support
+            if not self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
+                if isinstance(dist, Fixed):
+                    return None, [bad_value(path, value, expected)]
+                return None, [
+                    Problem(
+                        path,
+                        f"{dist.describe()} can produce values in [{lo:g}, {hi:g}]; "
+                        f"expected values {self.bounds_text()} (choose a distribution with that support)",
+                    )
+                ]
+            return dist, []
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                return None, [bad_value(path, value, expected)]
+            return value, []
+        if self.kind == "str":
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                return None, [bad_value(path, value, expected)]
+            return value, []
+        if self.kind in ("float", "int"):
+            ok = _is_scalar(value, integer=self.kind == "int") and self._within(value, value)
+            if not ok:
+                return None, [bad_value(path, value, expected)]
+            return (int(value) if self.kind == "int" else float(value)), []
+        # arrays
+        integer = self.kind == "ints"
+        if not isinstance(value, list) or not all(
+            _is_scalar(v, integer=integer) and self._within(v, v) for v in value
+        ):
+            return None, [bad_value(path, value, expected)]
+        return tuple(int(v) if integer else float(v) for v in value), []
+
+
+def _is_scalar(value: Any, *, integer: bool) -> bool:
+    if isinstance(value, bool):
+        return False
+    if integer:
+        return isinstance(value, int)
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def spec(default: Any, kind: Kind, doc: str, source: str = "assumption", **bounds: Any) -> Any:
+    """Declare a scenario field with its default and :class:`FieldSpec`.
+
+    Parameters
+    ----------
+    default : Any
+        Default value; for ``"dist"`` fields, a number or a distribution
+        written as in TOML (it is parsed once, here).
+    kind, doc, source, **bounds
+        See :class:`FieldSpec`.
+
+    Returns
+    -------
+    dataclasses.Field
+    """
+    field_spec = FieldSpec(kind, doc, source, **bounds)
+    if kind == "dist" and not isinstance(default, Distribution):
+        parsed, problems = parse_distribution(default, "<default>")
+        if parsed is None:  # pragma: no cover - a programming error in a default
+            raise ValueError(f"bad default {default!r}: {problems}")
+        default = parsed
+    if isinstance(default, list):
+        default = tuple(default)
+    return dataclasses.field(default=default, metadata={"spec": field_spec})
+
+
+def field_specs(section_type: type) -> dict[str, FieldSpec]:
+    """The :class:`FieldSpec` of every key of a section dataclass, in order."""
+    return {f.name: f.metadata["spec"] for f in dataclasses.fields(section_type) if "spec" in f.metadata}
+
+
+def parse_section(
+    section_type: type, table: Any, path: str, *, required: tuple[str, ...] = ()
+) -> tuple[Any, list[Problem]]:
+    """Validate one TOML table into an instance of ``section_type``.
+
+    Unknown keys, wrong types, out-of-range values and missing required keys
+    are all reported, one :class:`Problem` each.
+    """
+    if not isinstance(table, Mapping):
+        return None, [bad_value(path, table, "a table")]
+    specs = field_specs(section_type)
+    problems: list[Problem] = []
+    for key in table:
+        if key not in specs:
+            problems.append(
+                bad_value(f"{path}.{key}", table[key], f"no such key in [{path}] (known keys: {', '.join(specs)})")
+            )
+    values: dict[str, Any] = {}
+    for name, field_spec in specs.items():
+        if name not in table:
+            if name in required:
+                problems.append(Problem(f"{path}.{name}", f"missing; expected {field_spec._expected()}"))
+            continue
+        value, found = field_spec.parse(table[name], f"{path}.{name}")
+        problems += found
+        if not found:
+            values[name] = value
+    if problems:
+        return None, problems
+    return section_type(**values), []

@@ -1,0 +1,128 @@
+"""Running a scenario: chunk the draws, sample, simulate, reduce, label."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+
+import numpy as np
+
+from frontiersim._version import __version__
+from frontiersim.draws.sampling import SeedLike, sample_draws, seed_sequence
+from frontiersim.models.engine import run_chunk
+from frontiersim.models.policies import ProcurementPolicy
+from frontiersim.results.build import ChunkReduction, build_dataset, reduce_chunk
+from frontiersim.results.result import SimulationResult
+from frontiersim.scenario.loader import scenario_hash
+from frontiersim.scenario.schema import Scenario
+
+#: Default number of draws simulated at once; bounds memory at roughly
+#: ``chunk_size * months * 8 bytes * 20`` (about 200 MB for 120 months).
+DEFAULT_CHUNK_SIZE = 8192
+
+#: Above this many draw-months, runs keep only yearly arrays unless told otherwise.
+MONTHLY_LIMIT_DRAW_MONTHS = 50_000_000
+
+
+def _chunk_bounds(draws: int, chunk_size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, draws, chunk_size):
+        yield start, min(start + chunk_size, draws)
+
+
+def simulate_range(
+    scenario: Scenario,
+    start: int,
+    stop: int,
+    seed: np.random.SeedSequence,
+    keep_monthly: bool,
+    policy: ProcurementPolicy | None = None,
+) -> ChunkReduction:
+    """Sample and simulate draws ``start:stop`` and reduce them (one chunk)."""
+    draws = sample_draws(scenario, start, stop, seed)
+    output = run_chunk(scenario, draws, policy)
+    return reduce_chunk(output, start, stop, draws.parameters, keep_monthly)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    draws: int | None = None,
+    seed: SeedLike = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    keep_monthly: bool | None = None,
+    policy: ProcurementPolicy | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """Simulate a scenario over many Monte Carlo draws.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : int, optional
+        Number of draws; defaults to ``scenario.simulation.draws``.
+    seed : int, SeedSequence, Generator or None, optional
+        Defaults to ``scenario.simulation.seed``. The same seed gives the same
+        numbers whatever ``chunk_size`` and ``workers``.
+    chunk_size : int
+        Draws simulated at once; bounds memory.
+    keep_monthly : bool, optional
+        Keep monthly arrays (``True``) or only yearly, per-model and per-draw
+        results (``False``, "summary-only"). By default monthly arrays are kept
+        unless ``draws * months`` exceeds :data:`MONTHLY_LIMIT_DRAW_MONTHS`.
+    policy : ProcurementPolicy, optional
+        Overrides the scenario's ``[policy]``.
+    workers : int
+        Processes to spread chunks over (1 runs in this process).
+    progress : callable, optional
+        Called with the number of draws finished after each chunk.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    n = scenario.simulation.draws if draws is None else draws
+    if n < 1:
+        raise ValueError(f"draws must be >= 1, got {n}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    root = seed_sequence(scenario.simulation.seed if seed is None else seed)
+    if keep_monthly is None:
+        keep_monthly = n * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
+    bounds = list(_chunk_bounds(n, chunk_size))
+    chunks: list[ChunkReduction] = []
+    if workers == 1 or len(bounds) == 1:
+        for start, stop in bounds:
+            chunks.append(simulate_range(scenario, start, stop, root, keep_monthly, policy))
+            if progress is not None:
+                progress(stop - start)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy)
+                for start, stop in bounds
+            ]
+            for future in futures:
+                chunk = future.result()
+                chunks.append(chunk)
+                if progress is not None:
+                    progress(chunk.stop - chunk.start)
+    attrs = {
+        "scenario_name": scenario.meta.name,
+        "scenario_sha256": scenario_hash(scenario),
+        "scenario_toml": scenario.source_text,
+        "seed_entropy": str(root.entropy),
+        "seed_spawn_key": list(root.spawn_key),
+        "draws": n,
+        "start": scenario.meta.start,
+        "horizon_years": scenario.meta.horizon_years,
+        "frontiersim_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "policy": repr(policy) if policy is not None else repr(scenario.policy),
+    }
+    return SimulationResult(build_dataset(scenario, chunks, attrs))
