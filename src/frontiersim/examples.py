@@ -24,6 +24,7 @@ from frontiersim.scenario.distributions import Fixed
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
 from frontiersim.simulate import simulate
+from frontiersim.units import money
 
 #: Figures stated in dollars are reproduced to within this many dollars.
 DOLLAR_TOLERANCE_USD = 1.0
@@ -56,17 +57,11 @@ class Figure:
 
 def _usd(label: str, value: float, stated_usd: float) -> Figure:
     """A dollar figure that must match the brief to the dollar."""
-    return Figure(label, value, _money(stated_usd), abs(value - stated_usd) <= DOLLAR_TOLERANCE_USD)
+    return Figure(label, value, money(stated_usd), abs(value - stated_usd) <= DOLLAR_TOLERANCE_USD)
 
 
 def _claim(label: str, value: float, stated: str, ok: bool, unit: str = "USD") -> Figure:
     return Figure(label, value, stated, bool(ok), unit)
-
-
-def _money(usd: float) -> str:
-    if abs(usd) >= 1e9:
-        return f"${usd / 1e9:,.4g}B"
-    return f"${usd / 1e6:,.4g}M"
 
 
 def _year(result: SimulationResult, variable: str, year_index: int) -> float:

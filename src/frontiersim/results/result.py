@@ -39,6 +39,13 @@ Statistic = Literal["mean", "median"]
 ResultFormat = Literal["netcdf", "parquet"]
 
 
+def _default_file_mode() -> int:
+    """Permissions a plainly created file would get under the current umask."""
+    current = os.umask(0)
+    os.umask(current)
+    return 0o666 & ~current
+
+
 def _atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` via a temporary file and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +55,7 @@ def _atomic_write_bytes(path: Path, payload: bytes) -> None:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, _default_file_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -61,6 +69,7 @@ def _atomic_write_with(path: Path, writer: object) -> None:
     os.close(handle)
     try:
         writer(temporary)  # type: ignore[operator]
+        os.chmod(temporary, _default_file_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
