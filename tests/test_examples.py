@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import frontiersim as fs
-from frontiersim.examples import HEDGED_BET_POLICY, EXAMPLES, one_trillion_bet_worlds, run_examples
+from frontiersim.examples import EXAMPLES, HEDGED_BET_POLICY, one_trillion_bet_worlds, run_examples
 from frontiersim.scenario import Fixed
 
 DOLLAR = 1.0  # "to the dollar"

@@ -49,7 +49,9 @@ def test_worker_count_does_not_change_results(scenario: fs.Scenario, reference: 
 
 def test_a_prefix_of_draws_is_the_same_draws(scenario: fs.Scenario, reference: fs.SimulationResult) -> None:
     prefix = fs.simulate(scenario, draws=1200, seed=42)
-    xr.testing.assert_equal(prefix.dataset["year_cash_usd"], reference.dataset["year_cash_usd"].isel(draw=slice(0, 1200)))
+    xr.testing.assert_equal(
+        prefix.dataset["year_cash_usd"], reference.dataset["year_cash_usd"].isel(draw=slice(0, 1200))
+    )
 
 
 def test_summary_only_keeps_the_same_yearly_numbers(scenario: fs.Scenario, reference: fs.SimulationResult) -> None:
@@ -99,7 +101,9 @@ def test_sample_range_cuts_the_same_blocks() -> None:
 
 
 def test_adding_a_random_component_shifts_no_other_stream(scenario: fs.Scenario) -> None:
-    calm = dataclasses.replace(scenario, demand=dataclasses.replace(scenario.demand, volatility_per_sqrt_year=Fixed(0.0)))
+    calm = dataclasses.replace(
+        scenario, demand=dataclasses.replace(scenario.demand, volatility_per_sqrt_year=Fixed(0.0))
+    )
     noisy = dataclasses.replace(
         scenario, demand=dataclasses.replace(scenario.demand, volatility_per_sqrt_year=fs.scenario.Uniform(0.1, 0.5))
     )

@@ -49,15 +49,18 @@ def test_company_and_cohort_tables(result: fs.SimulationResult) -> None:
     pnl = result.company_pnl()
     np.testing.assert_allclose(
         pnl.loc["profit"].to_numpy(),
-        (pnl.loc["revenue"] - pnl.loc["inference cost"] - pnl.loc["training cost"] - pnl.loc["other operating costs"])
-        .to_numpy(),
+        (
+            pnl.loc["revenue"] - pnl.loc["inference cost"] - pnl.loc["training cost"] - pnl.loc["other operating costs"]
+        ).to_numpy(),
         rtol=1e-9,
     )
     cohorts = result.cohort_pnl()
     assert cohorts.index[0].startswith("incumbent")
     assert cohorts.index[-1].startswith("next")
     np.testing.assert_allclose(
-        cohorts["net"].sum(), (pnl.loc["revenue"] - pnl.loc["inference cost"] - pnl.loc["training cost"]).sum(), rtol=1e-9
+        cohorts["net"].sum(),
+        (pnl.loc["revenue"] - pnl.loc["inference cost"] - pnl.loc["training cost"]).sum(),
+        rtol=1e-9,
     )
 
 

@@ -205,15 +205,25 @@ def one_trillion_bet() -> list[Figure]:
         expected = "survives" if name == "10x a year" else "ruin: 'no hedge on earth'"
         ok = (not ruined) if name == "10x a year" else ruined
         figures.append(
-            _claim(f"naive 10x bet, world {name}: {_ruin_text(result)}", float(int(result.dataset["ruin_month"][0])),
-                   expected, ok, unit="month")
+            _claim(
+                f"naive 10x bet, world {name}: {_ruin_text(result)}",
+                float(int(result.dataset["ruin_month"][0])),
+                expected,
+                ok,
+                unit="month",
+            )
         )
     for name in worlds:
         result = hedged[name]
         ruined = int(result.dataset["ruin_month"][0]) >= 0
         figures.append(
-            _claim(f"hedged ($150B a year), world {name}: {_ruin_text(result)}",
-                   float(int(result.dataset["ruin_month"][0])), "survives", not ruined, unit="month")
+            _claim(
+                f"hedged ($150B a year), world {name}: {_ruin_text(result)}",
+                float(int(result.dataset["ruin_month"][0])),
+                "survives",
+                not ruined,
+                unit="month",
+            )
         )
     unserved = float(hedged["10x a year"].dataset["year_unserved_usd"].isel(draw=0).sum())
     figures.append(
@@ -233,7 +243,7 @@ EXAMPLES: dict[str, Callable[[], list[Figure]]] = {
 
 def run_examples(names: list[str] | None = None) -> dict[str, list[Figure]]:
     """Run worked examples (all by default) and return their figures by name."""
-    chosen = list(EXAMPLES) if not names else names
+    chosen = names if names else list(EXAMPLES)
     unknown = [n for n in chosen if n not in EXAMPLES]
     if unknown:
         raise KeyError(f"unknown example {unknown[0]!r}; known: {', '.join(EXAMPLES)}")

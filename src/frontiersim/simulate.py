@@ -104,8 +104,7 @@ def simulate(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
-                pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy)
-                for start, stop in bounds
+                pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy) for start, stop in bounds
             ]
             for future in futures:
                 chunk = future.result()

@@ -13,5 +13,9 @@ def money(usd: float) -> str:
     value = abs(usd)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if value >= scale:
-            return f"{sign}${value / scale:,.3g}{suffix}" if value / scale < 1000 else f"{sign}${value / scale:,.0f}{suffix}"
+            return (
+                f"{sign}${value / scale:,.3g}{suffix}"
+                if value / scale < 1000
+                else f"{sign}${value / scale:,.0f}{suffix}"
+            )
     return f"{sign}${value:,.0f}"

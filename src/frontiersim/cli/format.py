@@ -7,8 +7,8 @@ import math
 import pandas as pd
 
 from frontiersim.examples import Figure
-from frontiersim.units import money
 from frontiersim.results.result import SimulationResult
+from frontiersim.units import money
 
 
 def _cell(metric: str, value: float) -> str:
@@ -26,7 +26,8 @@ def format_table(table: pd.DataFrame) -> str:
     header = ["metric", "stat", *[str(c) for c in table.columns]]
     rows = [header]
     previous = None
-    for (metric, statistic), values in table.iterrows():  # type: ignore[misc]
+    for key, values in table.iterrows():
+        metric, statistic = str(key[0]), str(key[1])  # type: ignore[index]
         label = metric if metric != previous else ""
         previous = metric
         rows.append([str(label), str(statistic), *[_cell(str(metric), float(v)) for v in values]])
@@ -82,8 +83,10 @@ def format_figures(name: str, figures: list[Figure]) -> str:
             return "none" if figure.value < 0 else f"month {figure.value:.0f}"
         return f"{figure.value:g}"
 
-    rows = [("figure", "model", "brief", ""), *[(f.label, shown(f), f.stated, "ok" if f.ok else "MISMATCH")
-                                                  for f in figures]]
+    rows = [
+        ("figure", "model", "brief", ""),
+        *[(f.label, shown(f), f.stated, "ok" if f.ok else "MISMATCH") for f in figures],
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"== {name} =="]
     for k, row in enumerate(rows):

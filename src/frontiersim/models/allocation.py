@@ -44,7 +44,7 @@ def allocate(
     gross_margin: FloatArray,
     min_training_share: FloatArray,
 ) -> Allocation:
-    """Serve demand first, train with the rest.
+    r"""Serve demand first, train with the rest.
 
     Parameters
     ----------
@@ -69,10 +69,10 @@ def allocate(
     With fleet cost :math:`c = P / K` USD per GW-year, serving revenue
     :math:`R` costs :math:`R (1 - m)` (the definition of gross margin), so it
     needs :math:`R (1 - m) / c` GW. Inference gets
-    :math:`I = \\min(D (1 - m) / c, K (1 - s_{min}))`; it serves
+    :math:`I = \min(D (1 - m) / c, K (1 - s_{min}))`; it serves
     :math:`R = I c / (1 - m)` (all of :math:`D` when :math:`m = 1`); training
-    gets :math:`K - I`. In the 50/50 toy of brief s5 (000), :math:`P = \\$100B`,
-    :math:`m = 2/3` and :math:`D = \\$150B` give :math:`I c = \\$50B`.
+    gets :math:`K - I`. In the 50/50 toy of brief s5 (000), :math:`P = \$100B`,
+    :math:`m = 2/3` and :math:`D = \$150B` give :math:`I c = \$50B`.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_per_gw = np.where(capacity_gw > 0, payment_usd_per_year / capacity_gw, 0.0)

@@ -1,9 +1,9 @@
-"""Compute contracts: capacity that arrives after a lead time and is paid for a term.
+r"""Compute contracts: capacity that arrives after a lead time and is paid for a term.
 
 Capacity committed is money owed, whether it is used or not (brief s4, 000):
-a commitment of :math:`q` GW at month :math:`\\tau` and price :math:`p` adds
+a commitment of :math:`q` GW at month :math:`\tau` and price :math:`p` adds
 :math:`q` GW of capacity and :math:`q p` USD/year of payments to every month
-in :math:`[\\tau + L, \\tau + L + T)`, where :math:`L` is the lead time and
+in :math:`[\tau + L, \tau + L + T)`, where :math:`L` is the lead time and
 :math:`T` the contract term.
 """
 
@@ -15,18 +15,16 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 
-def price_usd_per_gw_year(
-    base_usd_per_gw_year: FloatArray, decline_per_year: FloatArray, month: int
-) -> FloatArray:
-    """Price of capacity signed in ``month``.
+def price_usd_per_gw_year(base_usd_per_gw_year: FloatArray, decline_per_year: FloatArray, month: int) -> FloatArray:
+    r"""Price of capacity signed in ``month``.
 
     Notes
     -----
-    :math:`p_\\tau = p_0 (1 - \\delta)^{\\tau / 12}`.
+    :math:`p_\tau = p_0 (1 - \delta)^{\tau / 12}`.
     """
     if month == 0:
         return base_usd_per_gw_year
-    return base_usd_per_gw_year * (1.0 - decline_per_year) ** (month / 12.0)  # type: ignore[no-any-return]
+    return base_usd_per_gw_year * (1.0 - decline_per_year) ** (month / 12.0)
 
 
 class ContractBook:

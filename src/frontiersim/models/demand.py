@@ -31,51 +31,52 @@ class DemandDriver(Protocol):
 def cumulative_log_growth(
     years: FloatArray, log_growth_per_year: FloatArray, persistence_per_year: FloatArray
 ) -> FloatArray:
-    """Integrated log growth after ``years`` of growth whose rate decays geometrically.
+    r"""Integrated log growth after ``years`` of growth whose rate decays geometrically.
 
     Parameters
     ----------
     years : ndarray
         Elapsed growth time, years, shape ``(months,)`` or broadcastable.
     log_growth_per_year : ndarray
-        Initial log growth rate :math:`\\ln g`, 1/year, shape ``(draws, 1)``.
+        Initial log growth rate :math:`\ln g`, 1/year, shape ``(draws, 1)``.
     persistence_per_year : ndarray
-        :math:`\\rho`, the share of the log rate kept per year, shape
+        :math:`\rho`, the share of the log rate kept per year, shape
         ``(draws, 1)``.
 
     Returns
     -------
     ndarray
-        :math:`\\ln g \\int_0^{\\tau} \\rho^s ds = \\ln g (\\rho^\\tau - 1)/\\ln\\rho`,
-        and :math:`\\tau \\ln g` when :math:`\\rho = 1`.
+        :math:`\ln g \int_0^{\tau} \rho^s ds = \ln g (\rho^\tau - 1)/\ln\rho`,
+        and :math:`\tau \ln g` when :math:`\rho = 1`.
 
     Notes
     -----
-    With :math:`\\rho = 1`, demand is exactly :math:`D_0 g^{\\tau}`.
+    With :math:`\rho = 1`, demand is exactly :math:`D_0 g^{\tau}`.
     """
     log_rho = np.log(persistence_per_year)
     flat = np.abs(log_rho) < 1e-12
     safe = np.where(flat, 1.0, log_rho)
     decayed = np.expm1(years * safe) / safe
-    return log_growth_per_year * np.where(flat, years, decayed)  # type: ignore[no-any-return]
+    return log_growth_per_year * np.where(flat, years, decayed)
 
 
 def _random_walk(volatility_per_sqrt_year: FloatArray, shocks: FloatArray) -> FloatArray:
     """Log-demand noise: a random walk with monthly sd ``volatility / sqrt(12)``, zero in month 0."""
     steps = shocks.copy()
     steps[:, 0] = 0.0
-    return np.cumsum(steps, axis=1) * (volatility_per_sqrt_year[:, None] / np.sqrt(12.0))  # type: ignore[no-any-return]
+    scale: FloatArray = volatility_per_sqrt_year[:, None] / np.sqrt(12.0)
+    return np.cumsum(steps, axis=1) * scale
 
 
 class GrowthDemand:
-    """Demand growing by an uncertain yearly multiplier after an uncertain delay.
+    r"""Demand growing by an uncertain yearly multiplier after an uncertain delay.
 
     Notes
     -----
-    With :math:`\\tau_t = \\max(t - d, 0)/12` years of growth,
+    With :math:`\tau_t = \max(t - d, 0)/12` years of growth,
 
-    .. math:: \\ln D_t = \\ln D_0 + \\ln g \\frac{\\rho^{\\tau_t} - 1}{\\ln \\rho}
-              + \\frac{\\sigma}{\\sqrt{12}} \\sum_{s=1}^{t} z_s
+    .. math:: \ln D_t = \ln D_0 + \ln g \frac{\rho^{\tau_t} - 1}{\ln \rho}
+              + \frac{\sigma}{\sqrt{12}} \sum_{s=1}^{t} z_s
 
     The median path is the deterministic one; shocks are mean zero in logs.
     A delay of 12 months is "the curve is just one year late" (brief s4, 000).
@@ -105,15 +106,16 @@ class GrowthDemand:
         self.path_usd_per_year: FloatArray = initial_usd_per_year[:, None] * np.exp(log_path)
 
     def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
+        """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
         return self.path_usd_per_year[:, month]
 
 
 class PathDemand:
-    """Demand following a given yearly path, optionally delayed and noisy.
+    r"""Demand following a given yearly path, optionally delayed and noisy.
 
     Notes
     -----
-    :math:`D_t = P[\\lfloor \\max(t - d, 0) / 12 \\rfloor] \\exp(\\text{noise}_t)`,
+    :math:`D_t = P[\lfloor \max(t - d, 0) / 12 \rfloor] \exp(\text{noise}_t)`,
     with the same log random walk as :class:`GrowthDemand`.
     """
 
@@ -132,4 +134,5 @@ class PathDemand:
         self.path_usd_per_year: FloatArray = np.where(noise == 0.0, levels, levels * np.exp(noise))
 
     def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
+        """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
         return self.path_usd_per_year[:, month]

@@ -165,7 +165,7 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     """
     policy = policy if policy is not None else policy_from_spec(scenario)
     n, months = draws.size, scenario.horizon_months
-    compute, operations = scenario.compute, scenario.operations
+    compute = scenario.compute
 
     demand = demand_driver(scenario, draws)
     book = ContractBook(n, months, compute.lead_time_months, compute.contract_term_months)

@@ -104,8 +104,8 @@ def cash_step(
         burn = np.maximum(-net, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             low_runway = (burn > 0) & (cash_before < rule.runway_threshold_months * burn)
-        attempt = state.alive & (state.months_since_raise >= rule.min_interval_months) & (
-            low_runway | (cash_before < 0)
+        attempt = (
+            state.alive & (state.months_since_raise >= rule.min_interval_months) & (low_runway | (cash_before < 0))
         )
         closes = attempt & (raise_uniform < rule.success_probability)
         raised = np.where(closes, np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year), 0.0)

@@ -66,26 +66,26 @@ def required_capacity_gw(
     target_training_share: float,
     price_usd_per_gw_year: FloatArray,
 ) -> FloatArray:
-    """Capacity that serves ``demand`` with a target share left for training.
+    r"""Capacity that serves ``demand`` with a target share left for training.
 
     Notes
     -----
     Inference needs :math:`D (1 - m) / p` GW; keeping a share :math:`s` for
     training scales that by :math:`1 / (1 - s)`. In the 50/50 toy of brief s5
-    (000): :math:`D = 150`, :math:`m = 2/3`, :math:`s = 1/2` give \\$100B of
+    (000): :math:`D = 150`, :math:`m = 2/3`, :math:`s = 1/2` give \$100B of
     capacity.
     """
-    return demand_usd_per_year * (1.0 - gross_margin) / ((1.0 - target_training_share) * price_usd_per_gw_year)  # type: ignore[no-any-return]
+    return demand_usd_per_year * (1.0 - gross_margin) / ((1.0 - target_training_share) * price_usd_per_gw_year)
 
 
 @dataclass(frozen=True)
 class GrowthHedgePolicy:
-    """Assume growth ``g`` continues; buy the forecast requirement times a hedge.
+    r"""Assume growth ``g`` continues; buy the forecast requirement times a hedge.
 
     Notes
     -----
-    Forecast at arrival :math:`\\hat D = D_t g^{L/12}`; commit
-    :math:`\\max(0, h \\cdot \\text{req}(\\hat D) - K_{t+L})`, where
+    Forecast at arrival :math:`\hat D = D_t g^{L/12}`; commit
+    :math:`\max(0, h \cdot \text{req}(\hat D) - K_{t+L})`, where
     :math:`K_{t+L}` is capacity already scheduled at arrival. "Assume 10x
     continues" with :math:`h = 1` is the naive bet of brief s4 (000).
     """
@@ -95,13 +95,14 @@ class GrowthHedgePolicy:
     target_training_share: float = 0.5
 
     def commit_gw(self, observation: Observation) -> FloatArray:
+        """GW to commit now, per draw (see :class:`ProcurementPolicy`)."""
         forecast = observation.demand_usd_per_year * self.assumed_growth_per_year ** (
             observation.lead_time_months / 12.0
         )
         need = self.hedge_factor * required_capacity_gw(
             forecast, observation.gross_margin, self.target_training_share, observation.price_usd_per_gw_year
         )
-        return np.maximum(need - observation.scheduled_capacity_at_arrival_gw, 0.0)  # type: ignore[no-any-return]
+        return np.maximum(need - observation.scheduled_capacity_at_arrival_gw, 0.0)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class FixedSchedulePolicy:
     commitments_gw: tuple[float, ...]
 
     def commit_gw(self, observation: Observation) -> FloatArray:
+        """GW to commit now, the same in every draw."""
         k = observation.decision_index
         amount = self.commitments_gw[k] if k < len(self.commitments_gw) else 0.0
         return np.full(observation.demand_usd_per_year.shape, amount, dtype=float)
@@ -118,23 +120,23 @@ class FixedSchedulePolicy:
 
 @dataclass(frozen=True)
 class QuantilePolicy:
-    """Buy for the ``quantile`` of the buyer's forecast of demand at arrival.
+    r"""Buy for the ``quantile`` of the buyer's forecast of demand at arrival.
 
     Parameters
     ----------
     quantile : float
         In (0, 1): 0.5 buys for the median forecast, 0.2 hedges down.
     log_growth_mean, log_growth_sd : float
-        Buyer's belief about :math:`\\ln g`, yearly growth.
+        Buyer's belief about :math:`\ln g`, yearly growth.
     volatility_per_sqrt_year : float
         Buyer's belief about demand volatility.
     target_training_share : float
 
     Notes
     -----
-    Over :math:`h = L/12` years, :math:`\\ln \\hat D \\sim N(\\ln D_t + h \\mu,
-    h^2 \\sigma_g^2 + h \\sigma^2)`; the policy buys
-    :math:`\\text{req}(\\exp(\\ln D_t + h\\mu + z_q \\sqrt{h^2\\sigma_g^2 + h\\sigma^2}))`
+    Over :math:`h = L/12` years, :math:`\ln \hat D \sim N(\ln D_t + h \mu,
+    h^2 \sigma_g^2 + h \sigma^2)`; the policy buys
+    :math:`\text{req}(\exp(\ln D_t + h\mu + z_q \sqrt{h^2\sigma_g^2 + h\sigma^2}))`
     less what is already scheduled.
     """
 
@@ -164,11 +166,12 @@ class QuantilePolicy:
         h = lead_time_months / 12.0
         spread = math.sqrt(h * h * self.log_growth_sd**2 + h * self.volatility_per_sqrt_year**2)
         z = float(stats.norm.ppf(self.quantile))
-        return demand_usd_per_year * math.exp(h * self.log_growth_mean + z * spread)  # type: ignore[no-any-return]
+        return demand_usd_per_year * math.exp(h * self.log_growth_mean + z * spread)
 
     def commit_gw(self, observation: Observation) -> FloatArray:
+        """GW to commit now, per draw (see :class:`ProcurementPolicy`)."""
         forecast = self.forecast_usd_per_year(observation.demand_usd_per_year, observation.lead_time_months)
         need = required_capacity_gw(
             forecast, observation.gross_margin, self.target_training_share, observation.price_usd_per_gw_year
         )
-        return np.maximum(need - observation.scheduled_capacity_at_arrival_gw, 0.0)  # type: ignore[no-any-return]
+        return np.maximum(need - observation.scheduled_capacity_at_arrival_gw, 0.0)

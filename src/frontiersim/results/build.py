@@ -30,8 +30,10 @@ YEARLY_FLOWS = (
 
 #: Yearly outputs: name -> (unit, description).
 YEARLY_VARIABLES: dict[str, tuple[str, str]] = {
-    **{f"year_{name}": (MONTHLY_VARIABLES[name][0], f"{MONTHLY_VARIABLES[name][1]}, summed over the year")
-       for name in YEARLY_FLOWS},
+    **{
+        f"year_{name}": (MONTHLY_VARIABLES[name][0], f"{MONTHLY_VARIABLES[name][1]}, summed over the year")
+        for name in YEARLY_FLOWS
+    },
     "year_demand_usd": ("USD", "revenue demand over the year"),
     "year_profit_usd": ("USD", "revenue - compute payments - other operating costs"),
     "year_cash_usd": ("USD", "cash at the end of the year"),
@@ -154,5 +156,5 @@ def build_dataset(
         coords["date"] = ("month", dates.values)
         for name, (unit, description) in MONTHLY_VARIABLES.items():
             data_vars[name] = (("draw", "month"), stack("monthly", name), {"units": unit, "description": description})
-    dataset = xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))  # type: ignore[arg-type]
+    dataset = xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
     return dataset

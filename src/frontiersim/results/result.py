@@ -146,22 +146,25 @@ class SimulationResult:
         table.columns.name = "year"
         return table
 
+    def _over_draws(self, name: str, statistic: Statistic) -> np.ndarray:
+        data = self.dataset[name]
+        reduced = data.mean("draw") if statistic == "mean" else data.median("draw")
+        return np.asarray(reduced.values)
+
     def company_pnl(self, statistic: Statistic = "mean") -> pd.DataFrame:
         """Company profit and loss by year (mean or median over draws), USD.
 
         Profit is revenue minus inference, training and other operating
         costs; financing is shown below the line.
         """
-        reduce = (lambda a: a.mean("draw")) if statistic == "mean" else (lambda a: a.median("draw"))
         table = pd.DataFrame(
-            {label: reduce(self.dataset[name]).values for label, name in PNL_LINES.items()},
+            {label: self._over_draws(name, statistic) for label, name in PNL_LINES.items()},
             index=pd.Index(self.dataset["year"].values, name="year"),
         )
         return table.T
 
     def cohort_pnl(self, statistic: Statistic = "mean") -> pd.DataFrame:
         """Per-model P&L ("each model is a company"), USD, mean or median over draws."""
-        reduce = (lambda a: a.mean("draw")) if statistic == "mean" else (lambda a: a.median("draw"))
         columns = {
             "training cost": "model_training_cost_usd",
             "revenue": "model_revenue_usd",
@@ -169,7 +172,7 @@ class SimulationResult:
             "net": "model_net_usd",
         }
         table = pd.DataFrame(
-            {label: reduce(self.dataset[name]).values for label, name in columns.items()},
+            {label: self._over_draws(name, statistic) for label, name in columns.items()},
             index=pd.Index(self.dataset["model_name"].values, name="model"),
         )
         table.insert(0, "release month", self.dataset["release_month"].values)

@@ -270,8 +270,15 @@ class FixedSchedulePolicySpec:
 class QuantilePolicySpec:
     """``[policy] kind = "quantile"``: buy for the q-quantile of forecast demand."""
 
-    quantile: float = spec(0.5, "float", "Quantile of forecast demand at arrival to buy for.", low=0.0, high=1.0,
-                           low_open=True, high_open=True)
+    quantile: float = spec(
+        0.5,
+        "float",
+        "Quantile of forecast demand at arrival to buy for.",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+    )
     target_training_share: float = spec(
         0.5,
         "float",
