@@ -199,3 +199,11 @@ class TestPolicies:
         quantile = QuantilePolicy(0.1, math.log(4.0), 0.0, 0.0, 0.5)
         growth = GrowthHedgePolicy(4.0, 1.0, 0.5)
         assert quantile.commit_gw(observation(3e10))[0] == pytest.approx(growth.commit_gw(observation(3e10))[0])
+
+
+def test_demand_is_capped_and_finite_for_extreme_draws() -> None:
+    demand = GrowthDemand(arr(1e10), arr(1e4), arr(1.5), arr(0.0), arr(4.0), np.full((1, 600), 3.0), 1e12)
+    assert np.isfinite(demand.path_usd_per_year).all()
+    assert demand.path_usd_per_year.max() == pytest.approx(1e12, rel=1e-12)
+    assert demand.path_usd_per_year.max() <= 1e12
+    assert demand.path_usd_per_year[0, 0] == 1e10

@@ -8,6 +8,7 @@ prints a traceback and never touches the output folder.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from tqdm import tqdm
 from frontiersim._version import __version__
 from frontiersim.cli.format import format_figures, format_result
 from frontiersim.examples import EXAMPLES, run_examples
+from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import Problem, ScenarioError
 from frontiersim.scenario.fields import field_specs
 from frontiersim.scenario.loader import bundled, bundled_names, load_scenario
@@ -24,6 +26,9 @@ from frontiersim.scenario.schema import Scenario, section_types
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Characters not allowed in the default output folder's name (taken from the scenario name).
+_UNSAFE_FOLDER_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,6 +78,43 @@ def resolve_scenario(reference: str | None) -> Scenario:
     return load_scenario(path)
 
 
+def default_out_dir(scenario_name: str) -> Path:
+    """The default output folder, ``frontiersim-results/<scenario name>``.
+
+    The name is reduced to letters, digits, ``.``, ``_`` and ``-`` so that a
+    scenario name such as ``"../x"`` or ``"a/b"`` cannot place results outside
+    ``frontiersim-results``.
+
+    Parameters
+    ----------
+    scenario_name : str
+        The scenario's ``[scenario] name``.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> default_out_dir("default").as_posix()
+    'frontiersim-results/default'
+    >>> default_out_dir("../../etc").as_posix()
+    'frontiersim-results/etc'
+    """
+    folder = _UNSAFE_FOLDER_CHARACTERS.sub("_", scenario_name).strip("._") or "scenario"
+    return Path("frontiersim-results") / folder
+
+
+def _out_dir_problem(out: Path) -> str | None:
+    """Why results cannot be written to ``out``, or None if they can be (as far as can be told up front)."""
+    if out.exists():
+        return None if out.is_dir() else f"--out {out} exists and is not a folder"
+    for parent in out.parents:
+        if parent.exists():
+            return None if parent.is_dir() else f"--out {out}: {parent} is not a folder"
+    return None
+
+
 def _report_problems(error: ScenarioError) -> int:
     print(f"error: {error}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -84,13 +126,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         return _report_problems(error)
     draws = args.draws if args.draws is not None else scenario.simulation.draws
-    out = Path(args.out) if args.out else Path("frontiersim-results") / scenario.meta.name
-    if out.exists() and not out.is_dir():
-        print(f"error: --out {out} exists and is not a folder", file=sys.stderr)
+    out = Path(args.out) if args.out else default_out_dir(scenario.meta.name)
+    problem = None if args.no_save else _out_dir_problem(out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     keep_monthly = False if args.summary_only else None
-    with tqdm(total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr,
-              desc=scenario.meta.name) as bar:
+    with tqdm(
+        total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
+    ) as bar:
+
+        def advance(finished: int) -> None:
+            bar.update(finished)
+
         result = simulate(
             scenario,
             draws=draws,
@@ -98,7 +146,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             keep_monthly=keep_monthly,
             workers=args.workers,
-            progress=bar.update,
+            progress=advance,
         )
     print(format_result(result))
     if not args.no_save:
@@ -115,8 +163,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except ScenarioError as error:
             status = _report_problems(error)
             continue
-        print(f"ok: {reference} (scenario {scenario.meta.name!r}, {scenario.meta.horizon_years} years from "
-              f"{scenario.meta.start})")
+        meta = scenario.meta
+        print(f"ok: {reference} (scenario {meta.name!r}, {meta.horizon_years} years from {meta.start})")
     return status
 
 
@@ -135,8 +183,6 @@ def _cmd_examples(args: argparse.Namespace) -> int:
 
 
 def _cmd_defaults(args: argparse.Namespace) -> int:
-    from frontiersim.scenario.distributions import Distribution
-
     for section, section_type in section_types().items():
         print(f"[{section}]")
         defaults = section_type()

@@ -68,6 +68,19 @@ def _random_walk(volatility_per_sqrt_year: FloatArray, shocks: FloatArray) -> Fl
     return np.cumsum(steps, axis=1) * scale
 
 
+def _capped(level_usd_per_year: FloatArray, log_factor: FloatArray, ceiling_usd_per_year: float) -> FloatArray:
+    r"""``min(level * exp(log_factor), ceiling)``, computed without overflow.
+
+    Where ``log_factor`` is exactly 0 the level is returned unchanged, so
+    noiseless paths keep their exact values.
+    """
+    with np.errstate(divide="ignore"):
+        log_room = np.log(ceiling_usd_per_year) - np.log(level_usd_per_year)
+    factor = np.exp(np.minimum(log_factor, log_room))
+    capped = np.where(log_factor == 0.0, level_usd_per_year, level_usd_per_year * factor)
+    return np.minimum(capped, ceiling_usd_per_year)
+
+
 class GrowthDemand:
     r"""Demand growing by an uncertain yearly multiplier after an uncertain delay.
 
@@ -79,6 +92,7 @@ class GrowthDemand:
               + \frac{\sigma}{\sqrt{12}} \sum_{s=1}^{t} z_s
 
     The median path is the deterministic one; shocks are mean zero in logs.
+    Demand is capped at ``ceiling_usd_per_year``.
     A delay of 12 months is "the curve is just one year late" (brief s4, 000).
 
     Parameters
@@ -98,12 +112,13 @@ class GrowthDemand:
         delay_months: FloatArray,
         volatility_per_sqrt_year: FloatArray,
         log_shocks: FloatArray,
+        ceiling_usd_per_year: float = np.inf,
     ) -> None:
         months = np.arange(log_shocks.shape[1], dtype=float)
         years = np.maximum(months[None, :] - delay_months[:, None], 0.0) / 12.0
         log_path = cumulative_log_growth(years, np.log(growth_per_year)[:, None], persistence_per_year[:, None])
         log_path = log_path + _random_walk(volatility_per_sqrt_year, log_shocks)
-        self.path_usd_per_year: FloatArray = initial_usd_per_year[:, None] * np.exp(log_path)
+        self.path_usd_per_year: FloatArray = _capped(initial_usd_per_year[:, None], log_path, ceiling_usd_per_year)
 
     def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
         """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
@@ -125,13 +140,14 @@ class PathDemand:
         delay_months: FloatArray,
         volatility_per_sqrt_year: FloatArray,
         log_shocks: FloatArray,
+        ceiling_usd_per_year: float = np.inf,
     ) -> None:
         months = np.arange(log_shocks.shape[1], dtype=float)
         shifted = np.maximum(months[None, :] - delay_months[:, None], 0.0)
         year_index = np.minimum((shifted // 12).astype(np.int64), len(path_usd_per_year) - 1)
         levels = np.asarray(path_usd_per_year, dtype=float)[year_index]
         noise = _random_walk(volatility_per_sqrt_year, log_shocks)
-        self.path_usd_per_year: FloatArray = np.where(noise == 0.0, levels, levels * np.exp(noise))
+        self.path_usd_per_year: FloatArray = _capped(levels, noise, ceiling_usd_per_year)
 
     def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
         """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""

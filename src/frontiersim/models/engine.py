@@ -123,6 +123,7 @@ def demand_driver(scenario: Scenario, draws: Draws) -> DemandDriver:
             draws["demand.delay_months"],
             draws["demand.volatility_per_sqrt_year"],
             shocks,
+            scenario.demand.ceiling_usd_per_year,
         )
     return GrowthDemand(
         draws["demand.initial_usd_per_year"],
@@ -131,6 +132,7 @@ def demand_driver(scenario: Scenario, draws: Draws) -> DemandDriver:
         draws["demand.delay_months"],
         draws["demand.volatility_per_sqrt_year"],
         shocks,
+        scenario.demand.ceiling_usd_per_year,
     )
 
 

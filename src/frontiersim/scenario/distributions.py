@@ -72,30 +72,35 @@ class Fixed:
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (self.value, self.value)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         return np.full(size, self.value, dtype=np.float64)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
+        """Quantile function (inverse CDF) at ``q``."""
         return np.full_like(np.asarray(q, dtype=float), self.value) if np.ndim(q) else self.value
 
     def mean(self) -> float:
+        """Expected value."""
         return self.value
 
     def describe(self) -> str:
+        """Short human-readable form."""
         return _num(self.value)
 
 
 @dataclass(frozen=True)
 class Lognormal:
-    """Lognormal given by its 5th and 95th percentiles.
+    r"""Lognormal given by its 5th and 95th percentiles.
 
     Notes
     -----
-    :math:`\\ln X \\sim N(\\mu, \\sigma^2)` with
-    :math:`\\mu = (\\ln p_5 + \\ln p_{95})/2` and
-    :math:`\\sigma = (\\ln p_{95} - \\ln p_5) / (2 z_{0.95})`.
+    :math:`\ln X \sim N(\mu, \sigma^2)` with
+    :math:`\mu = (\ln p_5 + \ln p_{95})/2` and
+    :math:`\sigma = (\ln p_{95} - \ln p_5) / (2 z_{0.95})`.
     """
 
     p5: float
@@ -103,26 +108,33 @@ class Lognormal:
 
     @property
     def mu(self) -> float:
+        """Mean of the log."""
         return 0.5 * (math.log(self.p5) + math.log(self.p95))
 
     @property
     def sigma(self) -> float:
+        """Standard deviation of the log."""
         return (math.log(self.p95) - math.log(self.p5)) / (2.0 * Z95)
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (0.0, math.inf)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         return rng.lognormal(self.mu, self.sigma, size)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
+        """Quantile function (inverse CDF) at ``q``."""
         return np.exp(self.mu + self.sigma * stats.norm.ppf(q))  # type: ignore[no-any-return]
 
     def mean(self) -> float:
+        """Expected value."""
         return math.exp(self.mu + 0.5 * self.sigma**2)
 
     def describe(self) -> str:
+        """Short human-readable form."""
         return f"lognormal(p5={_num(self.p5)}, p95={_num(self.p95)})"
 
 
@@ -135,18 +147,23 @@ class Normal:
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (-math.inf, math.inf)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         return rng.normal(self.mean_value, self.sd, size)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
+        """Quantile function (inverse CDF) at ``q``."""
         return self.mean_value + self.sd * stats.norm.ppf(q)  # type: ignore[no-any-return]
 
     def mean(self) -> float:
+        """Expected value."""
         return self.mean_value
 
     def describe(self) -> str:
+        """Short human-readable form."""
         return f"normal(mean={_num(self.mean_value)}, sd={_num(self.sd)})"
 
 
@@ -159,18 +176,23 @@ class Uniform:
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (self.low, self.high)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         return rng.uniform(self.low, self.high, size)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
-        return self.low + (self.high - self.low) * np.asarray(q, dtype=float)  # type: ignore[no-any-return]
+        """Quantile function (inverse CDF) at ``q``."""
+        return self.low + (self.high - self.low) * np.asarray(q, dtype=float)
 
     def mean(self) -> float:
+        """Expected value."""
         return 0.5 * (self.low + self.high)
 
     def describe(self) -> str:
+        """Short human-readable form."""
         return f"uniform({_num(self.low)}, {_num(self.high)})"
 
 
@@ -184,20 +206,25 @@ class Triangular:
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (self.low, self.high)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         return rng.triangular(self.low, self.mode, self.high, size)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
+        """Quantile function (inverse CDF) at ``q``."""
         scale = self.high - self.low
         c = (self.mode - self.low) / scale
         return stats.triang.ppf(q, c, loc=self.low, scale=scale)  # type: ignore[no-any-return]
 
     def mean(self) -> float:
+        """Expected value."""
         return (self.low + self.mode + self.high) / 3.0
 
     def describe(self) -> str:
+        """Short human-readable form."""
         return f"triangular({_num(self.low)}, {_num(self.mode)}, {_num(self.high)})"
 
 
@@ -212,18 +239,23 @@ class Beta:
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (self.low, self.high)
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         return self.low + (self.high - self.low) * rng.beta(self.alpha, self.beta, size)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
+        """Quantile function (inverse CDF) at ``q``."""
         return self.low + (self.high - self.low) * stats.beta.ppf(q, self.alpha, self.beta)  # type: ignore[no-any-return]
 
     def mean(self) -> float:
+        """Expected value."""
         return self.low + (self.high - self.low) * self.alpha / (self.alpha + self.beta)
 
     def describe(self) -> str:
+        """Short human-readable form."""
         scaled = "" if (self.low, self.high) == (0.0, 1.0) else f", low={_num(self.low)}, high={_num(self.high)}"
         return f"beta(alpha={_num(self.alpha)}, beta={_num(self.beta)}{scaled})"
 
@@ -237,14 +269,17 @@ class Choice:
 
     @property
     def support(self) -> tuple[float, float]:
+        """Smallest and largest values the distribution can produce."""
         return (min(self.values), max(self.values))
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` independent values with ``rng``."""
         # Inverse-CDF on one uniform per draw keeps sampling cost independent of
         # the number of choices and reproducible across numpy versions.
         return np.asarray(self.ppf(rng.random(size)), dtype=np.float64)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
+        """Quantile function (inverse CDF) at ``q``: the smallest value whose CDF exceeds ``q``."""
         order = np.argsort(self.values, kind="stable")
         sorted_values = np.asarray(self.values, dtype=float)[order]
         cdf = np.cumsum(np.asarray(self.weights, dtype=float)[order])
@@ -254,10 +289,12 @@ class Choice:
         return float(result) if np.ndim(q) == 0 else result
 
     def mean(self) -> float:
+        """Expected value."""
         total = sum(self.weights)
         return sum(v * w for v, w in zip(self.values, self.weights, strict=True)) / total
 
     def describe(self) -> str:
+        """Short human-readable form."""
         pairs = ", ".join(f"{_num(v)}: {_num(w)}" for v, w in zip(self.values, self.weights, strict=True))
         return f"choice({pairs})"
 
@@ -270,7 +307,13 @@ _SHORTHAND = re.compile(r"^\s*([-+0-9.eE_]+)\s+to\s+([-+0-9.eE_]+)\s*$")
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """Whether ``value`` is a finite TOML integer or float (booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 @dataclass(frozen=True)
@@ -305,8 +348,10 @@ def _build_lognormal(t: Mapping[str, Any], path: str) -> tuple[Distribution | No
 def _build_normal(t: Mapping[str, Any], path: str) -> tuple[Distribution | None, list[Problem]]:
     has_moments = "mean" in t or "sd" in t
     has_interval = "p5" in t or "p95" in t
-    if has_moments == has_interval or (has_moments and not ("mean" in t and "sd" in t)) or (
-        has_interval and not ("p5" in t and "p95" in t)
+    if (
+        has_moments == has_interval
+        or (has_moments and not ("mean" in t and "sd" in t))
+        or (has_interval and not ("p5" in t and "p95" in t))
     ):
         return None, [bad_value(path, dict(t), "a normal given either by mean and sd, or by p5 and p95")]
     if has_moments:
@@ -385,6 +430,51 @@ _EXPECTED = (
 )
 
 
+def _parse_shorthand(text: str, path: str) -> tuple[Distribution | None, list[Problem]]:
+    """Read the ``"a to b"`` shorthand: a lognormal with 5th percentile a and 95th percentile b."""
+    match = _SHORTHAND.match(text)
+    bounds: tuple[float, float] | None = None
+    if match:
+        try:
+            bounds = (float(match.group(1)), float(match.group(2)))
+        except ValueError:
+            bounds = None
+    if bounds is None or not all(math.isfinite(b) for b in bounds):
+        return None, [bad_value(path, text, _EXPECTED)]
+    low, high = bounds
+    if not 0 < low < high:
+        expected = '"low to high" with 0 < low < high (the 5th and 95th percentiles of a lognormal)'
+        return None, [bad_value(path, text, expected)]
+    return Lognormal(low, high), []
+
+
+def _parse_table(table: Mapping[str, Any], path: str) -> tuple[Distribution | None, list[Problem]]:
+    """Read a distribution written as a TOML table with a ``dist`` key."""
+    names = ", ".join(repr(n) for n in DISTRIBUTION_NAMES)
+    if "dist" not in table:
+        return None, [Problem(f"{path}.dist", f"missing; expected dist = one of {names}")]
+    family = table["dist"]
+    if not isinstance(family, str) or family not in _FAMILIES:
+        return None, [bad_value(f"{path}.dist", family, f"one of {names}")]
+    spec = _FAMILIES[family]
+    allowed = ", ".join(sorted({"dist", *spec.required, *spec.optional}))
+    problems = [
+        bad_value(f"{path}.{key}", table[key], f"no such key for a {family} (allowed: {allowed})")
+        for key in table
+        if key != "dist" and key not in spec.required and key not in spec.optional
+    ]
+    problems += [
+        Problem(f"{path}.{key}", f"missing; a {family} needs {', '.join(spec.required)}")
+        for key in spec.required
+        if key not in table
+    ]
+    numeric_keys = [k for k in (*spec.required, *spec.optional) if k not in ("values", "weights")]
+    problems += _require_numbers(table, numeric_keys, path)
+    if problems:
+        return None, problems
+    return spec.build(table, path)
+
+
 def parse_distribution(value: Any, path: str) -> tuple[Distribution | None, list[Problem]]:
     """Read a scenario value that may be uncertain.
 
@@ -409,41 +499,15 @@ def parse_distribution(value: Any, path: str) -> tuple[Distribution | None, list
     Lognormal(p5=3.0, p95=20.0)
     >>> parse_distribution(5, "x")[0]
     Fixed(value=5.0)
+    >>> print(parse_distribution("20 to 3", "x")[1][0])
+    x: got '20 to 3' (string); expected "low to high" with 0 < low < high (the 5th and 95th percentiles of a lognormal)
     """
     if _is_number(value):
         return Fixed(float(value)), []
     if isinstance(value, str):
-        match = _SHORTHAND.match(value)
-        if not match:
-            return None, [bad_value(path, value, _EXPECTED)]
-        try:
-            low, high = float(match.group(1)), float(match.group(2))
-        except ValueError:
-            return None, [bad_value(path, value, _EXPECTED)]
-        return _build_lognormal({"p5": low, "p95": high}, path)
-    if isinstance(value, dict):
-        family = value.get("dist")
-        if family not in _FAMILIES:
-            return None, [
-                bad_value(f"{path}.dist", family, f"one of {', '.join(repr(n) for n in DISTRIBUTION_NAMES)}")
-            ]
-        spec = _FAMILIES[family]
-        allowed = {"dist", *spec.required, *spec.optional}
-        problems = [
-            bad_value(f"{path}.{key}", value[key], f"no such key for a {family} (allowed: {', '.join(sorted(allowed))})")
-            for key in value
-            if key not in allowed
-        ]
-        problems += [
-            Problem(f"{path}.{key}", f"missing; a {family} needs {', '.join(spec.required)}")
-            for key in spec.required
-            if key not in value
-        ]
-        numeric_keys = [k for k in (*spec.required, *spec.optional) if k not in ("values", "weights")]
-        problems += _require_numbers(value, numeric_keys, path)
-        if problems:
-            return None, problems
-        return spec.build(value, path)
+        return _parse_shorthand(value, path)
+    if isinstance(value, Mapping):
+        return _parse_table(value, path)
     return None, [bad_value(path, value, _EXPECTED)]
 
 

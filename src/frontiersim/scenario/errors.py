@@ -90,3 +90,7 @@ class ScenarioError(ValueError):
         lines = [f"{source}: {count} problem{'s' if count != 1 else ''}"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[tuple[Problem, ...], str]]:
+        # Rebuild from the problems, not the message, so the error survives pickling (e.g. from a worker process).
+        return (type(self), (self.problems, self.source))

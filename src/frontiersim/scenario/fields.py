@@ -89,57 +89,78 @@ class FieldSpec:
     def parse(self, value: Any, path: str) -> tuple[Any, list[Problem]]:
         """Validate ``value`` read from TOML at ``path``.
 
+        Parameters
+        ----------
+        value : Any
+            The value as read from TOML.
+        path : str
+            Dotted key path, used in error messages.
+
         Returns
         -------
         value : Any
-            The typed value (a :class:`Distribution` for ``"dist"`` keys).
+            The typed value (a :class:`Distribution` for ``"dist"`` keys), or
+            None if there were problems.
         problems : list of Problem
+            At most one problem: the key's value is reported as a whole.
         """
-        expected = self._expected()
         if self.kind == "dist":
-            dist, problems = parse_distribution(value, path)
-            if dist is None:
-                return None, problems
-            lo, hi = dist.support
-            if not self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
-                if isinstance(dist, Fixed):
-                    return None, [bad_value(path, value, expected)]
-                return None, [
-                    Problem(
-                        path,
-                        f"{dist.describe()} can produce values in [{lo:g}, {hi:g}]; "
-                        f"expected values {self.bounds_text()} (choose a distribution with that support)",
-                    )
-                ]
-            return dist, []
+            return self._parse_distribution(value, path)
         if self.kind == "bool":
-            if not isinstance(value, bool):
-                return None, [bad_value(path, value, expected)]
-            return value, []
-        if self.kind == "str":
-            if not isinstance(value, str) or (self.choices and value not in self.choices):
-                return None, [bad_value(path, value, expected)]
-            return value, []
-        if self.kind in ("float", "int"):
+            ok = isinstance(value, bool)
+        elif self.kind == "str":
+            ok = isinstance(value, str) and (not self.choices or value in self.choices)
+        elif self.kind in ("float", "int"):
             ok = _is_scalar(value, integer=self.kind == "int") and self._within(value, value)
-            if not ok:
-                return None, [bad_value(path, value, expected)]
-            return (int(value) if self.kind == "int" else float(value)), []
-        # arrays
-        integer = self.kind == "ints"
-        if not isinstance(value, list) or not all(
-            _is_scalar(v, integer=integer) and self._within(v, v) for v in value
-        ):
-            return None, [bad_value(path, value, expected)]
-        return tuple(int(v) if integer else float(v) for v in value), []
+        else:
+            integer = self.kind == "ints"
+            ok = isinstance(value, list) and all(_is_scalar(v, integer=integer) and self._within(v, v) for v in value)
+        if not ok:
+            return None, [bad_value(path, value, self._expected())]
+        return _typed(value, self.kind), []
+
+    def _parse_distribution(self, value: Any, path: str) -> tuple[Distribution | None, list[Problem]]:
+        """Validate a ``"dist"`` key: a number or distribution whose support meets the bounds."""
+        dist, problems = parse_distribution(value, path)
+        if dist is None:
+            return None, problems
+        lo, hi = dist.support
+        if self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
+            return dist, []
+        if isinstance(dist, Fixed):
+            return None, [bad_value(path, value, self._expected())]
+        return None, [
+            Problem(
+                path,
+                f"{dist.describe()} can produce values in [{lo:g}, {hi:g}]; "
+                f"expected values {self.bounds_text()} (choose a distribution with that support)",
+            )
+        ]
+
+
+def _typed(value: Any, kind: Kind) -> Any:
+    """Convert a validated TOML value to the field's Python type (arrays become tuples)."""
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind in ("floats", "ints"):
+        return tuple(int(v) if kind == "ints" else float(v) for v in value)
+    return value
 
 
 def _is_scalar(value: Any, *, integer: bool) -> bool:
+    """Whether ``value`` is a TOML integer (``integer``) or a finite number; booleans are neither."""
     if isinstance(value, bool):
         return False
-    if integer:
-        return isinstance(value, int)
-    return isinstance(value, int | float) and math.isfinite(value)
+    if integer:  # TOML integers are 64-bit; tomllib does not enforce it
+        return isinstance(value, int) and -(2**63) <= value < 2**63
+    if not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def spec(default: Any, kind: Kind, doc: str, source: str = "assumption", **bounds: Any) -> Any:

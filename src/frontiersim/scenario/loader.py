@@ -11,8 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from frontiersim.scenario.errors import Problem, ScenarioError, bad_value
-from frontiersim.scenario.fields import parse_section
-from frontiersim.scenario.schema import POLICY_KINDS, SECTIONS, Scenario
+from frontiersim.scenario.fields import field_specs, parse_section
+from frontiersim.scenario.schema import (
+    POLICY_KINDS,
+    SECTIONS,
+    ComputeSpec,
+    DemandSpec,
+    QuantilePolicySpec,
+    Scenario,
+    ScenarioMeta,
+)
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -39,7 +47,9 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
     Raises
     ------
     ScenarioError
-        With one :class:`Problem` per offending key.
+        With one :class:`Problem` per offending key. Checks that involve
+        several keys run on every key that is valid on its own, so one pass
+        reports every problem.
     """
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
@@ -62,69 +72,133 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
         problems += found
         if policy is not None:
             sections["policy"] = policy
+    problems += _cross_checks(data)
     if problems:
         raise ScenarioError(problems, source)
-    scenario = Scenario(**sections, source_text=source_text)
-    problems = _cross_checks(scenario, data)
-    if problems:
-        raise ScenarioError(problems, source)
-    return scenario
+    return Scenario(**sections, source_text=source_text)
+
+
+def _policy_type(table: Mapping[str, Any]) -> type | None:
+    """The policy dataclass named by ``[policy] kind``, or None if the kind is invalid."""
+    kind = table.get("kind", "growth_hedge")
+    return POLICY_KINDS.get(kind) if isinstance(kind, str) else None
 
 
 def _parse_policy(table: Any) -> tuple[Any, list[Problem]]:
+    """Validate the ``[policy]`` table, whose keys depend on its ``kind``."""
     if not isinstance(table, Mapping):
         return None, [bad_value("policy", table, "a table")]
+    policy_type = _policy_type(table)
+    if policy_type is None:
+        kinds = ", ".join(repr(k) for k in POLICY_KINDS)
+        return None, [bad_value("policy.kind", table.get("kind"), f"one of {kinds}")]
     kind = table.get("kind", "growth_hedge")
-    if kind not in POLICY_KINDS:
-        return None, [bad_value("policy.kind", kind, f"one of {', '.join(repr(k) for k in POLICY_KINDS)}")]
     rest = {k: v for k, v in table.items() if k != "kind"}
     required = ("commitments_gw",) if kind == "fixed_schedule" else ()
-    return parse_section(POLICY_KINDS[kind], rest, "policy", required=required)
+    return parse_section(policy_type, rest, "policy", required=required)
 
 
-def _cross_checks(scenario: Scenario, data: Mapping[str, Any]) -> list[Problem]:
-    """Checks that involve more than one key."""
+def _valid(data: Mapping[str, Any], section: str, key: str, section_type: type) -> Any:
+    """The value of ``section.key`` if it is valid on its own (its default if absent), else None.
+
+    Cross-checks use this so that they run, and report, even when other keys
+    of the scenario have problems, without repeating a key's own problem.
+    """
+    table = data.get(section, {})
+    if not isinstance(table, Mapping):
+        return None
+    if key not in table:
+        return getattr(section_type(), key)
+    value, problems = field_specs(section_type)[key].parse(table[key], f"{section}.{key}")
+    return None if problems else value
+
+
+def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
+    """Checks that involve more than one key, or more than a key's type and bounds."""
     problems: list[Problem] = []
-    meta, demand = scenario.meta, scenario.demand
-    if not _MONTH.match(meta.start):
-        problems.append(bad_value("scenario.start", meta.start, "a month written YYYY-MM, e.g. '2026-01'"))
+    start = _valid(data, "scenario", "start", ScenarioMeta)
+    if start is not None and not _MONTH.match(start):
+        problems.append(bad_value("scenario.start", start, "a month written YYYY-MM, e.g. '2026-01'"))
+    horizon_years = _valid(data, "scenario", "horizon_years", ScenarioMeta)
+    problems += _demand_checks(data, horizon_years)
+    decision_months = _valid(data, "compute", "decision_months", ComputeSpec)
+    if horizon_years is not None and decision_months is not None:
+        horizon = 12 * horizon_years
+        if any(m >= horizon for m in decision_months):
+            problems.append(
+                bad_value(
+                    "compute.decision_months",
+                    list(decision_months),
+                    f"months below {horizon} (the horizon is {horizon_years} years)",
+                )
+            )
+    policy_table = data.get("policy", {})
+    if isinstance(policy_table, Mapping) and _policy_type(policy_table) is QuantilePolicySpec:
+        problems += _quantile_policy_checks(policy_table)
+    return problems
+
+
+def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[Problem]:
+    """``[demand]``: a path long enough for the horizon, and no keys the demand kind ignores."""
+    problems: list[Problem] = []
+    kind = _valid(data, "demand", "kind", DemandSpec)
+    path = _valid(data, "demand", "path_usd_per_year", DemandSpec)
     demand_table = data.get("demand", {})
-    if demand.kind == "path":
-        if len(demand.path_usd_per_year) < meta.horizon_years:
+    if kind == "path":
+        if path is not None and horizon_years is not None and len(path) < horizon_years:
             problems.append(
                 bad_value(
                     "demand.path_usd_per_year",
-                    list(demand.path_usd_per_year),
-                    f"at least {meta.horizon_years} yearly levels (one per simulated year) when kind = 'path'",
+                    list(path),
+                    f"at least {horizon_years} yearly levels (one per simulated year) when kind = 'path'",
                 )
             )
-        for key in ("initial_usd_per_year", "growth_per_year", "growth_persistence_per_year"):
-            if key in demand_table:
-                problems.append(bad_value(f"demand.{key}", demand_table[key], "no value: unused when kind = 'path'"))
-    elif demand.path_usd_per_year:
+        if isinstance(demand_table, Mapping):
+            # a key that already has a problem of its own is not reported twice
+            problems += [
+                bad_value(f"demand.{key}", demand_table[key], "no value: unused when kind = 'path'")
+                for key in ("initial_usd_per_year", "growth_per_year", "growth_persistence_per_year")
+                if key in demand_table and _valid(data, "demand", key, DemandSpec) is not None
+            ]
+    elif kind is not None and path:
+        problems.append(bad_value("demand.path_usd_per_year", list(path), "no value unless kind = 'path'"))
+    return problems
+
+
+def _quantile_policy_checks(table: Mapping[str, Any]) -> list[Problem]:
+    """``[policy] kind = "quantile"``: the buyer's growth belief is both percentiles or neither."""
+    problems: list[Problem] = []
+    given = [key for key in ("belief_growth_p5", "belief_growth_p95") if key in table]
+    if len(given) == 1:
+        (present,) = given
+        absent = "belief_growth_p95" if present == "belief_growth_p5" else "belief_growth_p5"
         problems.append(
-            bad_value("demand.path_usd_per_year", list(demand.path_usd_per_year), "no value unless kind = 'path'")
+            Problem(
+                f"policy.{absent}",
+                f"missing; expected a number > 0 since {present} = {table[present]!r} is given (give both or neither)",
+            )
         )
-    horizon = scenario.horizon_months
-    late = [m for m in scenario.compute.decision_months if m >= horizon]
-    if late:
+    data = {"policy": table}
+    p5 = _valid(data, "policy", "belief_growth_p5", QuantilePolicySpec)
+    p95 = _valid(data, "policy", "belief_growth_p95", QuantilePolicySpec)
+    if len(given) == 2 and p5 is not None and p95 is not None:
+        if p5 == 0 < p95:
+            expected = (
+                f"a value in (0, {p95:g}); 0 means the scenario's demand growth, "
+                f"which would ignore belief_growth_p95 = {p95:g}"
+            )
+            problems.append(bad_value("policy.belief_growth_p5", table["belief_growth_p5"], expected))
+        elif p5 > 0 and p5 >= p95:
+            expected = f"a value below belief_growth_p95 = {p95:g}"
+            problems.append(bad_value("policy.belief_growth_p5", table["belief_growth_p5"], expected))
+    volatility = _valid(data, "policy", "belief_volatility_per_sqrt_year", QuantilePolicySpec)
+    if volatility is not None and -1 < volatility < 0:
         problems.append(
-            bad_value("compute.decision_months", list(scenario.compute.decision_months), f"months below {horizon}")
-        )
-    policy_table = data.get("policy", {})
-    if isinstance(policy_table, Mapping) and ("belief_growth_p5" in policy_table) != (
-        "belief_growth_p95" in policy_table
-    ):
-        problems.append(Problem("policy.belief_growth_p5", "give both belief_growth_p5 and belief_growth_p95, or neither"))
-    policy = scenario.policy
-    if (
-        hasattr(policy, "belief_growth_p5")
-        and policy.belief_growth_p5 > 0
-        and policy.belief_growth_p5 >= policy.belief_growth_p95
-    ):
-        problems.append(
-            bad_value("policy.belief_growth_p5", policy.belief_growth_p5, f"a value below belief_growth_p95 = "
-                      f"{policy.belief_growth_p95}")
+            bad_value(
+                "policy.belief_volatility_per_sqrt_year",
+                table["belief_volatility_per_sqrt_year"],
+                "a number >= 0, or -1 to use the scenario's median volatility",
+            )
         )
     return problems
 
@@ -168,8 +242,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError([Problem("", f"cannot read file: {error.strerror or error}")], str(path)) from None
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem("", "not UTF-8 text; a scenario is a TOML file")], str(path)) from None
+    except UnicodeDecodeError as error:
+        where = f"byte 0x{raw[error.start]:02x} at offset {error.start}"
+        problem = Problem("", f"not UTF-8 text ({where}); expected a TOML file, which is UTF-8")
+        raise ScenarioError([problem], str(path)) from None
     return parse_scenario_text(text, str(path))
 
 

@@ -99,6 +99,14 @@ class DemandSpec:
         low=0.0,
         high=5.0,
     )
+    ceiling_usd_per_year: float = spec(
+        1.1e14,
+        "float",
+        "Upper bound on annualised demand, USD/year (keeps extreme draws finite).",
+        "assumption: world GDP ~$110T a year; brief s4 (000): the economy cannot grow 300% a year",
+        low=0.0,
+        low_open=True,
+    )
     path_usd_per_year: tuple[float, ...] = spec(
         (),
         "floats",
