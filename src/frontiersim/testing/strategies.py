@@ -1,0 +1,390 @@
+"""Hypothesis strategies for random, valid scenarios.
+
+Scenarios are built as the nested dicts a TOML file is read into and passed
+through :func:`frontiersim.parse_scenario`, so they are validated exactly as
+scenario files are. The strategies cover every section: growth and path
+demand (sometimes under a binding demand ceiling), fixed values and
+distributions (``"a to b"`` lognormals, lognormal, uniform, triangular, beta
+and choice tables), zero and positive volatility, edge gross margins of 0
+and 1, every policy kind, fundraising on and off, and starting cash small
+enough that a good share of scenarios ends in ruin.
+
+This module needs `hypothesis <https://hypothesis.readthedocs.io>`_, a
+development dependency of frontiersim (``pip install 'frontiersim[dev]'``).
+
+Examples
+--------
+>>> import frontiersim as fs
+>>> from hypothesis import given, settings
+>>> from frontiersim.testing import assert_accounting_identities, scenarios, seeds
+>>> @settings(max_examples=3, deadline=None, database=None)
+... @given(scenarios(max_draws=5, max_horizon_years=1), seeds())
+... def check(scenario, seed):
+...     assert_accounting_identities(fs.simulate(scenario, seed=seed, keep_monthly=True))
+>>> check()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+try:
+    from hypothesis import strategies as st
+except ImportError as error:  # pragma: no cover - hypothesis is a dev dependency
+    raise ImportError(
+        "frontiersim.testing.strategies needs hypothesis; install it with pip install 'frontiersim[dev]'"
+    ) from error
+
+from frontiersim.scenario.loader import parse_scenario
+from frontiersim.scenario.schema import POLICY_KINDS, Scenario
+
+#: Demand kinds the strategies can produce.
+DEMAND_KINDS: tuple[str, ...] = ("growth", "path")
+
+#: Largest seed drawn by :func:`seeds` (seeds are unsigned 32-bit integers).
+MAX_SEED = 2**32 - 1
+
+TomlValue = Any
+Table = dict[str, TomlValue]
+
+
+# ---------------------------------------------------------------------------
+# Values of single keys
+# ---------------------------------------------------------------------------
+
+
+def _floats(low: float, high: float) -> st.SearchStrategy[float]:
+    """Finite floats in ``[low, high]``."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def _lognormal(draw: st.DrawFn, p5_low: float, p5_high: float, max_ratio: float) -> TomlValue:
+    """A lognormal as an ``"a to b"`` string or a ``dist = "lognormal"`` table (``p5_low > 0``)."""
+    p5 = draw(_floats(p5_low, p5_high))
+    p95 = p5 * draw(_floats(1.05, max_ratio))
+    if draw(st.booleans()):
+        return f"{p5!r} to {p95!r}"
+    return {"dist": "lognormal", "p5": p5, "p95": p95}
+
+
+@st.composite
+def _uniform(draw: st.DrawFn, low: float, high: float, min_width: float) -> TomlValue:
+    """A uniform table whose support lies in ``[low, high]``."""
+    lo = draw(_floats(low, high - min_width))
+    hi = draw(_floats(min(lo + min_width, high), high))
+    return {"dist": "uniform", "low": lo, "high": hi}
+
+
+@st.composite
+def _triangular(draw: st.DrawFn, low: float, high: float, min_width: float) -> TomlValue:
+    """A triangular table whose support lies in ``[low, high]``."""
+    lo = draw(_floats(low, high - min_width))
+    hi = draw(_floats(min(lo + min_width, high), high))
+    mode = draw(_floats(lo, hi))
+    return {"dist": "triangular", "low": lo, "mode": mode, "high": hi}
+
+
+@st.composite
+def _beta(draw: st.DrawFn) -> TomlValue:
+    """A beta table on ``[0, 1]``, bounds sometimes written out."""
+    table: Table = {"dist": "beta", "alpha": draw(_floats(0.5, 5.0)), "beta": draw(_floats(0.5, 5.0))}
+    if draw(st.booleans()):
+        table.update(low=0.0, high=1.0)
+    return table
+
+
+@st.composite
+def _choice(draw: st.DrawFn, values: st.SearchStrategy[float] | st.SearchStrategy[int]) -> TomlValue:
+    """A choice table of 1-4 values, with or without weights."""
+    options = draw(st.lists(values, min_size=1, max_size=4))
+    table: Table = {"dist": "choice", "values": options}
+    if draw(st.booleans()):
+        weights = draw(st.lists(_floats(0.0, 1.0), min_size=len(options), max_size=len(options)))
+        if sum(weights) <= 0:
+            weights[0] = 1.0
+        table["weights"] = weights
+    return table
+
+
+def _share(high: float, *, high_open: bool) -> st.SearchStrategy[TomlValue]:
+    """Values in ``[0, high]`` (``[0, high)`` when ``high_open``): 0, fixed, uniform or triangular."""
+    top = high * (1.0 - 1e-9) if high_open else high
+    return st.one_of(st.just(0.0), _floats(0.0, top), _uniform(0.0, top, 0.01), _triangular(0.0, top, 0.01))
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+
+
+def _scenario_section(draw: st.DrawFn, max_horizon_years: int) -> Table:
+    year, month = draw(st.integers(2020, 2035)), draw(st.integers(1, 12))
+    return {
+        "name": "hypothesis",
+        "start": f"{year:04d}-{month:02d}",
+        "horizon_years": draw(st.integers(1, max_horizon_years)),
+    }
+
+
+def _simulation_section(draw: st.DrawFn, max_draws: int) -> Table:
+    return {"draws": draw(st.integers(1, max_draws)), "seed": draw(st.integers(0, MAX_SEED))}
+
+
+def _demand_section(draw: st.DrawFn, kind: str, horizon_years: int) -> Table:
+    table: Table = {"kind": kind}
+    if kind == "growth":
+        table["initial_usd_per_year"] = draw(
+            st.one_of(_floats(1e8, 1e11), _lognormal(1e8, 5e10, 10.0), _uniform(1e8, 5e10, 1e8), st.just(0.0))
+        )
+        table["growth_per_year"] = draw(
+            st.one_of(
+                _floats(0.2, 30.0),
+                _lognormal(0.5, 8.0, 10.0),
+                _uniform(0.2, 30.0, 0.1),
+                _triangular(0.2, 30.0, 0.1),
+                _choice(_floats(0.2, 30.0)),
+            )
+        )
+        table["growth_persistence_per_year"] = draw(
+            st.one_of(st.sampled_from([1.0, 0.7]), _floats(0.05, 1.5), _uniform(0.05, 1.5, 0.01))
+        )
+    else:
+        levels = st.one_of(_floats(1e8, 1e12), st.just(0.0))
+        table["path_usd_per_year"] = draw(st.lists(levels, min_size=horizon_years, max_size=horizon_years + 2))
+    table["delay_months"] = draw(
+        st.one_of(st.integers(0, 24), _choice(st.sampled_from([0, 3, 6, 12, 24])), _uniform(0.0, 24.0, 1.0))
+    )
+    table["volatility_per_sqrt_year"] = draw(st.one_of(st.just(0.0), _floats(0.0, 1.5), _uniform(0.0, 1.5, 0.01)))
+    if draw(st.booleans()):
+        table["ceiling_usd_per_year"] = draw(_floats(1e9, 1e12))
+    return table
+
+
+def _compute_section(draw: st.DrawFn, horizon_years: int) -> Table:
+    table: Table = {
+        "initial_capacity_gw": draw(
+            st.one_of(_floats(0.0, 10.0), st.just(0.0), _lognormal(0.1, 5.0, 5.0), _uniform(0.0, 10.0, 0.1))
+        ),
+        "initial_contract_months_remaining": draw(st.integers(0, 72)),
+        "cost_usd_per_gw_year": draw(
+            st.one_of(_floats(5e9, 2e10), _lognormal(5e9, 1.5e10, 3.0), _triangular(5e9, 2e10, 1e8))
+        ),
+        "price_decline_per_year": draw(_share(1.0, high_open=True)),
+        "lead_time_months": draw(st.integers(0, 30)),
+        "contract_term_months": draw(st.integers(1, 72)),
+        "decision_interval_months": draw(st.integers(1, 24)),
+        "first_decision_month": draw(st.integers(0, 24)),
+    }
+    if draw(st.integers(0, 3)) == 0:
+        table["decision_months"] = draw(st.lists(st.integers(0, 12 * horizon_years - 1), max_size=6))
+    return table
+
+
+def _operations_section(draw: st.DrawFn) -> Table:
+    return {
+        "gross_margin": draw(
+            st.one_of(
+                st.sampled_from([0.0, 1.0, 0.6]),
+                _floats(0.0, 1.0),
+                _uniform(0.0, 1.0, 0.01),
+                _triangular(0.0, 1.0, 0.01),
+                _beta(),
+            )
+        ),
+        "min_training_share": draw(_share(1.0, high_open=True)),
+        "other_opex_usd_per_year": draw(st.one_of(st.just(0.0), _floats(0.0, 1e10), _lognormal(1e8, 5e9, 4.0))),
+        "opex_share_of_revenue": draw(_share(1.0, high_open=False)),
+    }
+
+
+def _models_section(draw: st.DrawFn) -> Table:
+    return {"release_interval_months": draw(st.integers(1, 24)), "first_release_month": draw(st.integers(0, 60))}
+
+
+def _finance_section(draw: st.DrawFn) -> Table:
+    table: Table = {
+        "starting_cash_usd": draw(
+            st.one_of(_floats(0.0, 2e10), st.just(0.0), _lognormal(1e8, 1e10, 5.0), _uniform(0.0, 3e10, 1e8))
+        ),
+        "fundraising_enabled": draw(st.booleans()),
+    }
+    if table["fundraising_enabled"] or draw(st.booleans()):
+        table.update(
+            raise_when_runway_below_months=draw(_floats(0.0, 24.0)),
+            raise_revenue_multiple=draw(st.one_of(_floats(0.0, 5.0), _lognormal(0.5, 2.0, 4.0))),
+            raise_max_usd=draw(_floats(0.0, 1e11)),
+            raise_min_interval_months=draw(st.integers(1, 12)),
+            raise_success_probability=draw(
+                st.one_of(st.sampled_from([1.0, 0.0, 0.8]), _floats(0.0, 1.0), _uniform(0.0, 1.0, 0.01), _beta())
+            ),
+        )
+    return table
+
+
+def _policy_section(draw: st.DrawFn, kind: str, decisions: int) -> Table:
+    table: Table = {"kind": kind}
+    if kind == "growth_hedge":
+        table.update(
+            assumed_growth_per_year=draw(_floats(0.5, 20.0)),
+            hedge_factor=draw(_floats(0.0, 3.0)),
+            target_training_share=draw(_floats(0.0, 0.9)),
+        )
+    elif kind == "fixed_schedule":
+        table["commitments_gw"] = draw(st.lists(_floats(0.0, 10.0), max_size=decisions + 1))
+    else:
+        table.update(
+            quantile=draw(_floats(0.01, 0.99)),
+            target_training_share=draw(_floats(0.0, 0.9)),
+            belief_volatility_per_sqrt_year=draw(st.one_of(st.just(-1.0), _floats(0.0, 2.0))),
+        )
+        if draw(st.booleans()):
+            p5 = draw(_floats(0.5, 8.0))
+            table.update(belief_growth_p5=p5, belief_growth_p95=p5 * draw(_floats(1.05, 10.0)))
+    return table
+
+
+@st.composite
+def _scenario_tables(
+    draw: st.DrawFn,
+    max_draws: int,
+    max_horizon_years: int,
+    demand_kinds: tuple[str, ...],
+    policy_kinds: tuple[str, ...],
+) -> Table:
+    meta = _scenario_section(draw, max_horizon_years)
+    horizon_years: int = meta["horizon_years"]
+    demand_kind = draw(st.sampled_from(demand_kinds))
+    policy_kind = draw(st.sampled_from(policy_kinds))
+    compute = _compute_section(draw, horizon_years)
+    interval: int = compute["decision_interval_months"]
+    decisions = len(compute.get("decision_months", ())) or -(-12 * horizon_years // interval)
+    return {
+        "scenario": meta,
+        "simulation": _simulation_section(draw, max_draws),
+        "demand": _demand_section(draw, demand_kind, horizon_years),
+        "compute": compute,
+        "operations": _operations_section(draw),
+        "models": _models_section(draw),
+        "finance": _finance_section(draw),
+        "policy": _policy_section(draw, policy_kind, decisions),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Public strategies
+# ---------------------------------------------------------------------------
+
+
+def _checked_kinds(name: str, kinds: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
+    chosen = tuple(kinds)
+    unknown = [kind for kind in chosen if kind not in known]
+    if not chosen or unknown:
+        raise ValueError(f"{name} must be a non-empty selection of {', '.join(map(repr, known))}, got {chosen!r}")
+    return chosen
+
+
+def scenario_tables(
+    *,
+    max_draws: int = 40,
+    max_horizon_years: int = 4,
+    demand_kinds: Sequence[str] = DEMAND_KINDS,
+    policy_kinds: Sequence[str] = tuple(POLICY_KINDS),
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Random valid scenarios as the nested dicts a TOML file is read into.
+
+    Parameters
+    ----------
+    max_draws : int
+        Largest ``[simulation] draws`` (at least 1).
+    max_horizon_years : int
+        Largest ``[scenario] horizon_years``, from 1 to 50.
+    demand_kinds : sequence of str
+        ``[demand] kind`` values to choose from (``"growth"``, ``"path"``).
+    policy_kinds : sequence of str
+        ``[policy] kind`` values to choose from (``"growth_hedge"``,
+        ``"fixed_schedule"``, ``"quantile"``).
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of dict
+        Tables that :func:`frontiersim.parse_scenario` accepts.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    """
+    if max_draws < 1:
+        raise ValueError(f"max_draws must be >= 1, got {max_draws}")
+    if not 1 <= max_horizon_years <= 50:
+        raise ValueError(f"max_horizon_years must be in [1, 50], got {max_horizon_years}")
+    return _scenario_tables(
+        max_draws,
+        max_horizon_years,
+        _checked_kinds("demand_kinds", demand_kinds, DEMAND_KINDS),
+        _checked_kinds("policy_kinds", policy_kinds, tuple(POLICY_KINDS)),
+    )
+
+
+def scenarios(
+    *,
+    max_draws: int = 40,
+    max_horizon_years: int = 4,
+    demand_kinds: Sequence[str] = DEMAND_KINDS,
+    policy_kinds: Sequence[str] = tuple(POLICY_KINDS),
+) -> st.SearchStrategy[Scenario]:
+    """Random valid :class:`~frontiersim.Scenario` objects.
+
+    Each scenario is drawn by :func:`scenario_tables` and validated by
+    :func:`frontiersim.parse_scenario`, exactly as a scenario file is.
+    Horizons are short and draws few (``[simulation] draws``), so that
+    simulating an example takes milliseconds.
+
+    Parameters
+    ----------
+    max_draws : int
+        Largest ``[simulation] draws`` (at least 1).
+    max_horizon_years : int
+        Largest ``[scenario] horizon_years``, from 1 to 50.
+    demand_kinds : sequence of str
+        ``[demand] kind`` values to choose from (``"growth"``, ``"path"``).
+    policy_kinds : sequence of str
+        ``[policy] kind`` values to choose from (``"growth_hedge"``,
+        ``"fixed_schedule"``, ``"quantile"``).
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of Scenario
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    Examples
+    --------
+    >>> from frontiersim.testing import scenarios
+    >>> strategy = scenarios(max_draws=10, policy_kinds=["quantile"])
+    """
+    tables = scenario_tables(
+        max_draws=max_draws,
+        max_horizon_years=max_horizon_years,
+        demand_kinds=demand_kinds,
+        policy_kinds=policy_kinds,
+    )
+    return tables.map(lambda table: parse_scenario(table, source="<hypothesis>"))
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Seeds accepted by :func:`frontiersim.simulate`: integers in ``[0, 2**32 - 1]``.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy of int
+    """
+    return st.integers(0, MAX_SEED)
+
+
+__all__ = ["DEMAND_KINDS", "MAX_SEED", "scenario_tables", "scenarios", "seeds"]
