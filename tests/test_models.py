@@ -131,12 +131,15 @@ class TestFinance:
         rule = self.rule(enabled=False)
         cash_step(state, 0, arr(1.0), arr(12.0), arr(6.0), rule, arr(0.0))
         assert state.cash_usd[0] == 5.0
-        cash_step(state, 1, arr(1.0), arr(12.0), arr(7.0), rule, arr(0.0))
-        assert state.cash_usd[0] == -1.0
-        assert state.ruin_month[0] == 1
+        cash_step(state, 1, arr(1.0), arr(12.0), arr(6.5), rule, arr(0.0))
+        assert state.cash_usd[0] == -0.5
+        assert state.alive[0]  # half a dollar short is within the one-dollar tolerance
+        cash_step(state, 2, arr(1.0), arr(12.0), arr(2.0), rule, arr(0.0))
+        assert state.cash_usd[0] == -1.5
+        assert state.ruin_month[0] == 2
         assert not state.alive[0]
-        cash_step(state, 2, arr(0.0), arr(0.0), arr(0.0), rule, arr(0.0))
-        assert state.ruin_month[0] == 1
+        cash_step(state, 3, arr(0.0), arr(0.0), arr(0.0), rule, arr(0.0))
+        assert state.ruin_month[0] == 2
 
     def test_round_size_is_revenue_multiple_capped(self) -> None:
         state = CashState.start(arr(10.0, 10.0), 3)

@@ -43,25 +43,42 @@ class ContractBook:
         Capacity under contract in each month, GW.
     payment_usd_per_year : ndarray, shape (draws, months + lead_time_months + 1)
         Contract payments in each month, as an annual rate, USD/year.
+
+    Notes
+    -----
+    Schedules are stored month-major, so that reading one month for every
+    draw touches contiguous memory; the attributes are transposed views.
     """
 
     def __init__(self, draws: int, months: int, lead_time_months: int, contract_term_months: int) -> None:
         self.months = months
         self.lead_time_months = lead_time_months
         self.contract_term_months = contract_term_months
-        # Columns run past the horizon by the lead time, so that a decision in
+        # Rows run past the horizon by the lead time, so that a decision in
         # the last month still sees what is scheduled at its arrival.
         width = months + lead_time_months + 1
-        self.capacity_gw: FloatArray = np.zeros((draws, width))
-        self.payment_usd_per_year: FloatArray = np.zeros((draws, width))
+        self._capacity_by_month: FloatArray = np.zeros((width, draws))
+        self._payment_by_month: FloatArray = np.zeros((width, draws))
+
+    @property
+    def capacity_gw(self) -> FloatArray:
+        """Capacity under contract, GW, shape ``(draws, months + lead + 1)``."""
+        view: FloatArray = self._capacity_by_month.T
+        return view
+
+    @property
+    def payment_usd_per_year(self) -> FloatArray:
+        """Contract payments as an annual rate, USD/year, shape ``(draws, months + lead + 1)``."""
+        view: FloatArray = self._payment_by_month.T
+        return view
 
     def add(self, first_month: int, term_months: int, gw: FloatArray, price: FloatArray) -> None:
         """Add a contract live in months ``[first_month, first_month + term_months)``."""
-        stop = min(first_month + term_months, self.capacity_gw.shape[1])
+        stop = min(first_month + term_months, self._capacity_by_month.shape[0])
         if first_month >= stop:
             return
-        self.capacity_gw[:, first_month:stop] += gw[:, None]
-        self.payment_usd_per_year[:, first_month:stop] += (gw * price)[:, None]
+        self._capacity_by_month[first_month:stop] += gw
+        self._payment_by_month[first_month:stop] += gw * price
 
     def commit(self, month: int, gw: FloatArray, price: FloatArray) -> None:
         """Commit ``gw`` in ``month`` at ``price``; it arrives after the lead time."""
@@ -69,8 +86,10 @@ class ContractBook:
 
     def capacity_at(self, month: int) -> FloatArray:
         """Capacity under contract in ``month``, GW (``month`` up to horizon + lead time)."""
-        return self.capacity_gw[:, month]
+        row: FloatArray = self._capacity_by_month[month]
+        return row
 
     def payment_at(self, month: int) -> FloatArray:
         """Contract payments in ``month``, as an annual rate, USD/year."""
-        return self.payment_usd_per_year[:, month]
+        row: FloatArray = self._payment_by_month[month]
+        return row

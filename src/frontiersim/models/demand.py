@@ -71,17 +71,40 @@ def _random_walk(volatility_per_sqrt_year: FloatArray, shocks: FloatArray) -> Fl
 def _capped(level_usd_per_year: FloatArray, log_factor: FloatArray, ceiling_usd_per_year: float) -> FloatArray:
     r"""``min(level * exp(log_factor), ceiling)``, computed without overflow.
 
-    Where ``log_factor`` is exactly 0 the level is returned unchanged, so
-    noiseless paths keep their exact values.
+    Where ``log_factor`` is exactly 0, or the level is 0, the level is
+    returned unchanged, so noiseless paths keep their exact values.
     """
     with np.errstate(divide="ignore"):
         log_room = np.log(ceiling_usd_per_year) - np.log(level_usd_per_year)
     factor = np.exp(np.minimum(log_factor, log_room))
-    capped = np.where(log_factor == 0.0, level_usd_per_year, level_usd_per_year * factor)
+    unchanged = (log_factor == 0.0) | (level_usd_per_year == 0.0)
+    with np.errstate(invalid="ignore"):  # 0 x inf where the level is 0 is replaced below
+        scaled = level_usd_per_year * factor
+    capped = np.where(unchanged, level_usd_per_year, scaled)
     return np.minimum(capped, ceiling_usd_per_year)
 
 
-class GrowthDemand:
+class PrecomputedDemand:
+    """An exogenous demand path computed up front, served one month at a time.
+
+    Parameters
+    ----------
+    path_usd_per_year : ndarray, shape (draws, months)
+        Annualised demand, USD/year.
+    """
+
+    def __init__(self, path_usd_per_year: FloatArray) -> None:
+        self.path_usd_per_year: FloatArray = path_usd_per_year
+        # month-major copy: each month's read is contiguous
+        self._by_month: FloatArray = np.ascontiguousarray(path_usd_per_year.T)
+
+    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
+        """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
+        row: FloatArray = self._by_month[month]
+        return row
+
+
+class GrowthDemand(PrecomputedDemand):
     r"""Demand growing by an uncertain yearly multiplier after an uncertain delay.
 
     Notes
@@ -118,14 +141,10 @@ class GrowthDemand:
         years = np.maximum(months[None, :] - delay_months[:, None], 0.0) / 12.0
         log_path = cumulative_log_growth(years, np.log(growth_per_year)[:, None], persistence_per_year[:, None])
         log_path = log_path + _random_walk(volatility_per_sqrt_year, log_shocks)
-        self.path_usd_per_year: FloatArray = _capped(initial_usd_per_year[:, None], log_path, ceiling_usd_per_year)
-
-    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
-        """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
-        return self.path_usd_per_year[:, month]
+        super().__init__(_capped(initial_usd_per_year[:, None], log_path, ceiling_usd_per_year))
 
 
-class PathDemand:
+class PathDemand(PrecomputedDemand):
     r"""Demand following a given yearly path, optionally delayed and noisy.
 
     Notes
@@ -147,8 +166,4 @@ class PathDemand:
         year_index = np.minimum((shifted // 12).astype(np.int64), len(path_usd_per_year) - 1)
         levels = np.asarray(path_usd_per_year, dtype=float)[year_index]
         noise = _random_walk(volatility_per_sqrt_year, log_shocks)
-        self.path_usd_per_year: FloatArray = _capped(levels, noise, ceiling_usd_per_year)
-
-    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
-        """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
-        return self.path_usd_per_year[:, month]
+        super().__init__(_capped(levels, noise, ceiling_usd_per_year))

@@ -68,15 +68,27 @@ class ChunkOutput:
 
     Attributes
     ----------
-    monthly : dict of ndarray, each (draws, months)
-    cohorts : dict of ndarray, each (draws, models)
+    by_month : dict of ndarray, each (months, draws)
+        Monthly outputs, month-major as the simulation writes them.
+    by_model : dict of ndarray, each (models, draws)
+        Per-model outputs, model-major.
     ruin_month : ndarray of int, (draws,)
         Month of ruin, -1 if the lab survives the horizon.
     """
 
-    monthly: dict[str, FloatArray]
-    cohorts: dict[str, FloatArray]
+    by_month: dict[str, FloatArray]
+    by_model: dict[str, FloatArray]
     ruin_month: NDArray[np.int64]
+
+    @property
+    def monthly(self) -> dict[str, FloatArray]:
+        """Monthly outputs as ``(draws, months)`` views (no copy)."""
+        return {name: values.T for name, values in self.by_month.items()}
+
+    @property
+    def cohorts(self) -> dict[str, FloatArray]:
+        """Per-model outputs as ``(draws, models)`` views (no copy)."""
+        return {name: values.T for name, values in self.by_model.items()}
 
 
 def policy_from_spec(scenario: Scenario) -> ProcurementPolicy:
@@ -190,14 +202,15 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
         success_probability=draws["finance.raise_success_probability"],
     )
     state = CashState.start(draws["finance.starting_cash_usd"], finance.raise_min_interval_months)
-    raise_uniforms = draws.shocks["finance.raise_uniforms"]
+    raise_uniforms = np.ascontiguousarray(draws.shocks["finance.raise_uniforms"].T)
 
     decisions = {month: k for k, month in enumerate(scenario.decision_months())}
     releases = np.asarray(scenario.release_months(), dtype=np.int64)
     frontier_index = np.searchsorted(releases, np.arange(months), side="right")
     n_models = len(releases) + 2
-    cohorts = {name: np.zeros((n, n_models)) for name in COHORT_VARIABLES}
-    out = {name: np.empty((n, months)) for name in MONTHLY_VARIABLES}
+    # Month-major (and model-major) buffers keep each month's writes contiguous.
+    by_model = {name: np.zeros((n_models, n)) for name in COHORT_VARIABLES}
+    by_month = {name: np.empty((months, n)) for name in MONTHLY_VARIABLES}
     training_gw_last = np.zeros(n)
 
     for t in range(months):
@@ -239,31 +252,31 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
             split.served_usd_per_year,
             compute_payment + other_opex,
             rule,
-            raise_uniforms[:, t],
+            raise_uniforms[t],
         )
 
         frontier = frontier_index[t]
-        cohorts["model_revenue_usd"][:, frontier] += revenue
-        cohorts["model_inference_cost_usd"][:, frontier] += inference_cost
-        cohorts["model_training_cost_usd"][:, frontier + 1] += training_cost
+        by_model["model_revenue_usd"][frontier] += revenue
+        by_model["model_inference_cost_usd"][frontier] += inference_cost
+        by_model["model_training_cost_usd"][frontier + 1] += training_cost
 
-        out["demand_usd_per_year"][:, t] = demand_t
-        out["capacity_gw"][:, t] = capacity
-        out["inference_gw"][:, t] = split.inference_gw
-        out["training_gw"][:, t] = split.training_gw
-        out["revenue_usd"][:, t] = revenue
-        out["unserved_usd"][:, t] = split.unserved_usd_per_year / 12.0
-        out["inference_cost_usd"][:, t] = inference_cost
-        out["training_cost_usd"][:, t] = training_cost
-        out["compute_payment_usd"][:, t] = compute_payment
-        out["other_opex_usd"][:, t] = other_opex
-        out["financing_usd"][:, t] = financing
-        out["cash_usd"][:, t] = state.cash_usd
-        out["new_commitment_gw"][:, t] = committed_gw
-        out["new_commitment_usd"][:, t] = committed_usd
+        by_month["demand_usd_per_year"][t] = demand_t
+        by_month["capacity_gw"][t] = capacity
+        by_month["inference_gw"][t] = split.inference_gw
+        by_month["training_gw"][t] = split.training_gw
+        by_month["revenue_usd"][t] = revenue
+        by_month["unserved_usd"][t] = split.unserved_usd_per_year / 12.0
+        by_month["inference_cost_usd"][t] = inference_cost
+        by_month["training_cost_usd"][t] = training_cost
+        by_month["compute_payment_usd"][t] = compute_payment
+        by_month["other_opex_usd"][t] = other_opex
+        by_month["financing_usd"][t] = financing
+        by_month["cash_usd"][t] = state.cash_usd
+        by_month["new_commitment_gw"][t] = committed_gw
+        by_month["new_commitment_usd"][t] = committed_usd
         training_gw_last = split.training_gw
 
-    cohorts["model_net_usd"] = (
-        cohorts["model_revenue_usd"] - cohorts["model_inference_cost_usd"] - cohorts["model_training_cost_usd"]
+    by_model["model_net_usd"] = (
+        by_model["model_revenue_usd"] - by_model["model_inference_cost_usd"] - by_model["model_training_cost_usd"]
     )
-    return ChunkOutput(monthly=out, cohorts=cohorts, ruin_month=state.ruin_month)
+    return ChunkOutput(by_month=by_month, by_model=by_model, ruin_month=state.ruin_month)

@@ -10,6 +10,10 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
+#: Ruin is cash below minus this many dollars: flows that cancel exactly must
+#: not be ruled ruinous by the last digit of floating-point rounding.
+RUIN_TOLERANCE_USD = 1.0
+
 
 @dataclass(frozen=True)
 class FundraisingRule:
@@ -94,8 +98,9 @@ def cash_step(
     Notes
     -----
     :math:`C_t = C_{t-1} + R_t - O_t + F_t`. Ruin is absorbing: it happens in
-    the first month with :math:`C_t < 0` after any financing, and the ruined
-    lab has no flows afterwards.
+    the first month with :math:`C_t < 0` after any financing (below minus
+    :data:`RUIN_TOLERANCE_USD`, one dollar), and the ruined lab has no flows
+    afterwards.
     """
     net = revenue_usd - outflow_usd
     cash_before = state.cash_usd + net
@@ -111,7 +116,7 @@ def cash_step(
         raised = np.where(closes, np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year), 0.0)
         state.months_since_raise = np.where(closes & (raised > 0), 0, state.months_since_raise + 1)
     state.cash_usd = cash_before + raised
-    newly_ruined = state.alive & (state.cash_usd < 0)
+    newly_ruined = state.alive & (state.cash_usd < -RUIN_TOLERANCE_USD)
     state.ruin_month = np.where(newly_ruined, month, state.ruin_month)
     state.alive = state.alive & ~newly_ruined
     return raised

@@ -42,32 +42,40 @@ YEARLY_VARIABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def yearly_aggregates(monthly: Mapping[str, FloatArray], ruin_month: NDArray[np.int64]) -> dict[str, FloatArray]:
-    """Yearly totals, year-end stocks and ruin flags from monthly arrays.
+def yearly_aggregates(by_month: Mapping[str, FloatArray], ruin_month: NDArray[np.int64]) -> dict[str, FloatArray]:
+    """Yearly totals, year-end stocks and ruin flags from month-major arrays.
 
     Parameters
     ----------
-    monthly : mapping of ndarray, each (draws, months)
-        With ``months`` a multiple of 12.
+    by_month : mapping of ndarray, each (months, draws)
+        Monthly outputs, month-major, with ``months`` a multiple of 12.
     ruin_month : ndarray of int, (draws,)
 
     Returns
     -------
     dict of ndarray, each (draws, years)
     """
-    n, months = monthly["revenue_usd"].shape
+    months, n = by_month["revenue_usd"].shape
     years = months // 12
 
     def by_year(name: str) -> FloatArray:
-        return monthly[name].reshape(n, years, 12)
+        # Months are added one at a time, in order: numpy's own reductions
+        # change summation order with the array's shape, and results must not
+        # depend on how many draws a chunk holds.
+        months_of_years = by_month[name].reshape(years, 12, n)
+        total = months_of_years[:, 0, :].copy()
+        for month in range(1, 12):
+            total += months_of_years[:, month, :]
+        return total
 
-    result = {f"year_{name}": by_year(name).sum(axis=2) for name in YEARLY_FLOWS}
-    result["year_demand_usd"] = by_year("demand_usd_per_year").sum(axis=2) / 12.0
-    result["year_profit_usd"] = (
-        result["year_revenue_usd"] - result["year_compute_payment_usd"] - result["year_other_opex_usd"]
+    month_major = {f"year_{name}": by_year(name) for name in YEARLY_FLOWS}
+    month_major["year_demand_usd"] = by_year("demand_usd_per_year") / 12.0
+    month_major["year_profit_usd"] = (
+        month_major["year_revenue_usd"] - month_major["year_compute_payment_usd"] - month_major["year_other_opex_usd"]
     )
-    result["year_cash_usd"] = monthly["cash_usd"][:, 11::12].copy()
-    result["year_capacity_gw"] = by_year("capacity_gw").mean(axis=2)
+    month_major["year_cash_usd"] = by_month["cash_usd"][11::12]
+    month_major["year_capacity_gw"] = by_year("capacity_gw") / 12.0
+    result = {name: np.ascontiguousarray(values.T) for name, values in month_major.items()}
     year_end_month = np.arange(years) * 12 + 11
     result["year_ruined"] = ((ruin_month[:, None] >= 0) & (ruin_month[:, None] <= year_end_month[None, :])).astype(
         float
@@ -95,7 +103,7 @@ def reduce_chunk(
     return ChunkReduction(
         start=start,
         stop=stop,
-        yearly=yearly_aggregates(output.monthly, output.ruin_month),
+        yearly=yearly_aggregates(output.by_month, output.ruin_month),
         cohorts=output.cohorts,
         ruin_month=output.ruin_month,
         parameters=dict(parameters),

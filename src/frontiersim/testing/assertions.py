@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from frontiersim.models.finance import RUIN_TOLERANCE_USD
 from frontiersim.results.build import YEARLY_FLOWS
 from frontiersim.results.result import SimulationResult
 
@@ -389,8 +390,9 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
 def assert_ruin_absorbing(result: ResultLike) -> None:
     """Assert that ruin is recorded at the first negative cash and that nothing moves afterwards.
 
-    ``ruin_month`` is the first month with ``cash_usd < 0`` (-1 when cash
-    never goes negative); after it every flow, capacity and commitment is
+    ``ruin_month`` is the first month with cash below minus
+    :data:`~frontiersim.models.finance.RUIN_TOLERANCE_USD` (-1 when that never
+    happens); after it every flow, capacity and commitment is
     exactly zero and cash stays exactly at its value in the ruin month.
 
     Parameters
@@ -409,7 +411,7 @@ def assert_ruin_absorbing(result: ResultLike) -> None:
     dims = ("draw", "month")
     cash = _array(ds, "cash_usd", dims)
     ruin = _array(ds, "ruin_month", ("draw",)).astype(np.int64)
-    negative = cash < 0
+    negative = cash < -RUIN_TOLERANCE_USD
     first_negative = np.where(negative.any(axis=1), negative.argmax(axis=1), -1)
     _fail(
         ds,
