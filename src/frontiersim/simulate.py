@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 
 import numpy as np
 
 from frontiersim._version import __version__
-from frontiersim.draws.sampling import SeedLike, sample_draws, seed_sequence
+from frontiersim.draws.sampling import SeedLike, sample_draws, seed_sequence, uncertain_parameters
 from frontiersim.models.engine import run_chunk
 from frontiersim.models.policies import ProcurementPolicy
-from frontiersim.results.build import ChunkReduction, build_dataset, reduce_chunk
+from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
@@ -29,6 +30,15 @@ MONTHLY_LIMIT_DRAW_MONTHS = 50_000_000
 def _chunk_bounds(draws: int, chunk_size: int) -> Iterator[tuple[int, int]]:
     for start in range(0, draws, chunk_size):
         yield start, min(start + chunk_size, draws)
+
+
+def _collect(
+    future: Future[ChunkReduction], results: ResultAccumulator, progress: Callable[[int], None] | None
+) -> None:
+    chunk = future.result()
+    results.add(chunk)
+    if progress is not None:
+        progress(chunk.stop - chunk.start)
 
 
 def simulate_range(
@@ -94,23 +104,24 @@ def simulate(
     if keep_monthly is None:
         keep_monthly = n * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
     bounds = list(_chunk_bounds(n, chunk_size))
-    chunks: list[ChunkReduction] = []
+    results = ResultAccumulator(scenario, n, keep_monthly, list(uncertain_parameters(scenario)))
     if workers == 1 or len(bounds) == 1:
         for start, stop in bounds:
-            chunks.append(simulate_range(scenario, start, stop, root, keep_monthly, policy))
+            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy))
             if progress is not None:
                 progress(stop - start)
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [
-                pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy) for start, stop in bounds
-            ]
-            for future in futures:
-                chunk = future.result()
-                chunks.append(chunk)
-                if progress is not None:
-                    progress(chunk.stop - chunk.start)
+            # At most two chunks per worker are in flight, so finished chunks
+            # waiting to be copied in stay few and memory stays bounded.
+            pending: deque[Future[ChunkReduction]] = deque()
+            for start, stop in bounds:
+                pending.append(pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy))
+                if len(pending) >= 2 * workers:
+                    _collect(pending.popleft(), results, progress)
+            while pending:
+                _collect(pending.popleft(), results, progress)
     attrs = {
         "scenario_name": scenario.meta.name,
         "scenario_sha256": scenario_hash(scenario),
@@ -124,4 +135,4 @@ def simulate(
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "policy": repr(policy) if policy is not None else repr(scenario.policy),
     }
-    return SimulationResult(build_dataset(scenario, chunks, attrs))
+    return SimulationResult(results.to_dataset(attrs))

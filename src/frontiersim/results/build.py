@@ -121,48 +121,92 @@ def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
     return names, [-1, *releases, scenario.horizon_months]
 
 
-def build_dataset(
-    scenario: Scenario,
-    chunks: Sequence[ChunkReduction],
-    attrs: Mapping[str, object],
-) -> xr.Dataset:
-    """Assemble chunk reductions into one labelled :class:`xarray.Dataset`.
+class ResultAccumulator:
+    """Preallocated result arrays, filled chunk by chunk.
 
-    Dimensions are ``draw``, ``year``, ``model`` and, when monthly arrays were
-    kept, ``month`` (with a ``date`` coordinate). Every variable carries
-    ``units`` and ``description`` attributes.
+    Each chunk's reduction is copied into place and can then be dropped, so a
+    run's peak memory is its results plus one chunk, not twice its results.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : int
+        Total number of draws.
+    keep_monthly : bool
+        Whether monthly arrays are kept.
+    parameter_names : sequence of str
+        Dotted paths of the sampled parameters.
     """
-    chunks = sorted(chunks, key=lambda c: c.start)
 
-    def stack(getter: str, name: str) -> FloatArray:
-        return np.concatenate([getattr(c, getter)[name] for c in chunks], axis=0)
+    def __init__(self, scenario: Scenario, draws: int, keep_monthly: bool, parameter_names: Sequence[str]) -> None:
+        self.scenario = scenario
+        self.draws = draws
+        self.keep_monthly = keep_monthly
+        years, months = scenario.meta.horizon_years, scenario.horizon_months
+        n_models = len(model_labels(scenario)[0])
+        self.yearly = {name: np.empty((draws, years)) for name in YEARLY_VARIABLES}
+        self.cohorts = {name: np.empty((draws, n_models)) for name in COHORT_VARIABLES}
+        self.parameters = {name: np.empty(draws) for name in parameter_names}
+        self.monthly = {name: np.empty((draws, months)) for name in MONTHLY_VARIABLES} if keep_monthly else {}
+        self.ruin_month = np.empty(draws, dtype=np.int64)
+        self._filled = np.zeros(draws, dtype=bool)
 
-    draw = np.concatenate([np.arange(c.start, c.stop) for c in chunks])
-    start = pd.Period(scenario.meta.start, freq="M")
-    years = np.arange(scenario.meta.horizon_years) + start.year
-    names, release_months = model_labels(scenario)
-    coords: dict[str, object] = {
-        "draw": draw,
-        "year": ("year", years, {"description": "year of simulation (calendar year of its first month)"}),
-        "model": np.arange(len(names)),
-        "model_name": ("model", names),
-        "release_month": ("model", np.asarray(release_months), {"description": "month index of release"}),
-    }
-    data_vars: dict[str, object] = {}
-    for name, (unit, description) in YEARLY_VARIABLES.items():
-        data_vars[name] = (("draw", "year"), stack("yearly", name), {"units": unit, "description": description})
-    for name, (unit, description) in COHORT_VARIABLES.items():
-        data_vars[name] = (("draw", "model"), stack("cohorts", name), {"units": unit, "description": description})
-    ruin = np.concatenate([c.ruin_month for c in chunks])
-    data_vars["ruin_month"] = ("draw", ruin, {"units": "month", "description": "month index of ruin, -1 if none"})
-    for name in chunks[0].parameters:
-        data_vars[f"input.{name}"] = ("draw", stack("parameters", name), {"description": f"sampled {name}"})
-    if all(c.monthly is not None for c in chunks):
-        months = scenario.horizon_months
-        dates = pd.period_range(start, periods=months, freq="M").to_timestamp()
-        coords["month"] = np.arange(months)
-        coords["date"] = ("month", dates.values)
-        for name, (unit, description) in MONTHLY_VARIABLES.items():
-            data_vars[name] = (("draw", "month"), stack("monthly", name), {"units": unit, "description": description})
-    dataset = xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
-    return dataset
+    def add(self, chunk: ChunkReduction) -> None:
+        """Copy one chunk's reduction into place."""
+        rows = slice(chunk.start, chunk.stop)
+        for target, source in (
+            (self.yearly, chunk.yearly),
+            (self.cohorts, chunk.cohorts),
+            (self.parameters, chunk.parameters),
+        ):
+            for name, values in target.items():
+                values[rows] = source[name]
+        if self.keep_monthly:
+            if chunk.monthly is None:
+                raise ValueError("a chunk without monthly arrays was added to a run that keeps them")
+            for name, values in self.monthly.items():
+                values[rows] = chunk.monthly[name]
+        self.ruin_month[rows] = chunk.ruin_month
+        self._filled[rows] = True
+
+    def to_dataset(self, attrs: Mapping[str, object]) -> xr.Dataset:
+        """The labelled :class:`xarray.Dataset` (wraps the arrays, no copy).
+
+        Dimensions are ``draw``, ``year``, ``model`` and, when monthly arrays
+        were kept, ``month`` (with a ``date`` coordinate). Every variable
+        carries ``units`` and ``description`` attributes.
+        """
+        if not self._filled.all():
+            missing = int((~self._filled).sum())
+            raise ValueError(f"{missing} draws have not been simulated")
+        scenario = self.scenario
+        start = pd.Period(scenario.meta.start, freq="M")
+        years = np.arange(scenario.meta.horizon_years) + start.year
+        names, release_months = model_labels(scenario)
+        coords: dict[str, object] = {
+            "draw": np.arange(self.draws),
+            "year": ("year", years, {"description": "year of simulation (calendar year of its first month)"}),
+            "model": np.arange(len(names)),
+            "model_name": ("model", names),
+            "release_month": ("model", np.asarray(release_months), {"description": "month index of release"}),
+        }
+        data_vars: dict[str, object] = {}
+        for name, (unit, description) in YEARLY_VARIABLES.items():
+            data_vars[name] = (("draw", "year"), self.yearly[name], {"units": unit, "description": description})
+        for name, (unit, description) in COHORT_VARIABLES.items():
+            data_vars[name] = (("draw", "model"), self.cohorts[name], {"units": unit, "description": description})
+        data_vars["ruin_month"] = (
+            "draw",
+            self.ruin_month,
+            {"units": "month", "description": "month index of ruin, -1 if none"},
+        )
+        for name, values in self.parameters.items():
+            data_vars[f"input.{name}"] = ("draw", values, {"description": f"sampled {name}"})
+        if self.keep_monthly:
+            months = scenario.horizon_months
+            dates = pd.period_range(start, periods=months, freq="M").to_timestamp()
+            coords["month"] = np.arange(months)
+            coords["date"] = ("month", dates.values)
+            for name, (unit, description) in MONTHLY_VARIABLES.items():
+                data_vars[name] = (("draw", "month"), self.monthly[name], {"units": unit, "description": description})
+        return xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
