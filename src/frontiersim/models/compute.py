@@ -43,6 +43,8 @@ class ContractBook:
         Capacity under contract in each month, GW.
     payment_usd_per_year : ndarray, shape (draws, months + lead_time_months + 1)
         Contract payments in each month, as an annual rate, USD/year.
+    obligations_after_horizon_usd : ndarray, shape (draws,)
+        Payments owed on contracts for months after the horizon, USD.
 
     Notes
     -----
@@ -59,6 +61,7 @@ class ContractBook:
         width = months + lead_time_months + 1
         self._capacity_by_month: FloatArray = np.zeros((width, draws))
         self._payment_by_month: FloatArray = np.zeros((width, draws))
+        self.obligations_after_horizon_usd: FloatArray = np.zeros(draws)
 
     @property
     def capacity_gw(self) -> FloatArray:
@@ -73,7 +76,14 @@ class ContractBook:
         return view
 
     def add(self, first_month: int, term_months: int, gw: FloatArray, price: FloatArray) -> None:
-        """Add a contract live in months ``[first_month, first_month + term_months)``."""
+        """Add a contract live in months ``[first_month, first_month + term_months)``.
+
+        Payments due after the horizon are added to
+        :attr:`obligations_after_horizon_usd`.
+        """
+        months_after = first_month + term_months - max(first_month, self.months)
+        if months_after > 0:
+            self.obligations_after_horizon_usd += gw * price * (months_after / 12.0)
         stop = min(first_month + term_months, self._capacity_by_month.shape[0])
         if first_month >= stop:
             return

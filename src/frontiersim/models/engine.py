@@ -74,11 +74,14 @@ class ChunkOutput:
         Per-model outputs, model-major.
     ruin_month : ndarray of int, (draws,)
         Month of ruin, -1 if the lab survives the horizon.
+    obligations_after_horizon_usd : ndarray, (draws,)
+        Contract payments owed for months after the horizon (0 if ruined).
     """
 
     by_month: dict[str, FloatArray]
     by_model: dict[str, FloatArray]
     ruin_month: NDArray[np.int64]
+    obligations_after_horizon_usd: FloatArray
 
     @property
     def monthly(self) -> dict[str, FloatArray]:
@@ -279,4 +282,9 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     by_model["model_net_usd"] = (
         by_model["model_revenue_usd"] - by_model["model_inference_cost_usd"] - by_model["model_training_cost_usd"]
     )
-    return ChunkOutput(by_month=by_month, by_model=by_model, ruin_month=state.ruin_month)
+    return ChunkOutput(
+        by_month=by_month,
+        by_model=by_model,
+        ruin_month=state.ruin_month,
+        obligations_after_horizon_usd=np.where(state.alive, book.obligations_after_horizon_usd, 0.0),
+    )

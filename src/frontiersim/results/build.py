@@ -92,6 +92,7 @@ class ChunkReduction:
     yearly: dict[str, FloatArray]
     cohorts: dict[str, FloatArray]
     ruin_month: NDArray[np.int64]
+    obligations_after_horizon_usd: FloatArray
     parameters: dict[str, FloatArray]
     monthly: dict[str, FloatArray] | None
 
@@ -106,6 +107,7 @@ def reduce_chunk(
         yearly=yearly_aggregates(output.by_month, output.ruin_month),
         cohorts=output.cohorts,
         ruin_month=output.ruin_month,
+        obligations_after_horizon_usd=output.obligations_after_horizon_usd,
         parameters=dict(parameters),
         monthly=output.monthly if keep_monthly else None,
     )
@@ -149,6 +151,7 @@ class ResultAccumulator:
         self.parameters = {name: np.empty(draws) for name in parameter_names}
         self.monthly = {name: np.empty((draws, months)) for name in MONTHLY_VARIABLES} if keep_monthly else {}
         self.ruin_month = np.empty(draws, dtype=np.int64)
+        self.obligations_after_horizon_usd = np.empty(draws)
         self._filled = np.zeros(draws, dtype=bool)
 
     def add(self, chunk: ChunkReduction) -> None:
@@ -167,6 +170,7 @@ class ResultAccumulator:
             for name, values in self.monthly.items():
                 values[rows] = chunk.monthly[name]
         self.ruin_month[rows] = chunk.ruin_month
+        self.obligations_after_horizon_usd[rows] = chunk.obligations_after_horizon_usd
         self._filled[rows] = True
 
     def to_dataset(self, attrs: Mapping[str, object]) -> xr.Dataset:
@@ -199,6 +203,11 @@ class ResultAccumulator:
             "draw",
             self.ruin_month,
             {"units": "month", "description": "month index of ruin, -1 if none"},
+        )
+        data_vars["obligations_after_horizon_usd"] = (
+            "draw",
+            self.obligations_after_horizon_usd,
+            {"units": "USD", "description": "contract payments owed after the horizon (0 if ruined)"},
         )
         for name, values in self.parameters.items():
             data_vars[f"input.{name}"] = ("draw", values, {"description": f"sampled {name}"})

@@ -1,0 +1,472 @@
+"""How much compute to buy: policy search under a ruin constraint.
+
+Method
+------
+1. **Sample-average approximation with common random numbers.** Every
+   candidate policy is simulated on the same draws (one seed), so
+   differences between candidates are paired and the search objective is a
+   deterministic function of the policy parameter [1]_.
+2. **Grid, then refine.** A grid over the family traces the efficient
+   frontier; :func:`scipy.optimize.minimize_scalar` (bounded Brent) refines
+   the best feasible grid point between its neighbours.
+3. **Honest feasibility.** A policy meets ``P(ruin) <= level`` only when the
+   upper end of the Wilson interval of its ruin probability is at or below
+   the level (optionally also a CVaR floor on the objective).
+4. **Fresh re-evaluation.** The chosen policy and the naive reference
+   policies are re-evaluated on a fresh, larger sample with independent
+   draws; the report uses that sample, and says when it cannot confirm the
+   constraint and how many draws would.
+
+References
+----------
+.. [1] A. Shapiro, D. Dentcheva and A. Ruszczynski, *Lectures on Stochastic
+   Programming*, SIAM, 2009, ch. 5 (sample average approximation).
+.. [2] P. Glasserman, *Monte Carlo Methods in Financial Engineering*,
+   Springer, 2003, s4.2 (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import optimize as scipy_optimize
+
+from frontiersim.draws.sampling import SeedLike, seed_sequence, stream_id
+from frontiersim.models.policies import ProcurementPolicy
+from frontiersim.optimize.families import PolicyFamily, naive_policies
+from frontiersim.optimize.objectives import Objective
+from frontiersim.optimize.stats import (
+    MeanEstimate,
+    Proportion,
+    draws_to_resolve,
+    lower_tail_cvar,
+    mean_estimate,
+    paired_difference,
+    proportion,
+)
+from frontiersim.results.result import SimulationResult
+from frontiersim.scenario.schema import Scenario
+from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
+
+FloatArray = NDArray[np.float64]
+
+
+class InfeasibleError(ValueError):
+    """No policy of the family meets the ruin (or CVaR) constraint.
+
+    Attributes
+    ----------
+    best : PolicyEvaluation
+        The candidate with the lowest upper bound on P(ruin).
+    """
+
+    def __init__(self, message: str, best: PolicyEvaluation) -> None:
+        super().__init__(message)
+        self.best = best
+
+
+@dataclass(frozen=True)
+class PolicyEvaluation:
+    """One policy simulated on one sample of draws.
+
+    Attributes
+    ----------
+    label : str
+    parameter : float or None
+        The family parameter (None for policies outside the family).
+    policy : ProcurementPolicy
+    objective_values : ndarray
+        Per-draw objective, USD.
+    ruined : ndarray of bool
+        Per-draw ruin within the horizon.
+    ruin : Proportion
+        P(ruin) with its Wilson interval.
+    ruin_exact : Proportion
+        P(ruin) with its Clopper-Pearson interval.
+    objective : MeanEstimate
+        Mean objective and its standard error.
+    cvar : float
+        Mean objective over the worst ``cvar_alpha`` share of draws.
+    revenue : MeanEstimate
+        Revenue served over the horizon.
+    unserved : MeanEstimate
+        Demand left unserved over the horizon.
+    result : SimulationResult
+        The simulation behind the figures (yearly arrays only).
+    """
+
+    label: str
+    parameter: float | None
+    policy: ProcurementPolicy
+    objective_values: FloatArray
+    ruined: NDArray[np.bool_]
+    ruin: Proportion
+    ruin_exact: Proportion
+    objective: MeanEstimate
+    cvar: float
+    revenue: MeanEstimate
+    unserved: MeanEstimate
+    result: SimulationResult = field(repr=False)
+
+    def commitment_schedule(self) -> pd.DataFrame:
+        """GW and dollars committed per year: mean and quantiles over draws.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index: year. Columns: GW (mean, p5, p50, p95), mean contract value
+            per year of term (USD/year) and total contract value (USD).
+        """
+        ds = self.result.dataset
+        gw = ds["year_new_commitment_gw"]
+        usd = ds["year_new_commitment_usd"]
+        term_years = float(ds.attrs.get("contract_term_months", 12)) / 12.0
+        table = pd.DataFrame(
+            {
+                "GW mean": gw.mean("draw").values,
+                "GW p5": gw.quantile(0.05, "draw").values,
+                "GW p50": gw.quantile(0.5, "draw").values,
+                "GW p95": gw.quantile(0.95, "draw").values,
+                "USD per year of term (mean)": usd.mean("draw").values / term_years,
+                "contract value USD (mean)": usd.mean("draw").values,
+            },
+            index=pd.Index(ds["year"].values, name="decision year"),
+        )
+        return table
+
+
+def evaluate_policy(
+    scenario: Scenario,
+    policy: ProcurementPolicy,
+    objective: Objective,
+    *,
+    draws: int,
+    seed: SeedLike,
+    label: str = "",
+    parameter: float | None = None,
+    cvar_alpha: float = 0.05,
+    confidence: float = 0.95,
+    chunk_size: int | None = None,
+) -> PolicyEvaluation:
+    """Simulate ``policy`` on ``draws`` draws and summarise it honestly.
+
+    The same ``seed`` gives every policy the same draws (common random
+    numbers).
+    """
+    result = simulate(
+        scenario,
+        draws=draws,
+        seed=seed,
+        keep_monthly=False,
+        policy=policy,
+        chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,
+    )
+    ds = result.dataset
+    ds.attrs["contract_term_months"] = scenario.compute.contract_term_months
+    values = objective.per_draw(ds)
+    ruined = np.asarray(ds["ruin_month"].values >= 0)
+    ruined_count = int(ruined.sum())
+    return PolicyEvaluation(
+        label=label or repr(policy),
+        parameter=parameter,
+        policy=policy,
+        objective_values=values,
+        ruined=ruined,
+        ruin=proportion(ruined_count, draws, confidence, "wilson"),
+        ruin_exact=proportion(ruined_count, draws, confidence, "clopper-pearson"),
+        objective=mean_estimate(values),
+        cvar=lower_tail_cvar(values, cvar_alpha),
+        revenue=mean_estimate(ds["year_revenue_usd"].sum("year").values),
+        unserved=mean_estimate(ds["year_unserved_usd"].sum("year").values),
+        result=result,
+    )
+
+
+@dataclass(frozen=True)
+class OptimizationResult:
+    """The recommended policy, the frontier it sits on, and the evidence.
+
+    Attributes
+    ----------
+    family : PolicyFamily
+    objective : Objective
+    max_ruin : float
+    chosen : PolicyEvaluation
+        The recommendation, re-evaluated on the fresh validation sample.
+    chosen_in_search : PolicyEvaluation
+        The same policy on the search sample.
+    search : list of PolicyEvaluation
+        Every candidate evaluated on the search sample (grid and refinement),
+        sorted by parameter: the frontier.
+    naive_search, naive_validation : dict of PolicyEvaluation
+        The naive reference policies on both samples.
+    confirmed : bool
+        Whether the validation sample confirms the ruin constraint.
+    messages : list of str
+        Plain-language notes: confirmation, and draws needed when unresolved.
+    search_draws, validation_draws : int
+    """
+
+    family: PolicyFamily
+    objective: Objective
+    max_ruin: float
+    chosen: PolicyEvaluation
+    chosen_in_search: PolicyEvaluation
+    search: list[PolicyEvaluation]
+    naive_search: dict[str, PolicyEvaluation]
+    naive_validation: dict[str, PolicyEvaluation]
+    confirmed: bool
+    messages: list[str]
+    search_draws: int
+    validation_draws: int
+
+    def comparison(self) -> pd.DataFrame:
+        """The chosen and naive policies on the validation sample, with paired differences.
+
+        ``vs chosen`` columns are paired (common-random-number) differences
+        ``policy - chosen`` of the objective, with their standard errors.
+        """
+        rows = {"recommended: " + self.chosen.label: self.chosen}
+        rows.update(self.naive_validation)
+        records = []
+        for name, evaluation in rows.items():
+            difference = paired_difference(evaluation.objective_values, self.chosen.objective_values)
+            records.append(
+                {
+                    "policy": name,
+                    "P(ruin)": evaluation.ruin.estimate,
+                    "P(ruin) low": evaluation.ruin.low,
+                    "P(ruin) high": evaluation.ruin.high,
+                    "objective mean": evaluation.objective.mean,
+                    "objective se": evaluation.objective.standard_error,
+                    "objective CVaR": evaluation.cvar,
+                    "vs chosen": difference.mean,
+                    "vs chosen se": difference.standard_error,
+                    "revenue served": evaluation.revenue.mean,
+                    "unserved demand": evaluation.unserved.mean,
+                }
+            )
+        return pd.DataFrame.from_records(records, index="policy")
+
+    def frontier(self) -> pd.DataFrame:
+        """P(ruin) against the objective for every searched candidate (search sample)."""
+        records = [
+            {
+                self.family.parameter: e.parameter,
+                "P(ruin)": e.ruin.estimate,
+                "P(ruin) low": e.ruin.low,
+                "P(ruin) high": e.ruin.high,
+                "objective mean": e.objective.mean,
+                "objective se": e.objective.standard_error,
+                "revenue served": e.revenue.mean,
+                "unserved demand": e.unserved.mean,
+                "feasible": e.ruin.high <= self.max_ruin,
+            }
+            for e in self.search
+        ]
+        return pd.DataFrame.from_records(records)
+
+
+def _validation_seed(seed: SeedLike) -> np.random.SeedSequence:
+    """A root seed independent of the search sample's (a different spawn key)."""
+    root = seed_sequence(seed)
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, stream_id("optimize.validation")))
+
+
+def optimize_policy(
+    scenario: Scenario,
+    family: PolicyFamily,
+    objective: Objective | None = None,
+    *,
+    max_ruin: float = 0.05,
+    draws: int = 20_000,
+    validation_draws: int | None = None,
+    seed: SeedLike = None,
+    candidates: int = 21,
+    refine: bool = True,
+    confidence: float = 0.95,
+    cvar_alpha: float = 0.05,
+    min_cvar: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> OptimizationResult:
+    """Find the policy of ``family`` that maximises ``objective`` with P(ruin) at most ``max_ruin``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    family : PolicyFamily
+        See :func:`~frontiersim.optimize.families.policy_family`.
+    objective : Objective, optional
+        Defaults to expected discounted profit.
+    max_ruin : float
+        Ruin level; met only when the Wilson upper bound is at or below it.
+    draws : int
+        Draws per candidate in the search (common to all candidates).
+    validation_draws : int, optional
+        Fresh draws to re-evaluate the choice (default ``4 * draws``).
+    seed : int, SeedSequence, Generator or None
+        Defaults to the scenario's seed.
+    candidates : int
+        Grid size (the frontier's resolution).
+    refine : bool
+        Refine the best feasible grid point with bounded Brent search.
+    confidence : float
+        Confidence level of every interval.
+    cvar_alpha, min_cvar : float
+        Optional CVaR constraint: the mean objective over the worst
+        ``cvar_alpha`` share of draws must be at least ``min_cvar``.
+    progress : callable, optional
+        Called with a short message after each evaluation.
+
+    Returns
+    -------
+    OptimizationResult
+
+    Raises
+    ------
+    InfeasibleError
+        When no candidate meets the constraints; the message gives the best
+        achievable ruin level.
+    """
+    if not 0 <= max_ruin < 1:
+        raise ValueError(f"max_ruin must be in [0, 1), got {max_ruin}")
+    objective = objective or Objective()
+    root = seed_sequence(scenario.simulation.seed if seed is None else seed)
+    validation_draws = validation_draws or 4 * draws
+    cache: dict[float, PolicyEvaluation] = {}
+
+    def evaluate(value: float) -> PolicyEvaluation:
+        key = float(value)
+        if key not in cache:
+            cache[key] = evaluate_policy(
+                scenario,
+                family.build(key),
+                objective,
+                draws=draws,
+                seed=root,
+                label=family.label(key),
+                parameter=key,
+                cvar_alpha=cvar_alpha,
+                confidence=confidence,
+            )
+            if progress is not None:
+                e = cache[key]
+                progress(f"{e.label}: P(ruin) {e.ruin}, objective {e.objective.mean:.4g}")
+        return cache[key]
+
+    def feasible(e: PolicyEvaluation) -> bool:
+        return e.ruin.high <= max_ruin and (min_cvar is None or e.cvar >= min_cvar)
+
+    grid = family.grid(candidates)
+    for value in grid:
+        evaluate(value)
+    feasible_grid = [e for e in cache.values() if feasible(e)]
+    if not feasible_grid:
+        best = min(cache.values(), key=lambda e: (e.ruin.high, -e.objective.mean))
+        needed = (
+            ""
+            if best.ruin.estimate > max_ruin
+            else (
+                f" Its estimate {best.ruin.estimate:.2%} is below the level: about "
+                f"{draws_to_resolve(best.ruin.estimate, max_ruin, confidence):,} draws could confirm it."
+            )
+        )
+        cvar_note = "" if min_cvar is None else f" and CVaR >= {min_cvar:.4g}"
+        raise InfeasibleError(
+            f"no {family.name} policy meets P(ruin) <= {max_ruin:.2%}{cvar_note} "
+            f"(upper {confidence:.0%} bound, {draws:,} draws). Best achievable: {best.label} with "
+            f"P(ruin) {best.ruin}.{needed}",
+            best,
+        )
+    best_grid = max(feasible_grid, key=lambda e: e.objective.mean)
+    if refine and best_grid.parameter is not None:
+        step = (family.high - family.low) / (candidates - 1)
+        low = max(family.low, best_grid.parameter - step)
+        high = min(family.high, best_grid.parameter + step)
+        scale = max(abs(best_grid.objective.mean), 1.0)
+
+        def loss(value: float) -> float:
+            e = evaluate(value)
+            penalty = 0.0 if feasible(e) else 10.0 * scale * (1.0 + e.ruin.high - max_ruin)
+            return -e.objective.mean / scale + penalty / scale
+
+        scipy_optimize.minimize_scalar(
+            loss, bounds=(low, high), method="bounded", options={"xatol": step / 50, "maxiter": 12}
+        )
+    chosen_search = max((e for e in cache.values() if feasible(e)), key=lambda e: e.objective.mean)
+    validation_root = _validation_seed(root)
+    chosen = evaluate_policy(
+        scenario,
+        chosen_search.policy,
+        objective,
+        draws=validation_draws,
+        seed=validation_root,
+        label=chosen_search.label,
+        parameter=chosen_search.parameter,
+        cvar_alpha=cvar_alpha,
+        confidence=confidence,
+    )
+    naive = naive_policies(scenario)
+    naive_search = {
+        name: evaluate_policy(
+            scenario,
+            policy,
+            objective,
+            draws=draws,
+            seed=root,
+            label=name,
+            cvar_alpha=cvar_alpha,
+            confidence=confidence,
+        )
+        for name, policy in naive.items()
+    }
+    naive_validation = {
+        name: evaluate_policy(
+            scenario,
+            policy,
+            objective,
+            draws=validation_draws,
+            seed=validation_root,
+            label=name,
+            cvar_alpha=cvar_alpha,
+            confidence=confidence,
+        )
+        for name, policy in naive.items()
+    }
+    messages = []
+    confirmed = feasible(chosen)
+    if confirmed:
+        messages.append(
+            f"confirmed on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin} is at or below {max_ruin:.2%}"
+        )
+    else:
+        extra = draws_to_resolve(chosen.ruin.estimate, max_ruin, confidence)
+        more = (
+            f"about {extra:,} fresh draws would resolve it"
+            if chosen.ruin.estimate < max_ruin and math.isfinite(extra)
+            else "the constraint is likely violated: lower max-ruin margin or choose a more cautious policy"
+        )
+        messages.append(
+            f"NOT confirmed on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin} exceeds {max_ruin:.2%} "
+            f"at its upper bound; {more}"
+        )
+    search = sorted(cache.values(), key=lambda e: e.parameter if e.parameter is not None else -math.inf)
+    return OptimizationResult(
+        family=family,
+        objective=objective,
+        max_ruin=max_ruin,
+        chosen=chosen,
+        chosen_in_search=chosen_search,
+        search=search,
+        naive_search=naive_search,
+        naive_validation=naive_validation,
+        confirmed=confirmed,
+        messages=messages,
+        search_draws=draws,
+        validation_draws=validation_draws,
+    )
