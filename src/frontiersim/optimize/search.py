@@ -368,14 +368,16 @@ def optimize_policy(
     feasible_grid = [e for e in cache.values() if feasible(e)]
     if not feasible_grid:
         best = min(cache.values(), key=lambda e: (e.ruin.high, -e.objective.mean))
-        needed = (
-            ""
-            if best.ruin.estimate > max_ruin
-            else (
+        if best.ruin.estimate < max_ruin:
+            needed = (
                 f" Its estimate {best.ruin.estimate:.2%} is below the level: about "
                 f"{draws_to_resolve(best.ruin.estimate, max_ruin, confidence):,} draws could confirm it."
             )
-        )
+        elif max_ruin == 0:
+            # the upper end of an interval is above 0 for any finite sample
+            needed = " No finite number of draws can confirm P(ruin) <= 0: ask for a small positive level."
+        else:
+            needed = ""
         cvar_note = "" if min_cvar is None else f" and CVaR >= {min_cvar:.4g}"
         raise InfeasibleError(
             f"no {family.name} policy meets P(ruin) <= {max_ruin:.2%}{cvar_note} "

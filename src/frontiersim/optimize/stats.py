@@ -83,19 +83,48 @@ def proportion(successes: int, trials: int, confidence: float = 0.95, method: In
 
 
 def draws_to_resolve(probability: float, level: float, confidence: float = 0.95) -> int:
-    r"""Draws needed for a one-sided interval around ``probability`` to clear ``level``.
+    r"""Draws needed for the Wilson interval around ``probability`` to clear ``level``.
+
+    The interval is the two-sided one :func:`proportion` gives at
+    ``confidence``, the one the optimizer's feasibility check uses: with the
+    estimate staying at ``probability``, this many draws put its upper end at
+    or below ``level`` (or, for an estimate above the level, its lower end at
+    or above it).
+
+    Parameters
+    ----------
+    probability : float
+        Estimated probability, in [0, 1].
+    level : float
+        Level to resolve against, in [0, 1].
+    confidence : float
+        Two-sided confidence level of the interval.
+
+    Returns
+    -------
+    int
+        At least 1; ``math.inf`` when ``probability == level`` (never resolved).
 
     Notes
     -----
-    Normal approximation: :math:`n = z^2 p (1 - p) / (\ell - p)^2` with
-    :math:`z` the one-sided quantile of ``confidence``.
+    The Wilson interval is the set of :math:`u` with
+    :math:`(\hat p - u)^2 \le z^2 u (1 - u) / n`, :math:`z` the two-sided
+    quantile of ``confidence``; its end reaches :math:`\ell` when
+    :math:`n = z^2 \ell (1 - \ell) / (\ell - \hat p)^2`. (The variance is
+    taken at the level, not at the estimate, so an estimate of 0 needs about
+    :math:`z^2 / \ell` draws, as it should.)
+
+    Examples
+    --------
+    >>> n = draws_to_resolve(0.0, 0.01)
+    >>> proportion(0, n).high <= 0.01 < proportion(0, n - 1).high
+    True
     """
     gap = abs(level - probability)
     if gap == 0:
         return math.inf  # type: ignore[return-value]
-    z = float(stats.norm.ppf(confidence))
-    p = min(max(probability, 1e-6), 1 - 1e-6)
-    return math.ceil(z * z * p * (1 - p) / (gap * gap))
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    return max(1, math.ceil(z * z * level * (1 - level) / (gap * gap)))
 
 
 @dataclass(frozen=True)
