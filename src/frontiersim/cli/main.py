@@ -1,6 +1,8 @@
 """The ``frontiersim`` command.
 
-Exit codes: 0 success; 1 a run failed or an example did not match the brief;
+Exit codes: 0 success; 1 a run failed, an example did not match the brief, no
+policy meets the ruin limit (``optimize``; nothing is written) or the fresh
+validation sample does not confirm it (``optimize``; results are written);
 2 bad input (a scenario with problems, or bad arguments). Bad input never
 prints a traceback and never touches the output folder.
 """
@@ -8,16 +10,26 @@ prints a traceback and never touches the output folder.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import re
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from tqdm import tqdm
 
 from frontiersim._version import __version__
-from frontiersim.cli.format import format_figures, format_result
+from frontiersim.cli.format import format_figures, format_frontier, format_optimization, format_result
 from frontiersim.examples import EXAMPLES, run_examples
+from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, policy_family
+from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
+from frontiersim.optimize.plot import Frontier, frontier_png, trace_frontier
+from frontiersim.optimize.search import InfeasibleError, OptimizationResult, PolicyEvaluation, optimize_policy
+from frontiersim.results.result import _atomic_write_bytes
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import Problem, ScenarioError
 from frontiersim.scenario.fields import field_specs
@@ -57,6 +69,57 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
     return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _bounded(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
+    """An argparse type for a number in an interval (open or closed at each end)."""
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    unbounded = f"> {low:g}" if low_open else f">= {low:g}"
+    shown = unbounded if math.isinf(high) else f"in {left}{low:g}, {high:g}{right}"
+
+    def parse(text: str) -> float:
+        value = _number(text)
+        below = value <= low if low_open else value < low
+        above = value >= high if high_open else value > high
+        if below or above:
+            raise argparse.ArgumentTypeError(f"expected a number {shown}, got {text}")
+        return value
+
+    return parse
+
+
+def _grid_size(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {value}")
+    return value
+
+
+#: Suffixes accepted in dollar amounts on the command line.
+_USD_SCALES = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+_USD_PATTERN = re.compile(r"^(?P<sign>[-+]?)\$?(?P<number>[0-9.]+(?:[eE][-+]?[0-9]+)?)(?P<suffix>[KMBT]?)$")
+
+
+def _usd(text: str) -> float:
+    """A dollar amount: ``-25e9``, ``-25B``, ``$1.5T``."""
+    match = _USD_PATTERN.match(text.strip().replace(",", "").replace("_", "").upper())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"expected a dollar amount such as -25e9, -25B or 1.5T, got {text!r}")
+    try:
+        value = float(match["number"]) * _USD_SCALES[match["suffix"]]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a dollar amount, got {text!r}") from None
+    return -value if match["sign"] == "-" else value
 
 
 def resolve_scenario(reference: str | None) -> Scenario:
@@ -203,6 +266,402 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------
+# optimize and frontier
+# ---------------------------------------------------------------------------
+
+#: Draws per candidate policy in ``optimize`` and ``frontier`` (common to all candidates).
+DEFAULT_SEARCH_DRAWS = 20_000
+#: Grid size of the search.
+DEFAULT_CANDIDATES = 21
+#: Refinement steps the optimizer may add to the grid (bounded Brent, at most 12): for the progress bar only.
+_REFINEMENT_STEPS = 12
+
+#: Values each family's parameter may take: (low, low end open, high, high end open).
+_FAMILY_DOMAINS: dict[str, tuple[float, bool, float, bool]] = {
+    "hedge": (0.0, False, math.inf, True),
+    "growth": (0.0, True, math.inf, True),
+    "quantile": (0.0, True, 1.0, True),
+    "fixed": (0.0, False, math.inf, True),
+}
+
+
+def _family_problem(family: PolicyFamily) -> str | None:
+    """Why the search bounds of ``family`` are unusable, or None."""
+    if not family.low < family.high:
+        return (
+            f"--low {family.low:g} must be below --high {family.high:g} (the {family.name} family's {family.parameter})"
+        )
+    low, low_open, high, high_open = _FAMILY_DOMAINS.get(family.name, (-math.inf, True, math.inf, True))
+    too_low = family.low <= low if low_open else family.low < low
+    too_high = family.high >= high if high_open else family.high > high
+    if too_low or too_high:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        domain = f"{left}{low:g}, {'inf' if math.isinf(high) else f'{high:g}'}{right}"
+        return (
+            f"--low/--high: the {family.name} family's {family.parameter} must lie in {domain}, "
+            f"got [{family.low:g}, {family.high:g}]"
+        )
+    return None
+
+
+def _suffixed(folder: Path, suffix: str) -> Path:
+    """``frontiersim-results/<name>`` -> ``frontiersim-results/<name>-<suffix>``."""
+    return folder.with_name(f"{folder.name}-{suffix}")
+
+
+def _prepare_search(
+    args: argparse.Namespace, suffix: str
+) -> int | tuple[Scenario, PolicyFamily, Objective, Path | None]:
+    """Scenario, family, objective and output folder of ``optimize``/``frontier``, or an exit code (bad input)."""
+    try:
+        scenario = resolve_scenario(args.scenario)
+    except ScenarioError as error:
+        return _report_problems(error)
+    try:
+        family = policy_family(scenario, args.family, args.low, args.high)
+        objective = Objective(args.objective, args.discount_rate, args.research_value_share, args.valuation_multiple)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problem = _family_problem(family)
+    out = None
+    if problem is None and not args.no_save:
+        out = Path(args.out) if args.out else _suffixed(default_out_dir(scenario.meta.name), suffix)
+        problem = _out_dir_problem(out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return scenario, family, objective, out
+
+
+def _evaluation_bar(args: argparse.Namespace, total: int, desc: str) -> tqdm[Any]:
+    """A progress bar counting evaluated policies (stderr; off when not a terminal or with --no-progress)."""
+    return tqdm(total=total, unit="policy", disable=args.no_progress or None, file=sys.stderr, desc=desc)
+
+
+def _advance(bar: tqdm[Any]) -> Callable[[str], None]:
+    """A ``progress`` callback that advances ``bar`` by one evaluation and shows its message."""
+
+    def advance(message: str) -> None:
+        if bar.total is not None and bar.n >= bar.total:
+            bar.total = bar.n + 1
+        bar.set_postfix_str(message.rsplit(" = ", 1)[-1][:70], refresh=False)
+        bar.update(1)
+
+    return advance
+
+
+def _finish(bar: tqdm[Any]) -> None:
+    """Close the bar at 100% whatever the approximate total was."""
+    bar.total = bar.n
+    bar.refresh()
+
+
+def _commitment_schedule(evaluation: PolicyEvaluation, scenario: Scenario) -> pd.DataFrame:
+    """The evaluation's commitment schedule in decision years, with quantiles of the contract value too."""
+    table = evaluation.commitment_schedule()
+    usd = evaluation.result.dataset["year_new_commitment_usd"]
+    for q in (0.05, 0.5, 0.95):
+        table[f"contract value USD p{round(100 * q)}"] = usd.quantile(q, "draw").values
+    years = sorted({month // 12 for month in scenario.decision_months() if month < scenario.horizon_months})
+    return table.iloc[years] if years else table
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _figures(evaluation: PolicyEvaluation) -> dict[str, Any]:
+    """The figures of one evaluated policy, for JSON (USD amounts; None where not finite)."""
+    ruin, exact = evaluation.ruin, evaluation.ruin_exact
+    return {
+        "label": evaluation.label,
+        "parameter": evaluation.parameter,
+        "draws": ruin.trials,
+        "ruined_draws": ruin.successes,
+        "p_ruin": ruin.estimate,
+        "p_ruin_wilson": [ruin.low, ruin.high],
+        "p_ruin_clopper_pearson": [exact.low, exact.high],
+        "confidence": ruin.confidence,
+        "objective_mean_usd": _finite(evaluation.objective.mean),
+        "objective_se_usd": _finite(evaluation.objective.standard_error),
+        "objective_cvar_usd": _finite(evaluation.cvar),
+        "revenue_served_usd": _finite(evaluation.revenue.mean),
+        "unserved_demand_usd": _finite(evaluation.unserved.mean),
+    }
+
+
+def _settings(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    family: PolicyFamily,
+    objective: Objective,
+    evaluation: PolicyEvaluation,
+) -> dict[str, Any]:
+    """What a search was run with, enough to repeat it."""
+    attrs = evaluation.result.dataset.attrs
+    return {
+        "scenario": scenario.meta.name,
+        "scenario_sha256": attrs.get("scenario_sha256"),
+        "family": family.name,
+        "parameter": family.parameter,
+        "low": family.low,
+        "high": family.high,
+        "objective": {
+            "name": objective.name,
+            "description": objective.describe(),
+            "discount_rate_per_year": objective.discount_rate_per_year,
+            "research_value_share": objective.research_value_share,
+            "valuation_revenue_multiple": objective.valuation_revenue_multiple,
+        },
+        "max_ruin": args.max_ruin,
+        "confidence": evaluation.ruin.confidence,
+        "cvar_alpha": args.cvar_alpha,
+        "min_cvar_usd": args.min_cvar,
+        "draws": args.draws,
+        "candidates": args.candidates,
+        "seed": scenario.simulation.seed if args.seed is None else args.seed,
+        "seed_entropy": attrs.get("seed_entropy"),
+        "frontiersim_version": __version__,
+    }
+
+
+def _json_bytes(payload: dict[str, Any]) -> bytes:
+    return (json.dumps(payload, indent=2, allow_nan=False, default=str) + "\n").encode("utf-8")
+
+
+def _csv_bytes(frame: pd.DataFrame, index: bool = True) -> bytes:
+    return frame.to_csv(index=index).encode("utf-8")
+
+
+def _write_all(out: Path, payloads: dict[str, bytes]) -> None:
+    """Write every file (each via a temporary name renamed into place) and say so."""
+    for name, payload in payloads.items():
+        _atomic_write_bytes(out / name, payload)
+    print(f"\nwrote {len(payloads)} files to {out}/: {', '.join(payloads)}")
+
+
+def _scenario_toml(evaluation: PolicyEvaluation) -> dict[str, bytes]:
+    text = evaluation.result.dataset.attrs.get("scenario_toml")
+    return {"scenario.toml": text.encode("utf-8")} if isinstance(text, str) and text else {}
+
+
+def _at_bound_note(result: OptimizationResult) -> list[str]:
+    """A note when the recommendation sits on a search bound (the optimum may lie beyond it)."""
+    value, family = result.chosen.parameter, result.family
+    if value is None:
+        return []
+    tolerance = 1e-9 * max(1.0, abs(family.high - family.low))
+    for bound, name, option in ((family.low, "lower", "--low"), (family.high, "upper", "--high")):
+        if abs(value - bound) <= tolerance:
+            return [
+                f"note: the recommendation is at the search's {name} bound ({family.parameter} = {bound:.4g}); "
+                f"the best policy may lie beyond it: widen {option} or try another --family"
+            ]
+    return []
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    prepared = _prepare_search(args, "optimize")
+    if isinstance(prepared, int):
+        return prepared
+    scenario, family, objective, out = prepared
+    validation_draws = args.validation_draws or 4 * args.draws
+    started = time.perf_counter()
+    outcome: OptimizationResult | InfeasibleError
+    with _evaluation_bar(args, args.candidates + _REFINEMENT_STEPS, f"optimize {scenario.meta.name}") as bar:
+        try:
+            outcome = optimize_policy(
+                scenario,
+                family,
+                objective,
+                max_ruin=args.max_ruin,
+                draws=args.draws,
+                validation_draws=validation_draws,
+                seed=args.seed,
+                candidates=args.candidates,
+                cvar_alpha=args.cvar_alpha,
+                min_cvar=args.min_cvar,
+                progress=_advance(bar),
+            )
+        except InfeasibleError as error:
+            outcome = error
+        _finish(bar)
+    if isinstance(outcome, InfeasibleError):
+        print(f"infeasible: {outcome}", file=sys.stderr)
+        print(
+            "nothing written. Try a higher --max-ruin, wider --low/--high, another --family, or more --draws "
+            "(a tighter interval) if the best estimate is below the limit.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    result = outcome
+    elapsed = time.perf_counter() - started
+    schedule = _commitment_schedule(result.chosen, scenario)
+    notes = _at_bound_note(result)
+    print(
+        format_optimization(result, schedule, scenario_name=scenario.meta.name, cvar_alpha=args.cvar_alpha, notes=notes)
+    )
+    if out is not None:
+        frontier = Frontier.from_result(result, min_cvar=args.min_cvar, cvar_alpha=args.cvar_alpha)
+        summary = {
+            "command": "optimize",
+            "recommended": {
+                "label": result.chosen.label,
+                "parameter": result.chosen.parameter,
+                "confirmed": result.confirmed,
+                "validation": _figures(result.chosen),
+                "search": _figures(result.chosen_in_search),
+            },
+            "naive_validation": {name: _figures(e) for name, e in result.naive_validation.items()},
+            "naive_search": {name: _figures(e) for name, e in result.naive_search.items()},
+            "evaluations": len(result.search),
+            "messages": [*result.messages, *notes],
+            "settings": {
+                **_settings(args, scenario, family, objective, result.chosen_in_search),
+                "validation_draws": result.validation_draws,
+            },
+            "elapsed_seconds": round(elapsed, 3),
+        }
+        _write_all(
+            out,
+            {
+                "frontier.png": frontier_png(frontier),
+                "frontier.csv": _csv_bytes(frontier.table(), index=False),
+                "comparison.csv": _csv_bytes(result.comparison()),
+                "schedule.csv": _csv_bytes(schedule),
+                "optimize.json": _json_bytes(summary),
+                **_scenario_toml(result.chosen_in_search),
+            },
+        )
+    if not result.confirmed:
+        print("\nthe recommendation is NOT confirmed on the fresh draws (exit code 1)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_frontier(args: argparse.Namespace) -> int:
+    prepared = _prepare_search(args, "frontier")
+    if isinstance(prepared, int):
+        return prepared
+    scenario, family, objective, out = prepared
+    started = time.perf_counter()
+    naive_count = 3
+    with _evaluation_bar(args, args.candidates + naive_count, f"frontier {scenario.meta.name}") as bar:
+        frontier = trace_frontier(
+            scenario,
+            family,
+            objective,
+            draws=args.draws,
+            seed=args.seed,
+            candidates=args.candidates,
+            max_ruin=args.max_ruin,
+            min_cvar=args.min_cvar,
+            cvar_alpha=args.cvar_alpha,
+            progress=_advance(bar),
+        )
+        _finish(bar)
+    print(format_frontier(frontier))
+    best = frontier.chosen_search
+    if frontier.max_ruin is not None and best is None:
+        lowest = min(frontier.search, key=lambda e: (e.ruin.high, -e.objective.mean))
+        print(
+            f"\nno {family.name} policy meets P(ruin) <= {frontier.max_ruin:.2%} at the upper end of its interval; "
+            f"the lowest is {lowest.label} with P(ruin) {lowest.ruin}"
+        )
+    elif best is not None:
+        print(
+            f"\nbest feasible candidate: {best.label} (search sample only; `frontiersim optimize` refines it and "
+            "re-checks it on fresh draws)"
+        )
+    if out is not None:
+        summary = {
+            "command": "frontier",
+            "best_feasible": None if best is None else _figures(best),
+            "candidates": [_figures(e) for e in frontier.search],
+            "naive": {name: _figures(e) for name, e in frontier.naive.items()},
+            "settings": _settings(args, scenario, family, objective, frontier.search[0]),
+            "elapsed_seconds": round(time.perf_counter() - started, 3),
+        }
+        _write_all(
+            out,
+            {
+                "frontier.png": frontier_png(frontier),
+                "frontier.csv": _csv_bytes(frontier.table(), index=False),
+                "frontier.json": _json_bytes(summary),
+                **_scenario_toml(frontier.search[0]),
+            },
+        )
+    return EXIT_OK
+
+
+def _add_search_arguments(parser: argparse.ArgumentParser, *, max_ruin: float | None, suffix: str) -> None:
+    """Arguments shared by ``optimize`` and ``frontier``."""
+    defaults = Objective()
+    parser.add_argument("scenario", nargs="?", help="scenario file, or a bundled name (default: the bundled default)")
+    limit = "ruin limit" if max_ruin is None else f"ruin limit (default {max_ruin:g})"
+    parser.add_argument(
+        "--max-ruin",
+        type=_bounded(0.0, 1.0, high_open=True),
+        default=max_ruin,
+        help=f"{limit}: feasible when the upper end of the 95%% Wilson interval of P(ruin) is at or below it",
+    )
+    parser.add_argument(
+        "--objective", choices=OBJECTIVE_NAMES, default=defaults.name, help="what to maximise (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--family",
+        choices=FAMILY_NAMES,
+        default="hedge",
+        help="policy family searched: hedge factor, assumed growth, demand quantile or fixed GW (default: %(default)s)",
+    )
+    parser.add_argument("--low", type=_number, help="lower search bound of the family's parameter")
+    parser.add_argument("--high", type=_number, help="upper search bound of the family's parameter")
+    parser.add_argument(
+        "--draws",
+        type=_positive_int,
+        default=DEFAULT_SEARCH_DRAWS,
+        help="draws per candidate, common to all (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--candidates", type=_grid_size, default=DEFAULT_CANDIDATES, help="grid size (default: %(default)s)"
+    )
+    parser.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    parser.add_argument(
+        "--discount-rate",
+        type=_bounded(-1.0, math.inf, low_open=True, high_open=True),
+        default=defaults.discount_rate_per_year,
+        help="yearly discount rate of discounted_profit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--research-value-share",
+        type=_bounded(0.0, 1.0),
+        default=defaults.research_value_share,
+        help="value of a training dollar as research, in discounted_profit (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--valuation-multiple",
+        type=_bounded(0.0, math.inf, high_open=True),
+        default=defaults.valuation_revenue_multiple,
+        help="revenue multiple of terminal_equity (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cvar-alpha",
+        type=_bounded(0.0, 1.0, low_open=True),
+        default=0.05,
+        help="tail share of the CVaR figures (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--min-cvar",
+        type=_usd,
+        help="also require CVaR (mean objective over the worst --cvar-alpha of draws) >= this many USD: -25B, -2.5e10",
+    )
+    parser.add_argument("--out", help=f"output folder (default: frontiersim-results/<scenario name>-{suffix})")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-save", action="store_true", help="print only; write nothing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``frontiersim`` command."""
     parser = _Parser(prog="frontiersim", description="Monte Carlo economics of a frontier AI lab.")
@@ -235,12 +694,64 @@ def build_parser() -> argparse.ArgumentParser:
 
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
     scenarios.set_defaults(handler=_cmd_scenarios)
+
+    optimize = commands.add_parser(
+        "optimize",
+        help="find the policy that maximises an objective subject to a ruin limit, and check it on fresh draws",
+        description="Search a one-parameter policy family on common draws, refine the best feasible candidate, "
+        "re-evaluate it and the naive policies on fresh draws, and write frontier.png, frontier.csv, "
+        "comparison.csv, schedule.csv and optimize.json. Exit 1 if no policy meets the ruin limit (nothing "
+        "written) or the fresh draws do not confirm it (results written).",
+    )
+    _add_search_arguments(optimize, max_ruin=0.05, suffix="optimize")
+    optimize.add_argument(
+        "--validation-draws", type=_positive_int, help="fresh draws to re-check the choice (default: 4 x --draws)"
+    )
+    optimize.set_defaults(handler=_cmd_optimize)
+
+    frontier = commands.add_parser(
+        "frontier",
+        help="trace P(ruin) against the objective over a policy family, beside the naive policies",
+        description="Evaluate a grid of a policy family and the naive policies on common draws; print the table "
+        "and write frontier.png, frontier.csv and frontier.json. Never fails for want of a feasible policy.",
+    )
+    _add_search_arguments(frontier, max_ruin=None, suffix="frontier")
+    frontier.set_defaults(handler=_cmd_frontier)
     return parser
+
+
+#: Options whose value is often negative in a form argparse takes for an option (``-25B``, ``-2.5e10``).
+_SIGNED_OPTIONS = frozenset({"--min-cvar", "--low", "--high", "--discount-rate"})
+
+
+def _attach_signed_values(argv: Sequence[str]) -> list[str]:
+    """Join ``--min-cvar -25B`` into ``--min-cvar=-25B`` so that argparse does not read ``-25B`` as an option.
+
+    Only a following token that starts with ``-`` and parses as a dollar amount is joined.
+
+    Examples
+    --------
+    >>> _attach_signed_values(["optimize", "--min-cvar", "-25B", "--low", "-1e-3", "--no-save"])
+    ['optimize', '--min-cvar=-25B', '--low=-1e-3', '--no-save']
+    """
+    joined: list[str] = []
+    tokens = list(argv)
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        following = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if token in _SIGNED_OPTIONS and following.startswith("-") and _USD_PATTERN.match(following.upper()):
+            joined.append(f"{token}={following}")
+            k += 2
+            continue
+        joined.append(token)
+        k += 1
+    return joined
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frontiersim`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_attach_signed_values(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
