@@ -52,8 +52,25 @@ from frontiersim.optimize.stats import (
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.schema import Scenario
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
+from frontiersim.units import money
 
 FloatArray = NDArray[np.float64]
+
+
+#: What a search candidate keeps of its simulation when ``keep_result=False``.
+LIGHT_VARIABLES = (
+    "year_new_commitment_gw",
+    "year_new_commitment_usd",
+    "year_demand_usd",
+    "year_revenue_usd",
+    "year_unserved_usd",
+    "year_profit_usd",
+    "year_training_cost_usd",
+    "year_cash_usd",
+    "obligations_after_horizon_usd",
+    "year_ruined",
+    "ruin_month",
+)
 
 
 class InfeasibleError(ValueError):
@@ -152,11 +169,15 @@ def evaluate_policy(
     cvar_alpha: float = 0.05,
     confidence: float = 0.95,
     chunk_size: int | None = None,
+    keep_result: bool = True,
 ) -> PolicyEvaluation:
     """Simulate ``policy`` on ``draws`` draws and summarise it honestly.
 
     The same ``seed`` gives every policy the same draws (common random
-    numbers).
+    numbers). With ``keep_result=False`` the evaluation keeps only the
+    yearly commitment, revenue and ruin arrays of the simulation (enough for
+    :meth:`PolicyEvaluation.commitment_schedule`), so that many candidates
+    over many draws fit in memory.
     """
     result = simulate(
         scenario,
@@ -171,6 +192,10 @@ def evaluate_policy(
     values = objective.per_draw(ds)
     ruined = np.asarray(ds["ruin_month"].values >= 0)
     ruined_count = int(ruined.sum())
+    revenue = mean_estimate(ds["year_revenue_usd"].sum("year").values)
+    unserved = mean_estimate(ds["year_unserved_usd"].sum("year").values)
+    if not keep_result:
+        result = SimulationResult(ds[list(LIGHT_VARIABLES)])
     return PolicyEvaluation(
         label=label or repr(policy),
         parameter=parameter,
@@ -181,8 +206,8 @@ def evaluate_policy(
         ruin_exact=proportion(ruined_count, draws, confidence, "clopper-pearson"),
         objective=mean_estimate(values),
         cvar=lower_tail_cvar(values, cvar_alpha),
-        revenue=mean_estimate(ds["year_revenue_usd"].sum("year").values),
-        unserved=mean_estimate(ds["year_unserved_usd"].sum("year").values),
+        revenue=revenue,
+        unserved=unserved,
         result=result,
     )
 
@@ -224,6 +249,14 @@ class OptimizationResult:
     messages: list[str]
     search_draws: int
     validation_draws: int
+    confidence: float = 0.95
+    cvar_alpha: float = 0.05
+    min_cvar: float | None = None
+    seed_entropy: str = ""
+
+    def feasible(self, evaluation: PolicyEvaluation) -> bool:
+        """Whether an evaluation meets the ruin level (upper bound) and any CVaR floor."""
+        return evaluation.ruin.high <= self.max_ruin and (self.min_cvar is None or evaluation.cvar >= self.min_cvar)
 
     def comparison(self) -> pd.DataFrame:
         """The chosen and naive policies on the validation sample, with paired differences.
@@ -265,7 +298,7 @@ class OptimizationResult:
                 "objective se": e.objective.standard_error,
                 "revenue served": e.revenue.mean,
                 "unserved demand": e.unserved.mean,
-                "feasible": e.ruin.high <= self.max_ruin,
+                "feasible": self.feasible(e),
             }
             for e in self.search
         ]
@@ -276,6 +309,35 @@ def _validation_seed(seed: SeedLike) -> np.random.SeedSequence:
     """A root seed independent of the search sample's (a different spawn key)."""
     root = seed_sequence(seed)
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, stream_id("optimize.validation")))
+
+
+def _infeasible(
+    evaluations: list[PolicyEvaluation],
+    family: PolicyFamily,
+    max_ruin: float,
+    min_cvar: float | None,
+    draws: int,
+    confidence: float,
+) -> InfeasibleError:
+    """The error for a search in which no candidate is feasible, naming the best achievable level."""
+    best = min(evaluations, key=lambda e: (e.ruin.high, -e.objective.mean))
+    if best.ruin.estimate < max_ruin:
+        needed = (
+            f" Its estimate {best.ruin.estimate:.2%} is below the level: about "
+            f"{draws_to_resolve(best.ruin.estimate, max_ruin, confidence):,} draws could confirm it."
+        )
+    elif max_ruin == 0:
+        # the upper end of an interval is above 0 for any finite sample
+        needed = " No finite number of draws can confirm P(ruin) <= 0: ask for a small positive level."
+    else:
+        needed = ""
+    cvar_note = "" if min_cvar is None else f" and CVaR >= {money(min_cvar)}"
+    return InfeasibleError(
+        f"no {family.name} policy meets P(ruin) <= {max_ruin:.2%}{cvar_note} "
+        f"(upper {confidence:.0%} bound, {draws:,} draws). Best achievable: {best.label} with "
+        f"P(ruin) {best.ruin}.{needed}",
+        best,
+    )
 
 
 def optimize_policy(
@@ -353,6 +415,7 @@ def optimize_policy(
                 parameter=key,
                 cvar_alpha=cvar_alpha,
                 confidence=confidence,
+                keep_result=False,
             )
             if progress is not None:
                 e = cache[key]
@@ -367,35 +430,26 @@ def optimize_policy(
         evaluate(value)
     feasible_grid = [e for e in cache.values() if feasible(e)]
     if not feasible_grid:
-        best = min(cache.values(), key=lambda e: (e.ruin.high, -e.objective.mean))
-        if best.ruin.estimate < max_ruin:
-            needed = (
-                f" Its estimate {best.ruin.estimate:.2%} is below the level: about "
-                f"{draws_to_resolve(best.ruin.estimate, max_ruin, confidence):,} draws could confirm it."
-            )
-        elif max_ruin == 0:
-            # the upper end of an interval is above 0 for any finite sample
-            needed = " No finite number of draws can confirm P(ruin) <= 0: ask for a small positive level."
-        else:
-            needed = ""
-        cvar_note = "" if min_cvar is None else f" and CVaR >= {min_cvar:.4g}"
-        raise InfeasibleError(
-            f"no {family.name} policy meets P(ruin) <= {max_ruin:.2%}{cvar_note} "
-            f"(upper {confidence:.0%} bound, {draws:,} draws). Best achievable: {best.label} with "
-            f"P(ruin) {best.ruin}.{needed}",
-            best,
-        )
+        raise _infeasible(list(cache.values()), family, max_ruin, min_cvar, draws, confidence)
     best_grid = max(feasible_grid, key=lambda e: e.objective.mean)
     if refine and best_grid.parameter is not None:
         step = (family.high - family.low) / (candidates - 1)
         low = max(family.low, best_grid.parameter - step)
         high = min(family.high, best_grid.parameter + step)
         scale = max(abs(best_grid.objective.mean), 1.0)
+        incumbent = -best_grid.objective.mean / scale
 
         def loss(value: float) -> float:
+            # Any infeasible point scores worse than the best feasible grid
+            # point, and worse still the further it breaks the constraint, so
+            # Brent's search never trades feasibility for objective.
             e = evaluate(value)
-            penalty = 0.0 if feasible(e) else 10.0 * scale * (1.0 + e.ruin.high - max_ruin)
-            return -e.objective.mean / scale + penalty / scale
+            if feasible(e):
+                return -e.objective.mean / scale
+            violation = max(e.ruin.high - max_ruin, 0.0)
+            if min_cvar is not None and e.cvar < min_cvar:
+                violation += (min_cvar - e.cvar) / scale
+            return incumbent + 1.0 + 100.0 * violation
 
         scipy_optimize.minimize_scalar(
             loss, bounds=(low, high), method="bounded", options={"xatol": step / 50, "maxiter": 12}
@@ -413,33 +467,28 @@ def optimize_policy(
         cvar_alpha=cvar_alpha,
         confidence=confidence,
     )
-    naive = naive_policies(scenario)
-    naive_search = {
-        name: evaluate_policy(
-            scenario,
-            policy,
-            objective,
-            draws=draws,
-            seed=root,
-            label=name,
-            cvar_alpha=cvar_alpha,
-            confidence=confidence,
-        )
-        for name, policy in naive.items()
-    }
-    naive_validation = {
-        name: evaluate_policy(
-            scenario,
-            policy,
-            objective,
-            draws=validation_draws,
-            seed=validation_root,
-            label=name,
-            cvar_alpha=cvar_alpha,
-            confidence=confidence,
-        )
-        for name, policy in naive.items()
-    }
+    if progress is not None:
+        progress(f"validated {chosen.label} on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin}")
+    naive_search: dict[str, PolicyEvaluation] = {}
+    naive_validation: dict[str, PolicyEvaluation] = {}
+    for name, policy in naive_policies(scenario).items():
+        for target, sample_draws, sample_seed, where in (
+            (naive_search, draws, root, "search"),
+            (naive_validation, validation_draws, validation_root, "fresh"),
+        ):
+            target[name] = evaluate_policy(
+                scenario,
+                policy,
+                objective,
+                draws=sample_draws,
+                seed=sample_seed,
+                label=name,
+                cvar_alpha=cvar_alpha,
+                confidence=confidence,
+                keep_result=False,
+            )
+            if progress is not None:
+                progress(f"{name} ({where} draws): P(ruin) {target[name].ruin}")
     messages = []
     confirmed = feasible(chosen)
     if confirmed:
@@ -447,16 +496,22 @@ def optimize_policy(
             f"confirmed on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin} is at or below {max_ruin:.2%}"
         )
     else:
-        extra = draws_to_resolve(chosen.ruin.estimate, max_ruin, confidence)
-        more = (
-            f"about {extra:,} fresh draws would resolve it"
-            if chosen.ruin.estimate < max_ruin and math.isfinite(extra)
-            else "the constraint is likely violated: lower max-ruin margin or choose a more cautious policy"
-        )
-        messages.append(
-            f"NOT confirmed on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin} exceeds {max_ruin:.2%} "
-            f"at its upper bound; {more}"
-        )
+        if chosen.ruin.high > max_ruin:
+            extra = draws_to_resolve(chosen.ruin.estimate, max_ruin, confidence)
+            more = (
+                f"about {extra:,} fresh draws would resolve it"
+                if chosen.ruin.estimate < max_ruin and math.isfinite(extra)
+                else "the constraint is likely violated: ask for a lower level or a more cautious family"
+            )
+            messages.append(
+                f"NOT confirmed on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin} exceeds "
+                f"{max_ruin:.2%} at its upper bound; {more}"
+            )
+        if min_cvar is not None and chosen.cvar < min_cvar:
+            messages.append(
+                f"NOT confirmed on {validation_draws:,} fresh draws: CVaR {cvar_alpha:.0%} of the objective is "
+                f"{money(chosen.cvar)}, below the floor {money(min_cvar)}"
+            )
     search = sorted(cache.values(), key=lambda e: e.parameter if e.parameter is not None else -math.inf)
     return OptimizationResult(
         family=family,
@@ -471,4 +526,8 @@ def optimize_policy(
         messages=messages,
         search_draws=draws,
         validation_draws=validation_draws,
+        confidence=confidence,
+        cvar_alpha=cvar_alpha,
+        min_cvar=min_cvar,
+        seed_entropy=str(root.entropy),
     )
