@@ -33,7 +33,6 @@ import dataclasses
 import gc
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -43,10 +42,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import frontiersim as fs
 from frontiersim.optimize import Objective, naive_policies, optimize_policy, policy_family
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_simulate import machine
 
 HERE = Path(__file__).resolve().parent
 OUTPUT_DIR = HERE / "output"
@@ -176,19 +176,6 @@ def measure(case: Case) -> dict[str, Any]:
         raise RuntimeError(f"case {case.scenario} failed with exit code {completed.returncode}")
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
-
-
-def machine() -> dict[str, Any]:
-    pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpus_usable": len(os.sched_getaffinity(0)),
-        "memory_gib": round(pages * page_size / 2**30, 1),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "frontiersim": fs.__version__,
-    }
 
 
 def _rate(value: float) -> str:
