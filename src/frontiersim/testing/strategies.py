@@ -56,7 +56,9 @@ Table = dict[str, TomlValue]
 
 def _floats(low: float, high: float) -> st.SearchStrategy[float]:
     """Finite floats in ``[low, high]``."""
-    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+    # Subnormal numbers (below ~2.2e-308) carry too few digits for the
+    # relative tolerances of the accounting identities; no scenario needs them.
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
 @st.composite
