@@ -1,0 +1,46 @@
+"""Calibration of the model's trends to public Epoch AI data, offline from shipped files.
+
+Data: Epoch AI, https://epoch.ai/data, CC-BY 4.0 (see
+``frontiersim/data/epoch/ATTRIBUTION.md``).
+
+- :func:`compute_trend`: training compute of the top-10 models at release, ~4.9x a year.
+- :func:`revenue_trend`: a company's annualised revenue, after :data:`DROPPED_ROWS`.
+- :func:`calibrate_report`: both fits as text; :func:`write_calibrated_scenario`: a scenario file.
+
+References
+----------
+.. [1] Epoch AI, "Data on AI", https://epoch.ai/data, CC-BY 4.0.
+"""
+
+from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend, top_n_at_release
+from frontiersim.calibrate.data import ATTRIBUTION, fractional_year, notable_models, revenue_reports
+from frontiersim.calibrate.fit import LogLinearFit, fit_log_linear, synthetic_log_linear
+from frontiersim.calibrate.report import (
+    calibrate_report,
+    calibrated_scenario_text,
+    demand_growth_distribution,
+    write_calibrated_scenario,
+)
+from frontiersim.calibrate.revenue import DROPPED_ROWS, DroppedRow, RevenueTrend, cross_check, revenue_trend
+
+__all__ = [
+    "ATTRIBUTION",
+    "DROPPED_ROWS",
+    "ComputeTrend",
+    "DroppedRow",
+    "LogLinearFit",
+    "RevenueTrend",
+    "calibrate_report",
+    "calibrated_scenario_text",
+    "compute_trend",
+    "cross_check",
+    "demand_growth_distribution",
+    "fit_log_linear",
+    "fractional_year",
+    "notable_models",
+    "revenue_reports",
+    "revenue_trend",
+    "synthetic_log_linear",
+    "top_n_at_release",
+    "write_calibrated_scenario",
+]
