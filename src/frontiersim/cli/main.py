@@ -23,6 +23,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from frontiersim._version import __version__
+from frontiersim.calibrate import calibrate_report, write_calibrated_scenario
 from frontiersim.cli.format import format_figures, format_frontier, format_optimization, format_result
 from frontiersim.examples import EXAMPLES, run_examples
 from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, policy_family
@@ -256,6 +257,17 @@ def _cmd_defaults(args: argparse.Namespace) -> int:
             print(f"      {field_spec.doc} ({field_spec.bounds_text()})")
             print(f"      source: {field_spec.source}")
         print()
+    return EXIT_OK
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and out.is_dir():
+        print(f"error: --out {out} is a folder; expected a .toml file path", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(calibrate_report())
+    written = write_calibrated_scenario(out)
+    print(f"\nwrote the calibrated scenario to {written} (check it with: frontiersim validate {written})")
     return EXIT_OK
 
 
@@ -691,6 +703,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     defaults = commands.add_parser("defaults", help="list every scenario key with its default, unit and source")
     defaults.set_defaults(handler=_cmd_defaults)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit the compute trend and revenue growth to the shipped Epoch AI data; write a calibrated scenario",
+    )
+    calibrate.add_argument("--out", default="calibrated.toml", help="scenario file to write (default: calibrated.toml)")
+    calibrate.set_defaults(handler=_cmd_calibrate)
 
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
     scenarios.set_defaults(handler=_cmd_scenarios)

@@ -1,0 +1,30 @@
+"""`frontiersim calibrate`: report and calibrated scenario from the shipped data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import frontiersim as fs
+from frontiersim.cli.main import main
+
+
+def test_calibrate_prints_the_fits_and_writes_a_valid_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "calibrated.toml"
+    assert main(["calibrate", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4.86x a year" in printed
+    assert "Anthropic" in printed
+    assert "CC-BY 4.0" in printed
+    scenario = fs.load_scenario(out)
+    growth = scenario.demand.growth_per_year
+    assert 5.0 < float(growth.ppf(0.5)) < 15.0
+
+
+def test_calibrate_refuses_a_folder_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["calibrate", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
