@@ -125,6 +125,8 @@ def uncertain_parameters(scenario: Scenario) -> dict[str, Distribution]:
     """Every ``"dist"`` key of the scenario, by dotted path, in schema order."""
     result: dict[str, Distribution] = {}
     for name, (attribute, section_type) in SECTIONS.items():
+        if name == "capability" and scenario.demand.kind != "capability":
+            continue  # the section is unused, so none of its keys is sampled
         section = getattr(scenario, attribute)
         for key, field_spec in field_specs(section_type).items():
             if field_spec.kind == "dist":

@@ -8,15 +8,16 @@ depend on how draws are chunked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from frontiersim.draws.sampling import Draws
 from frontiersim.models.allocation import allocate
+from frontiersim.models.capability import DEFAULT_MILESTONES, CapabilityDemand, milestone_arrival_months
 from frontiersim.models.compute import ContractBook, price_usd_per_gw_year
-from frontiersim.models.demand import DemandDriver, GrowthDemand, PathDemand
+from frontiersim.models.demand import DemandDriver, GrowthDemand, NoisyDemand, PathDemand
 from frontiersim.models.finance import CashState, FundraisingRule, cash_step
 from frontiersim.models.policies import (
     FixedSchedulePolicy,
@@ -76,12 +77,20 @@ class ChunkOutput:
         Month of ruin, -1 if the lab survives the horizon.
     obligations_after_horizon_usd : ndarray, (draws,)
         Contract payments owed for months after the horizon (0 if ruined).
+    capability_by_year : dict of ndarray, each (draws, years)
+        Capability-driven demand only: the capability index and the overhang
+        (addressable over deployed value) in the last month of each year.
+    milestone_month : dict of ndarray of int, each (draws,)
+        Capability-driven demand only: first month each milestone is reached
+        (-1 if not within the horizon).
     """
 
     by_month: dict[str, FloatArray]
     by_model: dict[str, FloatArray]
     ruin_month: NDArray[np.int64]
     obligations_after_horizon_usd: FloatArray
+    capability_by_year: dict[str, FloatArray] = field(default_factory=dict)
+    milestone_month: dict[str, NDArray[np.int64]] = field(default_factory=dict)
 
     @property
     def monthly(self) -> dict[str, FloatArray]:
@@ -130,8 +139,24 @@ def _quantile_from_distribution(
 
 
 def demand_driver(scenario: Scenario, draws: Draws) -> DemandDriver:
-    """The exogenous demand driver of a scenario."""
+    """The demand driver of a scenario: exogenous growth, a path, or capability and diffusion."""
     shocks = draws.shocks["demand.log_shocks"]
+    if scenario.demand.kind == "capability":
+        initial_demand = draws["demand.initial_usd_per_year"]
+        capability = CapabilityDemand(
+            initial_training_flop=draws["capability.initial_training_flop"],
+            flop_per_gw_month=draws["capability.flop_per_gw_month"],
+            efficiency_doubling_months=draws["capability.efficiency_doubling_months"],
+            slope_per_decade=draws["capability.slope_per_decade"],
+            initial_addressable_usd_per_year=draws["demand.initial_usd_per_year"]
+            * draws["capability.initial_overhang"],
+            value_multiple_per_tier=draws["capability.value_multiple_per_tier"],
+            initial_deployed_usd_per_year=initial_demand,
+            draws=draws.size,
+        )
+        return NoisyDemand(
+            capability, draws["demand.volatility_per_sqrt_year"], shocks, scenario.demand.ceiling_usd_per_year
+        )
     if scenario.demand.kind == "path":
         return PathDemand(
             scenario.demand.path_usd_per_year,
@@ -282,9 +307,20 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     by_model["model_net_usd"] = (
         by_model["model_revenue_usd"] - by_model["model_inference_cost_usd"] - by_model["model_training_cost_usd"]
     )
+    capability_by_year: dict[str, FloatArray] = {}
+    milestone_month: dict[str, NDArray[np.int64]] = {}
+    if isinstance(demand, NoisyDemand) and isinstance(demand.driver, CapabilityDemand):
+        index_path = demand.driver.capability_index_path
+        capability_by_year = {
+            "capability_index": np.ascontiguousarray(index_path[:, 11::12]),
+            "overhang": np.ascontiguousarray(demand.driver.overhang_path[:, 11::12]),
+        }
+        milestone_month = milestone_arrival_months(index_path, DEFAULT_MILESTONES)
     return ChunkOutput(
         by_month=by_month,
         by_model=by_model,
         ruin_month=state.ruin_month,
         obligations_after_horizon_usd=np.where(state.alive, book.obligations_after_horizon_usd, 0.0),
+        capability_by_year=capability_by_year,
+        milestone_month=milestone_month,
     )

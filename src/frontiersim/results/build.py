@@ -95,6 +95,8 @@ class ChunkReduction:
     obligations_after_horizon_usd: FloatArray
     parameters: dict[str, FloatArray]
     monthly_by_month: dict[str, FloatArray] | None
+    capability_by_year: dict[str, FloatArray]
+    milestone_month: dict[str, NDArray[np.int64]]
 
 
 def reduce_chunk(
@@ -110,6 +112,8 @@ def reduce_chunk(
         obligations_after_horizon_usd=output.obligations_after_horizon_usd,
         parameters=dict(parameters),
         monthly_by_month=output.by_month if keep_monthly else None,
+        capability_by_year=output.capability_by_year,
+        milestone_month=output.milestone_month,
     )
 
 
@@ -166,6 +170,9 @@ class ResultAccumulator:
         self.monthly_by_month = {name: _touched((months, draws)) for name in MONTHLY_VARIABLES} if keep_monthly else {}
         self.ruin_month = np.empty(draws, dtype=np.int64)
         self.obligations_after_horizon_usd = np.empty(draws)
+        # capability-driven demand only; allocated when the first chunk brings them
+        self.capability_by_year: dict[str, FloatArray] = {}
+        self.milestone_month: dict[str, NDArray[np.int64]] = {}
         self._filled = np.zeros(draws, dtype=bool)
 
     def add(self, chunk: ChunkReduction) -> None:
@@ -185,6 +192,11 @@ class ResultAccumulator:
                 values[:, rows] = chunk.monthly_by_month[name]
         self.ruin_month[rows] = chunk.ruin_month
         self.obligations_after_horizon_usd[rows] = chunk.obligations_after_horizon_usd
+        years = self.scenario.meta.horizon_years
+        for name, by_year in chunk.capability_by_year.items():
+            self.capability_by_year.setdefault(name, np.full((self.draws, years), np.nan))[rows] = by_year
+        for name, months in chunk.milestone_month.items():
+            self.milestone_month.setdefault(name, np.full(self.draws, -1, dtype=np.int64))[rows] = months
         self._filled[rows] = True
 
     def to_dataset(self, attrs: Mapping[str, object]) -> xr.Dataset:
@@ -223,6 +235,20 @@ class ResultAccumulator:
             self.obligations_after_horizon_usd,
             {"units": "USD", "description": "contract payments owed after the horizon (0 if ruined)"},
         )
+        capability_attrs = {
+            "capability_index": ("tiers", "capability index at year end (0 at the start; 1 per tier)"),
+            "overhang": ("1", "addressable over deployed value at year end"),
+        }
+        for name, values in self.capability_by_year.items():
+            unit, description = capability_attrs[name]
+            data_vars[f"year_{name}"] = (("draw", "year"), values, {"units": unit, "description": description})
+        if self.milestone_month:
+            coords["milestone"] = list(self.milestone_month)
+            data_vars["milestone_month"] = (
+                ("draw", "milestone"),
+                np.stack(list(self.milestone_month.values()), axis=1),
+                {"units": "month", "description": "first month the milestone is reached, -1 if not in the horizon"},
+            )
         for name, values in self.parameters.items():
             data_vars[f"input.{name}"] = ("draw", values, {"description": f"sampled {name}"})
         if self.keep_monthly:

@@ -27,6 +27,7 @@ from frontiersim.scenario.loader import (
 from frontiersim.scenario.schema import (
     POLICY_KINDS,
     SECTIONS,
+    CapabilitySpec,
     ComputeSpec,
     DemandSpec,
     FinanceSpec,
@@ -48,6 +49,7 @@ __all__ = [
     "POLICY_KINDS",
     "SECTIONS",
     "Beta",
+    "CapabilitySpec",
     "Choice",
     "ComputeSpec",
     "DemandSpec",

@@ -162,6 +162,14 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
             ]
     elif kind is not None and path:
         problems.append(bad_value("demand.path_usd_per_year", list(path), "no value unless kind = 'path'"))
+    if kind == "capability" and isinstance(demand_table, Mapping):
+        problems += [
+            bad_value(f"demand.{key}", demand_table[key], "no value: unused when kind = 'capability'")
+            for key in ("growth_per_year", "growth_persistence_per_year", "delay_months")
+            if key in demand_table and _valid(data, "demand", key, DemandSpec) is not None
+        ]
+    if kind != "capability" and "capability" in data:
+        problems.append(Problem("capability", "a [capability] table is used only when demand.kind = 'capability'"))
     return problems
 
 

@@ -58,7 +58,12 @@ class DemandSpec:
     simulated year, held flat within the year (used by the worked examples).
     """
 
-    kind: str = spec("growth", "str", "Demand driver.", choices=("growth", "path"))
+    kind: str = spec(
+        "growth",
+        "str",
+        "Demand driver: exogenous growth, a given yearly path, or capability and diffusion ([capability]).",
+        choices=("growth", "path", "capability"),
+    )
     initial_usd_per_year: Distribution = spec(
         1.0e10,
         "dist",
@@ -113,6 +118,65 @@ class DemandSpec:
         "kind = 'path' only: annualised demand for each simulated year, USD/year.",
         "worked examples",
         low=0.0,
+    )
+
+
+@dataclass(frozen=True)
+class CapabilitySpec:
+    """``[capability]``: demand driven by the lab's own training compute (``demand.kind = "capability"``).
+
+    Training compute raises a capability index log-linearly in effective
+    compute (physical compute times algorithmic efficiency); capability
+    multiplies the value the models could address; deployed demand follows
+    it by Bass diffusion in enterprise and consumer segments. Demand starts at
+    ``demand.initial_usd_per_year`` and carries ``demand.volatility_per_sqrt_year``.
+    See :class:`frontiersim.models.capability.CapabilityDemand`.
+    """
+
+    initial_training_flop: Distribution = spec(
+        "2e26 to 1e27",
+        "dist",
+        "Physical training compute behind the frontier model at the start, FLOP.",
+        "Epoch AI notable models: largest disclosed 2025 runs ~5e26 FLOP (assumption for undisclosed ones)",
+        low=0.0,
+        low_open=True,
+    )
+    flop_per_gw_month: Distribution = spec(
+        "3e25 to 1.5e26",
+        "dist",
+        "Frontier-model training compute one GW of training capacity adds in a month, FLOP/(GW month).",
+        "assumption: ~7e26 FLOP per GW-month (H100-class, ~40% utilisation), ~10% of it in the frontier run",
+        low=0.0,
+    )
+    efficiency_doubling_months: Distribution = spec(
+        "5 to 14",
+        "dist",
+        "Months for algorithmic progress to halve the compute needed, months.",
+        "Epoch AI (Ho et al. 2024): ~8 months, 95% CI ~5-14",
+        low=0.0,
+        low_open=True,
+    )
+    slope_per_decade: Distribution = spec(
+        1.0,
+        "dist",
+        "Capability tiers gained per 10x of effective compute.",
+        "brief s1 (001): 10x more training spend moves a model roughly one tier",
+        low=0.0,
+    )
+    value_multiple_per_tier: Distribution = spec(
+        "5 to 20",
+        "dist",
+        "Multiple of addressable value per capability tier.",
+        "brief s1 (001): customers value one tier at roughly 10x",
+        low=0.0,
+        low_open=True,
+    )
+    initial_overhang: Distribution = spec(
+        10.0,
+        "dist",
+        "Addressable value over deployed value at the start.",
+        "brief s2 (002): capability is about 10x what enterprises can deploy",
+        low=1.0,
     )
 
 
@@ -341,6 +405,7 @@ class Scenario:
     meta: ScenarioMeta = field(default_factory=ScenarioMeta)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     demand: DemandSpec = field(default_factory=DemandSpec)
+    capability: CapabilitySpec = field(default_factory=CapabilitySpec)
     compute: ComputeSpec = field(default_factory=ComputeSpec)
     operations: OperationsSpec = field(default_factory=OperationsSpec)
     models: ModelsSpec = field(default_factory=ModelsSpec)
@@ -371,6 +436,7 @@ SECTIONS: dict[str, tuple[str, type]] = {
     "scenario": ("meta", ScenarioMeta),
     "simulation": ("simulation", SimulationSettings),
     "demand": ("demand", DemandSpec),
+    "capability": ("capability", CapabilitySpec),
     "compute": ("compute", ComputeSpec),
     "operations": ("operations", OperationsSpec),
     "models": ("models", ModelsSpec),
