@@ -5,6 +5,7 @@ Data: Epoch AI, https://epoch.ai/data, CC-BY 4.0 (see
 
 - :func:`compute_trend`: training compute of the top-10 models at release, ~4.9x a year.
 - :func:`revenue_trend`: a company's annualised revenue, after :data:`DROPPED_ROWS`.
+- :func:`backtest_revenue`: the revenue trend fitted to a cutoff, scored on later reports.
 - :func:`calibrate_report`: both fits as text; :func:`write_calibrated_scenario`: a scenario file.
 
 References
@@ -12,6 +13,7 @@ References
 .. [1] Epoch AI, "Data on AI", https://epoch.ai/data, CC-BY 4.0.
 """
 
+from frontiersim.calibrate.backtest import BacktestResult, backtest_revenue
 from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend, top_n_at_release
 from frontiersim.calibrate.data import ATTRIBUTION, fractional_year, notable_models, revenue_reports
 from frontiersim.calibrate.fit import LogLinearFit, fit_log_linear, synthetic_log_linear
@@ -26,10 +28,12 @@ from frontiersim.calibrate.revenue import DROPPED_ROWS, DroppedRow, RevenueTrend
 __all__ = [
     "ATTRIBUTION",
     "DROPPED_ROWS",
+    "BacktestResult",
     "ComputeTrend",
     "DroppedRow",
     "LogLinearFit",
     "RevenueTrend",
+    "backtest_revenue",
     "calibrate_report",
     "calibrated_scenario_text",
     "compute_trend",

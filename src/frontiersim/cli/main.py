@@ -24,6 +24,8 @@ from tqdm import tqdm
 
 from frontiersim._version import __version__
 from frontiersim.calibrate import calibrate_report, write_calibrated_scenario
+from frontiersim.calibrate.backtest import backtest_revenue, parse_cutoff
+from frontiersim.calibrate.revenue import COMPANIES
 from frontiersim.cli.format import format_figures, format_frontier, format_optimization, format_result
 from frontiersim.examples import EXAMPLES, run_examples
 from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, policy_family
@@ -268,6 +270,27 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print(calibrate_report())
     written = write_calibrated_scenario(out)
     print(f"\nwrote the calibrated scenario to {written} (check it with: frontiersim validate {written})")
+    return EXIT_OK
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    try:
+        cutoff = parse_cutoff(args.cutoff)
+    except ValueError as error:
+        print(f"error: --cutoff: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    companies = COMPANIES if args.company == "all" else (args.company,)
+    result = backtest_revenue(cutoff, companies)
+    table = result.table()
+    if len(table):
+        with pd.option_context(
+            "display.width", 200, "display.max_columns", None, "display.float_format", "{:.3g}".format
+        ):
+            print(table.to_string(index=False))
+    else:
+        print(f"no forecasts to score after {result.cutoff} (see below)")
+    print()
+    print(result.summary_text())
     return EXIT_OK
 
 
@@ -710,6 +733,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("--out", default="calibrated.toml", help="scenario file to write (default: calibrated.toml)")
     calibrate.set_defaults(handler=_cmd_calibrate)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="fit the revenue trend up to a cutoff date and score its predictive intervals on the later reports",
+    )
+    backtest.add_argument("--cutoff", required=True, help="last report date fitted, YYYY-MM-DD (e.g. 2024-12-31)")
+    backtest.add_argument(
+        "--company",
+        choices=(*COMPANIES, "all"),
+        default="all",
+        help="company to backtest (default: all = each separately, plus the pooled coverage)",
+    )
+    backtest.set_defaults(handler=_cmd_backtest)
 
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
     scenarios.set_defaults(handler=_cmd_scenarios)
