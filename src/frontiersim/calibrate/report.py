@@ -29,7 +29,7 @@ from frontiersim.calibrate.revenue import (
     cross_check,
     revenue_trend,
 )
-from frontiersim.results.result import _atomic_write_bytes
+from frontiersim.results.result import atomic_write_bytes
 from frontiersim.scenario.distributions import Lognormal, to_toml_value
 
 #: Company whose revenue calibrates ``[demand] growth_per_year`` (the default scenario is Anthropic-like).
@@ -182,7 +182,7 @@ def write_calibrated_scenario(path: str | Path) -> Path:
         The file written; it validates with :func:`frontiersim.load_scenario`.
     """
     path = Path(path)
-    _atomic_write_bytes(path, calibrated_scenario_text().encode("utf-8"))
+    atomic_write_bytes(path, calibrated_scenario_text().encode("utf-8"))
     return path
 
 

@@ -32,7 +32,7 @@ from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, policy_fam
 from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
 from frontiersim.optimize.plot import Frontier, frontier_png, trace_frontier
 from frontiersim.optimize.search import InfeasibleError, OptimizationResult, PolicyEvaluation, optimize_policy
-from frontiersim.results.result import _atomic_write_bytes
+from frontiersim.results.result import atomic_write_bytes
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import Problem, ScenarioError
 from frontiersim.scenario.fields import field_specs
@@ -54,24 +54,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
+def _integer_at_least(minimum: int, text: str) -> int:
+    expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _integer_at_least(1, text)
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
+    return _integer_at_least(0, text)
 
 
 def _number(text: str) -> float:
@@ -473,7 +472,7 @@ def _csv_bytes(frame: pd.DataFrame, index: bool = True) -> bytes:
 def _write_all(out: Path, payloads: dict[str, bytes]) -> None:
     """Write every file (each via a temporary name renamed into place) and say so."""
     for name, payload in payloads.items():
-        _atomic_write_bytes(out / name, payload)
+        atomic_write_bytes(out / name, payload)
     print(f"\nwrote {len(payloads)} files to {out}/: {', '.join(payloads)}")
 
 

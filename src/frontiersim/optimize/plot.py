@@ -30,7 +30,7 @@ from frontiersim.models.policies import ProcurementPolicy
 from frontiersim.optimize.families import PolicyFamily, naive_policies
 from frontiersim.optimize.objectives import Objective
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation, evaluate_policy
-from frontiersim.results.result import _atomic_write_bytes
+from frontiersim.results.result import atomic_write_bytes
 from frontiersim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -528,7 +528,7 @@ def plot_frontier(result: OptimizationResult | Frontier, path: str | Path, *, ti
         ``path``.
     """
     path = Path(path)
-    _atomic_write_bytes(path, frontier_png(result, title=title))
+    atomic_write_bytes(path, frontier_png(result, title=title))
     return path
 
 

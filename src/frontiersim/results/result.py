@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -46,7 +46,7 @@ def _default_file_mode() -> int:
     return 0o666 & ~current
 
 
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` via a temporary file and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -62,13 +62,13 @@ def _atomic_write_bytes(path: Path, payload: bytes) -> None:
         raise
 
 
-def _atomic_write_with(path: Path, writer: object) -> None:
+def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
     """Call ``writer(temporary_path)`` then rename the temporary file onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     try:
-        writer(temporary)  # type: ignore[operator]
+        writer(temporary)
         os.chmod(temporary, _default_file_mode())
         os.replace(temporary, path)
     except BaseException:
@@ -201,7 +201,7 @@ class SimulationResult:
         path = Path(path)
         dataset = self.dataset.copy()
         dataset.attrs = {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in dataset.attrs.items()}
-        _atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
         return path
 
     def to_parquet(self, folder: str | Path) -> list[Path]:
@@ -214,7 +214,7 @@ class SimulationResult:
         for level in levels:
             frame = self.to_dataframe(level)
             path = folder / f"{level}.parquet"
-            _atomic_write_with(path, lambda tmp, frame=frame: frame.to_parquet(tmp, engine="pyarrow"))
+            atomic_write_with(path, lambda tmp, frame=frame: frame.to_parquet(tmp, engine="pyarrow"))
             written.append(path)
         return written
 
@@ -227,15 +227,15 @@ class SimulationResult:
         folder = Path(folder)
         written = self.to_parquet(folder) if format == "parquet" else [self.to_netcdf(folder / "results.nc")]
         summary_path = folder / "summary.csv"
-        _atomic_write_bytes(summary_path, self.summary().to_csv().encode("utf-8"))
+        atomic_write_bytes(summary_path, self.summary().to_csv().encode("utf-8"))
         metadata = {k: v for k, v in self.dataset.attrs.items() if k != "scenario_toml"}
         metadata_path = folder / "run.json"
-        _atomic_write_bytes(metadata_path, json.dumps(metadata, indent=2, default=str).encode("utf-8"))
+        atomic_write_bytes(metadata_path, json.dumps(metadata, indent=2, default=str).encode("utf-8"))
         written += [summary_path, metadata_path]
         scenario_text = self.dataset.attrs.get("scenario_toml")
         if isinstance(scenario_text, str) and scenario_text:
             scenario_path = folder / "scenario.toml"
-            _atomic_write_bytes(scenario_path, scenario_text.encode("utf-8"))
+            atomic_write_bytes(scenario_path, scenario_text.encode("utf-8"))
             written.append(scenario_path)
         return written
 
