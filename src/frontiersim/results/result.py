@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -214,7 +215,7 @@ class SimulationResult:
         for level in levels:
             frame = self.to_dataframe(level)
             path = folder / f"{level}.parquet"
-            atomic_write_with(path, lambda tmp, frame=frame: frame.to_parquet(tmp, engine="pyarrow"))
+            atomic_write_with(path, partial(frame.to_parquet, engine="pyarrow"))
             written.append(path)
         return written
 
