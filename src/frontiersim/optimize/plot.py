@@ -266,6 +266,7 @@ def trace_frontier(
             parameter=parameter,
             cvar_alpha=cvar_alpha,
             confidence=confidence,
+            keep_result=False,
         )
         if progress is not None:
             progress(f"{evaluation.label}: P(ruin) {evaluation.ruin}, objective {evaluation.objective.mean:.4g}")

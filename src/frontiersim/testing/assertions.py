@@ -42,20 +42,7 @@ ResultLike = SimulationResult | xr.Dataset
 RTOL = 1e-9
 
 #: Monthly variables that must be exactly zero after ruin.
-FLOWS_AFTER_RUIN = (
-    "capacity_gw",
-    "inference_gw",
-    "training_gw",
-    "revenue_usd",
-    "unserved_usd",
-    "inference_cost_usd",
-    "training_cost_usd",
-    "compute_payment_usd",
-    "other_opex_usd",
-    "financing_usd",
-    "new_commitment_gw",
-    "new_commitment_usd",
-)
+FLOWS_AFTER_RUIN = ("capacity_gw", "inference_gw", "training_gw", *YEARLY_FLOWS)
 
 #: Attributes that legitimately differ between two runs of the same scenario.
 VOLATILE_ATTRS = ("created_utc",)
