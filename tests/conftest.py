@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
 
 # In CI, property tests run a fixed, reproducible set of examples, so a merge
@@ -12,3 +13,9 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_run_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the run store at a fresh temporary file, so no test touches the user's own store."""
+    monkeypatch.setenv("FRONTIERSIM_STORE", str(tmp_path_factory.mktemp("store") / "runs.duckdb"))

@@ -26,6 +26,7 @@ from frontiersim._version import __version__
 from frontiersim.calibrate import calibrate_report, write_calibrated_scenario
 from frontiersim.calibrate.backtest import backtest_revenue, parse_cutoff
 from frontiersim.calibrate.revenue import COMPANIES
+from frontiersim.cli import report_command, runs_command, serve_command
 from frontiersim.cli.format import format_figures, format_frontier, format_optimization, format_result
 from frontiersim.examples import EXAMPLES, run_examples
 from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, policy_family
@@ -771,6 +772,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_search_arguments(frontier, max_ruin=None, suffix="frontier")
     frontier.set_defaults(handler=_cmd_frontier)
+
+    runs_command.add_parser(commands)
+    report_command.add_parser(commands)
+    serve_command.add_parser(commands)
     return parser
 
 
