@@ -10,6 +10,7 @@ from frontiersim.results.build import (
     yearly_aggregates,
 )
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
+from frontiersim.results.tables import draw_tables, run_tables
 
 __all__ = [
     "PNL_LINES",
@@ -19,7 +20,9 @@ __all__ = [
     "ChunkReduction",
     "ResultAccumulator",
     "SimulationResult",
+    "draw_tables",
     "model_labels",
     "reduce_chunk",
+    "run_tables",
     "yearly_aggregates",
 ]
