@@ -1,0 +1,112 @@
+"""The run store's tables and their forward migrations.
+
+The store records its layout's version in ``meta`` (key ``schema_version``)
+and every migration it went through in ``schema_history``. A store is brought
+to :data:`SCHEMA_VERSION` by applying, in order, each migration above its
+version, each in its own transaction: a migration either lands whole, with
+its history row and the new version number, or not at all. A new store is
+built the same way, from version 0, so the path an old store takes is the
+path every store takes.
+
+Layouts
+-------
+Version 1
+    ``runs`` without process information, and ``run_tables`` holding one
+    Parquet summary table per row.
+Version 2
+    ``runs`` gains ``pid``, ``hostname`` and ``process_started`` (to tell a
+    run whose process died from one still going), and ``payloads`` replaces
+    ``run_tables``: named payloads with a role (``table``, ``draws`` or
+    ``artifact``) and a media type, so per-draw tables and artifacts such as
+    pictures sit beside the summary tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Media type of the Parquet payloads (summary and per-draw tables).
+PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
+
+#: Roles of a payload: a summary table, a per-draw table, or an artifact (raw bytes).
+PAYLOAD_ROLES = ("table", "draws", "artifact")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the store's layout.
+
+    Attributes
+    ----------
+    version : int
+        The schema version the step produces (it applies to ``version - 1``).
+    description : str
+        What changes, recorded in ``schema_history``.
+    statements : tuple of str
+        SQL run in order inside one transaction.
+    """
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+#: Version 1: the first layout (kept as history; every new store starts here and migrates forward).
+LAYOUT_V1: tuple[str, ...] = (
+    "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    "CREATE TABLE schema_history (version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, "
+    "applied_utc VARCHAR NOT NULL)",
+    """CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        created_utc VARCHAR NOT NULL,
+        finished_utc VARCHAR,
+        frontiersim_version VARCHAR NOT NULL,
+        scenario_name VARCHAR NOT NULL,
+        scenario_text VARCHAR NOT NULL,
+        scenario_sha256 VARCHAR NOT NULL,
+        seed VARCHAR,
+        draws BIGINT,
+        message VARCHAR NOT NULL,
+        command VARCHAR NOT NULL,
+        metrics VARCHAR NOT NULL,
+        error VARCHAR
+    )""",
+    """CREATE TABLE run_tables (
+        run_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        parquet BLOB NOT NULL,
+        PRIMARY KEY (run_id, name)
+    )""",
+)
+
+#: Version 2: process information on runs; named payloads with roles and media types.
+LAYOUT_V1_TO_V2: tuple[str, ...] = (
+    "ALTER TABLE runs ADD COLUMN pid BIGINT",
+    "ALTER TABLE runs ADD COLUMN hostname VARCHAR",
+    "ALTER TABLE runs ADD COLUMN process_started VARCHAR",
+    f"""CREATE TABLE payloads (
+        run_id VARCHAR NOT NULL,
+        role VARCHAR NOT NULL CHECK (role IN {PAYLOAD_ROLES!r}),
+        name VARCHAR NOT NULL,
+        media_type VARCHAR NOT NULL,
+        payload BLOB NOT NULL,
+        PRIMARY KEY (run_id, role, name)
+    )""",
+    f"INSERT INTO payloads SELECT run_id, 'table', name, '{PARQUET_MEDIA_TYPE}', parquet FROM run_tables",
+    "DROP TABLE run_tables",
+)
+
+#: Every migration, in order.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "runs and their Parquet summary tables", LAYOUT_V1),
+    Migration(
+        2,
+        "process id, host and start time of each run; payloads with roles (table, draws, artifact) and media types",
+        LAYOUT_V1_TO_V2,
+    ),
+)
+
+#: The layout this code reads and writes.
+SCHEMA_VERSION = MIGRATIONS[-1].version

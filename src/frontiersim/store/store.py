@@ -1,0 +1,796 @@
+"""The run store: every run, optimization and backtest, kept in one DuckDB file.
+
+Each operation opens its own short-lived connection, does its work in one
+transaction and closes the file at once, so that the store is never held
+while a simulation runs. DuckDB lets one process at a time open a file for
+writing; an operation that finds the file locked retries with jittered
+exponential backoff until ``lock_timeout_seconds`` have passed. That is how
+several processes share one store.
+
+A run is recorded in two steps. :meth:`RunStore.begin` commits a
+``running`` record, with the process id and host, before the work starts.
+:meth:`RunStore.finish` writes every payload and marks the record
+``complete`` in one transaction. A process killed in between leaves its
+record ``running``; :meth:`RunStore.list` and :meth:`RunStore.get` report
+such a record as ``incomplete`` (and store that) once its process is gone.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import random
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import platformdirs
+import pyarrow as pa
+
+from frontiersim._version import __version__
+from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERSION
+
+#: Environment variable naming the store file.
+STORE_ENVIRONMENT_VARIABLE = "FRONTIERSIM_STORE"
+
+#: What a record can be of.
+KINDS = ("run", "optimize", "backtest")
+
+#: A record's status: running (begun), complete, failed, or incomplete (its process died while running).
+STATUSES = ("running", "complete", "failed", "incomplete")
+
+#: Media types of artifacts, by file suffix (anything else is stored as application/octet-stream).
+_MEDIA_TYPES = {
+    ".png": "image/png",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".toml": "application/toml",
+    ".html": "text/html; charset=utf-8",
+}
+
+#: Longest failure reason kept (characters).
+_MAX_REASON_CHARS = 2000
+
+#: First and longest wait between attempts on a locked store (seconds, before jitter).
+_FIRST_RETRY_SECONDS, _LONGEST_RETRY_SECONDS = 0.01, 0.5
+
+#: Columns of ``runs`` read into a RunInfo, in order.
+_INFO_COLUMNS = (
+    "run_id, kind, status, created_utc, finished_utc, scenario_name, scenario_sha256, seed, draws, message, "
+    "frontiersim_version, metrics, pid, hostname, process_started"
+)
+
+#: Serialises this process's operations on a store (DuckDB shares one database instance per file and process).
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+class StoreError(Exception):
+    """A problem with the run store: a bad path, a locked or newer store, an unknown run id.
+
+    The message is one line, fit to show a user as is.
+    """
+
+
+def default_store_path() -> Path:
+    r"""Where runs are stored unless told otherwise.
+
+    Returns
+    -------
+    Path
+        ``$FRONTIERSIM_STORE`` when set and not empty, else ``runs.duckdb``
+        in the user's data folder (``~/.local/share/frontiersim`` on Linux,
+        ``~/Library/Application Support/frontiersim`` on macOS,
+        ``%LOCALAPPDATA%\frontiersim`` on Windows).
+
+    Examples
+    --------
+    >>> default_store_path().name.endswith(".duckdb")
+    True
+    """
+    configured = os.environ.get(STORE_ENVIRONMENT_VARIABLE, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return platformdirs.user_data_path("frontiersim", appauthor=False) / "runs.duckdb"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One stored run, as ``frontiersim runs list`` shows it.
+
+    Attributes
+    ----------
+    run_id : str
+        Sortable and unique, e.g. ``20261122-041712-3f9a2c`` (UTC time and random hex).
+    kind : str
+        ``run``, ``optimize`` or ``backtest``.
+    status : str
+        ``running``, ``complete``, ``failed`` or ``incomplete``.
+    created_utc, finished_utc : str
+        ISO 8601 times (UTC); ``finished_utc`` is None until the run ends.
+    scenario_name, scenario_sha256 : str
+    seed, draws : int or None
+    message : str
+        The one-line reason for the run (``-m``).
+    frontiersim_version : str
+    metrics : dict of str to float
+        Headline numbers such as ``p_ruin`` and ``revenue_final_year_median_usd``.
+    """
+
+    run_id: str
+    kind: str
+    status: str
+    created_utc: str
+    finished_utc: str | None
+    scenario_name: str
+    scenario_sha256: str
+    seed: int | None
+    draws: int | None
+    message: str
+    frontiersim_version: str
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True, eq=False)
+class RunRecord(RunInfo):
+    """A stored run in full: its scenario, command, summary tables and artifacts.
+
+    Per-draw tables are large, so they are loaded one at a time by
+    :meth:`draw_table`.
+
+    Attributes
+    ----------
+    scenario_text : str
+        The scenario file's full text (empty for a backtest).
+    command : list of str
+        The command line that made the run.
+    tables : dict of str to pandas.DataFrame
+        Summary tables (see :func:`frontiersim.results.tables.run_tables`) and
+        kind-specific ones (``frontier``, ``backtest``, ...).
+    artifacts : dict of str to bytes
+        Files such as ``frontier.png``, ``optimize.json``, ``backtest.txt``.
+    error : str
+        Why the run failed or is incomplete (empty otherwise).
+    draw_table_names : tuple of str
+        Names of the per-draw tables (``yearly``, ``cohorts``, ``draws``).
+    """
+
+    scenario_text: str
+    command: list[str]
+    tables: dict[str, pd.DataFrame]
+    artifacts: dict[str, bytes]
+    error: str = ""
+    draw_table_names: tuple[str, ...] = ()
+    store_path: Path | None = field(default=None, repr=False)
+
+    def draw_table(self, name: str) -> pd.DataFrame:
+        """Load one per-draw table (``yearly``, ``cohorts`` or ``draws``) from the store.
+
+        Raises
+        ------
+        StoreError
+            If the run has no such table, or the store cannot be read.
+        """
+        if name not in self.draw_table_names:
+            available = ", ".join(self.draw_table_names) or "none"
+            raise StoreError(f"run {self.run_id} has no per-draw table {name!r} (it has: {available})")
+        return RunStore(self.store_path)._read_table(self.run_id, "draws", name)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _new_run_id(now: datetime) -> str:
+    """A run id: the UTC time, e.g. ``20261122-041712-3f9a2c``.
+
+    The last part holds the fraction of the second in 4096ths (three hex
+    digits) and 12 random bits, so that ids sort in creation order to a
+    quarter of a millisecond and two processes starting together still draw
+    different ids (uniqueness is checked under the store's lock as well).
+    """
+    fraction = now.microsecond * 4096 // 1_000_000
+    return f"{now:%Y%m%d-%H%M%S}-{fraction:03x}{secrets.randbelow(4096):03x}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _process_stat(pid: int) -> tuple[str, str] | None:
+    """State and start time (clock ticks since boot) of a process, from ``/proc`` (None where unavailable)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()
+    # after the command name: state is field 3 of the file, start time field 22
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def _process_started(pid: int) -> str | None:
+    stat = _process_stat(pid)
+    return None if stat is None else stat[1]
+
+
+def _process_alive(pid: int, started: str | None) -> bool:
+    """Whether process ``pid`` of this host is still the one that began a run.
+
+    A zombie, or a live process with another start time (the id was reused),
+    counts as gone. Where the answer cannot be told (Windows), True.
+    """
+    if os.name == "nt":  # pragma: no cover - signal 0 would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    except (OSError, OverflowError):
+        return False
+    stat = _process_stat(pid)
+    if stat is None:
+        return True
+    state, start = stat
+    return state not in {"Z", "X"} and (started is None or start == started)
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    key = str(path.resolve())
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(key, threading.RLock())
+
+
+def _parquet_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    if not isinstance(frame, pd.DataFrame):
+        raise StoreError(f"table {name!r}: expected a pandas DataFrame, got {type(frame).__name__}")
+    odd = [column for column in frame.columns if not isinstance(column, str)]
+    if odd:
+        raise StoreError(f"table {name!r} cannot be stored as Parquet: column names must be strings, got {odd[0]!r}")
+    buffer = io.BytesIO()
+    try:
+        frame.to_parquet(buffer, engine="pyarrow")
+    except (ValueError, TypeError, pa.ArrowException) as error:
+        raise StoreError(f"table {name!r} cannot be stored as Parquet: {_one_line(str(error))}") from None
+    return buffer.getvalue()
+
+
+def _metrics_json(metrics: Mapping[str, float]) -> str:
+    clean: dict[str, float | None] = {}
+    for name, value in metrics.items():
+        number = float(value)
+        clean[str(name)] = number if math.isfinite(number) else None
+    return json.dumps(clean, sort_keys=True)
+
+
+def _metrics_from_json(text: str | None) -> dict[str, float]:
+    raw = json.loads(text) if text else {}
+    return {str(k): (math.nan if v is None else float(v)) for k, v in raw.items()}
+
+
+def _check_name(role: str, name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise StoreError(f"{role} names must be non-empty strings, got {name!r}")
+    return name
+
+
+class RunStore:
+    """Runs kept in one DuckDB file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The store file (default: :func:`default_store_path`). Its folder is
+        created on demand.
+    lock_timeout_seconds : float
+        How long an operation waits for another process to release the file.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> store = RunStore(pathlib.Path(tempfile.mkdtemp()) / "runs.duckdb")
+    >>> run_id = store.begin(kind="run", scenario_text="", scenario_name="demo", scenario_sha256="",
+    ...                      seed=1, draws=10, message="a first try")
+    >>> store.finish(run_id, tables={"headline": pd.DataFrame({"p_ruin": [0.1]})}, metrics={"p_ruin": 0.1})
+    >>> [(info.status, info.message) for info in store.list()]
+    [('complete', 'a first try')]
+    >>> store.get(run_id[:10]).tables["headline"]["p_ruin"].tolist()
+    [0.1]
+    """
+
+    def __init__(self, path: str | Path | None = None, *, lock_timeout_seconds: float = 60.0) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_store_path()
+        self.lock_timeout_seconds = float(lock_timeout_seconds)
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.path)!r})"
+
+    # -- connections ----------------------------------------------------------
+    def _check_path(self, *, create: bool) -> bool:
+        """Whether the store file exists; raises StoreError for a path that cannot be a store."""
+        path = self.path
+        if path.is_dir():
+            raise StoreError(f"run store {path} is a folder; expected a DuckDB file such as {path / 'runs.duckdb'}")
+        exists = path.exists()
+        folder = path.parent
+        if not exists:
+            blocking = next((parent for parent in path.parents if parent.exists()), None)
+            if blocking is not None and not blocking.is_dir():
+                raise StoreError(f"run store {path}: {blocking} is a file, not a folder")
+        if not exists and not create:
+            return False
+        if not exists:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                reason = error.strerror or type(error).__name__
+                raise StoreError(f"cannot create the run store's folder {folder}: {reason}") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(f"cannot write in the run store's folder {folder} (permission denied)")
+        if exists and not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(f"run store {path} is not readable and writable (permission denied)")
+        return True
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting out other processes' locks with jittered exponential backoff."""
+        deadline = time.monotonic() + self.lock_timeout_seconds
+        delay = _FIRST_RETRY_SECONDS
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as error:
+                message = _one_line(str(error))
+                if "lock" not in message.lower():
+                    raise StoreError(self._open_problem(message)) from None
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise StoreError(
+                        f"run store {self.path} is still locked by another process after "
+                        f"{self.lock_timeout_seconds:g} s; try again when it has finished"
+                    ) from None
+                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
+            except duckdb.Error as error:
+                raise StoreError(self._open_problem(_one_line(str(error)))) from None
+
+    def _open_problem(self, message: str) -> str:
+        if "not a valid DuckDB database" in message:
+            return f"run store {self.path} is not a DuckDB database file"
+        if "version" in message.lower() and "storage" in message.lower():
+            return f"run store {self.path} was written by another DuckDB version: {message}"
+        return f"cannot open the run store {self.path}: {message}"
+
+    @contextmanager
+    def _transaction(self, *, create: bool = True) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A connection inside one transaction, committed on success and rolled back on any exception.
+
+        Yields None when ``create`` is False and the store file does not exist.
+        """
+        with _process_lock(self.path):
+            if not self._check_path(create=create):
+                yield None
+                return
+            connection = self._open()
+            try:
+                self._migrate(connection)
+                connection.execute("BEGIN TRANSACTION")
+                try:
+                    yield connection
+                except BaseException:
+                    _rollback(connection)
+                    raise
+                connection.execute("COMMIT")
+            except duckdb.Error as error:
+                raise StoreError(f"run store {self.path}: {_one_line(str(error))}") from None
+            finally:
+                connection.close()
+
+    # -- schema ---------------------------------------------------------------
+    def _schema_version(self, connection: duckdb.DuckDBPyConnection) -> int:
+        tables = {
+            str(row[0])
+            for row in connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+        if "meta" not in tables:
+            if tables:
+                raise StoreError(
+                    f"{self.path} is a DuckDB file but not a frontiersim run store "
+                    f"(it has tables {', '.join(sorted(tables))} and no meta table)"
+                )
+            return 0
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        try:
+            return int(row[0]) if row is not None else -1
+        except ValueError:
+            return -1
+
+    def _migrate(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Bring the store to :data:`SCHEMA_VERSION`, one transaction per migration."""
+        version = self._schema_version(connection)
+        if version < 0:
+            raise StoreError(f"run store {self.path} has no readable schema version in its meta table")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"run store {self.path} has schema version {version}, newer than this frontiersim "
+                f"{__version__} knows (up to {SCHEMA_VERSION}); upgrade frontiersim to use it"
+            )
+        for migration in MIGRATIONS:
+            if migration.version <= version:
+                continue
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                for statement in migration.statements:
+                    connection.execute(statement)
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(migration.version)])
+                connection.execute(
+                    "INSERT INTO schema_history VALUES (?, ?, ?)",
+                    [migration.version, migration.description, _utc_now()],
+                )
+            except BaseException:
+                _rollback(connection)
+                raise
+            connection.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        """The store's schema version after migration (0 if the store does not exist yet)."""
+        with self._transaction(create=False) as connection:
+            return SCHEMA_VERSION if connection is not None else 0
+
+    # -- recording --------------------------------------------------------------
+    def begin(
+        self,
+        *,
+        kind: str,
+        scenario_text: str,
+        scenario_name: str,
+        scenario_sha256: str,
+        seed: int | None,
+        draws: int | None,
+        message: str = "",
+        command: Sequence[str] = (),
+    ) -> str:
+        """Record a run as ``running`` (committed at once) and return its id.
+
+        Parameters
+        ----------
+        kind : str
+            ``run``, ``optimize`` or ``backtest``.
+        scenario_text, scenario_name, scenario_sha256 : str
+        seed, draws : int or None
+        message : str
+            One line: why the run was made.
+        command : sequence of str
+            The command line.
+
+        Returns
+        -------
+        str
+            The new run's id.
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind or a message of more than one line.
+        StoreError
+            If the store cannot be opened or written.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        if "\n" in message or "\r" in message:
+            raise ValueError(f"the message must be one line, got {message!r}")
+        pid = os.getpid()
+        started = _process_started(pid)
+        with self._transaction() as connection:
+            assert connection is not None  # created on demand
+            now = datetime.now(UTC)
+            run_id = _new_run_id(now)
+            while connection.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone() is not None:
+                run_id = _new_run_id(now)
+            connection.execute(
+                """INSERT INTO runs (run_id, kind, status, created_utc, finished_utc, frontiersim_version,
+                    scenario_name, scenario_text, scenario_sha256, seed, draws, message, command, metrics, error,
+                    pid, hostname, process_started)
+                VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?, ?)""",
+                [
+                    run_id,
+                    kind,
+                    now.isoformat(timespec="microseconds"),
+                    __version__,
+                    scenario_name,
+                    scenario_text,
+                    scenario_sha256,
+                    None if seed is None else str(int(seed)),
+                    None if draws is None else int(draws),
+                    message,
+                    json.dumps([str(part) for part in command]),
+                    pid,
+                    socket.gethostname(),
+                    started,
+                ],
+            )
+        return run_id
+
+    def finish(
+        self,
+        run_id: str,
+        *,
+        tables: Mapping[str, pd.DataFrame],
+        draw_tables: Mapping[str, pd.DataFrame] = {},
+        artifacts: Mapping[str, bytes] = {},
+        metrics: Mapping[str, float] = {},
+    ) -> None:
+        """Store every payload of a running record and mark it complete, in one transaction.
+
+        Parameters
+        ----------
+        run_id : str
+            The id :meth:`begin` returned (in full).
+        tables : mapping of str to pandas.DataFrame
+            Summary tables, stored as Parquet.
+        draw_tables : mapping of str to pandas.DataFrame
+            Per-draw tables, stored as Parquet.
+        artifacts : mapping of str to bytes
+            Files, stored as they are; the media type follows the name's suffix.
+        metrics : mapping of str to float
+            Headline numbers (non-finite values are stored as missing).
+
+        Raises
+        ------
+        StoreError
+            If the run is unknown or not running, a table cannot be written
+            as Parquet, or the store cannot be written. Nothing is stored then.
+        """
+        rows: list[tuple[str, str, str, bytes]] = []
+        for name, frame in tables.items():
+            rows.append(("table", _check_name("table", name), PARQUET_MEDIA_TYPE, _parquet_bytes(name, frame)))
+        for name, frame in draw_tables.items():
+            rows.append(("draws", _check_name("table", name), PARQUET_MEDIA_TYPE, _parquet_bytes(name, frame)))
+        for name, payload in artifacts.items():
+            _check_name("artifact", name)
+            if not isinstance(payload, bytes | bytearray | memoryview):
+                raise StoreError(f"artifact {name!r}: expected bytes, got {type(payload).__name__}")
+            media_type = _MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+            rows.append(("artifact", name, media_type, bytes(payload)))
+        metrics_text = _metrics_json(metrics)
+        with self._transaction() as connection:
+            assert connection is not None
+            row = connection.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id} in the run store {self.path} (was it removed?)")
+            if row[0] != "running":
+                raise StoreError(f"run {run_id} is {row[0]}, not running: it cannot be finished")
+            connection.execute("DELETE FROM payloads WHERE run_id = ?", [run_id])
+            self._insert_payloads(connection, run_id, rows)
+            connection.execute(
+                "UPDATE runs SET status = 'complete', finished_utc = ?, metrics = ?, error = NULL WHERE run_id = ?",
+                [_utc_now(), metrics_text, run_id],
+            )
+
+    def _insert_payloads(
+        self, connection: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[tuple[str, str, str, bytes]]
+    ) -> None:
+        """Insert the payload rows of ``run_id`` (inside :meth:`finish`'s transaction)."""
+        for role, name, media_type, payload in rows:
+            connection.execute(
+                "INSERT INTO payloads (run_id, role, name, media_type, payload) VALUES (?, ?, ?, ?, ?)",
+                [run_id, role, name, media_type, payload],
+            )
+
+    def fail(self, run_id: str, reason: str) -> None:
+        """Mark a running record failed, with a one-line reason.
+
+        A record that is no longer running (complete, say) is left as it is.
+
+        Raises
+        ------
+        StoreError
+            If the run is unknown or the store cannot be written.
+        """
+        text = _one_line(reason)[:_MAX_REASON_CHARS] or "failed"
+        with self._transaction() as connection:
+            assert connection is not None
+            row = connection.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id} in the run store {self.path}")
+            if row[0] == "running":
+                connection.execute(
+                    "UPDATE runs SET status = 'failed', finished_utc = ?, error = ? WHERE run_id = ?",
+                    [_utc_now(), text, run_id],
+                )
+
+    # -- reading ------------------------------------------------------------------
+    def _mark_incomplete(self, connection: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """Rows (in :data:`_INFO_COLUMNS` order) with dead running records marked (and stored) incomplete."""
+        host = socket.gethostname()
+        marked = []
+        for row in rows:
+            status, pid, hostname, started = row[2], row[12], row[13], row[14]
+            if status == "running" and pid is not None and hostname == host and not _process_alive(int(pid), started):
+                connection.execute(
+                    "UPDATE runs SET status = 'incomplete', error = ? WHERE run_id = ? AND status = 'running'",
+                    [f"process {pid} on {hostname} ended before the run was recorded", row[0]],
+                )
+                marked.append((*row[:2], "incomplete", *row[3:]))
+            else:
+                marked.append(row)
+        return marked
+
+    @staticmethod
+    def _info(row: Sequence[Any]) -> RunInfo:
+        return RunInfo(
+            run_id=str(row[0]),
+            kind=str(row[1]),
+            status=str(row[2]),
+            created_utc=str(row[3]),
+            finished_utc=None if row[4] is None else str(row[4]),
+            scenario_name=str(row[5]),
+            scenario_sha256=str(row[6]),
+            seed=None if row[7] is None else int(row[7]),
+            draws=None if row[8] is None else int(row[8]),
+            message=str(row[9]),
+            frontiersim_version=str(row[10]),
+            metrics=_metrics_from_json(row[11]),
+        )
+
+    def list(self, limit: int | None = None) -> list[RunInfo]:
+        """Stored runs, newest first.
+
+        Parameters
+        ----------
+        limit : int, optional
+            At most this many (default: all).
+
+        Returns
+        -------
+        list of RunInfo
+            Empty if the store does not exist yet.
+        """
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+        with self._transaction(create=False) as connection:
+            if connection is None:
+                return []
+            query = f"SELECT {_INFO_COLUMNS} FROM runs ORDER BY created_utc DESC, run_id DESC"
+            if limit is not None:
+                query += f" LIMIT {int(limit)}"
+            rows = self._mark_incomplete(connection, connection.execute(query).fetchall())
+        return [self._info(row) for row in rows]
+
+    def _resolve(self, connection: duckdb.DuckDBPyConnection | None, run_id: str) -> str:
+        """The one full id starting with ``run_id``."""
+        prefix = run_id.strip()
+        if not prefix:
+            raise StoreError("expected a run id (or a unique prefix of one), got an empty string")
+        if connection is None:
+            raise StoreError(f"no run {prefix!r}: the run store {self.path} does not exist yet")
+        matches = [
+            str(row[0])
+            for row in connection.execute(
+                "SELECT run_id FROM runs WHERE starts_with(run_id, ?) ORDER BY run_id LIMIT 6", [prefix]
+            ).fetchall()
+        ]
+        if not matches:
+            raise StoreError(f"no run {prefix!r} in the run store {self.path} (see: frontiersim runs list)")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+            raise StoreError(f"run id {prefix!r} is ambiguous: it matches {shown}; give more characters")
+        return matches[0]
+
+    def resolve(self, run_id: str) -> str:
+        """The full id of the one run whose id starts with ``run_id``.
+
+        Raises
+        ------
+        StoreError
+            If no run or more than one run matches.
+        """
+        with self._transaction(create=False) as connection:
+            return self._resolve(connection, run_id)
+
+    def get(self, run_id: str) -> RunRecord:
+        """One run in full (per-draw tables load on demand).
+
+        Parameters
+        ----------
+        run_id : str
+            The id, or a unique prefix of it.
+
+        Raises
+        ------
+        StoreError
+            If no run or more than one run matches, or the store cannot be read.
+        """
+        with self._transaction(create=False) as connection:
+            full_id = self._resolve(connection, run_id)
+            assert connection is not None
+            row = connection.execute(
+                f"SELECT {_INFO_COLUMNS}, scenario_text, command, error FROM runs WHERE run_id = ?", [full_id]
+            ).fetchone()
+            assert row is not None
+            (row,) = self._mark_incomplete(connection, [row])
+            if row[2] == "incomplete" and row[17] is None:
+                row = (*row[:17], f"process {row[12]} on {row[13]} ended before the run was recorded")
+            payloads = connection.execute(
+                "SELECT role, name, payload FROM payloads WHERE run_id = ? AND role IN ('table', 'artifact') "
+                "ORDER BY role, name",
+                [full_id],
+            ).fetchall()
+            draw_names = [
+                str(r[0])
+                for r in connection.execute(
+                    "SELECT name FROM payloads WHERE run_id = ? AND role = 'draws' ORDER BY name", [full_id]
+                ).fetchall()
+            ]
+        info = self._info(row)
+        tables = {str(name): _read_parquet(payload) for role, name, payload in payloads if role == "table"}
+        artifacts = {str(name): bytes(payload) for role, name, payload in payloads if role == "artifact"}
+        return RunRecord(
+            **{k: getattr(info, k) for k in RunInfo.__dataclass_fields__},
+            scenario_text=str(row[15]),
+            command=[str(part) for part in json.loads(row[16] or "[]")],
+            tables=tables,
+            artifacts=artifacts,
+            error="" if row[17] is None else str(row[17]),
+            draw_table_names=tuple(draw_names),
+            store_path=self.path,
+        )
+
+    def _read_table(self, run_id: str, role: str, name: str) -> pd.DataFrame:
+        with self._transaction(create=False) as connection:
+            if connection is None:
+                raise StoreError(f"the run store {self.path} does not exist")
+            row = connection.execute(
+                "SELECT payload FROM payloads WHERE run_id = ? AND role = ? AND name = ?", [run_id, role, name]
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"run {run_id} has no table {name!r} in the run store {self.path}")
+        return _read_parquet(row[0])
+
+    def remove(self, run_id: str) -> None:
+        """Delete a run and all its payloads.
+
+        Parameters
+        ----------
+        run_id : str
+            The id, or a unique prefix of it.
+
+        Raises
+        ------
+        StoreError
+            If no run or more than one run matches, or the run is still
+            running in a live process on this host.
+        """
+        with self._transaction(create=False) as connection:
+            full_id = self._resolve(connection, run_id)
+            assert connection is not None
+            row = connection.execute(f"SELECT {_INFO_COLUMNS} FROM runs WHERE run_id = ?", [full_id]).fetchone()
+            assert row is not None
+            (row,) = self._mark_incomplete(connection, [row])
+            if row[2] == "running" and row[13] == socket.gethostname():
+                raise StoreError(f"run {full_id} is still running (process {row[12]}); stop it before removing it")
+            connection.execute("DELETE FROM payloads WHERE run_id = ?", [full_id])
+            connection.execute("DELETE FROM runs WHERE run_id = ?", [full_id])
+
+
+def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
+    with suppress(duckdb.Error):
+        connection.execute("ROLLBACK")
+
+
+def _read_parquet(payload: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(payload), engine="pyarrow")
