@@ -122,6 +122,21 @@ def test_round_trip_keeps_every_field_table_and_artifact(store: RunStore) -> Non
         record.draw_table("cohorts")
 
 
+def test_a_large_table_is_stored_in_parts_and_read_back_whole(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("frontiersim.store.store._ROWS_PER_PART", 40)
+    run_id = begin(store)
+    store.finish(run_id, tables={"summary": sample_tables()["summary"]}, draw_tables=sample_draw_tables())
+    with duckdb.connect(str(store.path)) as connection:
+        parts = connection.execute(
+            "SELECT name, count(*) FROM payloads WHERE run_id = ? GROUP BY name ORDER BY name", [run_id]
+        ).fetchall()
+    assert parts == [("draws", 2), ("summary", 1), ("yearly", 4)]
+    record = store.get(run_id)
+    assert record.draw_table_names == ("draws", "yearly")
+    for name, frame in sample_draw_tables().items():
+        pd.testing.assert_frame_equal(record.draw_table(name), frame)
+
+
 def test_a_large_seed_survives(store: RunStore) -> None:
     run_id = store.begin(
         kind="backtest", scenario_text="", scenario_name="b", scenario_sha256="", seed=2**80, draws=None

@@ -18,7 +18,9 @@ Version 2
     run whose process died from one still going), and ``payloads`` replaces
     ``run_tables``: named payloads with a role (``table``, ``draws`` or
     ``artifact``) and a media type, so per-draw tables and artifacts such as
-    pictures sit beside the summary tables.
+    pictures sit beside the summary tables. A large table is split by rows
+    into numbered parts (each a Parquet file of its own), which keeps every
+    value well below DuckDB's limit on one BLOB.
 """
 
 from __future__ import annotations
@@ -90,11 +92,12 @@ LAYOUT_V1_TO_V2: tuple[str, ...] = (
         run_id VARCHAR NOT NULL,
         role VARCHAR NOT NULL CHECK (role IN {PAYLOAD_ROLES!r}),
         name VARCHAR NOT NULL,
+        part INTEGER NOT NULL,
         media_type VARCHAR NOT NULL,
         payload BLOB NOT NULL,
-        PRIMARY KEY (run_id, role, name)
+        PRIMARY KEY (run_id, role, name, part)
     )""",
-    f"INSERT INTO payloads SELECT run_id, 'table', name, '{PARQUET_MEDIA_TYPE}', parquet FROM run_tables",
+    f"INSERT INTO payloads SELECT run_id, 'table', name, 0, '{PARQUET_MEDIA_TYPE}', parquet FROM run_tables",
     "DROP TABLE run_tables",
 )
 
@@ -103,7 +106,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and their Parquet summary tables", LAYOUT_V1),
     Migration(
         2,
-        "process id, host and start time of each run; payloads with roles (table, draws, artifact) and media types",
+        "process id, host and start time of runs; payloads with roles (table, draws, artifact), parts, media types",
         LAYOUT_V1_TO_V2,
     ),
 )

@@ -60,6 +60,12 @@ _MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
 }
 
+#: Rows per Parquet part of a stored table (a larger table is split into several parts).
+_ROWS_PER_PART = 1_000_000
+
+#: A payload row: role, name, part, media type, bytes.
+_PayloadRow = tuple[str, str, int, str, bytes]
+
 #: Longest failure reason kept (characters).
 _MAX_REASON_CHARS = 2000
 
@@ -252,6 +258,18 @@ def _process_lock(path: Path) -> threading.RLock:
     key = str(path.resolve())
     with _PROCESS_LOCKS_GUARD:
         return _PROCESS_LOCKS.setdefault(key, threading.RLock())
+
+
+def _parquet_parts(name: str, frame: pd.DataFrame) -> list[bytes]:
+    """``frame`` as Parquet files of at most :data:`_ROWS_PER_PART` rows each (one file when it is small)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise StoreError(f"table {name!r}: expected a pandas DataFrame, got {type(frame).__name__}")
+    if len(frame) <= _ROWS_PER_PART:
+        return [_parquet_bytes(name, frame)]
+    return [
+        _parquet_bytes(name, frame.iloc[start : start + _ROWS_PER_PART])
+        for start in range(0, len(frame), _ROWS_PER_PART)
+    ]
 
 
 def _parquet_bytes(name: str, frame: pd.DataFrame) -> bytes:
@@ -555,17 +573,18 @@ class RunStore:
             If the run is unknown or not running, a table cannot be written
             as Parquet, or the store cannot be written. Nothing is stored then.
         """
-        rows: list[tuple[str, str, str, bytes]] = []
-        for name, frame in tables.items():
-            rows.append(("table", _check_name("table", name), PARQUET_MEDIA_TYPE, _parquet_bytes(name, frame)))
-        for name, frame in draw_tables.items():
-            rows.append(("draws", _check_name("table", name), PARQUET_MEDIA_TYPE, _parquet_bytes(name, frame)))
+        rows: list[_PayloadRow] = []
+        for role, frames in (("table", tables), ("draws", draw_tables)):
+            for name, frame in frames.items():
+                _check_name("table", name)
+                parts = _parquet_parts(name, frame)
+                rows.extend((role, name, part, PARQUET_MEDIA_TYPE, data) for part, data in enumerate(parts))
         for name, payload in artifacts.items():
             _check_name("artifact", name)
             if not isinstance(payload, bytes | bytearray | memoryview):
                 raise StoreError(f"artifact {name!r}: expected bytes, got {type(payload).__name__}")
             media_type = _MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
-            rows.append(("artifact", name, media_type, bytes(payload)))
+            rows.append(("artifact", name, 0, media_type, bytes(payload)))
         metrics_text = _metrics_json(metrics)
         with self._transaction() as connection:
             assert connection is not None
@@ -581,14 +600,12 @@ class RunStore:
                 [_utc_now(), metrics_text, run_id],
             )
 
-    def _insert_payloads(
-        self, connection: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[tuple[str, str, str, bytes]]
-    ) -> None:
+    def _insert_payloads(self, connection: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[_PayloadRow]) -> None:
         """Insert the payload rows of ``run_id`` (inside :meth:`finish`'s transaction)."""
-        for role, name, media_type, payload in rows:
+        for role, name, part, media_type, payload in rows:
             connection.execute(
-                "INSERT INTO payloads (run_id, role, name, media_type, payload) VALUES (?, ?, ?, ?, ?)",
-                [run_id, role, name, media_type, payload],
+                "INSERT INTO payloads (run_id, role, name, part, media_type, payload) VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, role, name, part, media_type, payload],
             )
 
     def fail(self, run_id: str, reason: str) -> None:
@@ -727,18 +744,24 @@ class RunStore:
                 row = (*row[:17], f"process {row[12]} on {row[13]} ended before the run was recorded")
             payloads = connection.execute(
                 "SELECT role, name, payload FROM payloads WHERE run_id = ? AND role IN ('table', 'artifact') "
-                "ORDER BY role, name",
+                "ORDER BY role, name, part",
                 [full_id],
             ).fetchall()
             draw_names = [
                 str(r[0])
                 for r in connection.execute(
-                    "SELECT name FROM payloads WHERE run_id = ? AND role = 'draws' ORDER BY name", [full_id]
+                    "SELECT DISTINCT name FROM payloads WHERE run_id = ? AND role = 'draws' ORDER BY name", [full_id]
                 ).fetchall()
             ]
         info = self._info(row)
-        tables = {str(name): _read_parquet(payload) for role, name, payload in payloads if role == "table"}
-        artifacts = {str(name): bytes(payload) for role, name, payload in payloads if role == "artifact"}
+        table_parts: dict[str, list[bytes]] = {}
+        artifacts: dict[str, bytes] = {}
+        for role, name, payload in payloads:
+            if role == "table":
+                table_parts.setdefault(str(name), []).append(payload)
+            else:
+                artifacts[str(name)] = bytes(payload)
+        tables = {name: _read_parquet(parts) for name, parts in table_parts.items()}
         return RunRecord(
             **{k: getattr(info, k) for k in RunInfo.__dataclass_fields__},
             scenario_text=str(row[15]),
@@ -754,12 +777,13 @@ class RunStore:
         with self._transaction(create=False) as connection:
             if connection is None:
                 raise StoreError(f"the run store {self.path} does not exist")
-            row = connection.execute(
-                "SELECT payload FROM payloads WHERE run_id = ? AND role = ? AND name = ?", [run_id, role, name]
-            ).fetchone()
-        if row is None:
+            parts = connection.execute(
+                "SELECT payload FROM payloads WHERE run_id = ? AND role = ? AND name = ? ORDER BY part",
+                [run_id, role, name],
+            ).fetchall()
+        if not parts:
             raise StoreError(f"run {run_id} has no table {name!r} in the run store {self.path}")
-        return _read_parquet(row[0])
+        return _read_parquet([part for (part,) in parts])
 
     def remove(self, run_id: str) -> None:
         """Delete a run and all its payloads.
@@ -792,5 +816,7 @@ def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute("ROLLBACK")
 
 
-def _read_parquet(payload: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(payload), engine="pyarrow")
+def _read_parquet(parts: Sequence[bytes]) -> pd.DataFrame:
+    """A table from its Parquet parts, in order."""
+    frames = [pd.read_parquet(io.BytesIO(part), engine="pyarrow") for part in parts]
+    return frames[0] if len(frames) == 1 else pd.concat(frames)
