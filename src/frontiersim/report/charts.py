@@ -16,7 +16,7 @@ Examples
 >>> tables = run_tables(fs.simulate(fs.bundled("default"), draws=200, seed=1))
 >>> figure = fan_chart(tables["fan"], "revenue_usd_per_year")
 >>> figure.axes[0].get_ylabel()
-'revenue (USD/year)'
+'revenue (USD/year, log scale)'
 """
 
 from __future__ import annotations
