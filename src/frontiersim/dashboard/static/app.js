@@ -1,0 +1,609 @@
+// frontiersim dashboard: presets, sliders, live re-simulation and SVG charts.
+// Plain JavaScript with no dependencies; everything it loads comes from this server.
+// Text from the server is always set with textContent, never parsed as HTML.
+"use strict";
+
+(function () {
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const DEBOUNCE_MS = 150;
+  const CHART = { width: 480, height: 250, left: 64, right: 14, top: 14, bottom: 30 };
+
+  const state = {
+    presetId: null,
+    scenario: null,
+    sliders: [],
+    limits: null,
+    inFlight: false,
+    dirty: false,
+    timer: null,
+    renders: 0,
+    requestStarted: 0,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // ---------------------------------------------------------------------------
+  // Formatting
+  // ---------------------------------------------------------------------------
+
+  function formatMoney(value) {
+    if (value === null || value === undefined || !isFinite(value)) return "–";
+    const sign = value < 0 ? "−" : "";
+    const size = Math.abs(value);
+    const units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
+    for (const [scale, suffix] of units) {
+      if (size >= scale) {
+        const scaled = size / scale;
+        const digits = scaled >= 100 ? 0 : scaled >= 10 ? 1 : 2;
+        return `${sign}$${trimZeros(scaled.toFixed(digits))}${suffix}`;
+      }
+    }
+    return `${sign}$${trimZeros(size.toFixed(size >= 10 ? 0 : 2))}`;
+  }
+
+  function trimZeros(text) {
+    return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+  }
+
+  function formatPercent(p) {
+    if (p === null || p === undefined || !isFinite(p)) return "–";
+    if (p === 0) return "0%";
+    const percent = p * 100;
+    if (percent < 0.01) return "<0.01%";
+    const digits = percent < 10 ? 2 : 1;
+    return `${percent.toFixed(digits)}%`;
+  }
+
+  function formatNumber(value, decimals) {
+    if (value === null || value === undefined || !isFinite(value)) return "–";
+    return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  }
+
+  function formatValue(value, units) {
+    if (units.startsWith("USD")) return formatMoney(value);
+    if (units === "probability") return formatPercent(value);
+    if (value === null || !isFinite(value)) return "–";
+    const size = Math.abs(value);
+    return trimZeros(value.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : 2)) + (units === "GW" ? " GW" : "");
+  }
+
+  function decimalsOf(step) {
+    if (step >= 1) return 0;
+    return Math.min(4, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)));
+  }
+
+  function sliderText(slider, shown) {
+    const number = formatNumber(shown, slider.integer ? 0 : decimalsOf(slider.step));
+    if (slider.unit.startsWith("$B")) return `$${number}B${slider.unit.slice(2)}`;
+    return slider.unit ? `${number} ${slider.unit}` : number;
+  }
+
+  // ---------------------------------------------------------------------------
+  // SVG charts
+  // ---------------------------------------------------------------------------
+
+  function svgElement(tag, attributes, parent) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, String(value));
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function niceStep(span, count) {
+    const raw = span / Math.max(count, 1);
+    const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    const residual = raw / magnitude;
+    const nice = residual >= 5 ? 10 : residual >= 2 ? 5 : residual >= 1 ? 2 : 1;
+    return nice * magnitude;
+  }
+
+  function linearScale(low, high) {
+    if (!(isFinite(low) && isFinite(high))) { low = 0; high = 1; }
+    if (high - low < 1e-12 * Math.max(1, Math.abs(high))) {
+      const pad = Math.abs(high) > 0 ? Math.abs(high) * 0.1 : 1;
+      low -= pad; high += pad;
+    }
+    const step = niceStep(high - low, 4);
+    const start = Math.floor(low / step) * step;
+    const stop = Math.ceil(high / step) * step;
+    const ticks = [];
+    for (let t = start; t <= stop + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+    return { low: start, high: stop, ticks, map: (v) => (v - start) / (stop - start) };
+  }
+
+  function logScale(low, high) {
+    const a = Math.floor(Math.log10(low));
+    const b = Math.ceil(Math.log10(high));
+    const stop = b > a ? b : a + 1;
+    const every = Math.max(1, Math.ceil((stop - a) / 5));
+    const ticks = [];
+    for (let e = a; e <= stop; e += every) ticks.push(Math.pow(10, e));
+    return {
+      low: Math.pow(10, a), high: Math.pow(10, stop), ticks, log: true,
+      map: (v) => (v > 0 ? (Math.log10(v) - a) / (stop - a) : -1),
+    };
+  }
+
+  function finiteValues(arrays) {
+    const values = [];
+    for (const array of arrays) for (const v of array) if (v !== null && isFinite(v)) values.push(v);
+    return values;
+  }
+
+  function xTicks(dates) {
+    const ticks = [];
+    const monthly = dates.length > 0 && dates[0].length > 4;
+    const years = new Set();
+    dates.forEach((date, i) => {
+      const year = date.slice(0, 4);
+      if (!monthly || date.endsWith("-01") || i === 0) {
+        if (!years.has(year)) { years.add(year); ticks.push([i, year]); }
+      }
+    });
+    const every = Math.max(1, Math.ceil(ticks.length / 8));
+    return ticks.filter((_, k) => k % every === 0);
+  }
+
+  function frame(svg, dates, yScale, formatTick) {
+    const plotW = CHART.width - CHART.left - CHART.right;
+    const plotH = CHART.height - CHART.top - CHART.bottom;
+    const n = dates.length;
+    const x = (i) => CHART.left + (n > 1 ? (i / (n - 1)) * plotW : plotW / 2);
+    const y = (v) => CHART.top + plotH * (1 - Math.min(1.02, Math.max(-0.02, yScale.map(v))));
+    const axes = svgElement("g", { class: "axes" }, svg);
+    for (const tick of yScale.ticks) {
+      const ty = y(tick);
+      svgElement("line", { x1: CHART.left, x2: CHART.width - CHART.right, y1: ty, y2: ty, class: "grid" }, axes);
+      const label = svgElement("text", { x: CHART.left - 6, y: ty + 4, class: "tick y" }, axes);
+      label.textContent = formatTick(tick);
+    }
+    for (const [i, text] of xTicks(dates)) {
+      const tx = x(i);
+      svgElement("line", { x1: tx, x2: tx, y1: CHART.top + plotH, y2: CHART.top + plotH + 4, class: "axis" }, axes);
+      const label = svgElement("text", { x: tx, y: CHART.top + plotH + 17, class: "tick x" }, axes);
+      label.textContent = text;
+    }
+    svgElement("line", {
+      x1: CHART.left, x2: CHART.width - CHART.right, y1: CHART.top + plotH, y2: CHART.top + plotH, class: "axis",
+    }, axes);
+    return { x, y, plotW, plotH };
+  }
+
+  function ok(v) {
+    return v !== null && v !== undefined && isFinite(v);
+  }
+
+  function linePath(values, x, y) {
+    let d = "";
+    let open = false;
+    values.forEach((v, i) => {
+      if (!ok(v)) { open = false; return; }
+      d += `${open ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+      open = true;
+    });
+    return d;
+  }
+
+  function bandPath(lower, upper, x, y) {
+    let d = "";
+    let run = [];
+    const flush = () => {
+      if (run.length > 0) {
+        const top = run.map((i) => `${x(i).toFixed(1)},${y(upper[i]).toFixed(1)}`);
+        const bottom = run.slice().reverse().map((i) => `${x(i).toFixed(1)},${y(lower[i]).toFixed(1)}`);
+        d += `M${top.join("L")}L${bottom.join("L")}Z`;
+      }
+      run = [];
+    };
+    lower.forEach((lo, i) => {
+      if (ok(lo) && ok(upper[i])) run.push(i); else flush();
+    });
+    flush();
+    return d;
+  }
+
+  function addHover(svg, dates, geometry, describe) {
+    const guide = svgElement("line", {
+      class: "hover-line", y1: CHART.top, y2: CHART.top + geometry.plotH, x1: -10, x2: -10, visibility: "hidden",
+    }, svg);
+    const label = svgElement("text", { class: "hover-label", x: CHART.left + 4, y: CHART.top + 10 }, svg);
+    const overlay = svgElement("rect", {
+      class: "overlay", x: CHART.left, y: CHART.top, width: geometry.plotW, height: geometry.plotH,
+    }, svg);
+    const n = dates.length;
+    overlay.addEventListener("mousemove", (event) => {
+      const box = svg.getBoundingClientRect();
+      const px = ((event.clientX - box.left) / box.width) * CHART.width;
+      const i = Math.max(0, Math.min(n - 1, Math.round(((px - CHART.left) / geometry.plotW) * (n - 1))));
+      const gx = geometry.x(i);
+      guide.setAttribute("x1", gx);
+      guide.setAttribute("x2", gx);
+      guide.setAttribute("visibility", "visible");
+      label.textContent = `${dates[i]}: ${describe(i)}`;
+    });
+    overlay.addEventListener("mouseleave", () => {
+      guide.setAttribute("visibility", "hidden");
+      label.textContent = "";
+    });
+  }
+
+  function drawFan(svg, dates, variable) {
+    clear(svg);
+    const values = finiteValues([variable.p5, variable.p95, variable.p50]);
+    const positive = values.length > 0 && values.every((v) => v > 0);
+    const low = values.length ? Math.min(...values) : 0;
+    const high = values.length ? Math.max(...values) : 1;
+    const useLog = variable.units.startsWith("USD") && positive && high / low > 30;
+    const yScale = useLog ? logScale(low, high) : linearScale(Math.min(0, low), high);
+    svg.setAttribute("data-scale", useLog ? "log" : "linear");
+    const g = frame(svg, dates, yScale, (t) => formatValue(t, variable.units));
+    svgElement("path", { class: "band90", d: bandPath(variable.p5, variable.p95, g.x, g.y) }, svg);
+    svgElement("path", { class: "band50", d: bandPath(variable.p25, variable.p75, g.x, g.y) }, svg);
+    svgElement("path", { class: "median", d: linePath(variable.p50, g.x, g.y) }, svg);
+    if (useLog) {
+      const note = svgElement("text", { class: "scale-note", x: CHART.width - CHART.right, y: CHART.top + 10 }, svg);
+      note.textContent = "log scale";
+    }
+    const last = variable.p50.length - 1;
+    svg.setAttribute("data-final-median", ok(variable.p50[last]) ? String(variable.p50[last]) : "");
+    addHover(svg, dates, g, (i) =>
+      `median ${formatValue(variable.p50[i], variable.units)} (5–95%: ${formatValue(variable.p5[i], variable.units)}` +
+      ` to ${formatValue(variable.p95[i], variable.units)})`);
+  }
+
+  function drawRuin(svg, curve) {
+    clear(svg);
+    const values = curve.p_ruin.filter(ok);
+    const top = Math.max(0.01, ...values) * 1.1;
+    const yScale = linearScale(0, Math.min(1, top));
+    const g = frame(svg, curve.dates, yScale, (t) => formatPercent(t));
+    const zeros = curve.p_ruin.map(() => 0);
+    svgElement("path", { class: "ruin-area", d: bandPath(zeros, curve.p_ruin, g.x, g.y) }, svg);
+    svgElement("path", { class: "ruin-line", d: linePath(curve.p_ruin, g.x, g.y) }, svg);
+    const last = curve.p_ruin.length - 1;
+    svg.setAttribute("data-final", ok(curve.p_ruin[last]) ? String(curve.p_ruin[last]) : "");
+    addHover(svg, curve.dates, g, (i) => `P(ruin so far) ${formatPercent(curve.p_ruin[i])}`);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Rendering results
+  // ---------------------------------------------------------------------------
+
+  function setText(id, text) {
+    $(id).textContent = text;
+  }
+
+  function renderResult(result, roundTripSeconds) {
+    const h = result.headline;
+    const ruined = Math.round(h.p_ruin * result.draws);
+    setText("p-ruin", formatPercent(h.p_ruin));
+    setText("p-ruin-interval",
+      `95% Wilson interval ${formatPercent(h.p_ruin_low)} to ${formatPercent(h.p_ruin_high)} ` +
+      `(${ruined.toLocaleString("en-US")} of ${result.draws.toLocaleString("en-US")} draws ruined)`);
+    $("p-ruin").setAttribute("data-value", String(h.p_ruin));
+    setText("scenario-name", h.scenario_name);
+    setText("horizon", `${h.horizon_years} years from ${h.start}`);
+    setText("revenue-final", formatMoney(h.revenue_final_year_median_usd));
+    setText("cash-final", formatMoney(h.cash_final_year_median_usd));
+    const t = result.timing;
+    setText("timing",
+      `${result.draws.toLocaleString("en-US")} draws (seed ${result.seed}): simulated in ` +
+      `${t.simulate_seconds.toFixed(2)} s, tables ${t.tables_seconds.toFixed(2)} s, ` +
+      `round trip ${roundTripSeconds.toFixed(2)} s`);
+
+    for (const variable of result.fan.variables) {
+      const svg = $(`chart-${variable.name}`);
+      if (svg) drawFan(svg, result.fan.dates, variable);
+    }
+    drawRuin($("chart-ruin"), result.ruin_curve);
+    renderPnl(result.company_pnl);
+
+    const warnings = $("warnings");
+    clear(warnings);
+    for (const text of result.warnings) {
+      const item = document.createElement("li");
+      item.textContent = `warning: ${text}`;
+      warnings.appendChild(item);
+    }
+    hideProblems();
+    state.renders += 1;
+    document.body.setAttribute("data-renders", String(state.renders));
+    document.body.setAttribute("data-state", "ready");
+  }
+
+  function renderPnl(pnl) {
+    const table = $("pnl");
+    clear(table);
+    const head = table.createTHead().insertRow();
+    const corner = document.createElement("th");
+    corner.textContent = "";
+    head.appendChild(corner);
+    for (const year of pnl.years) {
+      const th = document.createElement("th");
+      th.textContent = year;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const line of pnl.lines) {
+      const row = body.insertRow();
+      const th = document.createElement("th");
+      th.textContent = line.line;
+      row.appendChild(th);
+      for (const value of line.values) row.insertCell().textContent = formatMoney(value);
+    }
+  }
+
+  function showProblems(error, what) {
+    const panel = $("problems-panel");
+    panel.hidden = false;
+    setText("problems-summary", `${what}: ${error.error || "request failed"}`);
+    const list = $("problems");
+    clear(list);
+    for (const problem of error.problems || []) {
+      const item = document.createElement("li");
+      const path = document.createElement("code");
+      path.textContent = problem.path || "(request)";
+      item.appendChild(path);
+      item.appendChild(document.createTextNode(` ${problem.message}`));
+      list.appendChild(item);
+    }
+  }
+
+  function hideProblems() {
+    $("problems-panel").hidden = true;
+  }
+
+  function setStatus(text, kind) {
+    const status = $("status");
+    status.textContent = text;
+    status.className = `status ${kind || ""}`;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Talking to the server
+  // ---------------------------------------------------------------------------
+
+  async function errorOf(response) {
+    try {
+      const body = await response.json();
+      if (body && typeof body.error === "string") return body;
+    } catch (_) { /* not JSON */ }
+    return { error: `HTTP ${response.status}`, problems: [] };
+  }
+
+  function requestBody(extra) {
+    return JSON.stringify(Object.assign({
+      scenario: state.scenario,
+      draws: Number($("draws").value),
+      seed: Number($("seed").value),
+    }, extra || {}));
+  }
+
+  async function post(url, extra) {
+    return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: requestBody(extra) });
+  }
+
+  function scheduleSimulation() {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(simulateNow, DEBOUNCE_MS);
+  }
+
+  // One request at a time: changes made while a request runs are sent, all at once, when it returns.
+  async function simulateNow() {
+    if (!state.scenario) return;
+    if (state.inFlight) { state.dirty = true; return; }
+    state.inFlight = true;
+    state.dirty = false;
+    document.body.setAttribute("data-state", "running");
+    setStatus("simulating…", "busy");
+    const started = performance.now();
+    try {
+      const response = await post("/api/simulate");
+      if (response.ok) {
+        const result = await response.json();
+        renderResult(result, (performance.now() - started) / 1000);
+        setStatus("up to date", "ok");
+      } else {
+        showProblems(await errorOf(response), "Simulation refused");
+        document.body.setAttribute("data-state", "error");
+        setStatus(`error ${response.status}`, "error");
+      }
+    } catch (error) {
+      showProblems({ error: String(error), problems: [] }, "Simulation failed");
+      document.body.setAttribute("data-state", "error");
+      setStatus("server unreachable", "error");
+    } finally {
+      state.inFlight = false;
+      if (state.dirty) simulateNow();
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Sliders
+  // ---------------------------------------------------------------------------
+
+  function setScenarioValue(path, value) {
+    const dot = path.indexOf(".");
+    const section = path.slice(0, dot);
+    const key = path.slice(dot + 1);
+    if (typeof state.scenario[section] !== "object" || state.scenario[section] === null) state.scenario[section] = {};
+    state.scenario[section][key] = value;
+  }
+
+  function renderSliders() {
+    const holder = $("sliders");
+    clear(holder);
+    for (const slider of state.sliders) {
+      const id = `slider-${slider.path.replace(/[^A-Za-z0-9_]/g, "-")}`;
+      const row = document.createElement("div");
+      row.className = "slider";
+      row.setAttribute("data-path", slider.path);
+
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = slider.label;
+      const value = document.createElement("output");
+      value.className = "slider-value";
+      value.htmlFor = id;
+      value.textContent = sliderText(slider, slider.value);
+      const head = document.createElement("div");
+      head.className = "slider-head";
+      head.append(label, value);
+
+      const input = document.createElement("input");
+      input.type = "range";
+      input.id = id;
+      input.min = String(slider.low);
+      input.max = String(slider.high);
+      input.step = String(slider.step);
+      input.value = String(slider.value);
+      input.title = slider.doc;
+
+      const preset = document.createElement("div");
+      preset.className = "slider-preset";
+      preset.textContent = `preset: ${slider.preset || "(not set)"}`;
+      if (slider.source) preset.title = `source: ${slider.source}`;
+      const source = document.createElement("div");
+      source.className = "slider-source";
+      source.textContent = slider.source ? `source: ${slider.source}` : "";
+
+      row.append(head, input, preset, source);
+      if (slider.disabled) {
+        input.disabled = true;
+        row.classList.add("disabled");
+        const note = document.createElement("div");
+        note.className = "slider-note";
+        note.textContent = `not used by this preset: ${slider.disabled}`;
+        row.appendChild(note);
+      }
+
+      const onMove = () => {
+        const shown = Number(input.value);
+        let scenarioValue = slider.scale === 1 ? shown : Math.round(shown * slider.scale);
+        if (slider.integer) scenarioValue = Math.round(scenarioValue);
+        value.textContent = sliderText(slider, shown);
+        row.classList.add("moved");
+        preset.textContent = `preset: ${slider.preset || "(not set)"}, now fixed at ${sliderText(slider, shown)} in every draw`;
+        setScenarioValue(slider.path, scenarioValue);
+        scheduleSimulation();
+      };
+      input.addEventListener("input", onMove);
+      input.addEventListener("change", onMove);
+      holder.appendChild(row);
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Presets, download, save
+  // ---------------------------------------------------------------------------
+
+  async function loadPresetList(selected) {
+    const response = await fetch("/api/presets");
+    if (!response.ok) {
+      showProblems(await errorOf(response), "Presets unavailable");
+      return [];
+    }
+    const body = await response.json();
+    state.limits = body.limits;
+    $("draws").max = String(body.limits.max_draws);
+    setText("notes", body.notes.join(" "));
+    const select = $("preset");
+    clear(select);
+    const groups = { bundled: "Bundled scenarios", run: "Stored runs" };
+    for (const [kind, title] of Object.entries(groups)) {
+      const items = body.presets.filter((p) => p.kind === kind);
+      if (!items.length) continue;
+      const group = document.createElement("optgroup");
+      group.label = title;
+      for (const preset of items) {
+        const option = document.createElement("option");
+        option.value = preset.id;
+        option.textContent = preset.label;
+        option.title = preset.description;
+        group.appendChild(option);
+      }
+      select.appendChild(group);
+    }
+    if (selected) select.value = selected;
+    return body.presets;
+  }
+
+  async function loadPreset(id) {
+    setStatus("loading preset…", "busy");
+    const response = await fetch(`/api/presets/${encodeURIComponent(id)}`);
+    if (!response.ok) {
+      showProblems(await errorOf(response), `Preset ${id}`);
+      setStatus("error", "error");
+      return;
+    }
+    const preset = await response.json();
+    state.presetId = preset.id;
+    state.scenario = preset.scenario;
+    state.sliders = preset.sliders;
+    $("draws").value = String(preset.draws);
+    $("seed").value = String(preset.seed);
+    setText("preset-description", preset.description);
+    renderSliders();
+    simulateNow();
+  }
+
+  function filenameOf(response) {
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = /filename="([A-Za-z0-9._-]+)"/.exec(disposition);
+    return match ? match[1] : "scenario.toml";
+  }
+
+  async function download() {
+    const response = await post("/api/scenario.toml");
+    if (!response.ok) {
+      showProblems(await errorOf(response), "Download refused");
+      return;
+    }
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = filenameOf(response);
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30000);
+  }
+
+  async function save() {
+    const saved = $("saved");
+    saved.textContent = "saving…";
+    saved.removeAttribute("data-run-id");
+    const response = await post("/api/runs", { message: $("message").value });
+    if (!response.ok) {
+      const error = await errorOf(response);
+      saved.textContent = `not saved: ${error.error}`;
+      showProblems(error, "Save refused");
+      return;
+    }
+    const result = await response.json();
+    saved.textContent = `Saved as run ${result.run_id} in ${result.store}`;
+    saved.setAttribute("data-run-id", result.run_id);
+    await loadPresetList(state.presetId);
+  }
+
+  async function start() {
+    $("preset").addEventListener("change", (event) => loadPreset(event.target.value));
+    $("draws").addEventListener("change", scheduleSimulation);
+    $("seed").addEventListener("change", scheduleSimulation);
+    $("reset").addEventListener("click", () => { if (state.presetId) loadPreset(state.presetId); });
+    $("download").addEventListener("click", download);
+    $("save").addEventListener("click", save);
+    const presets = await loadPresetList(null);
+    if (presets.length) {
+      $("preset").value = presets[0].id;
+      await loadPreset(presets[0].id);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
