@@ -15,7 +15,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 import frontiersim as fs
-from frontiersim.calibrate.backtest import LEVELS, backtest_revenue
+from frontiersim.calibrate.backtest import backtest_revenue
 from frontiersim.cli.main import main
 from frontiersim.optimize.families import policy_family
 from frontiersim.optimize.plot import Frontier, frontier_png
@@ -34,6 +34,7 @@ from frontiersim.results import draw_tables, run_tables
 from frontiersim.scenario.fields import field_specs
 from frontiersim.scenario.schema import section_types
 from frontiersim.store import RunStore
+from frontiersim.store.record import backtest_payload, optimization_payload
 
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED_HOSTILE = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -189,44 +190,33 @@ def optimize_record() -> StandInRecord:
         "messages": optimized.messages,
         "settings": {"family": "hedge", "max_ruin": 0.2, "draws": 200, "validation_draws": 200},
     }
-    tables = {
-        **run_tables(chosen.result),
-        "frontier": frontier.table(),
-        "comparison": optimized.comparison().reset_index(),
-        "schedule": chosen.commitment_schedule().reset_index(),
-    }
+    payload = optimization_payload(
+        optimized,
+        frontier=frontier,
+        schedule=chosen.commitment_schedule(),
+        artifacts={"frontier.png": frontier_png(frontier), "optimize.json": json.dumps(summary).encode()},
+    )
     return StandInRecord(
         kind="optimize",
         scenario_text=scenario.source_text,
-        tables=tables,
-        artifacts={"frontier.png": frontier_png(frontier), "optimize.json": json.dumps(summary).encode()},
+        tables=payload.tables,
+        artifacts=payload.artifacts,
+        metrics=payload.metrics,
     )
 
 
 @pytest.fixture(scope="module")
 def backtest_record() -> StandInRecord:
-    backtest = backtest_revenue("2024-06-30")
-    coverage = pd.DataFrame(
-        [
-            {
-                "level": c.level,
-                "covered": c.covered,
-                "n": c.n,
-                "coverage": c.rate,
-                "p_value": c.p_value,
-                "verdict": c.verdict,
-            }
-            for c in (backtest.coverage(level) for level in LEVELS)
-        ]
-    )
+    payload = backtest_payload(backtest_revenue("2024-06-30"))
     return StandInRecord(
         kind="backtest",
         scenario_name="",
         scenario_sha256="",
         seed=None,
         draws=None,
-        tables={"backtest": backtest.table(), "coverage": coverage},
-        artifacts={"backtest.txt": backtest.summary_text().encode()},
+        tables=payload.tables,
+        artifacts=payload.artifacts,
+        metrics=payload.metrics,
     )
 
 
@@ -393,7 +383,7 @@ def test_report_from_result_summary_only() -> None:
     page = report_from_result(result, message="yearly")
     assert_self_contained(page)
     assert set(RUN_SECTIONS) <= _section_ids(page)
-    assert "yearly totals (a summary-only run)" in page
+    assert "yearly totals (the run kept no monthly arrays)" in page
     assert "(not stored)" in page
 
 

@@ -77,9 +77,12 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     report.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of one")
-    report.add_argument("-o", "--out", help="output file (default: report-<id>.html in the current folder)")
+    report.add_argument(
+        "-o", "--out", metavar="FILE", help="output file (default: report-<id>.html in the current folder)"
+    )
     report.add_argument(
         "--store",
+        metavar="PATH",
         help="run store file (default: $FRONTIERSIM_STORE, else runs.duckdb in the user's data folder)",
     )
     report.set_defaults(handler=_cmd_report)

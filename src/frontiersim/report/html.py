@@ -290,7 +290,7 @@ def _column_formatter(column: str, series: pd.Series) -> Callable[[object], str]
         return str
     if "usd" in name or name in _MONEY_COLUMNS or name.startswith("contract value"):
         return format_money
-    if name.startswith(("p(ruin)", "p_ruin", "share", "coverage", "rate")) or name == "level":
+    if name.startswith(("p(ruin)", "p_ruin", "share", "coverage", "rate", "ci_")) or name == "level":
         return format_percent
     if name in _PLAIN_INTEGER_COLUMNS:
         return _plain_integer
@@ -404,7 +404,10 @@ def _header_section(record: RecordLike, generated_utc: str) -> str:
     ]
     if record.command:
         rows.append(("command", shlex.join([str(part) for part in record.command])))
-    meta = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in rows)
+    error = getattr(record, "error", "")  # a stored record says why it failed, when it did
+    if isinstance(error, str) and error:
+        rows.append(("error", error))
+    meta = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in rows if value)
     warning = ""
     if record.status != "complete":
         warning = (
@@ -458,7 +461,9 @@ def _fan_section(tables: Mapping[str, pd.DataFrame]) -> str:
         figures.append(_figure(charts.fan_chart(fan, name), f"fan chart of {label}"))
     period = str(fan["period"].iloc[0])
     note = "Shaded: 5-95% and 25-75% of draws; line: the median draw. Revenue and unserved demand are " + (
-        "monthly flows annualised (times 12)." if period == "month" else "yearly totals (a summary-only run)."
+        "monthly flows annualised (times 12)."
+        if period == "month"
+        else "yearly totals (the run kept no monthly arrays)."
     )
     return _section("outlook", "Outlook", f'<p class="note">{_e(note)}</p><div class="charts">{"".join(figures)}</div>')
 
