@@ -3,8 +3,16 @@
 Exit codes: 0 success; 1 a run failed, an example did not match the brief, no
 policy meets the ruin limit (``optimize``; nothing is written) or the fresh
 validation sample does not confirm it (``optimize``; results are written);
-2 bad input (a scenario with problems, or bad arguments). Bad input never
-prints a traceback and never touches the output folder.
+2 bad input (a scenario with problems, bad arguments, or a run store that
+cannot be opened). Bad input never prints a traceback and never touches the
+output folder or the run store.
+
+``run``, ``optimize`` and ``backtest`` record every run in the run store
+(``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's data folder)
+unless given ``--no-store``; ``-m`` sets the record's one-line message. The
+record is begun (``running``) once the input is checked, before any work,
+and completed after the output files are written; an error or an interrupt
+marks it failed. ``frontiersim runs`` reads the store back.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ import math
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +37,7 @@ from frontiersim.calibrate.backtest import backtest_revenue, parse_cutoff
 from frontiersim.calibrate.revenue import COMPANIES
 from frontiersim.cli import report_command, runs_command, serve_command
 from frontiersim.cli.format import format_figures, format_frontier, format_optimization, format_result
+from frontiersim.cli.runs_command import add_recording_arguments
 from frontiersim.examples import EXAMPLES, run_examples
 from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, policy_family
 from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
@@ -37,9 +47,11 @@ from frontiersim.results.result import atomic_write_bytes
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import Problem, ScenarioError
 from frontiersim.scenario.fields import field_specs
-from frontiersim.scenario.loader import bundled, bundled_names, load_scenario
+from frontiersim.scenario.loader import bundled, bundled_names, load_scenario, scenario_hash
 from frontiersim.scenario.schema import Scenario, section_types
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
+from frontiersim.store import RunStore, StoreError
+from frontiersim.store.record import RecordPayload, backtest_payload, optimization_payload, simulation_payload
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -181,6 +193,91 @@ def _out_dir_problem(out: Path) -> str | None:
     return None
 
 
+class _Recording:
+    """A run being recorded in the run store (inert with ``--no-store``).
+
+    Parameters
+    ----------
+    store : RunStore or None
+        None when the run is not recorded.
+    run_id : str
+        The ``running`` record begun for this run.
+    """
+
+    def __init__(self, store: RunStore | None, run_id: str = "") -> None:
+        self.store = store
+        self.run_id = run_id
+
+    @property
+    def active(self) -> bool:
+        """Whether the run is being recorded."""
+        return self.store is not None
+
+    def finish(self, payload: RecordPayload) -> int:
+        """Store ``payload`` and complete the record; EXIT_OK, or EXIT_FAILED after saying why it failed."""
+        if self.store is None:
+            return EXIT_OK
+        try:
+            payload.store_in(self.store, self.run_id)
+        except StoreError as error:
+            self.fail(f"the results could not be stored: {error}")
+            print(f"error: the run could not be stored: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"\nstored as run {self.run_id} in {self.store.path}")
+        return EXIT_OK
+
+    def fail(self, reason: str) -> None:
+        """Mark the record failed (a store error here is reported, not raised)."""
+        if self.store is None:
+            return
+        try:
+            self.store.fail(self.run_id, reason)
+        except StoreError as error:
+            print(f"warning: could not mark run {self.run_id} failed: {error}", file=sys.stderr)
+
+    @contextmanager
+    def failing_on_error(self) -> Iterator[None]:
+        """Mark the record failed if the body raises (an interrupt included), then re-raise."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.fail("interrupted")
+            raise
+        except BaseException as error:
+            self.fail(f"{type(error).__name__}: {error}")
+            raise
+
+
+def _begin_recording(
+    args: argparse.Namespace,
+    *,
+    kind: str,
+    scenario: Scenario | None,
+    scenario_name: str = "",
+    seed: int | None = None,
+    draws: int | None = None,
+) -> _Recording | int:
+    """Begin the run's record (unless ``--no-store``), or return EXIT_BAD_INPUT when the store cannot be used."""
+    if args.no_store:
+        return _Recording(None)
+    store = RunStore(args.store)
+    try:
+        run_id = store.begin(
+            kind=kind,
+            scenario_text=(scenario.source_text or "") if scenario is not None else "",
+            scenario_name=scenario.meta.name if scenario is not None else scenario_name,
+            scenario_sha256=scenario_hash(scenario) if scenario is not None else "",
+            seed=seed,
+            draws=draws,
+            message=args.message,
+            command=getattr(args, "argv", ()),
+        )
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return _Recording(store, run_id)
+
+
 def _report_problems(error: ScenarioError) -> int:
     print(f"error: {error}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -198,27 +295,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     keep_monthly = False if args.summary_only else None
-    with tqdm(
-        total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
-    ) as bar:
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    recording = _begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
+    if isinstance(recording, int):
+        return recording
+    with recording.failing_on_error():
+        with tqdm(
+            total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
+        ) as bar:
 
-        def advance(finished: int) -> None:
-            bar.update(finished)
+            def advance(finished: int) -> None:
+                bar.update(finished)
 
-        result = simulate(
-            scenario,
-            draws=draws,
-            seed=args.seed,
-            chunk_size=args.chunk_size,
-            keep_monthly=keep_monthly,
-            workers=args.workers,
-            progress=advance,
-        )
-    print(format_result(result))
-    if not args.no_save:
-        written = result.save(out, format=args.format)
-        print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
-    return EXIT_OK
+            result = simulate(
+                scenario,
+                draws=draws,
+                seed=args.seed,
+                chunk_size=args.chunk_size,
+                keep_monthly=keep_monthly,
+                workers=args.workers,
+                progress=advance,
+            )
+        print(format_result(result))
+        if not args.no_save:
+            written = result.save(out, format=args.format)
+            print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
+        return recording.finish(simulation_payload(result)) if recording.active else EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -280,18 +382,24 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         print(f"error: --cutoff: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     companies = COMPANIES if args.company == "all" else (args.company,)
-    result = backtest_revenue(cutoff, companies)
-    table = result.table()
-    if len(table):
-        with pd.option_context(
-            "display.width", 200, "display.max_columns", None, "display.float_format", "{:.3g}".format
-        ):
-            print(table.to_string(index=False))
-    else:
-        print(f"no forecasts to score after {result.cutoff} (see below)")
-    print()
-    print(result.summary_text())
-    return EXIT_OK
+    recording = _begin_recording(
+        args, kind="backtest", scenario=None, scenario_name=f"revenue backtest ({args.company}) to {cutoff.date()}"
+    )
+    if isinstance(recording, int):
+        return recording
+    with recording.failing_on_error():
+        result = backtest_revenue(cutoff, companies)
+        table = result.table()
+        if len(table):
+            with pd.option_context(
+                "display.width", 200, "display.max_columns", None, "display.float_format", "{:.3g}".format
+            ):
+                print(table.to_string(index=False))
+        else:
+            print(f"no forecasts to score after {result.cutoff} (see below)")
+        print()
+        print(result.summary_text())
+        return recording.finish(backtest_payload(result)) if recording.active else EXIT_OK
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
@@ -501,7 +609,29 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     prepared = _prepare_search(args, "optimize")
     if isinstance(prepared, int):
         return prepared
-    scenario, family, objective, out = prepared
+    scenario = prepared[0]
+    recording = _begin_recording(
+        args,
+        kind="optimize",
+        scenario=scenario,
+        seed=scenario.simulation.seed if args.seed is None else args.seed,
+        draws=args.validation_draws or 4 * args.draws,
+    )
+    if isinstance(recording, int):
+        return recording
+    with recording.failing_on_error():
+        return _optimize(args, *prepared, recording)
+
+
+def _optimize(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    family: PolicyFamily,
+    objective: Objective,
+    out: Path | None,
+    recording: _Recording,
+) -> int:
+    """Search, print, write the files and complete the record of ``frontiersim optimize``."""
     validation_draws = args.validation_draws or 4 * args.draws
     started = time.perf_counter()
     outcome: OptimizationResult | InfeasibleError
@@ -530,6 +660,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             "(a tighter interval) if the best estimate is below the limit.",
             file=sys.stderr,
         )
+        recording.fail(f"infeasible: {outcome}")
         return EXIT_FAILED
     result = outcome
     elapsed = time.perf_counter() - started
@@ -538,7 +669,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     print(
         format_optimization(result, schedule, scenario_name=scenario.meta.name, cvar_alpha=args.cvar_alpha, notes=notes)
     )
-    if out is not None:
+    status = EXIT_OK
+    if out is not None or recording.active:
         frontier = Frontier.from_result(result, min_cvar=args.min_cvar, cvar_alpha=args.cvar_alpha)
         summary = {
             "command": "optimize",
@@ -559,21 +691,27 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             },
             "elapsed_seconds": round(elapsed, 3),
         }
-        _write_all(
-            out,
-            {
-                "frontier.png": frontier_png(frontier),
-                "frontier.csv": _csv_bytes(frontier.table(), index=False),
-                "comparison.csv": _csv_bytes(result.comparison()),
-                "schedule.csv": _csv_bytes(schedule),
-                "optimize.json": _json_bytes(summary),
-                **_scenario_toml(result.chosen_in_search),
-            },
-        )
+        artifacts = {"frontier.png": frontier_png(frontier), "optimize.json": _json_bytes(summary)}
+        if out is not None:
+            _write_all(
+                out,
+                {
+                    "frontier.png": artifacts["frontier.png"],
+                    "frontier.csv": _csv_bytes(frontier.table(), index=False),
+                    "comparison.csv": _csv_bytes(result.comparison()),
+                    "schedule.csv": _csv_bytes(schedule),
+                    "optimize.json": artifacts["optimize.json"],
+                    **_scenario_toml(result.chosen_in_search),
+                },
+            )
+        if recording.active:
+            status = recording.finish(
+                optimization_payload(result, frontier=frontier, schedule=schedule, artifacts=artifacts)
+            )
     if not result.confirmed:
         print("\nthe recommendation is NOT confirmed on the fresh draws (exit code 1)", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_OK
+    return status
 
 
 def _cmd_frontier(args: argparse.Namespace) -> int:
@@ -694,7 +832,9 @@ def _add_search_arguments(parser: argparse.ArgumentParser, *, max_ruin: float | 
     )
     parser.add_argument("--out", help=f"output folder (default: frontiersim-results/<scenario name>-{suffix})")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--no-save", action="store_true", help="print only; write nothing")
+    parser.add_argument(
+        "--no-save", action="store_true", help="print only; write no output files (the run store is separate)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -713,7 +853,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK_SIZE, help="draws per chunk")
     run.add_argument("--workers", type=_positive_int, default=1, help="processes to use")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    run.add_argument("--no-save", action="store_true", help="print the summary only; write nothing")
+    run.add_argument(
+        "--no-save",
+        action="store_true",
+        help="print the summary only; write no output files (the run store is governed by --no-store)",
+    )
+    add_recording_arguments(run)
     run.set_defaults(handler=_cmd_run)
 
     validate = commands.add_parser("validate", help="check scenario files and report every problem")
@@ -745,6 +890,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="all",
         help="company to backtest (default: all = each separately, plus the pooled coverage)",
     )
+    add_recording_arguments(backtest)
     backtest.set_defaults(handler=_cmd_backtest)
 
     scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
@@ -762,6 +908,7 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument(
         "--validation-draws", type=_positive_int, help="fresh draws to re-check the choice (default: 4 x --draws)"
     )
+    add_recording_arguments(optimize)
     optimize.set_defaults(handler=_cmd_optimize)
 
     frontier = commands.add_parser(
@@ -810,7 +957,9 @@ def _attach_signed_values(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frontiersim`` command; returns the exit code."""
-    args = build_parser().parse_args(_attach_signed_values(sys.argv[1:] if argv is None else argv))
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_attach_signed_values(tokens))
+    args.argv = ["frontiersim", *tokens]
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

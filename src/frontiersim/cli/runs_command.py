@@ -1,10 +1,560 @@
-"""Sub-commands registered by :func:`add_parser` (filled in by the module's owner)."""
+"""``frontiersim runs``: list, show, compare, export and remove stored runs.
+
+Every ``run``, ``optimize`` and ``backtest`` is recorded in the run store
+(see ``docs/store.md``) unless ``--no-store`` is given. These sub-commands
+read it back:
+
+- ``runs list [--limit N] [--all]``: the newest runs, one line each;
+- ``runs show ID``: one run's metadata, message, headline figures and summary;
+- ``runs compare ID ID``: the scenario diff beside the change in key outcomes,
+  with both runs' messages (the reason for the change);
+- ``runs export ID --format csv|parquet [-o PATH] [--table NAME]``: the tables
+  (and per-draw results) as files;
+- ``runs rm ID [--yes]``: delete a run.
+
+An id may be shortened to any unique prefix. Exit codes: 0 done; 1 the store
+could not be read or a file could not be written; 2 bad input (an unknown or
+ambiguous id, a bad store path, a bad output path). Every problem is one line
+on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import difflib
+import io
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from frontiersim.cli.format import format_comparison, format_table
+from frontiersim.results.result import atomic_write_bytes
+from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
+from frontiersim.store.record import METRICS
+from frontiersim.units import money
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Runs listed by default.
+DEFAULT_LIST_LIMIT = 20
+
+#: Longest message shown in ``runs list`` (characters).
+_LIST_MESSAGE_CHARS = 60
+
+#: Characters kept from a run or table name in a file name.
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+#: Summary rows compared year by year in ``runs compare``: (metric, statistic) -> label.
+_YEARLY_OUTCOMES: dict[tuple[str, str], str] = {
+    ("P(ruin by year end)", "probability"): "P(ruin by year end)",
+    ("revenue", "p50"): "revenue, median",
+    ("cash at year end", "p50"): "cash at year end, median",
+}
+
+STORE_HELP = (
+    "run store file (default: $FRONTIERSIM_STORE if set, else runs.duckdb in the user's data folder, "
+    "e.g. ~/.local/share/frontiersim/runs.duckdb on Linux)"
+)
+
+
+# ---------------------------------------------------------------------------
+# options shared with run, optimize and backtest
+# ---------------------------------------------------------------------------
+
+
+def one_line_message(text: str) -> str:
+    """An argparse type for ``-m/--message``: one line of text.
+
+    Examples
+    --------
+    >>> one_line_message("  faster growth, per the Q3 report ")
+    'faster growth, per the Q3 report'
+    """
+    if "\n" in text or "\r" in text:
+        raise argparse.ArgumentTypeError(f"expected one line, got {text.count(chr(10)) + 1} lines: {text!r}")
+    return text.strip()
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store PATH`` to a parser."""
+    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+
+
+def add_recording_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store PATH``, ``--no-store`` and ``-m/--message`` to a command that records its runs."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="PATH", help=f"record the run in this {STORE_HELP}")
+    where.add_argument("--no-store", action="store_true", help="do not record the run in the run store")
+    parser.add_argument(
+        "-m", "--message", type=one_line_message, default="", help="one line saying why the run was made (stored)"
+    )
+
+
+# ---------------------------------------------------------------------------
+# formatting
+# ---------------------------------------------------------------------------
+
+
+def _when(iso: str | None) -> str:
+    """``2026-11-22T04:17:12.123456+00:00`` -> ``2026-11-22 04:17:12``."""
+    return "" if not iso else iso[:19].replace("T", " ")
+
+
+def _metric_label(name: str) -> str:
+    return METRICS.get(name, (name, "number"))[0]
+
+
+#: How each kind of metric value is shown.
+_VALUE_FORMATS: dict[str, Callable[[float], str]] = {
+    "share": lambda value: f"{value:.2%}",
+    "usd": money,
+    "count": lambda value: f"{value:,.0f}",
+    "flag": lambda value: "yes" if value else "no",
+    "number": lambda value: f"{value:.4g}",
+}
+
+
+def _metric_value(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return "n/a"
+    return _VALUE_FORMATS[METRICS.get(name, (name, "number"))[1]](value)
+
+
+def _metric_change(name: str, before: float | None, after: float | None) -> str:
+    if before is None or after is None or not (math.isfinite(before) and math.isfinite(after)):
+        return ""
+    change = after - before
+    kind = METRICS.get(name, (name, "number"))[1]
+    if kind == "share":
+        return f"{100 * change:+.2f} pp"
+    if kind == "usd":
+        shown = ("+" if change >= 0 else "") + money(change)
+        return shown + (f" ({change / abs(before):+.1%})" if before else "")
+    if kind == "flag":
+        return "" if change == 0 else "changed"
+    if kind == "count":
+        return f"{change:+,.0f}"
+    return f"{change:+.4g}"
+
+
+def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """Columns under a dashed header; the ``right`` columns right-aligned, the others left-aligned."""
+    table = [list(header), *[list(row) for row in rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for k, row in enumerate(table):
+        cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_run_list(infos: Sequence[RunInfo]) -> str:
+    """One line per run: id, time, kind, status, scenario, draws, P(ruin) and message."""
+    header = ["id", "created (UTC)", "kind", "status", "scenario", "draws", "P(ruin)", "message"]
+    rows = [
+        [
+            info.run_id,
+            _when(info.created_utc),
+            info.kind,
+            info.status,
+            info.scenario_name,
+            "" if info.draws is None else f"{info.draws:,}",
+            _metric_value("p_ruin", info.metrics["p_ruin"]) if "p_ruin" in info.metrics else "",
+            _short(info.message, _LIST_MESSAGE_CHARS),
+        ]
+        for info in infos
+    ]
+    return _aligned(header, rows, right=(5, 6))
+
+
+def _summary_multiindex(summary: pd.DataFrame) -> pd.DataFrame:
+    """The flat ``summary`` table back in :meth:`SimulationResult.summary` form (rows (metric, statistic))."""
+    table = summary.set_index(["metric", "statistic"])
+    table.columns.name = "year"
+    return table
+
+
+def format_record(record: RunRecord) -> str:
+    """What ``runs show`` prints: metadata, message, headline figures, summary and what else is stored."""
+    fields: list[tuple[str, str]] = [
+        ("kind", record.kind),
+        ("status", record.status),
+        ("message", record.message or "(none)"),
+        ("scenario", f"{record.scenario_name} (sha256 {record.scenario_sha256[:12] or '-'})"),
+        ("seed", "-" if record.seed is None else str(record.seed)),
+        ("draws", "-" if record.draws is None else f"{record.draws:,}"),
+        ("created", f"{_when(record.created_utc)} UTC"),
+        ("finished", f"{_when(record.finished_utc)} UTC" if record.finished_utc else "-"),
+        ("version", f"frontiersim {record.frontiersim_version}"),
+        ("command", " ".join(record.command) or "-"),
+    ]
+    if record.error:
+        fields.append(("error", record.error))
+    width = max(len(name) for name, _ in fields)
+    lines = [f"run {record.run_id}", *(f"  {name.ljust(width)}  {text}" for name, text in fields)]
+    if record.metrics:
+        lines += ["", "Headline:"]
+        names = sorted(record.metrics, key=lambda n: list(METRICS).index(n) if n in METRICS else len(METRICS))
+        label_width = max(len(_metric_label(n)) for n in names)
+        lines += [f"  {_metric_label(n).ljust(label_width)}  {_metric_value(n, record.metrics[n])}" for n in names]
+    if "summary" in record.tables:
+        lines += ["", "Summary by year:", format_table(_summary_multiindex(record.tables["summary"]))]
+    if "comparison" in record.tables:
+        comparison = record.tables["comparison"].set_index("policy")
+        lines += ["", "Recommended policy against the naive ones (fresh draws):", format_comparison(comparison)]
+    if "backtest.txt" in record.artifacts:
+        lines += ["", record.artifacts["backtest.txt"].decode("utf-8", errors="replace").rstrip()]
+    lines += ["", f"tables: {', '.join(sorted(record.tables)) or '-'}"]
+    if record.draw_table_names:
+        lines.append(
+            f"per-draw tables: {', '.join(record.draw_table_names)} "
+            f"(frontiersim runs export {record.run_id} --table NAME --format csv|parquet)"
+        )
+    if record.artifacts:
+        lines.append(
+            "artifacts: " + ", ".join(f"{name} ({_size(len(data))})" for name, data in sorted(record.artifacts.items()))
+        )
+    return "\n".join(lines)
+
+
+def _size(n_bytes: int) -> str:
+    for unit, scale in (("MB", 1e6), ("KB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{n_bytes} B"
+
+
+def scenario_diff(before: RunRecord, after: RunRecord) -> list[str]:
+    """Unified diff lines of two runs' scenario texts (empty when they are the same)."""
+    return list(
+        difflib.unified_diff(
+            before.scenario_text.splitlines(),
+            after.scenario_text.splitlines(),
+            fromfile=f"{before.run_id} ({before.scenario_name})",
+            tofile=f"{after.run_id} ({after.scenario_name})",
+            lineterm="",
+        )
+    )
+
+
+def _outcome_rows(before: RunRecord, after: RunRecord) -> list[list[str]]:
+    names = [n for n in METRICS if n in before.metrics or n in after.metrics]
+    names += sorted(n for n in {*before.metrics, *after.metrics} if n not in METRICS)
+    rows = []
+    for name in names:
+        a, b = before.metrics.get(name), after.metrics.get(name)
+        rows.append([_metric_label(name), _metric_value(name, a), _metric_value(name, b), _metric_change(name, a, b)])
+    return rows
+
+
+def _summary_values(summary: pd.DataFrame, key: tuple[str, str], years: Sequence[str]) -> list[float] | None:
+    """One row of a flat ``summary`` table over ``years``, or None when it has no such row."""
+    match = summary[(summary["metric"] == key[0]) & (summary["statistic"] == key[1])]
+    if not len(match):
+        return None
+    return [float(v) for v in match[list(years)].iloc[0].to_numpy(dtype=float)]
+
+
+def _yearly_rows(before: RunRecord, after: RunRecord) -> tuple[list[str], list[list[str]]] | None:
+    """Rows of the year-by-year comparison (A, B and the change per key outcome), or None without summaries."""
+    if "summary" not in before.tables or "summary" not in after.tables:
+        return None
+    a_table, b_table = before.tables["summary"], after.tables["summary"]
+    labels = ("metric", "statistic")
+    years = [str(c) for c in a_table.columns if c not in labels and c in b_table.columns]
+    if not years:
+        return None
+    rows = []
+    for key, label in _YEARLY_OUTCOMES.items():
+        a_values, b_values = _summary_values(a_table, key, years), _summary_values(b_table, key, years)
+        if a_values is None or b_values is None:
+            continue
+        kind_name = "p_ruin" if key[1] == "probability" else "revenue_final_year_median_usd"
+        rows.append([label, "A", *(_metric_value(kind_name, v) for v in a_values)])
+        rows.append(["", "B", *(_metric_value(kind_name, v) for v in b_values)])
+        rows.append(["", "change", *(_metric_change(kind_name, a, b) for a, b in zip(a_values, b_values, strict=True))])
+    return ["outcome", "", *years], rows
+
+
+def format_comparison_of_runs(before: RunRecord, after: RunRecord) -> str:
+    """What ``runs compare A B`` prints: both runs and their reasons, the scenario diff and the outcome changes."""
+
+    def describe(tag: str, record: RunRecord) -> str:
+        draws = "" if record.draws is None else f", {record.draws:,} draws"
+        return (
+            f"  {tag}  {record.run_id}  {_when(record.created_utc)} UTC  {record.kind}, {record.status}, "
+            f"scenario {record.scenario_name!r}{draws}\n      reason: {record.message or '(no message)'}"
+        )
+
+    lines = ["Comparing", describe("A", before), describe("B", after), ""]
+    diff = scenario_diff(before, after)
+    if before.scenario_sha256 and before.scenario_sha256 == after.scenario_sha256:
+        lines.append("Scenario: the same text (sha256 match); any change in outcomes comes from seed or draws.")
+    elif diff:
+        lines += ["Scenario changes (A -> B):", *diff]
+    else:
+        lines.append("Scenario: no difference in the text.")
+    if (before.seed, before.draws) != (after.seed, after.draws):
+        lines.append(f"Seed / draws: A {before.seed} / {before.draws}, B {after.seed} / {after.draws}")
+    lines += ["", "Key outcomes:"]
+    outcome_rows = _outcome_rows(before, after)
+    if outcome_rows:
+        lines.append(_aligned(["outcome", "A", "B", "change (B - A)"], outcome_rows, right=(1, 2, 3)))
+    else:
+        lines.append("  (neither run recorded headline figures)")
+    yearly = _yearly_rows(before, after)
+    if yearly is not None:
+        header, rows = yearly
+        lines += ["", "By year:", _aligned(header, rows, right=tuple(range(2, len(header))))]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# handlers
+# ---------------------------------------------------------------------------
+
+
+def _error(message: str, code: int = EXIT_BAD_INPUT) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _record(store: RunStore, run_id: str) -> RunRecord | int:
+    """The stored run, or an exit code after saying why it cannot be had."""
+    try:
+        full_id = store.resolve(run_id)
+    except StoreError as error:
+        return _error(str(error))
+    try:
+        return store.get(full_id)
+    except StoreError as error:
+        return _error(f"cannot read run {full_id}: {error}", EXIT_FAILED)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    store = RunStore(args.store)
+    try:
+        infos = store.list()
+    except StoreError as error:
+        return _error(str(error))
+    if not infos:
+        print(f"no runs in {store.path}")
+        return EXIT_OK
+    shown = infos if args.all else infos[: args.limit]
+    print(format_run_list(shown))
+    more = "" if len(shown) == len(infos) else " (--all to list every run)"
+    print(f"\n{len(shown)} of {len(infos)} runs in {store.path}{more}")
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    record = _record(RunStore(args.store), args.run_id)
+    if isinstance(record, int):
+        return record
+    print(format_record(record))
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    store = RunStore(args.store)
+    before = _record(store, args.first)
+    if isinstance(before, int):
+        return before
+    after = _record(store, args.second)
+    if isinstance(after, int):
+        return after
+    print(format_comparison_of_runs(before, after))
+    return EXIT_OK
+
+
+ExportFormat = Literal["csv", "parquet"]
+
+
+def _file_name(text: str) -> str:
+    return "".join(c for c in text if c in _SAFE).strip(".") or "table"
+
+
+def _table_bytes(frame: pd.DataFrame, file_format: ExportFormat) -> bytes:
+    keep_index = not isinstance(frame.index, pd.RangeIndex)
+    if file_format == "csv":
+        return frame.to_csv(index=keep_index).encode("utf-8")
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, engine="pyarrow")
+    return buffer.getvalue()
+
+
+def _export_one(record: RunRecord, name: str, file_format: ExportFormat, out: str | None) -> int:
+    per_draw = name in record.draw_table_names
+    if not per_draw and name not in record.tables:
+        known = ", ".join([*record.draw_table_names, *sorted(record.tables)]) or "none"
+        return _error(f"--table: run {record.run_id} has no table {name!r}; it has: {known}")
+    path = Path(out) if out else Path(f"{_file_name(record.run_id)}-{_file_name(name)}.{file_format}")
+    if path.is_dir():
+        return _error(f"-o {path} is a folder; expected a file path (or drop --table to export every table)")
+    try:
+        frame = record.draw_table(name) if per_draw else record.tables[name]
+    except StoreError as error:
+        return _error(f"cannot read table {name!r} of run {record.run_id}: {error}", EXIT_FAILED)
+    try:
+        atomic_write_bytes(path, _table_bytes(frame, file_format))
+    except OSError as error:
+        return _error(f"cannot write {path}: {error.strerror or error}", EXIT_FAILED)
+    print(f"wrote {name} ({len(frame):,} rows) of run {record.run_id} to {path}")
+    return EXIT_OK
+
+
+def _export_all(record: RunRecord, file_format: ExportFormat, out: str | None) -> int:
+    folder = Path(out) if out else Path(f"run-{_file_name(record.run_id)}")
+    if folder.exists() and not folder.is_dir():
+        return _error(f"-o {folder} exists and is not a folder")
+    files: dict[str, bytes] = {}
+    try:
+        for name in record.draw_table_names:
+            files[f"{_file_name(name)}.{file_format}"] = _table_bytes(record.draw_table(name), file_format)
+    except StoreError as error:
+        return _error(f"cannot read the per-draw tables of run {record.run_id}: {error}", EXIT_FAILED)
+    for name, frame in record.tables.items():
+        files.setdefault(f"{_file_name(name)}.{file_format}", _table_bytes(frame, file_format))
+    for name, data in record.artifacts.items():
+        files.setdefault(_file_name(name), data)
+    if record.scenario_text:
+        files.setdefault("scenario.toml", record.scenario_text.encode("utf-8"))
+    metadata = {
+        **{name: getattr(record, name) for name in RunInfo.__dataclass_fields__},
+        "command": record.command,
+        "error": record.error,
+    }
+    metadata["metrics"] = {k: (v if math.isfinite(v) else None) for k, v in record.metrics.items()}
+    files.setdefault("run.json", (json.dumps(metadata, indent=2, default=str) + "\n").encode("utf-8"))
+    try:
+        for name, data in files.items():
+            atomic_write_bytes(folder / name, data)
+    except OSError as error:
+        return _error(f"cannot write to {folder}: {error.strerror or error}", EXIT_FAILED)
+    print(f"wrote {len(files)} files of run {record.run_id} to {folder}/: {', '.join(files)}")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    record = _record(RunStore(args.store), args.run_id)
+    if isinstance(record, int):
+        return record
+    if args.table is not None:
+        return _export_one(record, args.table, args.format, args.out)
+    return _export_all(record, args.format, args.out)
+
+
+def _cmd_rm(args: argparse.Namespace) -> int:
+    store = RunStore(args.store)
+    record = _record(store, args.run_id)
+    if isinstance(record, int):
+        return record
+    what = f"run {record.run_id} ({record.kind}, {record.status}, {record.scenario_name!r}: {record.message or '-'})"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _error(f"not removing {what}: add --yes to confirm (input is not a terminal)")
+        try:
+            answer = input(f"remove {what}? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("nothing removed")
+            return EXIT_OK
+    try:
+        store.remove(record.run_id)
+    except StoreError as error:
+        return _error(str(error))
+    print(f"removed {what} from {store.path}")
+    return EXIT_OK
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Register this module's sub-commands on the frontiersim parser."""
+    """Register ``frontiersim runs`` and its sub-commands on the frontiersim parser."""
+    runs = commands.add_parser(
+        "runs",
+        help="list, show, compare, export and remove stored runs",
+        description="Read back the run store, where run, optimize and backtest record every run unless given "
+        "--no-store. An id may be shortened to any unique prefix.",
+    )
+    actions = runs.add_subparsers(dest="runs_command", required=True, parser_class=type(runs))
+
+    listing = actions.add_parser("list", help="the newest runs, one line each")
+    listing.add_argument(
+        "--limit", type=_limit, default=DEFAULT_LIST_LIMIT, help="how many runs to list (default: %(default)s)"
+    )
+    listing.add_argument("--all", action="store_true", help="list every run")
+    add_store_argument(listing)
+    listing.set_defaults(handler=_cmd_list)
+
+    show = actions.add_parser("show", help="one run's metadata, message, headline figures and summary")
+    show.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of one")
+    add_store_argument(show)
+    show.set_defaults(handler=_cmd_show)
+
+    compare = actions.add_parser(
+        "compare",
+        help="the scenario diff of two runs beside the change in key outcomes, with each run's message",
+    )
+    compare.add_argument("first", metavar="ID", help="the earlier run (A)")
+    compare.add_argument("second", metavar="ID", help="the later run (B)")
+    add_store_argument(compare)
+    compare.set_defaults(handler=_cmd_compare)
+
+    export = actions.add_parser(
+        "export",
+        help="write a run's tables (and per-draw results) as CSV or Parquet files",
+        description="Without --table, write every table, per-draw table, artifact, the scenario and run.json "
+        "into a folder (-o, default run-<id>). With --table, write that one table to a file (-o, default "
+        "<id>-<table>.<format>).",
+    )
+    export.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of one")
+    export.add_argument("--format", choices=("csv", "parquet"), required=True, help="file format")
+    export.add_argument("-o", "--out", metavar="PATH", help="output file (with --table) or folder")
+    export.add_argument(
+        "--table",
+        metavar="NAME",
+        help="one table: yearly, cohorts or draws (per-draw results), or a summary table such as summary, fan",
+    )
+    add_store_argument(export)
+    export.set_defaults(handler=_cmd_export)
+
+    remove = actions.add_parser("rm", help="delete a run from the store")
+    remove.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of one")
+    remove.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_store_argument(remove)
+    remove.set_defaults(handler=_cmd_rm)
+
+
+__all__ = [
+    "add_parser",
+    "add_recording_arguments",
+    "add_store_argument",
+    "format_comparison_of_runs",
+    "format_record",
+    "format_run_list",
+    "one_line_message",
+    "scenario_diff",
+]
