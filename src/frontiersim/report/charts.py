@@ -250,8 +250,10 @@ def frontier_chart(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
     if len(candidates):
         x, y, xerr, yerr = points(candidates)
         ax.plot(x, y, "-", color=_CANDIDATE, lw=1.2, alpha=0.8, zorder=2)
-        feasible = candidates["feasible"].to_numpy(dtype=bool) if "feasible" in candidates else np.zeros(len(x), bool)
-        for mask, face, text in ((feasible, _CANDIDATE, "candidate, feasible"), (~feasible, "white", "candidate")):
+        judged = "feasible" in candidates
+        feasible = candidates["feasible"].to_numpy(dtype=bool) if judged else np.zeros(len(x), bool)
+        other = "candidate, infeasible" if judged else "candidate"
+        for mask, face, text in ((feasible, _CANDIDATE, "candidate, feasible"), (~feasible, "white", other)):
             if mask.any():
                 ax.errorbar(
                     x[mask],
