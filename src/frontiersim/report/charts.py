@@ -345,7 +345,7 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     _year_axis(ax)
     ax.set_xlabel("date reached (dot: median draw; bar: 5-95% of draws)")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.set_title("Capability milestones (in brackets: share of draws reaching each in the horizon)", fontsize=10)
+    ax.set_title("Capability milestones (share of draws reaching each)", fontsize=10)
     return figure
 
 

@@ -104,6 +104,7 @@ dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 .warning { background: #fff4e0; border: 1px solid #f0c36d; border-radius: 6px; padding: .6rem 1rem; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 1rem; }
 figure { margin: 0; }
+.single { max-width: 780px; }
 figure img { width: 100%; height: auto; border: 1px solid #eceef3; border-radius: 4px; }
 figcaption { font-size: .85rem; color: #5b6477; margin-top: .2rem; }
 .table-wrap { overflow-x: auto; margin: .4rem 0 1rem; }
@@ -541,7 +542,11 @@ def _milestone_section(tables: Mapping[str, pd.DataFrame]) -> str:
         return ""
     parts = []
     if milestones is not None and not milestones.empty:
-        parts.append(_figure(charts.milestone_chart(milestones), "capability milestone dates"))
+        parts.append(
+            '<div class="single">'
+            + _figure(charts.milestone_chart(milestones), "capability milestone dates")
+            + "</div>"
+        )
         parts.append(
             '<p class="note">Dates are months in which the draw first reaches the milestone; an empty date means '
             "fewer than that share of draws reach it within the horizon.</p>"
