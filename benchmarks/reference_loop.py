@@ -11,6 +11,15 @@ checks that both give the same numbers on the same :class:`frontiersim.Draws`.
 Numpy appears only at the edges: the sampled inputs are converted to Python
 lists up front, and the outputs are packed into arrays at the end.
 
+Demand
+------
+Growth and path demand are exogenous: each draw's path is computed before its
+months are stepped. Capability demand (``demand.kind = "capability"``) is
+stepped with the months, since it depends on the previous month's training
+compute: cumulative frontier-run compute, capability index against the rival
+labs, addressable value, Bass adoption per segment, each segment's own noise,
+and the month's revenue-weighted gross margin.
+
 Policies
 --------
 The three built-in policies (:class:`~frontiersim.GrowthHedgePolicy`,
@@ -111,6 +120,9 @@ class _Setup:
     demand_kind: str
     path_levels: tuple[float, ...]
     demand_ceiling: float
+    segments: tuple[tuple[str, float], ...]
+    rival_labs: int
+    milestones: tuple[tuple[str, float], ...]
     lead_time: int
     term: int
     initial_contract_months: int
@@ -130,6 +142,81 @@ class _DrawOutput:
     monthly: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in MONTHLY_VARIABLES})
     cohorts: dict[str, list[float]] = field(default_factory=dict)
     ruin_month: int = -1
+    capability_index: list[float] = field(default_factory=list)
+    overhang: list[float] = field(default_factory=list)
+
+
+def _bass_step(adopted: float, ceiling: float, p: float, q: float, dt: float) -> float:
+    """One exact Bass step towards a ceiling held over the step (as ``frontiersim.models.diffusion.bass_step``)."""
+    if ceiling <= 0.0:
+        return 0.0
+    f = adopted / ceiling
+    k = math.exp(-(p + q) * dt)
+    numerator = p + q * f - p * (1.0 - f) * k
+    denominator = p + q * f + q * (1.0 - f) * k
+    return (f if denominator <= 0.0 else numerator / denominator) * ceiling
+
+
+def _log1p_exp(x: float) -> float:
+    """``log(1 + exp(x))`` without overflow."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+class _CapabilityDemand:
+    """One draw's capability-driven demand, stepped month by month with plain floats."""
+
+    def __init__(self, setup: _Setup, p: dict[str, float], shocks: list[list[float]]) -> None:
+        self.setup = setup
+        self.reference_flop = p["capability.initial_training_flop"]
+        self.cumulative_flop = self.reference_flop
+        self.flop_per_gw_month = p["capability.flop_per_gw_month"]
+        self.doubling_months = p["capability.efficiency_doubling_months"]
+        self.slope = p["capability.slope_per_decade"]
+        self.log_multiple = math.log(p["capability.value_multiple_per_tier"])
+        self.log10_frontier_growth = math.log10(p["capability.frontier_compute_growth_per_year"])
+        initial = p["demand.initial_usd_per_year"]
+        self.initial_addressable = initial * p["capability.initial_overhang"]
+        total_share = sum(share for _, share in setup.segments)
+        self.shares = [share for _, share in setup.segments]
+        self.adopted = [initial * share / total_share for share in self.shares]
+        prefix = [f"capability.segments.{name}." for name, _ in setup.segments]
+        self.bass = [(p[f + "innovation_per_year"], p[f + "imitation_per_year"]) for f in prefix]
+        self.step_sd = [p[f + "volatility_per_sqrt_year"] / math.sqrt(12.0) for f in prefix]
+        self.margins = [p[f + "gross_margin"] for f in prefix]
+        self.shocks = shocks
+        self.walks = [0.0] * len(self.shares)
+
+    def step(self, t: int, training_gw_last: float) -> tuple[float, float, float, float]:
+        """Demand (USD/year), gross margin, capability index and overhang in month ``t``."""
+        setup = self.setup
+        training = 0.0 if math.isnan(training_gw_last) else max(training_gw_last, 0.0)
+        self.cumulative_flop = self.cumulative_flop + training * self.flop_per_gw_month
+        effective = self.cumulative_flop * 2.0 ** (t / self.doubling_months)
+        index = self.slope * math.log10(effective / self.reference_flop)
+        rivals = self.slope * (t / 12.0 * self.log10_frontier_growth + t / self.doubling_months * math.log10(2.0))
+        k = setup.rival_labs
+        log_share = (
+            0.0 if k == 0 else math.log(k + 1.0) - _log1p_exp(math.log(k) - self.log_multiple * (index - rivals))
+        )
+        addressable = self.initial_addressable * math.exp(index * self.log_multiple + log_share)
+        if t > 0:
+            self.adopted = [
+                _bass_step(level, share * addressable, p, q, 1.0 / 12.0)
+                for level, share, (p, q) in zip(self.adopted, self.shares, self.bass, strict=True)
+            ]
+        deployed = sum(self.adopted)
+        overhang = addressable / deployed if deployed > 0 else math.inf
+        levels = []
+        for i, level in enumerate(self.adopted):
+            if t > 0:
+                self.walks[i] += self.shocks[i][t]
+            levels.append(level * math.exp(self.walks[i] * self.step_sd[i]))
+        total = sum(levels)
+        if total > 0:
+            margin = sum(level * m for level, m in zip(levels, self.margins, strict=True)) / total
+        else:
+            margin = sum(s * m for s, m in zip(self.shares, self.margins, strict=True)) / sum(self.shares)
+        return min(total, setup.demand_ceiling), margin, index, overhang
 
 
 def _capped(level: float, log_factor: float, ceiling: float) -> float:
@@ -142,7 +229,7 @@ def _capped(level: float, log_factor: float, ceiling: float) -> float:
 
 
 def _demand_path(setup: _Setup, p: dict[str, float], shocks: Sequence[float]) -> list[float]:
-    """Annualised demand in every month of one draw, USD/year, capped at the scenario's ceiling."""
+    """Annualised growth or path demand in every month of one draw, USD/year, capped at the scenario's ceiling."""
     ceiling = setup.demand_ceiling
     delay = p["demand.delay_months"]
     step_sd = p["demand.volatility_per_sqrt_year"] / math.sqrt(12.0)
@@ -169,11 +256,16 @@ def _demand_path(setup: _Setup, p: dict[str, float], shocks: Sequence[float]) ->
 
 
 def _simulate_draw(
-    setup: _Setup, p: dict[str, float], demand_shocks: list[float], uniforms: list[float]
+    setup: _Setup,
+    p: dict[str, float],
+    demand_shocks: list[float],
+    uniforms: list[float],
+    segment_shocks: list[list[float]],
 ) -> _DrawOutput:
     """Run one draw month by month."""
     months, lead, term = setup.months, setup.lead_time, setup.term
-    demand = _demand_path(setup, p, demand_shocks)
+    capability = _CapabilityDemand(setup, p, segment_shocks) if setup.demand_kind == "capability" else None
+    demand = _demand_path(setup, p, demand_shocks) if capability is None else []
 
     # Contract book: capacity (GW) and payments (USD/year) in every month, past the horizon by the lead time.
     width = months + lead + 1
@@ -190,8 +282,7 @@ def _simulate_draw(
     price_decline = p["compute.price_decline_per_year"]
     add_contract(0, setup.initial_contract_months, p["compute.initial_capacity_gw"], base_price)
 
-    margin = p["operations.gross_margin"]
-    cost_share = 1.0 - margin
+    margin = p["operations.gross_margin"] if capability is None else math.nan
     min_training = p["operations.min_training_share"]
     opex_fixed_monthly = p["operations.other_opex_usd_per_year"] / 12.0
     opex_share = p["operations.opex_share_of_revenue"]
@@ -209,8 +300,15 @@ def _simulate_draw(
     model_inference = [0.0] * setup.n_models
     model_training = [0.0] * setup.n_models
 
+    training_gw_last = 0.0
     for t in range(months):
-        demand_t = demand[t]
+        if capability is None:
+            demand_t = demand[t]
+        else:
+            demand_t, margin, index, overhang = capability.step(t, training_gw_last)
+            result.capability_index.append(index)
+            result.overhang.append(overhang)
+        cost_share = 1.0 - margin
 
         # Procurement.
         committed_gw = committed_usd = 0.0
@@ -288,6 +386,8 @@ def _simulate_draw(
         out["cash_usd"].append(cash)
         out["new_commitment_gw"].append(committed_gw)
         out["new_commitment_usd"].append(committed_usd)
+        out["gross_margin"].append(margin)
+        training_gw_last = training_gw
 
     result.cohorts = {
         "model_training_cost_usd": model_training,
@@ -316,7 +416,11 @@ def simulate_reference(
     dict of ndarray
         Every monthly variable of ``run_chunk`` (shape ``(draws, months)``),
         every cohort variable (``(draws, models)``) and ``"ruin_month"``
-        (``(draws,)``, -1 for survival).
+        (``(draws,)``, -1 for survival). With capability demand also
+        ``"year_capability_index"`` and ``"year_overhang"`` (``(draws,
+        years)``, at each year's last month) and ``"milestone_month.<name>"``
+        (``(draws,)``, first month the index reaches the milestone, -1 if
+        never).
     """
     compute = scenario.compute
     releases = scenario.release_months()
@@ -326,6 +430,9 @@ def simulate_reference(
         demand_kind=scenario.demand.kind,
         path_levels=tuple(float(level) for level in scenario.demand.path_usd_per_year),
         demand_ceiling=float(scenario.demand.ceiling_usd_per_year),
+        segments=tuple((name, float(spec.value_share)) for name, spec in scenario.capability.segments.items()),
+        rival_labs=scenario.capability.rival_labs,
+        milestones=scenario.capability.milestones,
         lead_time=compute.lead_time_months,
         term=compute.contract_term_months,
         initial_contract_months=compute.initial_contract_months_remaining,
@@ -345,10 +452,20 @@ def simulate_reference(
     parameters = {name: values.tolist() for name, values in draws.parameters.items()}
     demand_shocks = draws.shocks["demand.log_shocks"].tolist()
     raise_uniforms = draws.shocks["finance.raise_uniforms"].tolist()
+    capability_mode = scenario.demand.kind == "capability"
+    segment_shocks = (
+        [draws.shocks[f"capability.segments.{name}.log_shocks"].tolist() for name, _ in setup.segments]
+        if capability_mode
+        else []
+    )
 
     results = [
         _simulate_draw(
-            setup, {name: values[i] for name, values in parameters.items()}, demand_shocks[i], raise_uniforms[i]
+            setup,
+            {name: values[i] for name, values in parameters.items()},
+            demand_shocks[i],
+            raise_uniforms[i],
+            [shocks[i] for shocks in segment_shocks],
         )
         for i in range(draws.size)
     ]
@@ -361,4 +478,17 @@ def simulate_reference(
             draws.size, setup.n_models
         )
     arrays["ruin_month"] = np.array([r.ruin_month for r in results], dtype=np.int64)
+    if capability_mode:
+        year_end = range(11, months, 12)
+        arrays["year_capability_index"] = np.array(
+            [[r.capability_index[m] for m in year_end] for r in results], dtype=np.float64
+        ).reshape(draws.size, months // 12)
+        arrays["year_overhang"] = np.array(
+            [[r.overhang[m] for m in year_end] for r in results], dtype=np.float64
+        ).reshape(draws.size, months // 12)
+        for name, threshold in setup.milestones:
+            arrays[f"milestone_month.{name}"] = np.array(
+                [next((m for m, index in enumerate(r.capability_index) if index >= threshold), -1) for r in results],
+                dtype=np.int64,
+            )
     return arrays

@@ -32,6 +32,7 @@ from frontiersim.testing import (
     assert_served_within_capacity,
     assert_yearly_consistent,
 )
+from frontiersim.testing.assertions import assert_gross_margin_applied
 from frontiersim.testing.strategies import scenarios, seeds
 
 #: Examples per property; each simulates at most 40 draws over at most four years (~10 ms).
@@ -73,6 +74,20 @@ def test_inference_and_training_costs_split_the_compute_payment(scenario: fs.Sce
 @given(scenarios(), seeds())
 def test_revenue_is_served_within_capacity(scenario: fs.Scenario, seed: int) -> None:
     assert_served_within_capacity(run(scenario, seed))
+
+
+@PROPERTY
+@given(scenarios(), seeds())
+def test_inference_cost_is_revenue_times_one_minus_the_margin(scenario: fs.Scenario, seed: int) -> None:
+    assert_gross_margin_applied(run(scenario, seed))
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios(demand_kinds=["capability"]), seeds())
+def test_capability_scenarios_satisfy_every_identity(scenario: fs.Scenario, seed: int) -> None:
+    result = run(scenario, seed)
+    assert_accounting_identities(result)
+    assert list(result.dataset.get("milestone", [])) == list(scenario.capability.milestone_thresholds)
 
 
 @PROPERTY
@@ -208,6 +223,8 @@ Check = Callable[[xr.Dataset], None]
         (assert_cash_flow_balances, "cash_usd", (0, 3), lambda v: v + 1e6, "cash_usd != previous cash"),
         (assert_cash_flow_balances, "financing_usd", (1, 0), lambda v: v + 1e3, "cash_usd != previous cash"),
         (assert_compute_cost_split, "training_cost_usd", (2, 5), lambda v: v * 1.001 + 1.0, "!= compute_payment"),
+        (assert_gross_margin_applied, "inference_cost_usd", (2, 4), lambda v: v * 1.01 + 1e3, "(1 - gross_margin)"),
+        (assert_gross_margin_applied, "gross_margin", (1, 2), lambda v: v + 0.2, "gross_margin"),
         (assert_cohorts_sum_to_company, "model_inference_cost_usd", (1, 0), lambda v: v + 1e6, "inference_cost"),
         (assert_served_within_capacity, "inference_gw", (0, 1), lambda v: v + 5.0, "inference_gw > capacity_gw"),
         (assert_served_within_capacity, "revenue_usd", (0, 1), lambda v: v * 2 + 1e9, "revenue_usd >"),

@@ -12,6 +12,7 @@ zero up to rounding (ruin is ``cash < 0``, so the last bit decides).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 import tomllib
@@ -83,6 +84,26 @@ def _uncertain_trillion_bet(data: dict[str, Any]) -> None:
     data["compute"]["cost_usd_per_gw_year"] = "8e9 to 14e9"
 
 
+def _uncertain_capability(data: dict[str, Any]) -> None:
+    """Capability demand with uncertain segments, a training floor, a binding ceiling and a custom ladder."""
+    data["scenario"]["horizon_years"] = 4
+    data["demand"]["ceiling_usd_per_year"] = 2e11
+    data["capability"].update(rival_labs=3, frontier_compute_growth_per_year="3 to 8")
+    data["capability"]["segments"] = {
+        "enterprise": {
+            "value_share": 0.6,
+            "innovation_per_year": {"dist": "uniform", "low": 0.01, "high": 0.2},
+            "imitation_per_year": "0.5 to 2",
+            "gross_margin": {"dist": "triangular", "low": 0.5, "mode": 0.7, "high": 0.8},
+        },
+        "consumer": {"value_share": 0.4, "volatility_per_sqrt_year": 0.9, "gross_margin": 0.3},
+    }
+    data["capability"]["milestones"] = {"first": 0.3, "second": 1.1, "third": 2.0}
+    data["operations"] = {"min_training_share": 0.25, "other_opex_usd_per_year": 2e9}
+    data["compute"].update(lead_time_months=6, decision_interval_months=6)
+    data["finance"] = {"starting_cash_usd": "5e9 to 3e10", "raise_success_probability": 0.5}
+
+
 def _quantile_policy(data: dict[str, Any]) -> None:
     """The default scenario buying for the 30% quantile, belief derived from the growth distribution."""
     data["policy"] = {"kind": "quantile", "quantile": 0.3}
@@ -113,6 +134,13 @@ CASES: dict[str, tuple[Callable[[], fs.Scenario], fs.ProcurementPolicy | None, i
     "default_custom_policy": (lambda: fs.bundled("default"), HalfOfDemandPolicy(), 100),
     "uncertain_path_demand": (lambda: _variant("cohort_cartoon", _uncertain_path_demand), None, 200),
     "uncertain_trillion_bet": (lambda: _variant("one_trillion_bet", _uncertain_trillion_bet), None, 200),
+    "capability_driven": (lambda: fs.bundled("capability_driven"), None, 150),
+    "uncertain_capability": (lambda: _variant("capability_driven", _uncertain_capability), None, 150),
+    "capability_quantile_policy": (
+        lambda: _variant("capability_driven", lambda d: d.__setitem__("policy", {"kind": "quantile", "quantile": 0.4})),
+        None,
+        100,
+    ),
 }
 
 
@@ -131,6 +159,31 @@ def _knife_edge_draws(reference: dict[str, np.ndarray], vectorized: fs.models.Ch
         for cash in (reference["cash_usd"][i, month], vectorized.monthly["cash_usd"][i, month]):
             assert abs(float(cash)) <= 1e-12 * max(scale, 1.0), f"draw {i}: ruin months differ with cash {cash}"
     return differ
+
+
+def _assert_same_capability(
+    reference: dict[str, np.ndarray], vectorized: fs.models.ChunkOutput, keep: NDArray[np.intp], knife_edge: bool
+) -> None:
+    """Capability outputs: yearly index and overhang to rtol 1e-9, milestone months equal.
+
+    With ``knife_edge`` (random scenarios), a milestone month may differ for at most 1% of the draws (or one):
+    a generated threshold can equal the index exactly, and the last bit of rounding then decides the month.
+    """
+    if not vectorized.capability_by_year:
+        assert "year_capability_index" not in reference
+        return
+    for name in ("capability_index", "overhang"):
+        np.testing.assert_allclose(
+            reference[f"year_{name}"][keep], vectorized.capability_by_year[name][keep], rtol=RTOL, err_msg=name
+        )
+    assert {f"milestone_month.{name}" for name in vectorized.milestone_month} == {
+        key for key in reference if key.startswith("milestone_month.")
+    }
+    for name, months in vectorized.milestone_month.items():
+        got = reference[f"milestone_month.{name}"]
+        differ = np.flatnonzero(got[keep] != months[keep])
+        allowed = max(1, keep.size // 100) if knife_edge else 0
+        assert differ.size <= allowed, f"milestone {name}: months differ for draws {keep[differ]}"
 
 
 def _assert_same(
@@ -154,6 +207,7 @@ def _assert_same(
         atol = ATOL_SHARE * scale[units[name] == "GW"]
         np.testing.assert_allclose(got[keep], want[keep], rtol=RTOL, atol=atol, err_msg=name)
     np.testing.assert_array_equal(reference["ruin_month"][keep], vectorized.ruin_month[keep])
+    _assert_same_capability(reference, vectorized, keep, allow_knife_edge)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -193,7 +247,29 @@ def test_the_comparison_exercises_ruin_and_fundraising(case: str) -> None:
     assert np.any(output["new_commitment_gw"] > 0)
 
 
-@pytest.mark.parametrize("case", ["default_quantile_policy", "uncertain_path_demand"])
+@pytest.mark.parametrize("case", ["capability_driven", "uncertain_capability"])
+def test_the_capability_comparison_exercises_the_mechanisms(case: str) -> None:
+    """Guard against a vacuous capability match: margins move, milestones arrive at different months, rivals bite."""
+    make_scenario, policy, n = CASES[case]
+    scenario = make_scenario()
+    draws = fs.sample_draws(scenario, 0, n, seed=20260101)
+    output = reference_loop.simulate_reference(scenario, draws, policy)
+    margin = output["gross_margin"]
+    assert np.ptp(margin, axis=1).max() > 0.01  # the revenue-weighted margin moves with the segment mix
+    assert np.all((margin >= 0.0) & (margin <= 1.0))
+    first = output[f"milestone_month.{scenario.capability.milestones[0][0]}"]
+    assert len(np.unique(first[first >= 0])) > 2
+    assert np.any(output[f"milestone_month.{scenario.capability.milestones[-1][0]}"] < 0)
+    assert np.any(output["new_commitment_gw"] > 0)
+    assert np.any(output["unserved_usd"] > 0)  # capacity binds in some months, so training compute varies
+    # without rivals the same draws give different demand: the competition term is exercised
+    alone = dataclasses.replace(scenario, capability=dataclasses.replace(scenario.capability, rival_labs=0))
+    assert not np.allclose(
+        reference_loop.simulate_reference(alone, draws, policy)["demand_usd_per_year"], output["demand_usd_per_year"]
+    )
+
+
+@pytest.mark.parametrize("case", ["default_quantile_policy", "uncertain_path_demand", "uncertain_capability"])
 def test_the_comparison_exercises_the_demand_ceiling(case: str) -> None:
     make_scenario, policy, n = CASES[case]
     scenario = make_scenario()

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from frontiersim.scenario.distributions import Distribution, Fixed
-from frontiersim.scenario.fields import field_specs
+from frontiersim.scenario.fields import walk_keys
 from frontiersim.scenario.schema import SECTIONS, Scenario
 
 #: Draws per random block; part of the reproducibility contract, never change it.
@@ -39,9 +39,27 @@ FloatArray = NDArray[np.float64]
 
 #: Per-month random shocks: stream name -> standard distribution used.
 SHOCK_STREAMS: dict[str, str] = {
-    "demand.log_shocks": "standard normal shocks to log demand, one per month",
+    "demand.log_shocks": "standard normal shocks to log demand, one per month (growth and path demand)",
     "finance.raise_uniforms": "uniforms deciding whether an attempted round closes, one per month",
+    "capability.segments.enterprise.log_shocks": "standard normal shocks to the enterprise segment's log demand",
+    "capability.segments.consumer.log_shocks": "standard normal shocks to the consumer segment's log demand",
 }
+
+#: Keys sampled in every mode but unused when ``demand.kind = "capability"`` (the loader rejects them there).
+UNUSED_IN_CAPABILITY_MODE = frozenset(
+    {
+        "demand.growth_per_year",
+        "demand.growth_persistence_per_year",
+        "demand.delay_months",
+        "demand.volatility_per_sqrt_year",
+        "operations.gross_margin",
+    }
+)
+
+
+def segment_shock_stream(segment: str) -> str:
+    """Name of the shock stream of a capability segment, e.g. ``"capability.segments.enterprise.log_shocks"``."""
+    return f"capability.segments.{segment}.log_shocks"
 
 
 def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
@@ -122,15 +140,20 @@ def sample_range(
 
 
 def uncertain_parameters(scenario: Scenario) -> dict[str, Distribution]:
-    """Every ``"dist"`` key of the scenario, by dotted path, in schema order."""
+    """Every ``"dist"`` key the scenario uses, by dotted path, in schema order.
+
+    Nested sections (``capability.segments.enterprise``) are included. The
+    ``[capability]`` keys are left out unless ``demand.kind = "capability"``,
+    and the keys of :data:`UNUSED_IN_CAPABILITY_MODE` when it is.
+    """
+    capability_mode = scenario.demand.kind == "capability"
     result: dict[str, Distribution] = {}
     for name, (attribute, section_type) in SECTIONS.items():
-        if name == "capability" and scenario.demand.kind != "capability":
+        if name == "capability" and not capability_mode:
             continue  # the section is unused, so none of its keys is sampled
-        section = getattr(scenario, attribute)
-        for key, field_spec in field_specs(section_type).items():
-            if field_spec.kind == "dist":
-                result[f"{name}.{key}"] = getattr(section, key)
+        for path, field_spec, value in walk_keys(section_type, getattr(scenario, attribute), name):
+            if field_spec.kind == "dist" and not (capability_mode and path in UNUSED_IN_CAPABILITY_MODE):
+                result[path] = value
     return result
 
 
@@ -188,20 +211,27 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike) -> D
         else:
             parameters[path] = sample_range(root, path, start, stop, distribution.sample)
     months = scenario.horizon_months
-    # A stream that cannot matter (no volatility, no fundraising) is left as
-    # zeros instead of being sampled; skipping it shifts no other stream.
-    needs_shocks = scenario.demand.volatility_per_sqrt_year != Fixed(0.0)
-    needs_uniforms = scenario.finance.fundraising_enabled
+
+    def normals(stream: str, needed: bool) -> FloatArray:
+        # A stream that cannot matter (no volatility, no fundraising) is left as
+        # zeros instead of being sampled; skipping it shifts no other stream.
+        if not needed:
+            return np.zeros((size, months))
+        return sample_range(root, stream, start, stop, lambda rng, n: rng.standard_normal((n, months)))
+
+    capability_mode = scenario.demand.kind == "capability"
     shocks = {
-        "demand.log_shocks": sample_range(
-            root, "demand.log_shocks", start, stop, lambda rng, n: rng.standard_normal((n, months))
-        )
-        if needs_shocks
-        else np.zeros((size, months)),
+        "demand.log_shocks": normals(
+            "demand.log_shocks", not capability_mode and scenario.demand.volatility_per_sqrt_year != Fixed(0.0)
+        ),
         "finance.raise_uniforms": sample_range(
             root, "finance.raise_uniforms", start, stop, lambda rng, n: rng.random((n, months))
         )
-        if needs_uniforms
+        if scenario.finance.fundraising_enabled
         else np.zeros((size, months)),
     }
+    if capability_mode:
+        for name, segment in scenario.capability.segments.items():
+            stream = segment_shock_stream(name)
+            shocks[stream] = normals(stream, segment.volatility_per_sqrt_year != Fixed(0.0))
     return Draws(start, stop, parameters, shocks)

@@ -60,8 +60,19 @@ def cumulative_log_growth(
     return log_growth_per_year * np.where(flat, years, decayed)
 
 
-def _random_walk(volatility_per_sqrt_year: FloatArray, shocks: FloatArray) -> FloatArray:
-    """Log-demand noise: a random walk with monthly sd ``volatility / sqrt(12)``, zero in month 0."""
+def log_random_walk(volatility_per_sqrt_year: FloatArray, shocks: FloatArray) -> FloatArray:
+    """Log-demand noise: a random walk with monthly sd ``volatility / sqrt(12)``, zero in month 0.
+
+    Parameters
+    ----------
+    volatility_per_sqrt_year : ndarray, shape (draws,)
+    shocks : ndarray, shape (draws, months)
+        Standard normal shocks; month 0's are ignored.
+
+    Returns
+    -------
+    ndarray, shape (draws, months)
+    """
     steps = shocks.copy()
     steps[:, 0] = 0.0
     scale: FloatArray = volatility_per_sqrt_year[:, None] / np.sqrt(12.0)
@@ -140,7 +151,7 @@ class GrowthDemand(PrecomputedDemand):
         months = np.arange(log_shocks.shape[1], dtype=float)
         years = np.maximum(months[None, :] - delay_months[:, None], 0.0) / 12.0
         log_path = cumulative_log_growth(years, np.log(growth_per_year)[:, None], persistence_per_year[:, None])
-        log_path = log_path + _random_walk(volatility_per_sqrt_year, log_shocks)
+        log_path = log_path + log_random_walk(volatility_per_sqrt_year, log_shocks)
         super().__init__(_capped(initial_usd_per_year[:, None], log_path, ceiling_usd_per_year))
 
 
@@ -165,7 +176,7 @@ class PathDemand(PrecomputedDemand):
         shifted = np.maximum(months[None, :] - delay_months[:, None], 0.0)
         year_index = np.minimum((shifted // 12).astype(np.int64), len(path_usd_per_year) - 1)
         levels = np.asarray(path_usd_per_year, dtype=float)[year_index]
-        noise = _random_walk(volatility_per_sqrt_year, log_shocks)
+        noise = log_random_walk(volatility_per_sqrt_year, log_shocks)
         super().__init__(_capped(levels, noise, ceiling_usd_per_year))
 
 
@@ -193,7 +204,7 @@ class NoisyDemand:
         self.driver = driver
         self.ceiling_usd_per_year = ceiling_usd_per_year
         self._factor_by_month: FloatArray = np.ascontiguousarray(
-            np.exp(_random_walk(volatility_per_sqrt_year, log_shocks)).T
+            np.exp(log_random_walk(volatility_per_sqrt_year, log_shocks)).T
         )
 
     def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:

@@ -34,6 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from frontiersim.scenario.distributions import Distribution
+from frontiersim.scenario.schema import ConsumerSegmentSpec, EnterpriseSegmentSpec, SegmentSpec
+
 FloatArray = NDArray[np.float64]
 
 
@@ -173,66 +176,87 @@ def logistic_step(
     return bass_step(adopted_share, ceiling, 0.0, rate_per_year, dt_years)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Segment:
     """A customer segment with its own diffusion, noise and margin.
+
+    Every numeric attribute is a float or an array of per-draw values.
 
     Attributes
     ----------
     name : str
         Label, e.g. ``"enterprise"``.
-    innovation_per_year : float
+    innovation_per_year : float or ndarray
         Bass :math:`p`, 1/year.
-    imitation_per_year : float
+    imitation_per_year : float or ndarray
         Bass :math:`q`, 1/year.
-    volatility_per_sqrt_year : float
+    volatility_per_sqrt_year : float or ndarray
         Volatility of the segment's log demand, 1/sqrt(year).
-    gross_margin : float
+    gross_margin : float or ndarray
         Gross margin on the segment's revenue, in [0, 1].
-    value_share : float
+    value_share : float or ndarray
         Share of the addressable value that belongs to the segment; the shares
         of the segments used together should add up to 1.
     """
 
     name: str
-    innovation_per_year: float
-    imitation_per_year: float
-    volatility_per_sqrt_year: float
-    gross_margin: float
-    value_share: float
+    innovation_per_year: float | FloatArray
+    imitation_per_year: float | FloatArray
+    volatility_per_sqrt_year: float | FloatArray
+    gross_margin: float | FloatArray
+    value_share: float | FloatArray
 
     def __post_init__(self) -> None:
-        if self.innovation_per_year < 0 or self.imitation_per_year < 0:
+        def outside(values: float | FloatArray, low: float, high: float = np.inf) -> bool:
+            arr = _f64(values)
+            return bool(np.any(np.isnan(arr)) or np.any(arr < low) or np.any(arr > high))
+
+        if outside(self.innovation_per_year, 0.0) or outside(self.imitation_per_year, 0.0):
             raise ValueError(f"segment {self.name!r}: Bass coefficients must be >= 0")
-        if self.volatility_per_sqrt_year < 0:
+        if outside(self.volatility_per_sqrt_year, 0.0):
             raise ValueError(f"segment {self.name!r}: volatility must be >= 0")
-        if not 0.0 <= self.gross_margin <= 1.0:
+        if outside(self.gross_margin, 0.0, 1.0):
             raise ValueError(f"segment {self.name!r}: gross margin must be in [0, 1]")
-        if not 0.0 <= self.value_share <= 1.0:
+        if outside(self.value_share, 0.0, 1.0):
             raise ValueError(f"segment {self.name!r}: value share must be in [0, 1]")
 
 
-#: Enterprise: slower to start (review and change management, brief s2, 000/001),
-#: steadier and with better margins (000, 002). The numbers are assumptions, not
-#: estimates from the brief; they become scenario parameters.
-ENTERPRISE = Segment(
-    "enterprise",
-    innovation_per_year=0.05,
-    imitation_per_year=1.0,
-    volatility_per_sqrt_year=0.2,
-    gross_margin=0.7,
-    value_share=0.7,
-)
+def segment_from_spec(name: str, spec: SegmentSpec) -> Segment:
+    """The :class:`Segment` of a scenario's segment section at the medians of its distributions.
 
-#: Consumer: quicker to try, fickle, thinner margins (brief s2, 000/002). Assumed numbers.
-CONSUMER = Segment(
-    "consumer",
-    innovation_per_year=0.2,
-    imitation_per_year=1.5,
-    volatility_per_sqrt_year=0.6,
-    gross_margin=0.4,
-    value_share=0.3,
-)
+    Parameters
+    ----------
+    name : str
+    spec : SegmentSpec
+        E.g. ``scenario.capability.segments.enterprise``.
+
+    Returns
+    -------
+    Segment
+        With float attributes.
+    """
+
+    def median(distribution: Distribution) -> float:
+        return float(distribution.ppf(0.5))
+
+    return Segment(
+        name,
+        innovation_per_year=median(spec.innovation_per_year),
+        imitation_per_year=median(spec.imitation_per_year),
+        volatility_per_sqrt_year=median(spec.volatility_per_sqrt_year),
+        gross_margin=median(spec.gross_margin),
+        value_share=spec.value_share,
+    )
+
+
+#: Enterprise: slower to start (review and change management, brief s2, 000/001),
+#: steadier and with better margins (000, 002). The defaults of
+#: ``[capability.segments.enterprise]`` (sources: ``frontiersim defaults``).
+ENTERPRISE = segment_from_spec("enterprise", EnterpriseSegmentSpec())
+
+#: Consumer: quicker to try, fickle, thinner margins (brief s2, 000/002). The
+#: defaults of ``[capability.segments.consumer]``.
+CONSUMER = segment_from_spec("consumer", ConsumerSegmentSpec())
 
 #: The default split of addressable value: enterprise and consumer.
 DEFAULT_SEGMENTS: tuple[Segment, ...] = (ENTERPRISE, CONSUMER)
@@ -276,19 +300,25 @@ def combine_segments(adopted_by_segment: Sequence[ArrayLike], segments: Sequence
         Total :math:`F = \sum_i F_i`, margin :math:`\sum_i w_i m_i` and
         volatility :math:`\sqrt{\sum_i w_i^2 \sigma_i^2}` with
         :math:`w_i = F_i / F` (value shares where :math:`F = 0`).
+        Segment attributes may be per-draw arrays that broadcast against the
+        adoptions.
     """
     if len(adopted_by_segment) != len(segments) or not segments:
         raise ValueError("need one adoption array per segment, and at least one segment")
     levels = np.broadcast_arrays(*[_f64(a) for a in adopted_by_segment])
     stacked = np.stack(levels)
     total = stacked.sum(axis=0)
-    shares = _f64([s.value_share for s in segments])
-    fallback = shares / shares.sum() if shares.sum() > 0 else np.full(len(segments), 1.0 / len(segments))
-    expand = (slice(None),) + (None,) * total.ndim
+
+    def per_segment(values: Sequence[float | FloatArray]) -> FloatArray:
+        return np.stack([np.broadcast_to(_f64(v), total.shape) for v in values])
+
+    shares = per_segment([s.value_share for s in segments])
+    share_sum = shares.sum(axis=0)
+    fallback = np.where(share_sum > 0, shares / np.where(share_sum > 0, share_sum, 1.0), 1.0 / len(segments))
     positive = total > 0.0
-    weights = np.where(positive, stacked / np.where(positive, total, 1.0), fallback[expand])
-    margins = _f64([s.gross_margin for s in segments])[expand]
-    vols = _f64([s.volatility_per_sqrt_year for s in segments])[expand]
+    weights = np.where(positive, stacked / np.where(positive, total, 1.0), fallback)
+    margins = per_segment([s.gross_margin for s in segments])
+    vols = per_segment([s.volatility_per_sqrt_year for s in segments])
     return SegmentTotals(
         adopted=total,
         gross_margin=(weights * margins).sum(axis=0),

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from frontiersim.draws.sampling import Draws
+from frontiersim.draws.sampling import Draws, segment_shock_stream
 from frontiersim.models.allocation import allocate
-from frontiersim.models.capability import DEFAULT_MILESTONES, CapabilityDemand, milestone_arrival_months
+from frontiersim.models.capability import CapabilityDemand, SegmentedDemand, milestone_arrival_months
 from frontiersim.models.compute import ContractBook, price_usd_per_gw_year
-from frontiersim.models.demand import DemandDriver, GrowthDemand, NoisyDemand, PathDemand
+from frontiersim.models.demand import DemandDriver, GrowthDemand, PathDemand
+from frontiersim.models.diffusion import Segment, segment_from_spec
 from frontiersim.models.finance import CashState, FundraisingRule, cash_step
 from frontiersim.models.policies import (
     FixedSchedulePolicy,
@@ -52,6 +53,10 @@ MONTHLY_VARIABLES: dict[str, tuple[str, str]] = {
     "cash_usd": ("USD", "cash at the end of the month"),
     "new_commitment_gw": ("GW", "capacity committed in the month (arrives after the lead time)"),
     "new_commitment_usd": ("USD", "total contract value committed in the month"),
+    "gross_margin": (
+        "1",
+        "inference gross margin in the month (capability demand: revenue-weighted margin of the segments)",
+    ),
 }
 
 #: Per-model outputs: name -> (unit, description).
@@ -114,7 +119,7 @@ def policy_from_spec(scenario: Scenario) -> ProcurementPolicy:
         volatility = (
             spec.belief_volatility_per_sqrt_year
             if spec.belief_volatility_per_sqrt_year >= 0
-            else float(scenario.demand.volatility_per_sqrt_year.ppf(0.5))
+            else median_demand_volatility(scenario)
         )
         if spec.belief_growth_p5 > 0:
             return QuantilePolicy.from_growth_interval(
@@ -138,25 +143,60 @@ def _quantile_from_distribution(
     return QuantilePolicy.from_growth_interval(quantile, p5, p95, volatility, target_training_share)
 
 
+def median_demand_volatility(scenario: Scenario) -> float:
+    r"""The scenario's median volatility of log demand, per square-root year.
+
+    Growth and path demand: the median of ``demand.volatility_per_sqrt_year``.
+    Capability demand: :math:`\sqrt{\sum_i (w_i \sigma_i)^2}` over the
+    segments, with value shares :math:`w_i` and median volatilities
+    :math:`\sigma_i` (independent segment shocks, to first order).
+    """
+    if scenario.demand.kind != "capability":
+        return float(scenario.demand.volatility_per_sqrt_year.ppf(0.5))
+    segments = [segment_from_spec(name, spec) for name, spec in scenario.capability.segments.items()]
+    return float(np.sqrt(sum((float(s.value_share) * float(s.volatility_per_sqrt_year)) ** 2 for s in segments)))
+
+
+def segments_from_draws(scenario: Scenario, draws: Draws) -> list[Segment]:
+    """The scenario's customer segments with per-draw parameters."""
+    return [
+        Segment(
+            name,
+            innovation_per_year=draws[f"capability.segments.{name}.innovation_per_year"],
+            imitation_per_year=draws[f"capability.segments.{name}.imitation_per_year"],
+            volatility_per_sqrt_year=draws[f"capability.segments.{name}.volatility_per_sqrt_year"],
+            gross_margin=draws[f"capability.segments.{name}.gross_margin"],
+            value_share=spec.value_share,
+        )
+        for name, spec in scenario.capability.segments.items()
+    ]
+
+
 def demand_driver(scenario: Scenario, draws: Draws) -> DemandDriver:
-    """The demand driver of a scenario: exogenous growth, a path, or capability and diffusion."""
-    shocks = draws.shocks["demand.log_shocks"]
+    """The demand driver of a scenario: exogenous growth, a path, or capability and diffusion.
+
+    Capability demand is a :class:`~frontiersim.models.capability.SegmentedDemand`,
+    which also gives the month's gross margin.
+    """
     if scenario.demand.kind == "capability":
+        segments = segments_from_draws(scenario, draws)
         initial_demand = draws["demand.initial_usd_per_year"]
         capability = CapabilityDemand(
             initial_training_flop=draws["capability.initial_training_flop"],
             flop_per_gw_month=draws["capability.flop_per_gw_month"],
             efficiency_doubling_months=draws["capability.efficiency_doubling_months"],
             slope_per_decade=draws["capability.slope_per_decade"],
-            initial_addressable_usd_per_year=draws["demand.initial_usd_per_year"]
-            * draws["capability.initial_overhang"],
+            initial_addressable_usd_per_year=initial_demand * draws["capability.initial_overhang"],
             value_multiple_per_tier=draws["capability.value_multiple_per_tier"],
             initial_deployed_usd_per_year=initial_demand,
             draws=draws.size,
+            segments=segments,
+            frontier_compute_growth_per_year=draws["capability.frontier_compute_growth_per_year"],
+            rival_labs=scenario.capability.rival_labs,
         )
-        return NoisyDemand(
-            capability, draws["demand.volatility_per_sqrt_year"], shocks, scenario.demand.ceiling_usd_per_year
-        )
+        segment_shocks = [draws.shocks[segment_shock_stream(s.name)] for s in segments]
+        return SegmentedDemand(capability, segment_shocks, scenario.demand.ceiling_usd_per_year)
+    shocks = draws.shocks["demand.log_shocks"]
     if scenario.demand.kind == "path":
         return PathDemand(
             scenario.demand.path_usd_per_year,
@@ -195,7 +235,10 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     -----
     Each month :math:`t`:
 
-    1. demand :math:`D_t` from the driver;
+    1. demand :math:`D_t` from the driver, and the gross margin :math:`m_t`
+       (``operations.gross_margin``, or with capability demand the
+       revenue-weighted margin of the segments,
+       :func:`~frontiersim.models.capability.revenue_weighted_margin`);
     2. at a decision month, the policy commits capacity (brief s4, 000);
     3. capacity :math:`K_t` and payments :math:`P_t` from contracts;
     4. inference serves demand up to capacity; training gets the rest
@@ -215,7 +258,8 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     price_decline = draws["compute.price_decline_per_year"]
     book.add(0, compute.initial_contract_months_remaining, draws["compute.initial_capacity_gw"], base_price)
 
-    margin = draws["operations.gross_margin"]
+    segmented = isinstance(demand, SegmentedDemand)
+    margin = demand.gross_margin if isinstance(demand, SegmentedDemand) else draws["operations.gross_margin"]
     min_training = draws["operations.min_training_share"]
     opex_fixed_monthly = draws["operations.other_opex_usd_per_year"] / 12.0
     opex_share = draws["operations.opex_share_of_revenue"]
@@ -244,6 +288,8 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     for t in range(months):
         alive = state.alive
         demand_t = demand.demand_usd_per_year(t, training_gw_last)
+        if isinstance(demand, SegmentedDemand):
+            margin = demand.gross_margin
         committed_gw = np.zeros(n)
         committed_usd = np.zeros(n)
         if t in decisions:
@@ -302,6 +348,7 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
         by_month["cash_usd"][t] = state.cash_usd
         by_month["new_commitment_gw"][t] = committed_gw
         by_month["new_commitment_usd"][t] = committed_usd
+        by_month["gross_margin"][t] = margin
         training_gw_last = split.training_gw
 
     by_model["model_net_usd"] = (
@@ -309,13 +356,14 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     )
     capability_by_year: dict[str, FloatArray] = {}
     milestone_month: dict[str, NDArray[np.int64]] = {}
-    if isinstance(demand, NoisyDemand) and isinstance(demand.driver, CapabilityDemand):
+    if segmented:
+        assert isinstance(demand, SegmentedDemand)
         index_path = demand.driver.capability_index_path
         capability_by_year = {
             "capability_index": np.ascontiguousarray(index_path[:, 11::12]),
             "overhang": np.ascontiguousarray(demand.driver.overhang_path[:, 11::12]),
         }
-        milestone_month = milestone_arrival_months(index_path, DEFAULT_MILESTONES)
+        milestone_month = milestone_arrival_months(index_path, scenario.capability.milestone_thresholds)
     return ChunkOutput(
         by_month=by_month,
         by_model=by_model,

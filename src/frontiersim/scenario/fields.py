@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -189,9 +189,100 @@ def spec(default: Any, kind: Kind, doc: str, source: str = "assumption", **bound
     return dataclasses.field(default=default, metadata={"spec": field_spec})
 
 
+#: ``parse(value, path) -> (typed value or None, problems)`` for a nested table.
+TableParser = Callable[[Any, str], tuple[Any, list[Problem]]]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Declaration of a nested table inside a section, e.g. ``[capability.milestones]``.
+
+    Attributes
+    ----------
+    parse : callable
+        ``parse(value, path) -> (typed value or None, problems)``.
+    doc : str
+        One-line meaning of the table.
+    section_type : type or None
+        The dataclass the table is parsed into when it is a section of
+        declared keys (its keys are then sampled and documented like any
+        section's); None for a free-form table such as a name -> number map.
+    """
+
+    parse: TableParser
+    doc: str
+    section_type: type | None = None
+
+
+def table_metadata(doc: str, section_type: type | None = None, parse: TableParser | None = None) -> dict[str, Any]:
+    """Field metadata declaring a nested table of a section dataclass.
+
+    Use as ``field(default_factory=..., metadata=table_metadata(...))``.
+
+    Parameters
+    ----------
+    doc : str
+        One-line meaning of the table.
+    section_type : type, optional
+        A section dataclass: the table's keys are declared on it with
+        :func:`spec` (or further nested tables) and parsed by
+        :func:`parse_section`.
+    parse : callable, optional
+        Parser of a free-form table (see :class:`TableSpec`); exactly one of
+        ``section_type`` and ``parse`` is given.
+
+    Returns
+    -------
+    dict
+    """
+    if (section_type is None) == (parse is None):
+        raise TypeError("give exactly one of section_type and parse")  # pragma: no cover
+    if section_type is not None:
+        nested: type = section_type
+
+        def parse_nested(value: Any, path: str) -> tuple[Any, list[Problem]]:
+            return parse_section(nested, value, path)
+
+        return {"table": TableSpec(parse_nested, doc, section_type)}
+    assert parse is not None
+    return {"table": TableSpec(parse, doc)}
+
+
 def field_specs(section_type: type) -> dict[str, FieldSpec]:
-    """The :class:`FieldSpec` of every key of a section dataclass, in order."""
+    """The :class:`FieldSpec` of every key of a section dataclass, in order (nested tables excluded)."""
     return {f.name: f.metadata["spec"] for f in dataclasses.fields(section_type) if "spec" in f.metadata}
+
+
+def table_specs(section_type: type) -> dict[str, TableSpec]:
+    """The :class:`TableSpec` of every nested table of a section dataclass, in order."""
+    return {f.name: f.metadata["table"] for f in dataclasses.fields(section_type) if "table" in f.metadata}
+
+
+def walk_keys(section_type: type, section: Any, path: str) -> Iterator[tuple[str, FieldSpec, Any]]:
+    """Every declared key of a section and of its nested sections, depth first.
+
+    Parameters
+    ----------
+    section_type : type
+        A section dataclass.
+    section : Any
+        An instance of it.
+    path : str
+        Dotted path of the section, e.g. ``"capability"``.
+
+    Yields
+    ------
+    path : str
+        Dotted key path, e.g. ``"capability.segments.enterprise.gross_margin"``.
+    spec : FieldSpec
+    value : Any
+        The key's value in ``section``.
+    """
+    for name, field_spec in field_specs(section_type).items():
+        yield f"{path}.{name}", field_spec, getattr(section, name)
+    for name, table in table_specs(section_type).items():
+        if table.section_type is not None:
+            yield from walk_keys(table.section_type, getattr(section, name), f"{path}.{name}")
 
 
 def parse_section(
@@ -205,13 +296,21 @@ def parse_section(
     if not isinstance(table, Mapping):
         return None, [bad_value(path, table, "a table")]
     specs = field_specs(section_type)
+    tables = table_specs(section_type)
+    known = [*specs, *tables]
     problems: list[Problem] = []
     for key in table:
-        if key not in specs:
+        if key not in known:
             problems.append(
-                bad_value(f"{path}.{key}", table[key], f"no such key in [{path}] (known keys: {', '.join(specs)})")
+                bad_value(f"{path}.{key}", table[key], f"no such key in [{path}] (known keys: {', '.join(known)})")
             )
     values: dict[str, Any] = {}
+    for name, table_spec in tables.items():
+        if name in table:
+            value, found = table_spec.parse(table[name], f"{path}.{name}")
+            problems += found
+            if not found:
+                values[name] = value
     for name, field_spec in specs.items():
         if name not in table:
             if name in required:

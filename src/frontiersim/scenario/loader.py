@@ -10,13 +10,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from frontiersim.scenario.distributions import Lognormal
 from frontiersim.scenario.errors import Problem, ScenarioError, bad_value
 from frontiersim.scenario.fields import field_specs, parse_section
 from frontiersim.scenario.schema import (
     POLICY_KINDS,
     SECTIONS,
     ComputeSpec,
+    ConsumerSegmentSpec,
     DemandSpec,
+    EnterpriseSegmentSpec,
+    OperationsSpec,
     QuantilePolicySpec,
     Scenario,
     ScenarioMeta,
@@ -164,13 +168,78 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
         problems.append(bad_value("demand.path_usd_per_year", list(path), "no value unless kind = 'path'"))
     if kind == "capability" and isinstance(demand_table, Mapping):
         problems += [
-            bad_value(f"demand.{key}", demand_table[key], "no value: unused when kind = 'capability'")
-            for key in ("growth_per_year", "growth_persistence_per_year", "delay_months")
+            bad_value(f"demand.{key}", demand_table[key], f"no value: unused when kind = 'capability'{why}")
+            for key, why in (
+                ("growth_per_year", ""),
+                ("growth_persistence_per_year", ""),
+                ("delay_months", ""),
+                ("volatility_per_sqrt_year", " (each segment has its own, [capability.segments.*])"),
+            )
             if key in demand_table and _valid(data, "demand", key, DemandSpec) is not None
         ]
+    operations_table = data.get("operations", {})
+    if (
+        kind == "capability"
+        and isinstance(operations_table, Mapping)
+        and "gross_margin" in operations_table
+        and _valid(data, "operations", "gross_margin", OperationsSpec) is not None
+    ):
+        problems.append(
+            bad_value(
+                "operations.gross_margin",
+                operations_table["gross_margin"],
+                "no value when demand.kind = 'capability': the margin is the revenue-weighted margin of "
+                "[capability.segments.*] gross_margin",
+            )
+        )
     if kind != "capability" and "capability" in data:
         problems.append(Problem("capability", "a [capability] table is used only when demand.kind = 'capability'"))
+    if kind == "capability":
+        problems += _segment_share_checks(data)
+        initial = _valid(data, "demand", "initial_usd_per_year", DemandSpec)
+        positive = initial is not None and (
+            initial.support[0] > 0 or (initial.support[0] == 0 and isinstance(initial, Lognormal))
+        )
+        if initial is not None and not positive and isinstance(demand_table, Mapping):
+            problems.append(
+                bad_value(
+                    "demand.initial_usd_per_year",
+                    demand_table.get("initial_usd_per_year"),
+                    "values > 0 when kind = 'capability' (deployed demand diffuses from its starting level; "
+                    "choose a positive number or a distribution on (0, inf))",
+                )
+            )
     return problems
+
+
+def _segment_share_checks(data: Mapping[str, Any]) -> list[Problem]:
+    """``[capability.segments.*] value_share`` add up to 1 (checked when every share is valid on its own)."""
+    capability = data.get("capability", {})
+    segments = capability.get("segments", {}) if isinstance(capability, Mapping) else {}
+    if not isinstance(segments, Mapping):
+        return []
+    shares: dict[str, float] = {}
+    for name, segment_type in (("enterprise", EnterpriseSegmentSpec), ("consumer", ConsumerSegmentSpec)):
+        table = segments.get(name, {})
+        if not isinstance(table, Mapping):
+            return []
+        share = _valid({"segment": table}, "segment", "value_share", segment_type)
+        if share is None:
+            return []
+        shares[name] = share
+    total = sum(shares.values())
+    if abs(total - 1.0) <= 1e-9:
+        return []
+    given = [name for name in shares if isinstance(segments.get(name), Mapping) and "value_share" in segments[name]]
+    path = f"capability.segments.{given[-1]}.value_share" if given else "capability.segments"
+    parts = " + ".join(f"{name} {share:g}" for name, share in shares.items())
+    return [
+        Problem(
+            path,
+            f"value shares add up to {total:g} ({parts}); expected shares that add up to 1 "
+            "(every segment's share of the addressable value)",
+        )
+    ]
 
 
 def _quantile_policy_checks(table: Mapping[str, Any]) -> list[Problem]:

@@ -11,11 +11,13 @@ Run ``frontiersim defaults`` to print this table.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 from frontiersim.scenario.distributions import Distribution
-from frontiersim.scenario.fields import spec
+from frontiersim.scenario.errors import Problem, bad_value
+from frontiersim.scenario.fields import spec, table_metadata
 
 INF = math.inf
 
@@ -56,6 +58,10 @@ class DemandSpec:
 
     ``kind = "path"``: demand follows ``path_usd_per_year``, one level per
     simulated year, held flat within the year (used by the worked examples).
+
+    ``kind = "capability"``: demand comes from the lab's training compute
+    through capability and diffusion (``[capability]``); only
+    ``initial_usd_per_year`` and ``ceiling_usd_per_year`` apply.
     """
 
     kind: str = spec(
@@ -99,7 +105,8 @@ class DemandSpec:
     volatility_per_sqrt_year: Distribution = spec(
         0.3,
         "dist",
-        "Volatility of log demand, per square-root year (monthly shocks sd = value / sqrt(12)).",
+        "Volatility of log demand, per square-root year (monthly shocks sd = value / sqrt(12)); "
+        "growth and path demand (capability demand uses each segment's).",
         "assumption",
         low=0.0,
         high=5.0,
@@ -121,16 +128,250 @@ class DemandSpec:
     )
 
 
+#: The milestone ladder of brief s1 (000, 004): name -> (threshold in capability tiers above the
+#: frontier model at the start, source). The names and their order are the brief's; the threshold
+#: values are assumptions (one tier = 10x effective training compute at ``slope_per_decade = 1``).
+MILESTONE_LADDER: dict[str, tuple[float, str]] = {
+    "code_90pct_written_by_models": (
+        0.5,
+        "brief s1 (000): first rung named; threshold an assumption (already close in early 2026)",
+    ),
+    "code_100pct_written_by_models": (1.0, "brief s1 (000): second rung; threshold an assumption"),
+    "swe_tasks_90pct_end_to_end": (
+        1.5,
+        "brief s1 (000): 90% of end-to-end software-engineering tasks; threshold an assumption",
+    ),
+    "swe_tasks_100pct_end_to_end": (2.0, "brief s1 (000): 100% of end-to-end tasks; threshold an assumption"),
+    "engineer_demand_minus_90pct": (2.5, "brief s1 (000): 90% less demand for engineers; threshold an assumption"),
+    "country_of_geniuses_in_a_data_center": (
+        3.0,
+        "brief s1 (000, 004): hunch 2026-2027, 50/50 within 1-3 years, ~90% within 10; threshold an assumption",
+    ),
+}
+
+#: Largest milestone threshold accepted, capability tiers (1e6 tiers is 10^(1e6) x the starting compute).
+MAX_MILESTONE_TIERS = 1.0e6
+
+
+def _milestone_defaults_type() -> type:
+    """A section dataclass with one key per default rung, so ``frontiersim defaults`` lists each with its source."""
+    fields = [
+        (
+            name,
+            float,
+            spec(
+                threshold,
+                "float",
+                "Capability index at which the milestone is reached, tiers.",
+                source,
+                low=0.0,
+                high=MAX_MILESTONE_TIERS,
+            ),
+        )
+        for name, (threshold, source) in MILESTONE_LADDER.items()
+    ]
+    cls = make_dataclass("MilestoneDefaults", fields, frozen=True)
+    cls.__doc__ = (
+        "``[capability.milestones]``: milestone name -> capability threshold, tiers. A table given in a "
+        "scenario replaces the whole ladder; thresholds must increase from one rung to the next."
+    )
+    return cls
+
+
+#: The default ladder as a section type (documentation only; see :data:`MILESTONE_LADDER`).
+MilestoneDefaults = _milestone_defaults_type()
+
+#: A milestone ladder: (name, threshold in tiers) pairs in increasing order of threshold.
+Milestones = tuple[tuple[str, float], ...]
+
+#: The default ladder.
+DEFAULT_MILESTONE_LADDER: Milestones = tuple((name, threshold) for name, (threshold, _) in MILESTONE_LADDER.items())
+
+
+def _default_milestones() -> Milestones:
+    return DEFAULT_MILESTONE_LADDER
+
+
+def parse_milestones(value: Any, path: str) -> tuple[Milestones | None, list[Problem]]:
+    """Validate a ``[capability.milestones]`` table: names -> increasing thresholds in tiers.
+
+    Parameters
+    ----------
+    value : Any
+        The table as read from TOML.
+    path : str
+        Its dotted path, ``"capability.milestones"``.
+
+    Returns
+    -------
+    milestones : tuple of (str, float) or None
+        The ladder in file order, or None if there were problems.
+    problems : list of Problem
+        One per bad entry: a threshold that is not a finite number in
+        ``[0, 1e6]``, or that does not exceed the previous valid rung.
+    """
+    if not isinstance(value, Mapping):
+        return None, [bad_value(path, value, "a table of milestone name = threshold in capability tiers")]
+    problems: list[Problem] = []
+    ladder: list[tuple[str, float]] = []
+    previous: tuple[str, float] | None = None
+    for name, threshold in value.items():
+        key = f"{path}.{name}"
+        numeric = isinstance(threshold, int | float) and not isinstance(threshold, bool)
+        if not numeric or not math.isfinite(threshold) or not 0.0 <= threshold <= MAX_MILESTONE_TIERS:
+            expected = f"a number in [0, {MAX_MILESTONE_TIERS:g}]: the capability index (tiers) of the milestone"
+            problems.append(bad_value(key, threshold, expected))
+            continue
+        if previous is not None and threshold <= previous[1]:
+            expected = (
+                f"a number > {previous[1]:g}, the threshold of the rung before it ({previous[0]}): "
+                "the ladder must increase"
+            )
+            problems.append(bad_value(key, threshold, expected))
+            continue
+        previous = (str(name), float(threshold))
+        ladder.append(previous)
+    if problems:
+        return None, problems
+    return tuple(ladder), []
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """A customer segment's share of addressable value, diffusion, noise and margin (base of the segment sections)."""
+
+    value_share: float
+    innovation_per_year: Distribution
+    imitation_per_year: Distribution
+    volatility_per_sqrt_year: Distribution
+    gross_margin: Distribution
+
+
+_BASS_NOTE = (
+    "well above the classic Bass averages p ~0.03, q ~0.38 a year (Sultan, Farley and Lehmann 1990), "
+    "since diffusion is 'much faster than any previous technology' (brief s2, 000)"
+)
+
+
+@dataclass(frozen=True)
+class EnterpriseSegmentSpec(SegmentSpec):
+    """``[capability.segments.enterprise]``: slower to adopt, steadier, better margins (brief s2)."""
+
+    value_share: float = spec(
+        0.7,
+        "float",
+        "Share of addressable value that belongs to the segment (the shares of all segments add up to 1).",
+        "assumption: most revenue comes from businesses and developers, who adopt first (brief s2, 001)",
+        low=0.0,
+        high=1.0,
+    )
+    innovation_per_year: Distribution = spec(
+        0.05,
+        "dist",
+        "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
+        "assumption: slow start from legal, security and compliance review (brief s2, 000, 001); " + _BASS_NOTE,
+        low=0.0,
+    )
+    imitation_per_year: Distribution = spec(
+        1.0,
+        "dist",
+        "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
+        "assumption: " + _BASS_NOTE,
+        low=0.0,
+    )
+    volatility_per_sqrt_year: Distribution = spec(
+        0.2,
+        "dist",
+        "Volatility of the segment's log demand, per square-root year (monthly shocks sd = value / sqrt(12)).",
+        "assumption: enterprise demand is the more predictable (brief s2, 000, 002)",
+        low=0.0,
+        high=5.0,
+    )
+    gross_margin: Distribution = spec(
+        0.7,
+        "dist",
+        "Gross margin on the segment's revenue: inference cost = revenue x (1 - margin).",
+        "assumption: enterprise carries the better margins (brief s2, 000, 002); with consumer 0.4 the "
+        "value-share-weighted margin is 0.61 (brief s5-s6: above 50%; Epoch: ~60% in July 2025)",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class ConsumerSegmentSpec(SegmentSpec):
+    """``[capability.segments.consumer]``: quicker to try, fickle, thinner margins (brief s2)."""
+
+    value_share: float = spec(
+        0.3,
+        "float",
+        "Share of addressable value that belongs to the segment (the shares of all segments add up to 1).",
+        "assumption: the rest of the value after enterprise",
+        low=0.0,
+        high=1.0,
+    )
+    innovation_per_year: Distribution = spec(
+        0.2,
+        "dist",
+        "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
+        "assumption: consumers try new models at once (brief s2, 000); " + _BASS_NOTE,
+        low=0.0,
+    )
+    imitation_per_year: Distribution = spec(
+        1.5,
+        "dist",
+        "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
+        "assumption: " + _BASS_NOTE,
+        low=0.0,
+    )
+    volatility_per_sqrt_year: Distribution = spec(
+        0.6,
+        "dist",
+        "Volatility of the segment's log demand, per square-root year (monthly shocks sd = value / sqrt(12)).",
+        "assumption: consumer demand is fickle (brief s2, 000, 002)",
+        low=0.0,
+        high=5.0,
+    )
+    gross_margin: Distribution = spec(
+        0.4,
+        "dist",
+        "Gross margin on the segment's revenue: inference cost = revenue x (1 - margin).",
+        "assumption: thinner consumer margins (brief s2, 000, 002)",
+        low=0.0,
+        high=1.0,
+    )
+
+
+@dataclass(frozen=True)
+class SegmentsSpec:
+    """``[capability.segments]``: the enterprise and consumer segments."""
+
+    enterprise: EnterpriseSegmentSpec = field(
+        default_factory=EnterpriseSegmentSpec,
+        metadata=table_metadata("Enterprise segment.", section_type=EnterpriseSegmentSpec),
+    )
+    consumer: ConsumerSegmentSpec = field(
+        default_factory=ConsumerSegmentSpec,
+        metadata=table_metadata("Consumer segment.", section_type=ConsumerSegmentSpec),
+    )
+
+    def items(self) -> tuple[tuple[str, SegmentSpec], ...]:
+        """(name, segment) pairs in order."""
+        return (("enterprise", self.enterprise), ("consumer", self.consumer))
+
+
 @dataclass(frozen=True)
 class CapabilitySpec:
     """``[capability]``: demand driven by the lab's own training compute (``demand.kind = "capability"``).
 
     Training compute raises a capability index log-linearly in effective
     compute (physical compute times algorithmic efficiency); capability
-    multiplies the value the models could address; deployed demand follows
-    it by Bass diffusion in enterprise and consumer segments. Demand starts at
-    ``demand.initial_usd_per_year`` and carries ``demand.volatility_per_sqrt_year``.
-    See :class:`frontiersim.models.capability.CapabilityDemand`.
+    multiplies the value the models could address, and the lab captures a
+    share of it that depends on its lead over rival labs at the industry
+    frontier; deployed demand follows by Bass diffusion in enterprise and
+    consumer segments, each with its own noise and margin. Demand starts at
+    ``demand.initial_usd_per_year``. See
+    :class:`frontiersim.models.capability.CapabilityDemand`.
     """
 
     initial_training_flop: Distribution = spec(
@@ -178,6 +419,38 @@ class CapabilitySpec:
         "brief s2 (002): capability is about 10x what enterprises can deploy",
         low=1.0,
     )
+    frontier_compute_growth_per_year: Distribution = spec(
+        {"dist": "lognormal", "p5": 4.64, "p95": 5.08},
+        "dist",
+        "Yearly multiplier of the rival labs' frontier training compute (level with the lab's at the start).",
+        "Epoch AI notable models, top-10 at release 2010-2025: 4.86x a year, 90% CI 4.64-5.08 (frontiersim calibrate)",
+        low=0.0,
+        low_open=True,
+    )
+    rival_labs: int = spec(
+        2,
+        "int",
+        "Rival labs at the industry frontier the lab shares its market with (0: no competition).",
+        "brief s7 (000): 'three, maybe four' players can build frontier models; (001): three to six",
+        low=0,
+        high=100,
+    )
+    segments: SegmentsSpec = field(
+        default_factory=SegmentsSpec,
+        metadata=table_metadata("Customer segments (enterprise, consumer).", section_type=SegmentsSpec),
+    )
+    milestones: Milestones = field(
+        default_factory=_default_milestones,
+        metadata=table_metadata(
+            "Milestone name -> capability threshold in tiers (replaces the default ladder when given).",
+            parse=parse_milestones,
+        ),
+    )
+
+    @property
+    def milestone_thresholds(self) -> dict[str, float]:
+        """Milestone name -> threshold, tiers, in ladder order."""
+        return dict(self.milestones)
 
 
 @dataclass(frozen=True)
@@ -244,7 +517,8 @@ class OperationsSpec:
     gross_margin: Distribution = spec(
         {"dist": "triangular", "low": 0.5, "mode": 0.6, "high": 0.75},
         "dist",
-        "Inference gross margin: inference compute cost = revenue x (1 - margin).",
+        "Inference gross margin: inference compute cost = revenue x (1 - margin); growth and path demand "
+        "(with capability demand it is the revenue-weighted margin of the segments).",
         "brief s5-s6 (000): margin above 50%, 75% in the single-model example; Epoch: ~60% in July 2025",
         low=0.0,
         high=1.0,
@@ -446,7 +720,13 @@ SECTIONS: dict[str, tuple[str, type]] = {
 
 def section_types() -> dict[str, type]:
     """Every TOML section and policy kind with its dataclass, for documentation."""
-    table: dict[str, Any] = {name: cls for name, (_, cls) in SECTIONS.items()}
+    table: dict[str, Any] = {}
+    for name, (_, cls) in SECTIONS.items():
+        table[name] = cls
+        if cls is CapabilitySpec:
+            table["capability.segments.enterprise"] = EnterpriseSegmentSpec
+            table["capability.segments.consumer"] = ConsumerSegmentSpec
+            table["capability.milestones"] = MilestoneDefaults
     for kind, cls in POLICY_KINDS.items():
         table[f"policy (kind = {kind!r})"] = cls
     return table

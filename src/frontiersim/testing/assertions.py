@@ -49,6 +49,7 @@ VOLATILE_ATTRS = ("created_utc",)
 
 _STARTING_CASH = "input.finance.starting_cash_usd"
 _GROSS_MARGIN = "input.operations.gross_margin"
+_MONTHLY_MARGIN = "gross_margin"
 _MIN_TRAINING_SHARE = "input.operations.min_training_share"
 _MAX_REPORTED = 5
 
@@ -84,6 +85,13 @@ def _array(dataset: xr.Dataset, name: str, dims: Sequence[str]) -> FloatArray:
 def _per_draw(dataset: xr.Dataset, name: str) -> FloatArray:
     """A per-draw input as a column, broadcasting against (draw, month) arrays."""
     return _array(dataset, name, ("draw",))[:, None]
+
+
+def _margin(dataset: xr.Dataset) -> FloatArray:
+    """The gross margin by draw and month: the monthly output, or the sampled input of results without it."""
+    if _MONTHLY_MARGIN in dataset.variables and "month" in dataset[_MONTHLY_MARGIN].dims:
+        return _array(dataset, _MONTHLY_MARGIN, ("draw", "month"))
+    return _per_draw(dataset, _GROSS_MARGIN)
 
 
 def _label(dataset: xr.Dataset, dims: Sequence[str], index: tuple[int, ...]) -> str:
@@ -317,7 +325,7 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
     unserved = _array(ds, "unserved_usd", dims)
     demand_monthly = _array(ds, "demand_usd_per_year", dims) / 12.0
     payment = _array(ds, "compute_payment_usd", dims)
-    margin = _per_draw(ds, _GROSS_MARGIN)
+    margin = _margin(ds)
     floor = _per_draw(ds, _MIN_TRAINING_SHARE)
     zero = np.zeros_like(capacity)
 
@@ -372,6 +380,68 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
         rtol,
         atol,
     )
+
+
+def assert_gross_margin_applied(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
+    """Assert that inference costs are revenue times one minus the month's gross margin.
+
+    Every month:
+
+    * ``0 <= gross_margin <= 1``;
+    * ``inference_cost_usd == revenue_usd * (1 - gross_margin)``: the
+      definition of the gross margin, which with capability-driven demand is
+      the revenue-weighted margin of the segments;
+    * with growth or path demand (the result has the input
+      ``input.operations.gross_margin``), ``gross_margin`` is that input in
+      every month.
+
+    Parameters
+    ----------
+    result : SimulationResult or xarray.Dataset
+        A result with monthly arrays.
+    rtol : float
+        Tolerance relative to the magnitudes of the quantities compared.
+    atol : float
+        Absolute tolerance, in the units of each quantity.
+
+    Raises
+    ------
+    AssertionError
+        Naming the first draws and months where a check fails.
+    ValueError
+        If the result has no monthly arrays.
+    """
+    ds = _monthly(result, "assert_gross_margin_applied")
+    dims = ("draw", "month")
+    margin = _margin(ds)
+    revenue = _array(ds, "revenue_usd", dims)
+    inference_cost = _array(ds, "inference_cost_usd", dims)
+    margin = np.broadcast_to(margin, revenue.shape)
+    zero, one = np.zeros_like(revenue), np.ones_like(revenue)
+    _check_at_most(ds, "gross_margin < 0", -margin, zero, {"gross_margin": margin}, dims, rtol, 0.0)
+    _check_at_most(ds, "gross_margin > 1", margin, one, {"gross_margin": margin}, dims, rtol, 0.0)
+    _check_equal(
+        ds,
+        "inference_cost_usd != revenue_usd * (1 - gross_margin)",
+        inference_cost,
+        revenue * (1.0 - margin),
+        {"revenue_usd": revenue, "gross_margin": margin},
+        dims,
+        rtol,
+        atol,
+    )
+    if _GROSS_MARGIN in ds.variables and _MONTHLY_MARGIN in ds.variables:
+        sampled = np.broadcast_to(_per_draw(ds, _GROSS_MARGIN), revenue.shape)
+        _check_equal(
+            ds,
+            "gross_margin != input.operations.gross_margin",
+            margin,
+            sampled,
+            {"input.operations.gross_margin": sampled},
+            dims,
+            rtol,
+            0.0,
+        )
 
 
 def assert_ruin_absorbing(result: ResultLike) -> None:
@@ -697,7 +767,8 @@ def assert_accounting_identities(result: ResultLike, *, rtol: float = RTOL, atol
     Runs :func:`assert_all_finite` and :func:`assert_cohorts_sum_to_company`
     and, when monthly arrays are kept, :func:`assert_cash_flow_balances`,
     :func:`assert_compute_cost_split`, :func:`assert_served_within_capacity`,
-    :func:`assert_ruin_absorbing` and :func:`assert_yearly_consistent`.
+    :func:`assert_gross_margin_applied`, :func:`assert_ruin_absorbing` and
+    :func:`assert_yearly_consistent`.
 
     Parameters
     ----------
@@ -719,6 +790,7 @@ def assert_accounting_identities(result: ResultLike, *, rtol: float = RTOL, atol
         assert_cash_flow_balances(ds, rtol=rtol, atol=atol)
         assert_compute_cost_split(ds, rtol=rtol, atol=atol)
         assert_served_within_capacity(ds, rtol=rtol, atol=atol)
+        assert_gross_margin_applied(ds, rtol=rtol, atol=atol)
         assert_ruin_absorbing(ds)
         assert_yearly_consistent(ds, rtol=rtol, atol=atol)
 
@@ -732,6 +804,7 @@ __all__ = [
     "assert_cash_flow_balances",
     "assert_cohorts_sum_to_company",
     "assert_compute_cost_split",
+    "assert_gross_margin_applied",
     "assert_results_equal",
     "assert_ruin_absorbing",
     "assert_served_within_capacity",

@@ -2,8 +2,9 @@
 
 Scenarios are built as the nested dicts a TOML file is read into and passed
 through :func:`frontiersim.parse_scenario`, so they are validated exactly as
-scenario files are. The strategies cover every section: growth and path
-demand (sometimes under a binding demand ceiling), fixed values and
+scenario files are. The strategies cover every section: growth, path and
+capability demand (sometimes under a binding demand ceiling; capability
+demand with random segments, rivals and milestone ladders), fixed values and
 distributions (``"a to b"`` lognormals, lognormal, uniform, triangular, beta
 and choice tables), zero and positive volatility, edge gross margins of 0
 and 1, every policy kind, fundraising on and off, and starting cash small
@@ -40,7 +41,7 @@ from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import POLICY_KINDS, Scenario
 
 #: Demand kinds the strategies can produce.
-DEMAND_KINDS: tuple[str, ...] = ("growth", "path")
+DEMAND_KINDS: tuple[str, ...] = ("growth", "path", "capability")
 
 #: Largest seed drawn by :func:`seeds` (seeds are unsigned 32-bit integers).
 MAX_SEED = 2**32 - 1
@@ -136,6 +137,13 @@ def _simulation_section(draw: st.DrawFn, max_draws: int) -> Table:
 
 def _demand_section(draw: st.DrawFn, kind: str, horizon_years: int) -> Table:
     table: Table = {"kind": kind}
+    if kind == "capability":
+        table["initial_usd_per_year"] = draw(
+            st.one_of(_floats(1e8, 1e11), _lognormal(1e8, 5e10, 10.0), _uniform(1e8, 5e10, 1e8))
+        )
+        if draw(st.booleans()):
+            table["ceiling_usd_per_year"] = draw(_floats(1e9, 1e12))
+        return table
     if kind == "growth":
         table["initial_usd_per_year"] = draw(
             st.one_of(_floats(1e8, 1e11), _lognormal(1e8, 5e10, 10.0), _uniform(1e8, 5e10, 1e8), st.just(0.0))
@@ -164,6 +172,44 @@ def _demand_section(draw: st.DrawFn, kind: str, horizon_years: int) -> Table:
     return table
 
 
+def _segment_table(draw: st.DrawFn, value_share: float) -> Table:
+    """One ``[capability.segments.*]`` table; keys are sometimes left to their defaults."""
+    table: Table = {"value_share": value_share}
+    options: dict[str, st.SearchStrategy[TomlValue]] = {
+        "innovation_per_year": st.one_of(st.just(0.0), _floats(0.0, 3.0), _uniform(0.0, 3.0, 0.01)),
+        "imitation_per_year": st.one_of(st.just(0.0), _floats(0.0, 5.0), _lognormal(0.1, 2.0, 5.0)),
+        "volatility_per_sqrt_year": st.one_of(st.just(0.0), _floats(0.0, 1.5), _uniform(0.0, 1.5, 0.01)),
+        "gross_margin": st.one_of(
+            st.sampled_from([0.0, 1.0, 0.6]), _floats(0.0, 1.0), _triangular(0.0, 1.0, 0.01), _beta()
+        ),
+    }
+    for key, values in options.items():
+        if draw(st.integers(0, 3)) > 0:
+            table[key] = draw(values)
+    return table
+
+
+def _capability_section(draw: st.DrawFn) -> Table:
+    """A ``[capability]`` table with segments and, sometimes, a ladder of milestones of its own."""
+    table: Table = {
+        "initial_training_flop": draw(st.one_of(_floats(1e24, 1e28), _lognormal(1e24, 1e27, 10.0))),
+        "flop_per_gw_month": draw(st.one_of(st.just(0.0), _floats(0.0, 1e27), _lognormal(1e24, 1e26, 10.0))),
+        "efficiency_doubling_months": draw(st.one_of(_floats(3.0, 36.0), _lognormal(3.0, 12.0, 3.0))),
+        "slope_per_decade": draw(st.one_of(st.just(0.0), _floats(0.0, 2.0), _uniform(0.0, 2.0, 0.01))),
+        "value_multiple_per_tier": draw(st.one_of(_floats(1.5, 30.0), _lognormal(2.0, 10.0, 3.0))),
+        "initial_overhang": draw(st.one_of(st.just(1.0), _floats(1.0, 30.0), _uniform(1.0, 30.0, 0.1))),
+        "frontier_compute_growth_per_year": draw(st.one_of(_floats(1.0, 10.0), _lognormal(1.5, 6.0, 2.0))),
+        "rival_labs": draw(st.integers(0, 5)),
+    }
+    share = draw(st.sampled_from([1.0, 0.0, 0.7]) | _floats(0.0, 1.0))
+    table["segments"] = {"enterprise": _segment_table(draw, share), "consumer": _segment_table(draw, 1.0 - share)}
+    ladder = draw(st.integers(0, 2))
+    if ladder == 1:  # a ladder of its own (possibly empty)
+        thresholds = sorted(set(draw(st.lists(_floats(0.0, 6.0), max_size=5))))
+        table["milestones"] = {f"rung {k} ({value:.3g} tiers)": value for k, value in enumerate(thresholds)}
+    return table
+
+
 def _compute_section(draw: st.DrawFn, horizon_years: int) -> Table:
     table: Table = {
         "initial_capacity_gw": draw(
@@ -184,8 +230,8 @@ def _compute_section(draw: st.DrawFn, horizon_years: int) -> Table:
     return table
 
 
-def _operations_section(draw: st.DrawFn) -> Table:
-    return {
+def _operations_section(draw: st.DrawFn, demand_kind: str) -> Table:
+    table = {
         "gross_margin": draw(
             st.one_of(
                 st.sampled_from([0.0, 1.0, 0.6]),
@@ -199,6 +245,9 @@ def _operations_section(draw: st.DrawFn) -> Table:
         "other_opex_usd_per_year": draw(st.one_of(st.just(0.0), _floats(0.0, 1e10), _lognormal(1e8, 5e9, 4.0))),
         "opex_share_of_revenue": draw(_share(1.0, high_open=False)),
     }
+    if demand_kind == "capability":  # the margin comes from the segments
+        del table["gross_margin"]
+    return table
 
 
 def _models_section(draw: st.DrawFn) -> Table:
@@ -262,16 +311,19 @@ def _scenario_tables(
     compute = _compute_section(draw, horizon_years)
     interval: int = compute["decision_interval_months"]
     decisions = len(compute.get("decision_months", ())) or -(-12 * horizon_years // interval)
-    return {
+    tables: Table = {
         "scenario": meta,
         "simulation": _simulation_section(draw, max_draws),
         "demand": _demand_section(draw, demand_kind, horizon_years),
         "compute": compute,
-        "operations": _operations_section(draw),
+        "operations": _operations_section(draw, demand_kind),
         "models": _models_section(draw),
         "finance": _finance_section(draw),
         "policy": _policy_section(draw, policy_kind, decisions),
     }
+    if demand_kind == "capability":
+        tables["capability"] = _capability_section(draw)
+    return tables
 
 
 # ---------------------------------------------------------------------------
@@ -303,7 +355,8 @@ def scenario_tables(
     max_horizon_years : int
         Largest ``[scenario] horizon_years``, from 1 to 50.
     demand_kinds : sequence of str
-        ``[demand] kind`` values to choose from (``"growth"``, ``"path"``).
+        ``[demand] kind`` values to choose from (``"growth"``, ``"path"``,
+        ``"capability"``).
     policy_kinds : sequence of str
         ``[policy] kind`` values to choose from (``"growth_hedge"``,
         ``"fixed_schedule"``, ``"quantile"``).
@@ -351,7 +404,8 @@ def scenarios(
     max_horizon_years : int
         Largest ``[scenario] horizon_years``, from 1 to 50.
     demand_kinds : sequence of str
-        ``[demand] kind`` values to choose from (``"growth"``, ``"path"``).
+        ``[demand] kind`` values to choose from (``"growth"``, ``"path"``,
+        ``"capability"``).
     policy_kinds : sequence of str
         ``[policy] kind`` values to choose from (``"growth_hedge"``,
         ``"fixed_schedule"``, ``"quantile"``).
