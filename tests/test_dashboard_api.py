@@ -455,6 +455,7 @@ def test_text_that_looks_like_code_is_only_text(
         ("GET", "/api/presets/..%2F..%2Fetc%2Fpasswd", 404),
         ("GET", "/api/presets/bundled:default;rm%20-rf", 404),
         ("GET", "/api/presets/bundled:nope", 404),
+        ("GET", "/api/presets/bundled:default%0A", 404),
         ("GET", "/api/presets/run:nope", 404),
         ("GET", "/api/presets/run:", 404),
         ("GET", "/api/presets/file:%2Fetc%2Fpasswd", 404),

@@ -52,7 +52,7 @@ def test_strings_are_escaped() -> None:
 
 
 def test_keys_that_need_quotes() -> None:
-    mapping = {"scenario": {"name": "x"}, "demand": {"a.b": 1, "": 2, "sp ace": 3, 'q"uote': 4, "ключ": 5}}
+    mapping = {"scenario": {"name": "x"}, "demand": {"a.b": 1, "": 2, "sp ace": 3, 'q"uote': 4, "ключ": 5, "0\n": 6}}
     text = assert_round_trip(mapping)
     assert '"a.b" = 1' in text
 

@@ -31,7 +31,7 @@ MAX_MESSAGE_CHARS = 300
 #: Largest seed accepted (TOML integers are 64-bit).
 MAX_SEED = 2**63 - 1
 
-_CONTENT_LENGTH = re.compile(r"^[0-9]{1,19}$")
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
 
 
 class ApiError(Exception):
@@ -89,7 +89,7 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     """
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not _CONTENT_LENGTH.match(declared.strip()):
+        if not _CONTENT_LENGTH.fullmatch(declared.strip()):
             raise ApiError(400, f"Content-Length {declared[:40]!r} is not a number of bytes")
         if int(declared) > max_bytes:
             raise ApiError(413, f"request body of {int(declared)} bytes is over the limit of {max_bytes} bytes")

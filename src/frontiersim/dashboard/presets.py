@@ -18,7 +18,7 @@ from frontiersim.scenario.loader import bundled, bundled_names, bundled_text, pa
 from frontiersim.scenario.schema import Scenario
 
 #: The shape of a preset id; anything else is unknown (404).
-_PRESET_ID = re.compile(r"^(bundled|run):([A-Za-z0-9_.-]{1,100})$")
+_PRESET_ID = re.compile(r"(bundled|run):([A-Za-z0-9_.-]{1,100})")
 
 #: Stored records of these kinds hold a scenario the dashboard can load.
 _RUN_KINDS = ("run", "optimize")
@@ -107,7 +107,7 @@ def load_preset(preset_id: str, store_path: Path | None) -> Preset:
         404 for an id that names no preset, 422 when a stored run's scenario
         no longer validates, 503 when the store cannot be read.
     """
-    match = _PRESET_ID.match(preset_id)
+    match = _PRESET_ID.fullmatch(preset_id)
     if match is None:
         raise PresetError(404, f"no preset {preset_id[:120]!r}; expected bundled:<name> or run:<run id>")
     kind, name = match.groups()

@@ -22,7 +22,7 @@ from typing import Any
 from frontiersim._version import __version__
 
 #: Keys written without quotes (TOML "bare keys").
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 #: Escapes of a TOML basic string; every other control character is written ``\uXXXX``.
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
@@ -95,7 +95,7 @@ def toml_key(key: str, path: str = "") -> str:
     """
     if not isinstance(key, str):
         raise TomlWriteError(path, f"key {key!r} is not a string")
-    return key if _BARE_KEY.match(key) else toml_string(key, path)
+    return key if _BARE_KEY.fullmatch(key) else toml_string(key, path)
 
 
 def _join(path: str, key: str) -> str:

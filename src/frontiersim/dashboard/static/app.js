@@ -64,7 +64,8 @@
     if (units === "probability") return formatPercent(value);
     if (value === null || !isFinite(value)) return "–";
     const size = Math.abs(value);
-    return trimZeros(value.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : 2)) + (units === "GW" ? " GW" : "");
+    const text = size > 0 && size < 1 ? value.toPrecision(2) : value.toFixed(size >= 100 ? 0 : size >= 10 ? 1 : 2);
+    return trimZeros(text) + (units === "GW" ? " GW" : "");
   }
 
   function decimalsOf(step) {
@@ -124,7 +125,7 @@
     for (let e = a; e <= stop; e += every) ticks.push(Math.pow(10, e));
     return {
       low: Math.pow(10, a), high: Math.pow(10, stop), ticks, log: true,
-      map: (v) => (v > 0 ? (Math.log10(v) - a) / (stop - a) : -1),
+      map: (v) => (v > 0 ? Math.max(0, (Math.log10(v) - a) / (stop - a)) : 0),
     };
   }
 
@@ -231,14 +232,27 @@
     });
   }
 
+  // Log scale for money flows and capacity that span orders of magnitude (zeros, e.g. after ruin,
+  // sit on the bottom edge); linear otherwise, and always for cash, which can be negative.
+  function chooseScale(variable) {
+    const all = finiteValues([variable.p5, variable.p25, variable.p50, variable.p75, variable.p95]);
+    const low = all.length ? Math.min(...all) : 0;
+    const high = all.length ? Math.max(...all) : 1;
+    const medians = variable.p50.filter(ok);
+    const positiveMedians = medians.filter((v) => v > 0);
+    const loggable = variable.units === "USD/year" || variable.units === "GW";
+    if (loggable && high > 0 && positiveMedians.length >= 0.8 * medians.length && positiveMedians.length > 0) {
+      const positives = all.filter((v) => v > 0);
+      const floor = Math.max(Math.min(...positives), high / 1e5);
+      if (high / floor > 30) return logScale(floor, high);
+    }
+    return linearScale(Math.min(0, low), high);
+  }
+
   function drawFan(svg, dates, variable) {
     clear(svg);
-    const values = finiteValues([variable.p5, variable.p95, variable.p50]);
-    const positive = values.length > 0 && values.every((v) => v > 0);
-    const low = values.length ? Math.min(...values) : 0;
-    const high = values.length ? Math.max(...values) : 1;
-    const useLog = variable.units.startsWith("USD") && positive && high / low > 30;
-    const yScale = useLog ? logScale(low, high) : linearScale(Math.min(0, low), high);
+    const yScale = chooseScale(variable);
+    const useLog = Boolean(yScale.log);
     svg.setAttribute("data-scale", useLog ? "log" : "linear");
     const g = frame(svg, dates, yScale, (t) => formatValue(t, variable.units));
     svgElement("path", { class: "band90", d: bandPath(variable.p5, variable.p95, g.x, g.y) }, svg);

@@ -1,0 +1,266 @@
+"""End to end in headless Chromium: the dashboard and the HTML report, with every outside request blocked.
+
+The browser is Debian's chromium at /usr/bin/chromium, installed by
+``scripts/setup-browser.sh`` and driven by Playwright's Python package (no
+browser download). Without it the tests are skipped, except in CI (the
+``CI`` environment variable set), where they fail.
+
+Screenshots go to ``$FRONTIERSIM_SCREENSHOT_DIR`` (default: the test's
+temporary folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from frontiersim.cli.main import main
+from frontiersim.scenario.loader import bundled, bundled_text
+from frontiersim.simulate import simulate
+from frontiersim.store import RunStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.slow
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing: run scripts/setup-browser.sh (installs Debian's chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser test must run in CI, but {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when the browser exists
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Server:
+    """A ``frontiersim serve`` process on a free port with its own run store."""
+
+    url: str
+    store: Path
+    output: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _require_chromium()
+    store = tmp_path_factory.mktemp("browser-store") / "runs.duckdb"
+    command = [sys.executable, "-m", "frontiersim.cli.main", "serve", "--port", "0", "--store", str(store)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/", first)
+        assert match, f"frontiersim serve did not start: {first}"
+        running = Server(match.group(1), store, [first])
+        stream = process.stdout
+        drain = threading.Thread(target=lambda: running.output.extend(stream), daemon=True)
+        drain.start()
+        try:
+            yield running
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    configured = os.environ.get("FRONTIERSIM_SCREENSHOT_DIR", "").strip()
+    folder = Path(configured) if configured else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class NetworkLog:
+    """Every request a page makes; requests outside ``allowed`` are aborted and kept in ``blocked``."""
+
+    def __init__(self, context: Any, allowed: Any) -> None:
+        self.allowed = allowed
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        context.on("request", lambda request: self.requests.append(request.url))
+        context.route("**/*", self._route)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if self.allowed(url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def outside(self) -> list[str]:
+        return [url for url in self.requests if not self.allowed(url)]
+
+
+def _is_local(origin: str) -> Any:
+    def allowed(url: str) -> bool:
+        return url.startswith(f"{origin}/") or url.startswith(("data:", "blob:"))
+
+    return allowed
+
+
+def _wait_ready(page: Any, renders_above: int) -> None:
+    page.wait_for_function(
+        "n => Number(document.body.dataset.renders) > n && document.body.dataset.state === 'ready'",
+        arg=renders_above,
+    )
+
+
+def _snapshot(page: Any) -> dict[str, str | None]:
+    return {
+        "p_ruin_text": page.locator("#p-ruin").text_content(),
+        "p_ruin_value": page.locator("#p-ruin").get_attribute("data-value"),
+        "interval": page.locator("#p-ruin-interval").text_content(),
+        "ruin_line": page.locator("#chart-ruin path.ruin-line").get_attribute("d"),
+        "capacity_median": page.locator("#chart-capacity_gw path.median").get_attribute("d"),
+        "cash_band": page.locator("#chart-cash_usd path.band90").get_attribute("d"),
+    }
+
+
+def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, screenshot_dir: Path) -> None:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    network = NetworkLog(context, _is_local(server.url))
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    try:
+        page.goto(f"{server.url}/")
+        _wait_ready(page, 0)
+        assert page.locator("#preset").input_value() == "bundled:default"
+        before = _snapshot(page)
+        assert before["p_ruin_text"]
+        assert before["p_ruin_text"].endswith("%")
+        assert "95% Wilson interval" in (before["interval"] or "")
+        assert page.locator("#chart-revenue_usd_per_year path.median").get_attribute("d")
+        assert page.locator("input[type=range]").count() == 10
+        page.screenshot(path=str(screenshot_dir / "dashboard-default.png"), full_page=True)
+        renders = int(page.evaluate("document.body.dataset.renders"))
+
+        # move two sliders: one by fill (sets the value, dispatches input and change), one by keyboard
+        hedge = page.locator("#slider-policy-hedge_factor")
+        hedge.fill("2")
+        cash = page.locator("#slider-finance-starting_cash_usd")
+        cash.focus()
+        cash.press("Home")
+        assert cash.input_value() == "0"
+
+        # the page ends on the figures the API gives for the edited scenario
+        mapping = tomllib.loads(bundled_text("default"))
+        mapping["policy"]["hedge_factor"] = 2
+        mapping["finance"]["starting_cash_usd"] = 0
+        expected = httpx.post(
+            f"{server.url}/api/simulate", json={"scenario": mapping, "draws": 10_000, "seed": 20260101}, timeout=60
+        ).json()["headline"]["p_ruin"]
+        page.wait_for_function(
+            "p => Number(document.getElementById('p-ruin').dataset.value) === p "
+            "&& document.body.dataset.state === 'ready'",
+            arg=expected,
+        )
+        after = _snapshot(page)
+        assert int(page.evaluate("document.body.dataset.renders")) > renders
+        for key in ("p_ruin_text", "p_ruin_value", "interval", "ruin_line", "capacity_median", "cash_band"):
+            assert after[key] != before[key], key
+        hedge_row = page.locator(".slider[data-path='policy.hedge_factor']")
+        assert "moved" in (hedge_row.get_attribute("class") or "")
+        assert hedge_row.locator(".slider-value").text_content() == "2.00 x"
+        assert "now fixed at" in (hedge_row.locator(".slider-preset").text_content() or "")
+        assert page.locator("#problems-panel").is_hidden()
+
+        # download the scenario and validate it with the CLI
+        with page.expect_download() as download_info:
+            page.click("#download")
+        download = download_info.value
+        assert download.suggested_filename == "default.toml"
+        saved_toml = tmp_path / "downloaded" / download.suggested_filename
+        download.save_as(saved_toml)
+        assert main(["validate", str(saved_toml)]) == 0
+        downloaded = tomllib.loads(saved_toml.read_text(encoding="utf-8"))
+        assert downloaded["policy"]["hedge_factor"] == 2
+        assert downloaded["finance"]["starting_cash_usd"] == 0
+        assert downloaded["simulation"] == {"draws": 10_000, "seed": 20260101}
+
+        # save the run with a message; it lands in the store and becomes a preset
+        page.fill("#message", "hedge 2, no starting cash (browser test)")
+        page.click("#save")
+        page.wait_for_selector("#saved[data-run-id]")
+        run_id = page.locator("#saved").get_attribute("data-run-id")
+        assert run_id
+        record = RunStore(server.store).get(run_id)
+        assert record.status == "complete"
+        assert record.message == "hedge 2, no starting cash (browser test)"
+        assert float(record.tables["headline"]["p_ruin"].iloc[0]) == expected
+        assert page.locator(f"#preset option[value='run:{run_id}']").count() == 1
+
+        page.screenshot(path=str(screenshot_dir / "dashboard-edited.png"), full_page=True)
+
+        # a bad value shows the server's problems on the page instead of failing silently
+        page.fill("#draws", "0")
+        page.locator("#draws").dispatch_event("change")
+        page.wait_for_selector("#problems-panel:not([hidden])")
+        assert "draws" in (page.locator("#problems").text_content() or "")
+    finally:
+        context.close()
+    assert network.blocked == []
+    assert network.outside() == []
+    assert any(url.endswith("/api/simulate") for url in network.requests)
+    assert console_errors == [] or all("400" in e or "422" in e for e in console_errors), console_errors
+
+
+def test_report_renders_offline(browser: Any, tmp_path: Path, screenshot_dir: Path) -> None:
+    html = pytest.importorskip("frontiersim.report.html")
+    result = simulate(bundled("default"), draws=2000, seed=1, keep_monthly=True)
+    report = tmp_path / "report.html"
+    report.write_text(html.report_from_result(result, message="browser test"), encoding="utf-8")
+    file_url = report.as_uri()
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)
+    network = NetworkLog(context, lambda url: url == file_url or url.startswith("data:"))
+    page = context.new_page()
+    try:
+        page.goto(file_url)
+        page.wait_for_load_state("load")
+        assert page.title()
+        assert page.locator("svg, img").count() > 0
+        page.screenshot(path=str(screenshot_dir / "report.png"), full_page=True)
+        text = page.locator("body").inner_text()
+        assert "browser test" in text
+    finally:
+        context.close()
+    assert network.blocked == []
+    assert network.outside() == []
+    assert json.dumps(network.requests).count("file://") >= 1
