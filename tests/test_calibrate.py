@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from importlib import resources
 from pathlib import Path
@@ -10,12 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import frontiersim as fs
 from frontiersim import load_scenario, parse_scenario_text
 from frontiersim.calibrate import (
     ATTRIBUTION,
     DROPPED_ROWS,
     calibrate_report,
+    calibrated_capability_scenario_text,
     calibrated_scenario_text,
+    capability_twin_path,
     compute_trend,
     cross_check,
     fit_log_linear,
@@ -24,8 +28,10 @@ from frontiersim.calibrate import (
     synthetic_log_linear,
     top_n_at_release,
     write_calibrated_scenario,
+    write_calibrated_scenarios,
 )
 from frontiersim.calibrate.revenue import apply_drops
+from frontiersim.models.engine import run_chunk
 from frontiersim.scenario import Lognormal
 
 
@@ -129,15 +135,50 @@ def test_calibrated_scenario_validates(tmp_path: Path) -> None:
     line = next(line for line in text.splitlines() if line.startswith("growth_per_year"))
     assert "# Epoch AI revenue reports" in line
     assert "2025-10-15" in line  # the dropped row is named in the source comment
-    assert "4.86x/yr" in text  # the compute trend, as a comment
+    assert "4.86x/yr" in text  # the compute trend's source, beside the pointer to the key it calibrates
+    assert "frontier_compute_growth_per_year" in text
     assert ATTRIBUTION in text
     path = write_calibrated_scenario(tmp_path / "calibrated.toml")
     assert load_scenario(path).demand.growth_per_year == growth
+    assert load_scenario(tmp_path / "calibrated_capability.toml").demand.kind == "capability"
+
+
+def test_the_compute_trend_calibrates_a_key_the_model_uses(tmp_path: Path) -> None:
+    text = calibrated_capability_scenario_text()
+    scenario = parse_scenario_text(text)
+    assert scenario.demand.kind == "capability"
+    frontier = scenario.capability.frontier_compute_growth_per_year
+    assert isinstance(frontier, Lognormal)
+    low, high = compute_trend().fit.ols_interval(0.90)
+    assert frontier.p5 == pytest.approx(low, rel=0.01)
+    assert frontier.p95 == pytest.approx(high, rel=0.01)
+    assert 4.8 < float(frontier.ppf(0.5)) < 4.9  # ~4.86x a year
+    line = next(line for line in text.splitlines() if line.startswith("frontier_compute_growth_per_year"))
+    assert "# Epoch AI Notable AI Models" in line
+    assert "4.86x/yr (95% CI 4.60-5.12)" in line
+    assert ATTRIBUTION in text
+    # the key is sampled, and the demand the model produces depends on it: faster rivals, less demand
+    draws = fs.sample_draws(scenario, 0, 40, seed=3)
+    sampled = draws["capability.frontier_compute_growth_per_year"]
+    assert 4.3 < sampled.min() <= sampled.max() < 5.5
+    slower = dataclasses.replace(
+        draws, parameters={**draws.parameters, "capability.frontier_compute_growth_per_year": sampled / 2}
+    )
+    demand = run_chunk(scenario, draws).monthly["demand_usd_per_year"]
+    demand_slower_rivals = run_chunk(scenario, slower).monthly["demand_usd_per_year"]
+    # (not draw by draw: demand feeds back through purchases and the training share)
+    assert np.mean(demand_slower_rivals[:, 12:] > demand[:, 12:]) > 0.9
+    assert np.median(demand_slower_rivals[:, -1]) > 2 * np.median(demand[:, -1])
+    paths = write_calibrated_scenarios(tmp_path / "out.toml")
+    assert paths == (tmp_path / "out.toml", tmp_path / "out_capability.toml")
+    assert capability_twin_path(tmp_path / "x") == tmp_path / "x_capability.toml"
+    assert load_scenario(paths[1]).capability.frontier_compute_growth_per_year == frontier
 
 
 def test_report_mentions_everything() -> None:
     report = calibrate_report()
-    for needle in ("4.86x a year", "bootstrap", "Anthropic", "OpenAI", "2025-10-15", "Cross-check", ATTRIBUTION):
+    needles = ("4.86x a year", "bootstrap", "Anthropic", "OpenAI", "2025-10-15", "Cross-check", ATTRIBUTION)
+    for needle in (*needles, "frontier_compute_growth_per_year = lognormal(p5=4.64, p95=5.08)"):
         assert needle in report
 
 

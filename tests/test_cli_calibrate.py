@@ -22,6 +22,10 @@ def test_calibrate_prints_the_fits_and_writes_a_valid_scenario(
     scenario = fs.load_scenario(out)
     growth = scenario.demand.growth_per_year
     assert 5.0 < float(growth.ppf(0.5)) < 15.0
+    # the capability-mode twin carries the compute trend on the key the capability model uses
+    twin = fs.load_scenario(tmp_path / "calibrated_capability.toml")
+    assert 4.8 < float(twin.capability.frontier_compute_growth_per_year.ppf(0.5)) < 4.9
+    assert "calibrated_capability.toml" not in printed or "_capability.toml" in printed
 
 
 def test_calibrate_refuses_a_folder_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,9 @@ Data: Epoch AI, https://epoch.ai/data, CC-BY 4.0 (see
 - :func:`compute_trend`: training compute of the top-10 models at release, ~4.9x a year.
 - :func:`revenue_trend`: a company's annualised revenue, after :data:`DROPPED_ROWS`.
 - :func:`backtest_revenue`: the revenue trend fitted to a cutoff, scored on later reports.
-- :func:`calibrate_report`: both fits as text; :func:`write_calibrated_scenario`: a scenario file.
+- :func:`calibrate_report`: both fits as text; :func:`write_calibrated_scenarios`: scenario files, the
+  revenue fit on ``[demand] growth_per_year`` (growth mode) and the compute trend on ``[capability]
+  frontier_compute_growth_per_year`` (capability mode).
 
 References
 ----------
@@ -19,9 +21,13 @@ from frontiersim.calibrate.data import ATTRIBUTION, fractional_year, notable_mod
 from frontiersim.calibrate.fit import LogLinearFit, fit_log_linear, synthetic_log_linear
 from frontiersim.calibrate.report import (
     calibrate_report,
+    calibrated_capability_scenario_text,
     calibrated_scenario_text,
+    capability_twin_path,
     demand_growth_distribution,
+    frontier_growth_distribution,
     write_calibrated_scenario,
+    write_calibrated_scenarios,
 )
 from frontiersim.calibrate.revenue import DROPPED_ROWS, DroppedRow, RevenueTrend, cross_check, revenue_trend
 
@@ -35,16 +41,20 @@ __all__ = [
     "RevenueTrend",
     "backtest_revenue",
     "calibrate_report",
+    "calibrated_capability_scenario_text",
     "calibrated_scenario_text",
+    "capability_twin_path",
     "compute_trend",
     "cross_check",
     "demand_growth_distribution",
     "fit_log_linear",
     "fractional_year",
+    "frontier_growth_distribution",
     "notable_models",
     "revenue_reports",
     "revenue_trend",
     "synthetic_log_linear",
     "top_n_at_release",
     "write_calibrated_scenario",
+    "write_calibrated_scenarios",
 ]

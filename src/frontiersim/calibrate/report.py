@@ -1,12 +1,21 @@
 """A text report of the calibration, and a scenario calibrated from it.
 
-The calibrated number is ``[demand] growth_per_year``: a lognormal whose 5th and
-95th percentiles are the 90% confidence interval (OLS, Student t) of the
-yearly growth of Anthropic's annualised revenue fitted to Epoch's revenue
-reports. That is the uncertainty of the historical trend's parameter, not a
-predictive interval for future growth: it says how well 2023-2025 pins down
-the past growth rate, not whether that rate will continue. The compute trend
-has no scenario key yet and is written as a comment.
+Two calibrated scenarios are written, one per demand mode, since each fit
+calibrates a key of one mode:
+
+- growth mode (the file asked for): ``[demand] growth_per_year`` is a
+  lognormal whose 5th and 95th percentiles are the 90% confidence interval
+  (OLS, Student t) of the yearly growth of Anthropic's annualised revenue
+  fitted to Epoch's revenue reports;
+- capability mode (its twin, ``<name>_capability.toml``):
+  ``[capability] frontier_compute_growth_per_year``, the yearly growth of the
+  rival labs' frontier training compute that the lab's capability is measured
+  against, is a lognormal whose p5/p95 are the 90% OLS interval of the
+  top-10-at-release compute trend.
+
+Both are the uncertainty of a historical trend's parameter, not predictive
+intervals: they say how well the past pins down the past rate, not whether
+that rate will continue.
 
 References
 ----------
@@ -38,6 +47,9 @@ CALIBRATION_COMPANY = "Anthropic"
 #: Central interval of the fitted growth used as the lognormal's p5-p95.
 SCENARIO_INTERVAL = 0.90
 
+#: Suffix added to the growth-mode file's stem for its capability-mode twin.
+CAPABILITY_TWIN_SUFFIX = "_capability"
+
 
 def _intervals(fit: LogLinearFit, digits: int) -> str:
     ols = fit.ols_interval()
@@ -64,6 +76,30 @@ def demand_growth_distribution(trend: RevenueTrend | None = None) -> Lognormal:
     trend = trend or revenue_trend(CALIBRATION_COMPANY)
     low, high = trend.fit.ols_interval(SCENARIO_INTERVAL)
     return Lognormal(float(f"{low:.3g}"), float(f"{high:.3g}"))
+
+
+def frontier_growth_distribution(compute: ComputeTrend | None = None) -> Lognormal:
+    """``[capability] frontier_compute_growth_per_year``: p5/p95 from the compute trend's 90% OLS interval.
+
+    Parameters
+    ----------
+    compute : ComputeTrend, optional
+        Defaults to :func:`~frontiersim.calibrate.compute_trend.compute_trend`.
+
+    Returns
+    -------
+    Lognormal
+        Bounds rounded to three significant figures (4.64-5.08 on the shipped data).
+    """
+    compute = compute or compute_trend()
+    low, high = compute.fit.ols_interval(SCENARIO_INTERVAL)
+    return Lognormal(float(f"{low:.3g}"), float(f"{high:.3g}"))
+
+
+def capability_twin_path(path: str | Path) -> Path:
+    """Where the capability-mode twin of a calibrated scenario file goes: ``<stem>_capability<suffix>``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}{CAPABILITY_TWIN_SUFFIX}{path.suffix or '.toml'}")
 
 
 def calibrate_report() -> str:
@@ -105,11 +141,16 @@ def calibrate_report() -> str:
         f"~$0 at start 2023: fit ${anthropic.fit.predict(2023.0) / 1e6:.0f}M (extrapolated before the first report)"
     )
     growth = demand_growth_distribution(anthropic)
+    frontier = frontier_growth_distribution(compute)
     lines += [
         "",
         f"Scenario: [demand] growth_per_year = {growth.describe()} "
         f"({SCENARIO_INTERVAL:.0%} OLS interval of the {CALIBRATION_COMPANY} fit:",
         "  parameter uncertainty of the past trend, not a predictive interval for future growth)",
+        f"Capability-mode twin (<name>{CAPABILITY_TWIN_SUFFIX}.toml): [capability] frontier_compute_growth_per_year = "
+        f"{frontier.describe()}",
+        f"  ({SCENARIO_INTERVAL:.0%} OLS interval of the compute trend: the rival labs' frontier the lab's "
+        "capability is measured against)",
     ]
     return "\n".join(lines) + "\n"
 
@@ -150,8 +191,9 @@ def calibrated_scenario_text(
             f"# {ATTRIBUTION}. Written by frontiersim.calibrate.write_calibrated_scenario.",
             "# Keys not set here take their defaults (`frontiersim defaults`).",
             "#",
-            "# Compute trend (no scenario key yet): " + compute.source(),
-            f"#   bootstrap 95% CI {compute_boot[0]:.2f}-{compute_boot[1]:.2f}",
+            "# Compute trend: " + compute.source(),
+            f"#   bootstrap 95% CI {compute_boot[0]:.2f}-{compute_boot[1]:.2f}; it calibrates [capability]",
+            f"#   frontier_compute_growth_per_year in the capability-mode twin (*{CAPABILITY_TWIN_SUFFIX}.toml).",
             "",
             "[scenario]",
             'name = "calibrated"',
@@ -168,8 +210,83 @@ def calibrated_scenario_text(
     )
 
 
+def calibrated_capability_scenario_text(compute: ComputeTrend | None = None) -> str:
+    """TOML text of the capability-mode calibrated scenario.
+
+    Parameters
+    ----------
+    compute : ComputeTrend, optional
+        Defaults to :func:`~frontiersim.calibrate.compute_trend.compute_trend`.
+
+    Returns
+    -------
+    str
+        The schema-default lab with ``demand.kind = "capability"`` and
+        ``[capability] frontier_compute_growth_per_year`` calibrated to the
+        compute trend (every other key at its default).
+    """
+    compute = compute or compute_trend()
+    frontier = frontier_growth_distribution(compute)
+    boot = compute.fit.bootstrap_interval(SCENARIO_INTERVAL)
+    return "\n".join(
+        [
+            "# The schema-default lab in capability mode, with the rival labs' compute growth calibrated to data.",
+            f"# {ATTRIBUTION}. Written by frontiersim.calibrate.write_calibrated_scenario.",
+            "# Keys not set here take their defaults (`frontiersim defaults`).",
+            "",
+            "[scenario]",
+            'name = "calibrated_capability"',
+            'description = "Capability-driven lab; compute growth of the rival labs from a fit to Epoch AI '
+            'notable models."',
+            'start = "2026-01"',
+            "",
+            "[demand]",
+            "# Demand mode: capability (demand from the lab's training compute through capability and diffusion).",
+            'kind = "capability"',
+            "",
+            "[capability]",
+            "# The rival labs' frontier training compute grows by this factor a year; the lab's capability is",
+            "# measured against it (its share of the market falls as it drops behind). p5/p95 = the",
+            f"# {SCENARIO_INTERVAL:.0%} OLS confidence interval of the fitted trend (parameter uncertainty, not "
+            "predictive);",
+            f"# bootstrap {SCENARIO_INTERVAL:.0%} interval {boot[0]:.3g}-{boot[1]:.3g}.",
+            f"frontier_compute_growth_per_year = {_inline(to_toml_value(frontier))}  # {compute.source()}",
+            "",
+        ]
+    )
+
+
+def write_calibrated_scenarios(path: str | Path) -> tuple[Path, Path]:
+    """Write the growth-mode calibrated scenario to ``path`` and its capability-mode twin beside it.
+
+    Parameters
+    ----------
+    path : str or Path
+        TOML file to write (overwritten); the twin goes to
+        :func:`capability_twin_path` of it (also overwritten).
+
+    Returns
+    -------
+    tuple of Path
+        The growth-mode file and the capability-mode file; both validate with
+        :func:`frontiersim.load_scenario`. Each is written atomically.
+    """
+    path = Path(path)
+    twin = capability_twin_path(path)
+    compute = compute_trend()
+    growth_text = calibrated_scenario_text(compute=compute)
+    capability_text = calibrated_capability_scenario_text(compute)
+    atomic_write_bytes(twin, capability_text.encode("utf-8"))
+    atomic_write_bytes(path, growth_text.encode("utf-8"))
+    return path, twin
+
+
 def write_calibrated_scenario(path: str | Path) -> Path:
     """Write a scenario whose ``[demand] growth_per_year`` is calibrated to Epoch's revenue reports.
+
+    The capability-mode twin, with ``[capability]
+    frontier_compute_growth_per_year`` calibrated to the compute trend, is
+    written beside it (see :func:`write_calibrated_scenarios`).
 
     Parameters
     ----------
@@ -179,18 +296,21 @@ def write_calibrated_scenario(path: str | Path) -> Path:
     Returns
     -------
     Path
-        The file written; it validates with :func:`frontiersim.load_scenario`.
+        The growth-mode file written; it validates with :func:`frontiersim.load_scenario`.
     """
-    path = Path(path)
-    atomic_write_bytes(path, calibrated_scenario_text().encode("utf-8"))
-    return path
+    return write_calibrated_scenarios(path)[0]
 
 
 __all__ = [
     "CALIBRATION_COMPANY",
+    "CAPABILITY_TWIN_SUFFIX",
     "SCENARIO_INTERVAL",
     "calibrate_report",
+    "calibrated_capability_scenario_text",
     "calibrated_scenario_text",
+    "capability_twin_path",
     "demand_growth_distribution",
+    "frontier_growth_distribution",
     "write_calibrated_scenario",
+    "write_calibrated_scenarios",
 ]
