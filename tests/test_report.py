@@ -530,3 +530,12 @@ def test_cli_missing_store_and_bad_output(stored_run: str, tmp_path: Path, capsy
     assert "does not exist" in capsys.readouterr().err
     assert main(["report", stored_run, "-o", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", fs.bundled_names())
+def test_every_bundled_scenario_key_is_known(name: str) -> None:
+    rows = scenario_keys(tomllib.loads(fs.bundled(name).source_text))
+    paths = [row.path for row in rows]
+    assert len(paths) == len(set(paths))
+    assert not [row.path for row in rows if row.meaning == "(not a key of the schema)"]
+    assert all(row.source for row in rows)
