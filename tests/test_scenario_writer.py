@@ -74,6 +74,26 @@ def test_nested_tables_inline_distributions_and_top_level_values() -> None:
     assert text.index("top = ") < text.index("[scenario]")
 
 
+def test_capability_scenario_with_nested_tables() -> None:
+    mapping = {
+        "scenario": {"name": "nested"},
+        "demand": {"kind": "capability"},
+        "capability": {
+            "rival_labs": 3,
+            "milestones": {"code_90pct": 0.5, "agi": 3.0},
+            "segments": {
+                "enterprise": {"value_share": 0.6, "gross_margin": {"dist": "uniform", "low": 0.6, "high": 0.8}},
+                "consumer": {"value_share": 0.4},
+            },
+        },
+    }
+    text = assert_round_trip(mapping)
+    assert parse_scenario_text(text) == parse_scenario(mapping)
+    assert "[capability.milestones]" in text
+    assert "[capability.segments.enterprise]" in text
+    assert "[capability.segments]" not in text  # implied by its sub-tables
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

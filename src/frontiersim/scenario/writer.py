@@ -192,10 +192,11 @@ def _table_lines(table: Mapping[str, Any], path: tuple[str, ...]) -> list[str]:
     dotted = ".".join(path)
     header = ".".join(toml_key(part, dotted) for part in path)
     values, sub_tables = _split(table)
-    lines = [f"[{header}]"]
+    # a table holding only tables needs no header of its own: [a.b] defines [a]
+    lines = [f"[{header}]"] if values or not sub_tables else []
     lines += [f"{toml_key(key, dotted)} = {toml_value(value, _join(dotted, key))}" for key, value in values]
     for key, value in sub_tables:
-        lines += ["", *_table_lines(value, (*path, key))]
+        lines += ["", *_table_lines(value, (*path, key))] if lines else _table_lines(value, (*path, key))
     return lines
 
 
