@@ -1,0 +1,326 @@
+"""Nothing is lost: killed runs, a kill in the middle of a write, concurrent writers and a held lock.
+
+Each test starts real processes. They are stopped with SIGKILL at points the test observes (a record in
+the store, a marker file), never after a fixed sleep; the deadlines below only keep a broken test from
+hanging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from frontiersim.store import RunInfo, RunStore, StoreError
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL and /proc are POSIX")
+
+#: Longest wait for a child process to reach a point (seconds): a guard against hanging, not a measurement.
+DEADLINE_SECONDS = 120.0
+
+#: Size of the large payloads written by :data:`FINISHES_BIG`.
+BIG_ARTIFACT_BYTES, BIG_ROWS = 20_000_000, 200_000
+
+T = TypeVar("T")
+
+#: Records a run's begin, then stops forever inside finish() after the payload rows are inserted and
+#: before the commit (argv: store, marker file).
+STOPS_INSIDE_FINISH = """
+import sys, time
+from pathlib import Path
+import pandas as pd
+from frontiersim.store import RunStore
+
+class StopsBeforeCommit(RunStore):
+    def _insert_payloads(self, connection, run_id, rows):
+        super()._insert_payloads(connection, run_id, rows)
+        Path(sys.argv[2]).write_text(run_id)
+        time.sleep(600)
+
+store = StopsBeforeCommit(sys.argv[1])
+run_id = store.begin(kind="run", scenario_text="x = 1", scenario_name="stopped", scenario_sha256="",
+                     seed=1, draws=3, message="killed before its commit")
+store.finish(run_id, tables={"headline": pd.DataFrame({"p_ruin": [0.5]})}, artifacts={"big.bin": b"x" * 5_000_000})
+"""
+
+#: Begins a run, writes a marker, then finishes it with large payloads
+#: (argv: store, marker file, seed, artifact bytes, rows).
+FINISHES_BIG = """
+import sys
+from pathlib import Path
+import numpy as np, pandas as pd
+from frontiersim.store import RunStore
+
+store = RunStore(sys.argv[1])
+seed = int(sys.argv[3])
+artifact_bytes, rows = int(sys.argv[4]), int(sys.argv[5])
+rng = np.random.default_rng(seed)
+artifact = rng.bytes(artifact_bytes)
+yearly = pd.DataFrame({"draw": np.arange(rows), "cash_usd": rng.normal(size=rows)})
+run_id = store.begin(kind="run", scenario_text="", scenario_name="big", scenario_sha256="", seed=seed, draws=rows)
+Path(sys.argv[2]).write_text(run_id)
+store.finish(run_id, tables={"headline": pd.DataFrame({"p_ruin": [0.25]})}, draw_tables={"yearly": yearly},
+             artifacts={"big.bin": artifact})
+print(run_id)
+"""
+
+#: Waits for a barrier file, then records several runs (argv: store, ready file, barrier file, writer, runs).
+WRITER = """
+import sys, time
+from pathlib import Path
+import numpy as np, pandas as pd
+from frontiersim.store import RunStore
+
+path, ready, barrier, writer, runs = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+store = RunStore(path)
+ready.write_text("ready")
+while not barrier.exists():
+    time.sleep(0.005)
+for k in range(runs):
+    run_id = store.begin(kind="run", scenario_text=f"writer {writer} run {k}", scenario_name=writer,
+                         scenario_sha256="", seed=k, draws=1000, message=f"{writer}-{k}")
+    store.finish(
+        run_id,
+        tables={"headline": pd.DataFrame({"writer": [writer], "k": [k]})},
+        draw_tables={"yearly": pd.DataFrame({"draw": np.arange(1000), "value": np.full(1000, float(k))})},
+        artifacts={"note.txt": f"{writer}-{k}".encode()},
+        metrics={"k": float(k)},
+    )
+    print(run_id, flush=True)
+"""
+
+#: Holds the store open until its standard input closes (argv: store, marker file).
+HOLDS_LOCK = """
+import sys, duckdb
+from pathlib import Path
+connection = duckdb.connect(sys.argv[1])
+Path(sys.argv[2]).write_text("locked")
+sys.stdin.read()
+connection.close()
+"""
+
+
+def python(code: str, *args: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def wait_for(condition: Callable[[], T | None], process: subprocess.Popen[str], what: str) -> T:
+    """Poll ``condition`` until it returns a value, failing if ``process`` ends first."""
+    stop = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < stop:
+        value = condition()
+        if value:
+            return value
+        if process.poll() is not None:
+            _, err = process.communicate()
+            pytest.fail(f"the child ended (code {process.returncode}) before {what}: {err[-2000:]}")
+        time.sleep(0.02)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    assert process.poll() is None, "the child must still be running when it is killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate()
+    assert process.returncode == -signal.SIGKILL
+
+
+def earlier_tables() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str, bytes]]:
+    rng = np.random.default_rng(11)
+    tables = {"headline": pd.DataFrame({"scenario_name": ["earlier"], "p_ruin": [0.125]})}
+    draws = {"yearly": pd.DataFrame({"draw": np.arange(2000), "cash_usd": rng.normal(size=2000)})}
+    return tables, draws, {"frontier.png": rng.bytes(100_000)}
+
+
+def record_earlier(store: RunStore) -> str:
+    tables, draws, artifacts = earlier_tables()
+    run_id = store.begin(
+        kind="run", scenario_text="[scenario]", scenario_name="earlier", scenario_sha256="", seed=3, draws=2000
+    )
+    store.finish(run_id, tables=tables, draw_tables=draws, artifacts=artifacts, metrics={"p_ruin": 0.125})
+    return run_id
+
+
+def assert_earlier_intact(store: RunStore, run_id: str) -> None:
+    tables, draws, artifacts = earlier_tables()
+    record = store.get(run_id)
+    assert record.status == "complete"
+    for name, frame in tables.items():
+        pd.testing.assert_frame_equal(record.tables[name], frame)
+    pd.testing.assert_frame_equal(record.draw_table("yearly"), draws["yearly"])
+    assert record.artifacts == artifacts
+
+
+def assert_store_accepts_new_runs(store: RunStore) -> None:
+    run_id = store.begin(kind="run", scenario_text="", scenario_name="after", scenario_sha256="", seed=0, draws=1)
+    store.finish(run_id, tables={"headline": pd.DataFrame({"p_ruin": [0.0]})})
+    assert store.get(run_id).status == "complete"
+
+
+def test_a_run_killed_mid_way_is_incomplete_and_earlier_runs_survive(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.duckdb")
+    earlier = record_earlier(store)
+    child = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "frontiersim.cli.main", "run", "default", "--draws", "100000"),
+            *("--chunk-size", "2000", "--summary-only", "--no-save", "--no-progress"),
+            *("--store", str(store.path), "-m", "to be killed"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def running() -> RunInfo | None:
+        return next((info for info in store.list() if info.status == "running"), None)
+
+    begun = wait_for(running, child, "its running record appeared")
+    assert (begun.kind, begun.message, begun.draws) == ("run", "to be killed", 100_000)
+    kill(child)
+
+    infos = {info.run_id: info for info in store.list()}
+    assert infos[begun.run_id].status == "incomplete"
+    record = store.get(begun.run_id)
+    assert record.status == "incomplete"
+    assert f"process {child.pid}" in record.error
+    assert (record.tables, record.artifacts, record.draw_table_names) == ({}, {}, ())
+    assert_earlier_intact(store, earlier)
+    assert_store_accepts_new_runs(store)
+    with pytest.raises(StoreError, match="is incomplete, not running"):
+        store.finish(begun.run_id, tables={})
+
+
+def kill_if_running(process: subprocess.Popen[str]) -> None:
+    """SIGKILL ``process`` unless it has already ended, and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def wait_for_commit(path: Path, process: subprocess.Popen[str]) -> None:
+    """Poll until the store's write-ahead log appears (a commit is being written) or ``process`` has ended."""
+    wal = Path(f"{path}.wal")
+    stop = time.monotonic() + DEADLINE_SECONDS
+    while process.poll() is None and not wal.exists() and time.monotonic() < stop:
+        time.sleep(0.001)
+
+
+def expected_big(seed: int) -> tuple[bytes, pd.DataFrame]:
+    """The artifact and per-draw table that :data:`FINISHES_BIG` stores for ``seed``."""
+    rng = np.random.default_rng(seed)
+    artifact = rng.bytes(BIG_ARTIFACT_BYTES)
+    return artifact, pd.DataFrame({"draw": np.arange(BIG_ROWS), "cash_usd": rng.normal(size=BIG_ROWS)})
+
+
+def test_a_kill_inside_finish_leaves_all_or_nothing(tmp_path: Path) -> None:
+    """Kills inside finish(): just before its commit, and once its commit is being written.
+
+    The children start together (each with a store of its own) to share their start-up time. The second
+    kill lands while the write-ahead log is being written, or just after: whichever, the record must be
+    complete with every payload, or incomplete with none.
+    """
+    stores = {name: RunStore(tmp_path / name / "runs.duckdb") for name in ("before-commit", "during-commit")}
+    earlier = {name: record_earlier(store) for name, store in stores.items()}
+    markers = {name: tmp_path / name / "marker" for name in stores}
+    seeds = {"during-commit": 101}
+    children = {
+        "before-commit": python(STOPS_INSIDE_FINISH, str(stores["before-commit"].path), str(markers["before-commit"]))
+    }
+    for name, seed in seeds.items():
+        children[name] = python(
+            FINISHES_BIG, str(stores[name].path), str(markers[name]), str(seed), str(BIG_ARTIFACT_BYTES), str(BIG_ROWS)
+        )
+
+    run_ids = {}
+    for name, child in children.items():
+        marker = markers[name]
+        run_ids[name] = wait_for(lambda marker=marker: marker.exists() and marker.read_text(), child, f"{name} began")
+        if name == "during-commit":
+            wait_for_commit(stores[name].path, child)
+        if name == "before-commit":
+            kill(child)
+        else:
+            kill_if_running(child)
+
+    outcomes = {}
+    for name, store in stores.items():
+        record = store.get(run_ids[name])
+        outcomes[name] = record.status
+        if record.status == "complete":
+            artifact, yearly = expected_big(seeds[name])
+            assert record.artifacts == {"big.bin": artifact}
+            pd.testing.assert_frame_equal(record.tables["headline"], pd.DataFrame({"p_ruin": [0.25]}))
+            pd.testing.assert_frame_equal(record.draw_table("yearly"), yearly)
+        else:
+            assert record.status == "incomplete"
+            assert (record.tables, record.artifacts, record.draw_table_names) == ({}, {}, ())
+        assert_earlier_intact(store, earlier[name])
+        assert_store_accepts_new_runs(store)
+    assert outcomes["before-commit"] == "incomplete"
+
+
+def test_two_concurrent_writers_both_land(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.duckdb")
+    barrier = tmp_path / "go"
+    runs = 3
+    writers = {
+        name: python(WRITER, str(store.path), str(tmp_path / f"ready-{name}"), str(barrier), name, str(runs))
+        for name in ("alpha", "beta")
+    }
+    for name, process in writers.items():
+        wait_for(lambda name=name: (tmp_path / f"ready-{name}").exists(), process, f"writer {name} was ready")
+    barrier.write_text("go")
+    ids: dict[str, list[str]] = {}
+    for name, process in writers.items():
+        out, err = process.communicate(timeout=DEADLINE_SECONDS)
+        assert process.returncode == 0, err
+        ids[name] = out.split()
+    assert {name: len(found) for name, found in ids.items()} == {"alpha": runs, "beta": runs}
+
+    infos = store.list()
+    assert len(infos) == 2 * runs
+    assert {info.status for info in infos} == {"complete"}
+    assert {info.run_id for info in infos} == {*ids["alpha"], *ids["beta"]}
+    for name, found in ids.items():
+        for k, run_id in enumerate(found):
+            record = store.get(run_id)
+            assert (record.scenario_name, record.message, record.metrics) == (name, f"{name}-{k}", {"k": float(k)})
+            pd.testing.assert_frame_equal(record.tables["headline"], pd.DataFrame({"writer": [name], "k": [k]}))
+            assert record.artifacts == {"note.txt": f"{name}-{k}".encode()}
+            assert record.draw_table("yearly")["value"].eq(float(k)).all()
+
+
+def test_a_store_held_by_another_process_times_out_with_a_clear_error(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.duckdb", lock_timeout_seconds=0.5)
+    record_earlier(store)
+    marker = tmp_path / "locked"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDS_LOCK, str(store.path), str(marker)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(marker.exists, holder, "it held the store")
+    with pytest.raises(StoreError, match=r"is still locked by another process after 0\.5 s") as caught:
+        store.list()
+    assert str(store.path) in str(caught.value)
+    holder.communicate("", timeout=DEADLINE_SECONDS)
+    assert holder.returncode == 0
+    assert len(store.list()) == 1
