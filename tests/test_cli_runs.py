@@ -265,6 +265,11 @@ def test_an_interrupted_run_is_marked_failed(
     (info,) = RunStore().list()
     assert (info.status, info.message) == ("failed", "stopped")
     assert RunStore().get(info.run_id).error == "interrupted"
+    code, out, _ = run_cli(capsys, "runs", "show", info.run_id)
+    assert code == 0
+    assert "status    failed" in out
+    assert "error     interrupted" in out
+    assert "tables: -" in out
 
 
 def test_an_infeasible_optimization_is_recorded_as_failed(capsys: pytest.CaptureFixture[str]) -> None:
