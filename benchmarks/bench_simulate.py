@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_simulate.py            # full run, about two to three minutes
+    python benchmarks/bench_simulate.py            # full run, about three to four minutes
     python benchmarks/bench_simulate.py --quick    # under ~30 s
 
 Every case runs in a fresh Python subprocess (this script with ``--case``), so
@@ -77,6 +77,7 @@ class Case:
     keep_monthly: bool = True
     repeats: int = 1
     workers: int = 1
+    scenario: str = SCENARIO
 
     @property
     def draw_months(self) -> int:
@@ -91,6 +92,10 @@ def plan(quick: bool) -> list[Case]:
     for years in (5, 10):
         cases.append(Case(f"vectorized_{years}y", "vectorized", years, vectorized, repeats=repeats))
         cases.append(Case(f"reference_{years}y", "reference", years, reference, repeats=repeats))
+    # capability-driven demand: the driver steps with the months (it needs last month's training compute)
+    capability = "capability_driven"
+    cases.append(Case("vectorized_capability_5y", "vectorized", 5, vectorized, repeats=repeats, scenario=capability))
+    cases.append(Case("reference_capability_5y", "reference", 5, reference, repeats=repeats, scenario=capability))
     cases.append(Case("vectorized_10y_summary_only", "vectorized", 10, summary, keep_monthly=False))
     if not quick:
         cases.append(Case("vectorized_10y_summary_only_2_workers", "vectorized", 10, summary, False, workers=2))
@@ -142,13 +147,13 @@ def _timed(repeats: int, run: Callable[[], object]) -> Timings:
     return timings
 
 
-def _scenario(horizon_years: int) -> fs.Scenario:
-    scenario = fs.bundled(SCENARIO)
+def _scenario(horizon_years: int, name: str = SCENARIO) -> fs.Scenario:
+    scenario = fs.bundled(name)
     return dataclasses.replace(scenario, meta=dataclasses.replace(scenario.meta, horizon_years=horizon_years))
 
 
 def _agreement(scenario: fs.Scenario, draws: fs.Draws) -> dict[str, Any]:
-    """Compare the reference loop with run_chunk on the same draws."""
+    """Compare the reference loop with run_chunk on the same draws (monthly, per-model and capability outputs)."""
     reference = simulate_reference(scenario, draws)
     vectorized = run_chunk(scenario, draws)
     worst, matches = 0.0, True
@@ -157,6 +162,10 @@ def _agreement(scenario: fs.Scenario, draws: fs.Draws) -> dict[str, Any]:
         difference = np.abs(reference[name] - want)
         matches = matches and bool(np.all(difference <= ATOL_SHARE * scale + RTOL * np.abs(want)))
         worst = max(worst, float(np.max(difference)) / scale if scale > 0 else 0.0)
+    for name, want in vectorized.capability_by_year.items():
+        matches = matches and bool(np.allclose(reference[f"year_{name}"], want, rtol=RTOL, atol=0.0))
+    for name, months in vectorized.milestone_month.items():
+        matches = matches and bool(np.array_equal(reference[f"milestone_month.{name}"], months))
     return {
         "matches_run_chunk": matches,
         "ruin_months_equal": bool(np.array_equal(reference["ruin_month"], vectorized.ruin_month)),
@@ -166,7 +175,7 @@ def _agreement(scenario: fs.Scenario, draws: fs.Draws) -> dict[str, Any]:
 
 def run_case(case: Case) -> dict[str, Any]:
     """Measure one case in this process (called in the child)."""
-    scenario = _scenario(case.horizon_years)
+    scenario = _scenario(case.horizon_years, case.scenario)
     extra: dict[str, Any] = {}
     if case.implementation == "vectorized":
         fs.simulate(scenario, draws=WARMUP_DRAWS, seed=SEED, keep_monthly=case.keep_monthly)
@@ -256,17 +265,20 @@ def machine() -> dict[str, Any]:
 
 
 def side_by_side(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pair the vectorized and the reference case of each horizon."""
+    """Pair each vectorized case with the reference case of the same name after the prefix."""
     rows: list[dict[str, Any]] = []
-    for years in sorted({r["horizon_years"] for r in results}):
-        vec = next((r for r in results if r["name"] == f"vectorized_{years}y"), None)
-        ref = next((r for r in results if r["name"] == f"reference_{years}y"), None)
-        if vec is None or ref is None:
+    for ref in (r for r in results if r["name"].startswith("reference_")):
+        suffix = ref["name"].removeprefix("reference_")
+        vec = next((r for r in results if r["name"] == f"vectorized_{suffix}"), None)
+        if vec is None:
             continue
         kernel = ref["run_chunk_same_draws"]
         rows.append(
             {
-                "horizon_years": years,
+                "label": f"{ref['horizon_years']} years"
+                + ("" if ref["scenario"] == SCENARIO else f", {ref['scenario']}"),
+                "scenario": ref["scenario"],
+                "horizon_years": ref["horizon_years"],
                 "vectorized_case": vec["name"],
                 "reference_case": ref["name"],
                 "vectorized_draws": vec["draws"],
@@ -308,14 +320,15 @@ def render(results: Sequence[dict[str, Any]], pairs: Sequence[dict[str, Any]]) -
             lines.append(f"{'':<38}(largest worker's peak RSS: {r['largest_worker_peak_rss_mib']:,.0f} MiB)")
     lines += [
         "",
-        f"Side by side, scenario {SCENARIO!r} (draw-months per wall-clock second; speed-ups also per CPU-second)",
-        f"{'':<9}{'vectorized simulate()':^30}|{'reference per-draw loop':^30}|{'speed-up':^21}|{'kernel only':>12}",
-        f"{'horizon':<9}{'draws':>9}{'rate':>10}{'peak MiB':>10} |{'draws':>8}{'rate':>10}{'peak MiB':>10}  |"
+        f"Side by side, scenario {SCENARIO!r} unless named (draw-months per wall-clock second; speed-ups also per "
+        "CPU-second)",
+        f"{'':<28}{'vectorized simulate()':^30}|{'reference per-draw loop':^30}|{'speed-up':^21}|{'kernel only':>12}",
+        f"{'horizon':<28}{'draws':>9}{'rate':>10}{'peak MiB':>10} |{'draws':>8}{'rate':>10}{'peak MiB':>10}  |"
         f"{'wall':>9}{'CPU':>9}   |{'same draws':>12}",
     ]
     for p in pairs:
         lines.append(
-            f"{str(p['horizon_years']) + ' years':<9}{p['vectorized_draws']:>9,}"
+            f"{p['label']:<28}{p['vectorized_draws']:>9,}"
             f"{_rate(p['vectorized_draw_months_per_second']):>10}{p['vectorized_peak_rss_mib']:>10,.0f} |"
             f"{p['reference_draws']:>8,}{_rate(p['reference_draw_months_per_second']):>10}"
             f"{p['reference_peak_rss_mib']:>10,.0f}  |{p['speedup_wall']:>8.1f}x{p['speedup_cpu']:>8.1f}x   |"
