@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
@@ -13,6 +14,14 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_run_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A temporary run store for the whole session, in place before any module- or class-scoped fixture runs."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FRONTIERSIM_STORE", str(tmp_path_factory.mktemp("session-store") / "runs.duckdb"))
+        yield
 
 
 @pytest.fixture(autouse=True)
