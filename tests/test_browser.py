@@ -264,3 +264,13 @@ def test_report_renders_offline(browser: Any, tmp_path: Path, screenshot_dir: Pa
     assert network.blocked == []
     assert network.outside() == []
     assert json.dumps(network.requests).count("file://") >= 1
+
+
+def test_a_missing_browser_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must run in CI"):
+        _require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match=r"setup-browser\.sh"):
+        _require_chromium()
