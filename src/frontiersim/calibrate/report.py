@@ -27,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from frontiersim.calibrate.capability_check import capability_revenue_check
 from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend
 from frontiersim.calibrate.data import ATTRIBUTION
 from frontiersim.calibrate.fit import LogLinearFit
@@ -108,7 +109,9 @@ def calibrate_report() -> str:
     Returns
     -------
     str
-        Multi-line human-readable text.
+        Multi-line human-readable text, ending with the capability-mode
+        check of 2026 against the brief and the revenue fit
+        (:func:`~frontiersim.calibrate.capability_check.capability_revenue_check`).
     """
     compute = compute_trend()
     lines = [
@@ -151,6 +154,8 @@ def calibrate_report() -> str:
         f"{frontier.describe()}",
         f"  ({SCENARIO_INTERVAL:.0%} OLS interval of the compute trend: the rival labs' frontier the lab's "
         "capability is measured against)",
+        "",
+        capability_revenue_check(trend=anthropic).describe(),
     ]
     return "\n".join(lines) + "\n"
 
