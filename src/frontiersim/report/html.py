@@ -801,8 +801,9 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
     -------
     list of ScenarioKey
         The keys of every section of :func:`frontiersim.scenario.schema.section_types`
-        (of the policy, only the kind in use), in order, then any key the
-        schema does not know.
+        (of the policy, only the kind in use; the ``[capability]`` keys only
+        when the scenario has that table or ``demand.kind = "capability"``),
+        in order, then any key the schema does not know.
 
     Examples
     --------
@@ -811,14 +812,22 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
     [('3', True)]
     >>> any(r.path == "finance.starting_cash_usd" and not r.from_scenario for r in rows)
     True
+    >>> any(r.path.startswith("capability.") for r in rows)
+    False
+    >>> any(r.path.startswith("capability.") for r in scenario_keys({"demand": {"kind": "capability"}}))
+    True
     """
     sections = section_types()
     section_paths = {"policy" if name.startswith("policy (") else name for name in sections}
     policy = _subtable(data, "policy")
     policy_kind = policy.get("kind", "growth_hedge")
+    demand_kind = _subtable(data, "demand").get("kind", "growth")
+    capability_unused = demand_kind != "capability" and "capability" not in data
     rows: list[ScenarioKey] = []
     for section, section_type in sections.items():
         table_name = section
+        if capability_unused and (section == "capability" or section.startswith("capability.")):
+            continue  # the capability keys matter only when capability drives demand
         if section.startswith("policy (kind = "):
             if section != f"policy (kind = {policy_kind!r})":
                 continue
