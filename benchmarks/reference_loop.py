@@ -216,6 +216,7 @@ class _CapabilityDemand:
             margin = sum(level * m for level, m in zip(levels, self.margins, strict=True)) / total
         else:
             margin = sum(s * m for s, m in zip(self.shares, self.margins, strict=True)) / sum(self.shares)
+        margin = min(max(margin, min(self.margins)), max(self.margins))  # a weighted mean, despite rounding
         return min(total, setup.demand_ceiling), margin, index, overhang
 
 

@@ -234,6 +234,18 @@ def test_equal_margins_give_that_margin() -> None:
     np.testing.assert_allclose(got, 0.63, rtol=1e-15)
 
 
+def test_the_margin_stays_within_the_segments_margins_despite_rounding() -> None:
+    revenue = [np.full(3, 0.7e10), np.full(3, 0.30000000000000004e10)]
+    np.testing.assert_array_equal(revenue_weighted_margin(revenue, [segment(1.0, 0.7), segment(1.0, 0.3)]), 1.0)
+    rng = np.random.default_rng(1)
+    margins = rng.uniform(0.0, 1.0, (2, 1000))
+    got = revenue_weighted_margin(
+        [rng.uniform(0, 1e12, 1000), rng.uniform(0, 1e12, 1000)],
+        [segment(margins[0], 0.5), segment(margins[1], 0.5)],
+    )
+    assert np.all((got >= margins.min(axis=0)) & (got <= margins.max(axis=0)))
+
+
 def test_shifting_revenue_to_the_higher_margin_segment_raises_the_margin() -> None:
     segments = [segment(0.75, 0.5), segment(0.35, 0.5)]
     enterprise_share = np.linspace(0.0, 1.0, 11)

@@ -70,8 +70,32 @@ def test_inference_and_training_costs_split_the_compute_payment(scenario: fs.Sce
     assert_compute_cost_split(run(scenario, seed))
 
 
+#: Capability demand whose segments both have a gross margin of 1: before the revenue-weighted margin was
+#: clipped to the segments' range, 0.7 x 1 + 0.3 x 1 rounded to 1 + 2e-16 and inference_gw came out at -6e-18.
+MARGINS_OF_ONE = fs.parse_scenario(
+    {
+        "scenario": {"name": "margins-of-one", "start": "2020-01", "horizon_years": 1},
+        "simulation": {"draws": 2, "seed": 0},
+        "demand": {"kind": "capability", "initial_usd_per_year": 1e8},
+        "compute": {"initial_capacity_gw": 1.0, "initial_contract_months_remaining": 8, "lead_time_months": 0},
+        "capability": {
+            "initial_training_flop": 1e24,
+            "flop_per_gw_month": 0.0,
+            "slope_per_decade": 0.0,
+            "segments": {
+                "enterprise": {"value_share": 0.7, "gross_margin": 1.0},
+                "consumer": {"value_share": 0.30000000000000004, "gross_margin": 1.0},
+            },
+        },
+        "finance": {"fundraising_enabled": False},
+        "policy": {"kind": "growth_hedge", "assumed_growth_per_year": 1.0, "hedge_factor": 0.0},
+    }
+)
+
+
 @PROPERTY
 @given(scenarios(), seeds())
+@example(MARGINS_OF_ONE, 0)
 def test_revenue_is_served_within_capacity(scenario: fs.Scenario, seed: int) -> None:
     assert_served_within_capacity(run(scenario, seed))
 

@@ -297,7 +297,8 @@ def combine_segments(adopted_by_segment: Sequence[ArrayLike], segments: Sequence
     Returns
     -------
     SegmentTotals
-        Total :math:`F = \sum_i F_i`, margin :math:`\sum_i w_i m_i` and
+        Total :math:`F = \sum_i F_i`, margin :math:`\sum_i w_i m_i` (kept
+        within the segments' smallest and largest margins despite rounding) and
         volatility :math:`\sqrt{\sum_i w_i^2 \sigma_i^2}` with
         :math:`w_i = F_i / F` (value shares where :math:`F = 0`).
         Segment attributes may be per-draw arrays that broadcast against the
@@ -319,9 +320,12 @@ def combine_segments(adopted_by_segment: Sequence[ArrayLike], segments: Sequence
     weights = np.where(positive, stacked / np.where(positive, total, 1.0), fallback)
     margins = per_segment([s.gross_margin for s in segments])
     vols = per_segment([s.volatility_per_sqrt_year for s in segments])
+    # A weighted mean lies between the smallest and largest margin; clipping keeps rounding from leaving
+    # that range (two margins of 1 must not average to 1 + 2e-16, a negative cost of revenue).
+    margin = np.clip((weights * margins).sum(axis=0), margins.min(axis=0), margins.max(axis=0))
     return SegmentTotals(
         adopted=total,
-        gross_margin=(weights * margins).sum(axis=0),
+        gross_margin=margin,
         volatility_per_sqrt_year=np.sqrt(((weights * vols) ** 2).sum(axis=0)),
     )
 
