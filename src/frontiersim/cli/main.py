@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from frontiersim._version import __version__
-from frontiersim.calibrate import calibrate_report, write_calibrated_scenario
+from frontiersim.calibrate import calibrate_report, capability_twin_path, write_calibrated_scenarios
 from frontiersim.calibrate.backtest import backtest_revenue, parse_cutoff
 from frontiersim.calibrate.revenue import COMPANIES
 from frontiersim.cli import report_command, runs_command, serve_command
@@ -366,12 +366,15 @@ def _cmd_defaults(args: argparse.Namespace) -> int:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if out.exists() and out.is_dir():
-        print(f"error: --out {out} is a folder; expected a .toml file path", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    for path, option in ((out, "--out"), (capability_twin_path(out), "the capability-mode twin of --out")):
+        if path.exists() and path.is_dir():
+            print(f"error: {option}: {path} is a folder; expected a .toml file path", file=sys.stderr)
+            return EXIT_BAD_INPUT
     print(calibrate_report())
-    written = write_calibrated_scenario(out)
-    print(f"\nwrote the calibrated scenario to {written} (check it with: frontiersim validate {written})")
+    growth_file, capability_file = write_calibrated_scenarios(out)
+    print(f"\nwrote the calibrated scenario (exogenous growth) to {growth_file}")
+    print(f"wrote its capability-driven twin to {capability_file}")
+    print(f"check them with: frontiersim validate {growth_file} {capability_file}")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from frontiersim.draws.sampling import (
     sample_draws,
     sample_range,
     seed_sequence,
+    segment_shock_stream,
     stream_id,
     uncertain_parameters,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "sample_draws",
     "sample_range",
     "seed_sequence",
+    "segment_shock_stream",
     "stream_id",
     "uncertain_parameters",
 ]
