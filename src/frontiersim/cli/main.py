@@ -36,6 +36,7 @@ from frontiersim.calibrate import calibrate_report, capability_twin_path, write_
 from frontiersim.calibrate.backtest import backtest_revenue, parse_cutoff
 from frontiersim.calibrate.revenue import COMPANIES
 from frontiersim.cli import report_command, runs_command, serve_command
+from frontiersim.cli.arguments import integer_in, non_negative_int, positive_int
 from frontiersim.cli.format import format_figures, format_frontier, format_optimization, format_result
 from frontiersim.cli.runs_command import add_recording_arguments
 from frontiersim.examples import EXAMPLES, run_examples
@@ -67,25 +68,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def _integer_at_least(minimum: int, text: str) -> int:
-    expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _integer_at_least(1, text)
-
-
-def _seed(text: str) -> int:
-    return _integer_at_least(0, text)
-
-
 def _number(text: str) -> float:
     try:
         value = float(text)
@@ -114,10 +96,7 @@ def _bounded(low: float, high: float, *, low_open: bool = False, high_open: bool
 
 
 def _grid_size(text: str) -> int:
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {value}")
-    return value
+    return integer_in(text, 2)
 
 
 #: Suffixes accepted in dollar amounts on the command line.
@@ -796,14 +775,14 @@ def _add_search_arguments(parser: argparse.ArgumentParser, *, max_ruin: float | 
     parser.add_argument("--high", type=_number, help="upper search bound of the family's parameter")
     parser.add_argument(
         "--draws",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_SEARCH_DRAWS,
         help="draws per candidate, common to all (default: %(default)s)",
     )
     parser.add_argument(
         "--candidates", type=_grid_size, default=DEFAULT_CANDIDATES, help="grid size (default: %(default)s)"
     )
-    parser.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    parser.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenario's)")
     parser.add_argument(
         "--discount-rate",
         type=_bounded(-1.0, math.inf, low_open=True, high_open=True),
@@ -848,13 +827,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="simulate a scenario, print a summary and save the results")
     run.add_argument("scenario", nargs="?", help="scenario file, or a bundled name (default: the bundled default)")
-    run.add_argument("--draws", type=_positive_int, help="number of draws (default: the scenario's)")
-    run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    run.add_argument("--draws", type=positive_int, help="number of draws (default: the scenario's)")
+    run.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenario's)")
     run.add_argument("--out", help="output folder (default: frontiersim-results/<scenario name>)")
     run.add_argument("--format", choices=("netcdf", "parquet"), default="netcdf", help="results file format")
     run.add_argument("--summary-only", action="store_true", help="keep yearly results only (bounded memory)")
-    run.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK_SIZE, help="draws per chunk")
-    run.add_argument("--workers", type=_positive_int, default=1, help="processes to use")
+    run.add_argument("--chunk-size", type=positive_int, default=DEFAULT_CHUNK_SIZE, help="draws per chunk")
+    run.add_argument("--workers", type=positive_int, default=1, help="processes to use")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument(
         "--no-save",
@@ -909,7 +888,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_search_arguments(optimize, max_ruin=0.05, suffix="optimize")
     optimize.add_argument(
-        "--validation-draws", type=_positive_int, help="fresh draws to re-check the choice (default: 4 x --draws)"
+        "--validation-draws", type=positive_int, help="fresh draws to re-check the choice (default: 4 x --draws)"
     )
     add_recording_arguments(optimize)
     optimize.set_defaults(handler=_cmd_optimize)

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from frontiersim.cli.arguments import positive_int
 from frontiersim.cli.format import format_comparison, format_table
 from frontiersim.results.result import atomic_write_bytes
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
@@ -481,16 +482,6 @@ def _cmd_rm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``frontiersim runs`` and its sub-commands on the frontiersim parser."""
     runs = commands.add_parser(
@@ -503,7 +494,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
     listing = actions.add_parser("list", help="the newest runs, one line each")
     listing.add_argument(
-        "--limit", type=_limit, default=DEFAULT_LIST_LIMIT, help="how many runs to list (default: %(default)s)"
+        "--limit", type=positive_int, default=DEFAULT_LIST_LIMIT, help="how many runs to list (default: %(default)s)"
     )
     listing.add_argument("--all", action="store_true", help="list every run")
     add_store_argument(listing)

@@ -9,6 +9,8 @@ import threading
 import webbrowser
 from typing import Any
 
+from frontiersim.cli.arguments import port_number, positive_int
+
 #: Exit codes shared with :mod:`frontiersim.cli.main`.
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -32,26 +34,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number in [0, 65535], got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number in [0, 65535], got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``frontiersim serve`` on the frontiersim parser."""
     from frontiersim.dashboard.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DRAWS  # noqa: PLC0415
@@ -63,14 +45,19 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "unless --host names another address and --allow-remote is given. Stop it with Ctrl-C.",
     )
     serve.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default: %(default)s)")
-    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s; 0: any free)")
+    serve.add_argument(
+        "--port", type=port_number, default=DEFAULT_PORT, help="port (default: %(default)s; 0: any free)"
+    )
     serve.add_argument("--store", help="run store file for stored presets and saved runs (default: the user's store)")
     serve.add_argument(
-        "--max-draws", type=_positive, default=DEFAULT_MAX_DRAWS, help="most draws per request (default: %(default)s)"
+        "--max-draws",
+        type=positive_int,
+        default=DEFAULT_MAX_DRAWS,
+        help="most draws per request (default: %(default)s)",
     )
     serve.add_argument(
         "--max-body-bytes",
-        type=_positive,
+        type=positive_int,
         default=DEFAULT_MAX_BODY_BYTES,
         help="largest request body, bytes (default: %(default)s)",
     )
