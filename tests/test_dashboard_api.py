@@ -125,7 +125,29 @@ def test_slider_values_and_texts_of_the_default(client: TestClient) -> None:
     assert growth["preset"].startswith("lognormal(p5=3, p95=20)")
     assert growth["value"] == pytest.approx((3 * 20) ** 0.5)  # the lognormal's median
     assert growth["source"].startswith("brief")
-    assert not any(s["disabled"] for s in sliders.values())
+    assert not any(s["disabled"] for s in sliders.values() if not s["hidden"])
+    # the capability sliders belong to capability-driven demand
+    hidden = {path for path, s in sliders.items() if s["hidden"]}
+    assert hidden == {s.path for s in SLIDERS if s.section == "capability"}
+
+
+def test_capability_preset_shows_its_sliders_and_they_change_the_run(client: TestClient) -> None:
+    preset = client.get("/api/presets/bundled:capability_driven").json()
+    sliders = {s["path"]: s for s in preset["sliders"]}
+    capability = [s for path, s in sliders.items() if path.startswith("capability.")]
+    assert capability
+    assert all(not s["hidden"] and s["disabled"] == "" for s in capability)
+    assert sliders["capability.efficiency_doubling_months"]["source"].startswith("Epoch")
+    # growth-mode keys are refused in capability mode, and say why
+    assert sliders["demand.growth_per_year"]["disabled"]
+    scenario = preset["scenario"]
+    answers = []
+    for months in (4.0, 30.0):
+        scenario.setdefault("capability", {})["efficiency_doubling_months"] = months
+        response = client.post("/api/simulate", json={"scenario": scenario, "draws": 500, "seed": 3})
+        assert response.status_code == 200, response.text
+        answers.append(response.json()["headline"]["revenue_final_year_median_usd"])
+    assert answers[0] > answers[1]  # faster algorithmic progress, more capability, more demand
 
 
 def test_sliders_that_do_not_apply_are_disabled_with_a_reason(client: TestClient) -> None:

@@ -40,6 +40,9 @@ class Slider:
         Display unit.
     integer : bool
         Whether the key takes an integer (the value is rounded).
+    demand_kinds : tuple of str or None
+        The ``[demand] kind`` values the slider is shown for (None: every kind).
+        The ``[capability]`` sliders are shown only when capability drives demand.
     """
 
     section: str
@@ -51,6 +54,7 @@ class Slider:
     scale: float = 1.0
     unit: str = ""
     integer: bool = False
+    demand_kinds: tuple[str, ...] | None = None
 
     @property
     def path(self) -> str:
@@ -72,6 +76,46 @@ SLIDERS: tuple[Slider, ...] = (
     Slider("policy", "assumed_growth_per_year", "Policy: growth the buyer assumes", 1.0, 20.0, 0.25, unit="x/year"),
     Slider("policy", "hedge_factor", "Policy: hedge factor on the forecast", 0.0, 2.0, 0.05, unit="x"),
     Slider("finance", "starting_cash_usd", "Starting cash", 0.0, 200.0, 1.0, 1e9, "$B"),
+    Slider(
+        "capability",
+        "efficiency_doubling_months",
+        "Capability: months for algorithms to halve the compute needed",
+        2.0,
+        36.0,
+        0.5,
+        unit="months",
+        demand_kinds=("capability",),
+    ),
+    Slider(
+        "capability",
+        "value_multiple_per_tier",
+        "Capability: value multiple per capability tier",
+        1.5,
+        40.0,
+        0.5,
+        unit="x",
+        demand_kinds=("capability",),
+    ),
+    Slider(
+        "capability",
+        "frontier_compute_growth_per_year",
+        "Capability: rivals' frontier compute growth",
+        1.0,
+        10.0,
+        0.1,
+        unit="x/year",
+        demand_kinds=("capability",),
+    ),
+    Slider(
+        "capability",
+        "rival_labs",
+        "Capability: rival labs at the frontier",
+        0,
+        6,
+        1,
+        integer=True,
+        demand_kinds=("capability",),
+    ),
 )
 
 
@@ -129,10 +173,13 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
         JSON-ready: ``path``, ``label``, ``low``, ``high``, ``step``,
         ``scale``, ``unit``, ``integer``, ``value`` (display units),
         ``preset`` (the preset's value or distribution, as text), ``source``
-        (where the default comes from), ``doc``, and ``disabled`` (a reason,
-        or an empty string when the slider applies).
+        (where the default comes from), ``doc``, ``disabled`` (a reason,
+        or an empty string when the slider applies) and ``hidden`` (True
+        when the slider belongs to another demand mode, such as the
+        ``[capability]`` sliders of a growth-driven scenario).
     """
     states = []
+    demand_kind = scenario.demand.kind
     for slider in SLIDERS:
         section_type = _section_type(slider.section, scenario)
         specs = field_specs(section_type) if section_type is not None else {}
@@ -158,6 +205,7 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
                 "source": field_spec.source if field_spec else "",
                 "doc": field_spec.doc if field_spec else "",
                 "disabled": disabled,
+                "hidden": slider.demand_kinds is not None and demand_kind not in slider.demand_kinds,
             }
         )
     return states

@@ -452,6 +452,7 @@
     const holder = $("sliders");
     clear(holder);
     for (const slider of state.sliders) {
+      if (slider.hidden) continue; // belongs to another demand mode
       const id = `slider-${slider.path.replace(/[^A-Za-z0-9_]/g, "-")}`;
       const row = document.createElement("div");
       row.className = "slider";
