@@ -148,6 +148,13 @@ def test_capability_preset_shows_its_sliders_and_they_change_the_run(client: Tes
         assert response.status_code == 200, response.text
         answers.append(response.json()["headline"]["revenue_final_year_median_usd"])
     assert answers[0] > answers[1]  # faster algorithmic progress, more capability, more demand
+    milestones = response.json()["milestones"]
+    ladder = parse_scenario_text(bundled_text("capability_driven")).capability.milestones
+    assert [m["milestone"] for m in milestones] == [name for name, _ in ladder]
+    assert all(0.0 <= m["share_reached"] <= 1.0 for m in milestones)
+    assert all(m["p50_date"] == "" or m["p50_date"][:2] == "20" for m in milestones)
+    default = client.post("/api/simulate", json={"scenario": tomllib.loads(bundled_text("default")), "draws": 200})
+    assert default.json()["milestones"] == []
 
 
 def test_sliders_that_do_not_apply_are_disabled_with_a_reason(client: TestClient) -> None:

@@ -286,8 +286,11 @@ def result_payload(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
         ``headline`` (one row as a mapping), ``fan`` (``period``, ``dates``
         and per variable ``name``, ``label``, ``units`` and the columns
         ``mean``, ``p5``, ``p25``, ``p50``, ``p75``, ``p95``),
-        ``ruin_curve`` (``dates``, ``p_ruin``) and ``company_pnl``
-        (``years``, ``lines``). Non-finite numbers become null.
+        ``ruin_curve`` (``dates``, ``p_ruin``), ``company_pnl``
+        (``years``, ``lines``) and ``milestones`` (when capability drives
+        demand: per milestone ``milestone``, ``share_reached``,
+        ``p5_date``, ``p50_date``, ``p95_date``; else an empty list).
+        Non-finite numbers become null.
     """
     headline = {str(k): _json_scalar(v) for k, v in tables["headline"].iloc[0].items()}
     fan = tables["fan"]
@@ -315,6 +318,14 @@ def result_payload(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
             "years": years,
             "lines": [{"line": str(row["line"]), "values": _numbers(row[years])} for _, row in pnl.iterrows()],
         },
+        "milestones": [
+            {
+                "milestone": str(row["milestone"]),
+                "share_reached": _json_scalar(row["share_reached"]),
+                **{column: str(row[column]) for column in ("p5_date", "p50_date", "p95_date")},
+            }
+            for _, row in tables.get("milestones", pd.DataFrame()).iterrows()
+        ],
     }
 
 

@@ -315,6 +315,7 @@
     }
     drawRuin($("chart-ruin"), result.ruin_curve);
     renderPnl(result.company_pnl);
+    renderMilestones(result.milestones || []);
 
     const warnings = $("warnings");
     clear(warnings);
@@ -348,6 +349,29 @@
       th.textContent = line.line;
       row.appendChild(th);
       for (const value of line.values) row.insertCell().textContent = formatMoney(value);
+    }
+  }
+
+  function renderMilestones(milestones) {
+    const panel = $("milestones-panel");
+    panel.hidden = milestones.length === 0;
+    const table = $("milestones");
+    clear(table);
+    if (milestones.length === 0) return;
+    const head = table.createTHead().insertRow();
+    for (const title of ["milestone", "reached within the horizon", "5% of draws by", "median", "95% of draws by"]) {
+      const th = document.createElement("th");
+      th.textContent = title;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const m of milestones) {
+      const row = body.insertRow();
+      const th = document.createElement("th");
+      th.textContent = m.milestone.replace(/_/g, " ");
+      row.appendChild(th);
+      row.insertCell().textContent = m.share_reached === null ? "" : `${(100 * m.share_reached).toFixed(1)}%`;
+      for (const date of [m.p5_date, m.p50_date, m.p95_date]) row.insertCell().textContent = date || "not reached";
     }
   }
 
