@@ -258,8 +258,8 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     price_decline = draws["compute.price_decline_per_year"]
     book.add(0, compute.initial_contract_months_remaining, draws["compute.initial_capacity_gw"], base_price)
 
-    segmented = isinstance(demand, SegmentedDemand)
-    margin = demand.gross_margin if isinstance(demand, SegmentedDemand) else draws["operations.gross_margin"]
+    segmented = demand if isinstance(demand, SegmentedDemand) else None
+    margin = draws["operations.gross_margin"] if segmented is None else segmented.gross_margin
     min_training = draws["operations.min_training_share"]
     opex_fixed_monthly = draws["operations.other_opex_usd_per_year"] / 12.0
     opex_share = draws["operations.opex_share_of_revenue"]
@@ -288,8 +288,8 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     for t in range(months):
         alive = state.alive
         demand_t = demand.demand_usd_per_year(t, training_gw_last)
-        if isinstance(demand, SegmentedDemand):
-            margin = demand.gross_margin
+        if segmented is not None:
+            margin = segmented.gross_margin
         committed_gw = np.zeros(n)
         committed_usd = np.zeros(n)
         if t in decisions:
@@ -356,12 +356,11 @@ def run_chunk(scenario: Scenario, draws: Draws, policy: ProcurementPolicy | None
     )
     capability_by_year: dict[str, FloatArray] = {}
     milestone_month: dict[str, NDArray[np.int64]] = {}
-    if segmented:
-        assert isinstance(demand, SegmentedDemand)
-        index_path = demand.driver.capability_index_path
+    if segmented is not None:
+        index_path = segmented.driver.capability_index_path
         capability_by_year = {
             "capability_index": np.ascontiguousarray(index_path[:, 11::12]),
-            "overhang": np.ascontiguousarray(demand.driver.overhang_path[:, 11::12]),
+            "overhang": np.ascontiguousarray(segmented.driver.overhang_path[:, 11::12]),
         }
         milestone_month = milestone_arrival_months(index_path, scenario.capability.milestone_thresholds)
     return ChunkOutput(
