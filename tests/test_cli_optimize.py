@@ -413,6 +413,17 @@ def test_bad_arguments_exit_2(argv: list[str], message: str, capsys: pytest.Capt
     assert "usage: frontiersim" in err
 
 
+@pytest.mark.parametrize("command", ["optimize", "frontier"])
+def test_a_family_without_a_belief_under_capability_demand_exits_2(command: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = run_main([command, "capability_driven", "--family", "quantile", "--out", str(out), "--no-progress"], out)
+    assert run.code == EXIT_BAD_INPUT
+    assert run.stdout == ""
+    assert "error: the quantile family needs a [policy] kind = 'quantile' table" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

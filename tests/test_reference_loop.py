@@ -137,7 +137,12 @@ CASES: dict[str, tuple[Callable[[], fs.Scenario], fs.ProcurementPolicy | None, i
     "capability_driven": (lambda: fs.bundled("capability_driven"), None, 150),
     "uncertain_capability": (lambda: _variant("capability_driven", _uncertain_capability), None, 150),
     "capability_quantile_policy": (
-        lambda: _variant("capability_driven", lambda d: d.__setitem__("policy", {"kind": "quantile", "quantile": 0.4})),
+        lambda: _variant(
+            "capability_driven",
+            lambda d: d.__setitem__(
+                "policy", {"kind": "quantile", "quantile": 0.4, "belief_growth_p5": 4.0, "belief_growth_p95": 20.0}
+            ),
+        ),
         None,
         100,
     ),

@@ -29,6 +29,7 @@ from frontiersim.models.policies import (
 )
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.schema import (
+    CAPABILITY_BELIEF_NEEDED,
     FixedSchedulePolicySpec,
     GrowthHedgePolicySpec,
     QuantilePolicySpec,
@@ -109,7 +110,16 @@ class ChunkOutput:
 
 
 def policy_from_spec(scenario: Scenario) -> ProcurementPolicy:
-    """Build the procurement policy a scenario's ``[policy]`` table describes."""
+    """Build the procurement policy a scenario's ``[policy]`` table describes.
+
+    Raises
+    ------
+    ValueError
+        For a quantile policy without a growth belief when capability drives
+        demand: the belief is otherwise derived from ``demand.growth_per_year``,
+        which capability demand does not use (a scenario file with this
+        problem fails validation first).
+    """
     spec = scenario.policy
     if isinstance(spec, GrowthHedgePolicySpec):
         return GrowthHedgePolicy(spec.assumed_growth_per_year, spec.hedge_factor, spec.target_training_share)
@@ -125,6 +135,8 @@ def policy_from_spec(scenario: Scenario) -> ProcurementPolicy:
             return QuantilePolicy.from_growth_interval(
                 spec.quantile, spec.belief_growth_p5, spec.belief_growth_p95, volatility, spec.target_training_share
             )
+        if scenario.demand.kind == "capability":
+            raise ValueError(f"the quantile policy needs {CAPABILITY_BELIEF_NEEDED}")
         return _quantile_from_distribution(
             spec.quantile, scenario.demand.growth_per_year, volatility, spec.target_training_share
         )

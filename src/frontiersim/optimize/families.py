@@ -16,7 +16,12 @@ from frontiersim.models.policies import (
     ProcurementPolicy,
     required_capacity_gw,
 )
-from frontiersim.scenario.schema import GrowthHedgePolicySpec, QuantilePolicySpec, Scenario
+from frontiersim.scenario.schema import (
+    CAPABILITY_BELIEF_NEEDED,
+    GrowthHedgePolicySpec,
+    QuantilePolicySpec,
+    Scenario,
+)
 
 FloatArray = NDArray[np.float64]
 FAMILY_NAMES: tuple[str, ...] = ("hedge", "growth", "quantile", "fixed")
@@ -61,10 +66,39 @@ def _training_share(scenario: Scenario) -> float:
     return 0.5
 
 
-def _assumed_growth(scenario: Scenario) -> float:
+def _growth_belief(scenario: Scenario) -> QuantilePolicySpec:
+    """The scenario's own growth belief as a quantile specification (``quantile`` left to be set).
+
+    A quantile ``[policy]`` lends its belief (growth percentiles and
+    volatility); otherwise the belief is derived from the demand process,
+    which capability demand cannot lend (``demand.growth_per_year`` is unused
+    there), so that case raises.
+    """
+    spec = scenario.policy
+    if isinstance(spec, QuantilePolicySpec) and spec.belief_growth_p5 > 0:
+        return spec
+    if scenario.demand.kind == "capability":
+        raise ValueError(
+            f"the quantile family needs a [policy] kind = 'quantile' table that gives {CAPABILITY_BELIEF_NEEDED}"
+        )
+    if isinstance(spec, QuantilePolicySpec):
+        return spec
+    return QuantilePolicySpec(target_training_share=_training_share(scenario))
+
+
+def _assumed_growth(scenario: Scenario, family: str = "hedge") -> float:
+    """The yearly growth the hedge family assumes: the scenario's hedge policy's, else its median belief."""
     spec = scenario.policy
     if isinstance(spec, GrowthHedgePolicySpec):
         return spec.assumed_growth_per_year
+    if isinstance(spec, QuantilePolicySpec) and spec.belief_growth_p5 > 0:
+        return float(np.sqrt(spec.belief_growth_p5 * spec.belief_growth_p95))
+    if scenario.demand.kind == "capability":
+        raise ValueError(
+            f"the {family} family needs an assumed growth when capability drives demand: give [policy] "
+            "kind = 'growth_hedge' with assumed_growth_per_year, or kind = 'quantile' with "
+            "belief_growth_p5 and belief_growth_p95 (demand.growth_per_year is unused then)"
+        )
     return float(scenario.demand.growth_per_year.ppf(0.5))
 
 
@@ -75,10 +109,21 @@ def default_fixed_upper_gw(scenario: Scenario) -> float:
         level = max(demand.path_usd_per_year)
     else:
         lead_years = scenario.compute.lead_time_months / 12
-        level = float(demand.initial_usd_per_year.ppf(0.5)) * float(demand.growth_per_year.ppf(0.5)) ** lead_years
+        growth = (
+            _assumed_growth(scenario, "fixed")
+            if demand.kind == "capability"
+            else float(demand.growth_per_year.ppf(0.5))
+        )
+        level = float(demand.initial_usd_per_year.ppf(0.5)) * growth**lead_years
+    margin: float
+    if demand.kind == "capability":  # the revenue-weighted margin of the segments, at their value shares
+        segments = scenario.capability.segments.items()
+        margin = sum(spec.value_share * float(spec.gross_margin.mean()) for _, spec in segments)
+    else:
+        margin = float(scenario.operations.gross_margin.mean())
     need = required_capacity_gw(
         np.array([level]),
-        np.array([float(scenario.operations.gross_margin.mean())]),
+        np.array([margin]),
         _training_share(scenario),
         np.array([float(scenario.compute.cost_usd_per_gw_year.ppf(0.5))]),
     )
@@ -97,11 +142,20 @@ def policy_family(scenario: Scenario, name: str, low: float | None = None, high:
         * ``growth``: buy the full requirement assuming yearly growth in
           [1, 20];
         * ``quantile``: buy for the q-quantile of forecast demand, q in
-          [0.01, 0.99], with the scenario's own demand uncertainty as belief;
+          [0.01, 0.99], with the belief of the scenario's quantile policy,
+          else its own demand uncertainty (capability demand needs the
+          former);
         * ``fixed``: commit the same GW at every decision, from 0 to
           :func:`default_fixed_upper_gw`.
     low, high : float, optional
         Override the search bounds.
+
+    Raises
+    ------
+    ValueError
+        When capability drives demand and the family needs a growth belief
+        the scenario's ``[policy]`` does not give (``hedge``, ``quantile`` and
+        the default ``fixed`` bound): ``demand.growth_per_year`` is unused then.
     """
     share = _training_share(scenario)
     family: PolicyFamily
@@ -119,9 +173,10 @@ def policy_family(scenario: Scenario, name: str, low: float | None = None, high:
             "growth", "assumed growth per year", 1.0, 20.0, lambda g: GrowthHedgePolicy(g, 1.0, share)
         )
     elif name == "quantile":
+        belief = _growth_belief(scenario)
 
         def build_quantile(q: float) -> ProcurementPolicy:
-            spec = QuantilePolicySpec(quantile=q, target_training_share=share)
+            spec = dataclasses.replace(belief, quantile=q, target_training_share=share)
             return policy_from_spec(dataclasses.replace(scenario, policy=spec))
 
         family = PolicyFamily("quantile", "demand quantile", 0.01, 0.99, build_quantile)
@@ -131,7 +186,7 @@ def policy_family(scenario: Scenario, name: str, low: float | None = None, high:
             "fixed",
             "GW per decision",
             0.0,
-            default_fixed_upper_gw(scenario),
+            default_fixed_upper_gw(scenario) if high is None else high,
             lambda gw: FixedSchedulePolicy((gw,) * decisions),
         )
     else:

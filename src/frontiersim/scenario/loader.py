@@ -14,6 +14,7 @@ from frontiersim.scenario.distributions import Lognormal
 from frontiersim.scenario.errors import Problem, ScenarioError, bad_value
 from frontiersim.scenario.fields import field_specs, parse_section
 from frontiersim.scenario.schema import (
+    CAPABILITY_BELIEF_NEEDED,
     POLICY_KINDS,
     SECTIONS,
     ComputeSpec,
@@ -139,6 +140,10 @@ def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
     policy_table = data.get("policy", {})
     if isinstance(policy_table, Mapping) and _policy_type(policy_table) is QuantilePolicySpec:
         problems += _quantile_policy_checks(policy_table)
+        if _valid(data, "demand", "kind", DemandSpec) == "capability" and not any(
+            key in policy_table for key in ("belief_growth_p5", "belief_growth_p95")
+        ):
+            problems.append(Problem("policy.belief_growth_p5", f"missing; expected {CAPABILITY_BELIEF_NEEDED}"))
     return problems
 
 

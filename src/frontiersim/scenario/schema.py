@@ -622,6 +622,14 @@ class FixedSchedulePolicySpec:
     )
 
 
+#: What a quantile policy needs when capability drives demand (the end of a validation message).
+CAPABILITY_BELIEF_NEEDED = (
+    "the buyer's belief about yearly demand growth, belief_growth_p5 and belief_growth_p95 (numbers > 0), "
+    "when demand.kind = 'capability': without it the belief would come from demand.growth_per_year, which "
+    "capability demand does not use (for example 5 and 15, around the ~10x a year of brief s3)"
+)
+
+
 @dataclass(frozen=True)
 class QuantilePolicySpec:
     """``[policy] kind = "quantile"``: buy for the q-quantile of forecast demand."""
@@ -645,7 +653,11 @@ class QuantilePolicySpec:
         high_open=True,
     )
     belief_growth_p5: float = spec(
-        0.0, "float", "Buyer's 5th percentile of yearly growth (0: use the scenario's demand growth).", low=0.0
+        0.0,
+        "float",
+        "Buyer's 5th percentile of yearly growth (0: use the scenario's demand growth; "
+        "required when capability drives demand).",
+        low=0.0,
     )
     belief_growth_p95: float = spec(
         0.0, "float", "Buyer's 95th percentile of yearly growth (0: use the scenario's demand growth).", low=0.0

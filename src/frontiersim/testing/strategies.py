@@ -274,7 +274,8 @@ def _finance_section(draw: st.DrawFn) -> Table:
     return table
 
 
-def _policy_section(draw: st.DrawFn, kind: str, decisions: int) -> Table:
+def _policy_section(draw: st.DrawFn, kind: str, decisions: int, *, needs_belief: bool = False) -> Table:
+    """A ``[policy]`` table; a quantile policy always states its growth belief when ``needs_belief``."""
     table: Table = {"kind": kind}
     if kind == "growth_hedge":
         table.update(
@@ -290,7 +291,7 @@ def _policy_section(draw: st.DrawFn, kind: str, decisions: int) -> Table:
             target_training_share=draw(_floats(0.0, 0.9)),
             belief_volatility_per_sqrt_year=draw(st.one_of(st.just(-1.0), _floats(0.0, 2.0))),
         )
-        if draw(st.booleans()):
+        if needs_belief or draw(st.booleans()):
             p5 = draw(_floats(0.5, 8.0))
             table.update(belief_growth_p5=p5, belief_growth_p95=p5 * draw(_floats(1.05, 10.0)))
     return table
@@ -319,7 +320,7 @@ def _scenario_tables(
         "operations": _operations_section(draw, demand_kind),
         "models": _models_section(draw),
         "finance": _finance_section(draw),
-        "policy": _policy_section(draw, policy_kind, decisions),
+        "policy": _policy_section(draw, policy_kind, decisions, needs_belief=demand_kind == "capability"),
     }
     if demand_kind == "capability":
         tables["capability"] = _capability_section(draw)
