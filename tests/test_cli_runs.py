@@ -1,4 +1,4 @@
-"""``frontiersim runs`` and the recording of run, optimize and backtest in the run store."""
+"""``frontiersim runs`` and the recording of run, optimize, frontier and backtest in the run store."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from frontiersim.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, main
+from frontiersim.report import render_report
 from frontiersim.scenario import bundled_text
 from frontiersim.store import RunStore, default_store_path
 from frontiersim.units import money
@@ -206,6 +207,7 @@ def test_store_option_overrides_the_environment(tmp_path: Path, capsys: pytest.C
         ["run", "toy_50_50", "--draws", "50", "--no-progress"],
         ["backtest", "--cutoff", "2024-12-31"],
         ["optimize", "toy_50_50", "--draws", "50", "--candidates", "2", "--no-progress"],
+        ["frontier", "toy_50_50", "--draws", "50", "--candidates", "2", "--no-progress"],
         ["runs", "list"],
         ["runs", "show", "2026"],
         ["runs", "export", "2026", "--format", "csv"],
@@ -301,6 +303,57 @@ def test_optimize_records_the_frontier_and_the_recommendation(
     assert record.metrics["confirmed"] == (1.0 if code == 0 else 0.0)
     assert record.metrics["p_ruin"] == record.tables["headline"]["p_ruin"].iloc[0]
     assert len(record.draw_table("draws")) == 400
+
+
+def test_frontier_records_every_candidate_and_the_best_feasible_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "frontier"
+    code, stdout, err = run_cli(
+        capsys,
+        "frontier",
+        "toy_50_50",
+        "--draws",
+        "100",
+        "--candidates",
+        "4",
+        "--max-ruin",
+        "0.5",
+        "--out",
+        str(out),
+        "--no-progress",
+        "-m",
+        "grid for the board",
+    )
+    assert code == 0, err
+    record = RunStore().get(stored_id(stdout))
+    assert (record.kind, record.status, record.draws, record.message) == (
+        "frontier",
+        "complete",
+        100,
+        "grid for the board",
+    )
+    assert record.scenario_text == bundled_text("toy_50_50")
+    assert set(record.tables) == {"frontier"}
+    assert record.draw_table_names == ()
+    assert record.artifacts["frontier.png"] == (out / "frontier.png").read_bytes()
+    assert record.artifacts["frontier.json"] == (out / "frontier.json").read_bytes()
+    table = record.tables["frontier"]
+    assert table.equals(pd.read_csv(out / "frontier.csv").astype(table.dtypes.to_dict()))
+    assert record.metrics["candidates"] == (table["kind"] == "candidate").sum() == 4
+    assert record.metrics["search_draws"] == 100
+    (best,) = table[table["chosen"].astype(bool)].itertuples(index=False)
+    assert record.metrics["best_feasible_parameter"] == best.parameter
+    assert record.metrics["p_ruin"] == best[table.columns.get_loc("P(ruin)")]
+    code, shown, _ = run_cli(capsys, "runs", "show", record.run_id)
+    assert code == 0
+    assert "kind      frontier" in shown
+    assert "best feasible candidate's parameter (search sample)" in shown
+    html = render_report(record)
+    assert "Best feasible candidate: " + str(best.policy) in html
+    assert "Every candidate and naive policy" in html
+    assert "P(ruin within the horizon)" not in html  # a frontier has no single run to headline
+    assert not re.search(r"https?://", html)
 
 
 def test_backtest_records_its_forecasts_and_coverage(capsys: pytest.CaptureFixture[str]) -> None:

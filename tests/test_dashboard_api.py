@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pandas as pd
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -302,6 +303,27 @@ def test_save_run_lands_in_the_store(client: TestClient, default_mapping: dict[s
     assert preset["scenario"]["policy"]["hedge_factor"] == 0.9
     again = client.post("/api/simulate", json={"scenario": preset["scenario"], "draws": 1500, "seed": 5}).json()
     assert again["headline"]["p_ruin"] == saved["headline"]["p_ruin"]
+
+
+def test_stored_records_with_a_scenario_become_presets(client: TestClient, store_path: Path) -> None:
+    store = RunStore(store_path)
+    text = bundled_text("toy_50_50")
+    ids = {}
+    for kind in ("run", "optimize", "frontier", "backtest"):
+        scenario_text = "" if kind == "backtest" else text
+        ids[kind] = store.begin(
+            kind=kind, scenario_text=scenario_text, scenario_name=kind, scenario_sha256="", seed=1, draws=10
+        )
+        store.finish(ids[kind], tables={"t": pd.DataFrame({"x": [1.0]})})
+    unfinished = store.begin(
+        kind="run", scenario_text=text, scenario_name="unfinished", scenario_sha256="", seed=1, draws=10
+    )
+    listed = {p["id"] for p in client.get("/api/presets").json()["presets"]}
+    assert {f"run:{ids[kind]}" for kind in ("run", "optimize", "frontier")} <= listed
+    assert f"run:{ids['backtest']}" not in listed  # no scenario to load
+    assert f"run:{unfinished}" not in listed
+    preset = client.get(f"/api/presets/run:{ids['frontier']}").json()
+    assert preset["scenario"] == tomllib.loads(text)
 
 
 def test_an_unreadable_store_leaves_the_bundled_presets(tmp_path: Path) -> None:

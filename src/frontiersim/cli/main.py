@@ -7,7 +7,7 @@ validation sample does not confirm it (``optimize``; results are written);
 cannot be opened). Bad input never prints a traceback and never touches the
 output folder or the run store.
 
-``run``, ``optimize`` and ``backtest`` record every run in the run store
+``run``, ``optimize``, ``frontier`` and ``backtest`` record every run in the run store
 (``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's data folder)
 unless given ``--no-store``; ``-m`` sets the record's one-line message. The
 record is begun (``running``) once the input is checked, before any work,
@@ -52,7 +52,13 @@ from frontiersim.scenario.loader import bundled, bundled_names, load_scenario, s
 from frontiersim.scenario.schema import Scenario, section_types
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
 from frontiersim.store import RunStore, StoreError
-from frontiersim.store.record import RecordPayload, backtest_payload, optimization_payload, simulation_payload
+from frontiersim.store.record import (
+    RecordPayload,
+    backtest_payload,
+    frontier_payload,
+    optimization_payload,
+    simulation_payload,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -587,22 +593,31 @@ def _at_bound_note(result: OptimizationResult) -> list[str]:
     return []
 
 
-def _cmd_optimize(args: argparse.Namespace) -> int:
-    prepared = _prepare_search(args, "optimize")
+#: The work of ``optimize`` or ``frontier`` once its input is checked and its record begun.
+_SearchWork = Callable[[argparse.Namespace, Scenario, PolicyFamily, Objective, Path | None, _Recording], int]
+
+
+def _recorded_search(args: argparse.Namespace, kind: str, recorded_draws: int, work: _SearchWork) -> int:
+    """Check the input of ``optimize``/``frontier``, begin its record, and do ``work`` (failing the record on error)."""
+    prepared = _prepare_search(args, kind)
     if isinstance(prepared, int):
         return prepared
     scenario = prepared[0]
     recording = _begin_recording(
         args,
-        kind="optimize",
+        kind=kind,
         scenario=scenario,
         seed=scenario.simulation.seed if args.seed is None else args.seed,
-        draws=args.validation_draws or 4 * args.draws,
+        draws=recorded_draws,
     )
     if isinstance(recording, int):
         return recording
     with recording.failing_on_error():
-        return _optimize(args, *prepared, recording)
+        return work(args, *prepared, recording)
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    return _recorded_search(args, "optimize", args.validation_draws or 4 * args.draws, _optimize)
 
 
 def _optimize(
@@ -697,10 +712,18 @@ def _optimize(
 
 
 def _cmd_frontier(args: argparse.Namespace) -> int:
-    prepared = _prepare_search(args, "frontier")
-    if isinstance(prepared, int):
-        return prepared
-    scenario, family, objective, out = prepared
+    return _recorded_search(args, "frontier", args.draws, _frontier)
+
+
+def _frontier(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    family: PolicyFamily,
+    objective: Objective,
+    out: Path | None,
+    recording: _Recording,
+) -> int:
+    """Trace, print, write the files and complete the record of ``frontiersim frontier``."""
     started = time.perf_counter()
     naive_count = 3
     with _evaluation_bar(args, args.candidates + naive_count, f"frontier {scenario.meta.name}") as bar:
@@ -730,7 +753,8 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
             f"\nbest feasible candidate: {best.label} (search sample only; `frontiersim optimize` refines it and "
             "re-checks it on fresh draws)"
         )
-    if out is not None:
+    status = EXIT_OK
+    if out is not None or recording.active:
         summary = {
             "command": "frontier",
             "best_feasible": None if best is None else _figures(best),
@@ -739,16 +763,20 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
             "settings": _settings(args, scenario, family, objective, frontier.search[0]),
             "elapsed_seconds": round(time.perf_counter() - started, 3),
         }
-        _write_all(
-            out,
-            {
-                "frontier.png": frontier_png(frontier),
-                "frontier.csv": _csv_bytes(frontier.table(), index=False),
-                "frontier.json": _json_bytes(summary),
-                **_scenario_toml(frontier.search[0]),
-            },
-        )
-    return EXIT_OK
+        artifacts = {"frontier.png": frontier_png(frontier), "frontier.json": _json_bytes(summary)}
+        if out is not None:
+            _write_all(
+                out,
+                {
+                    "frontier.png": artifacts["frontier.png"],
+                    "frontier.csv": _csv_bytes(frontier.table(), index=False),
+                    "frontier.json": artifacts["frontier.json"],
+                    **_scenario_toml(frontier.search[0]),
+                },
+            )
+        if recording.active:
+            status = recording.finish(frontier_payload(frontier, artifacts=artifacts))
+    return status
 
 
 def _add_search_arguments(parser: argparse.ArgumentParser, *, max_ruin: float | None, suffix: str) -> None:
@@ -900,6 +928,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and write frontier.png, frontier.csv and frontier.json. Never fails for want of a feasible policy.",
     )
     _add_search_arguments(frontier, max_ruin=None, suffix="frontier")
+    add_recording_arguments(frontier)
     frontier.set_defaults(handler=_cmd_frontier)
 
     runs_command.add_parser(commands)

@@ -64,7 +64,7 @@ STORE_HELP = (
 
 
 # ---------------------------------------------------------------------------
-# options shared with run, optimize and backtest
+# options shared with run, optimize, frontier and backtest
 # ---------------------------------------------------------------------------
 
 
@@ -487,7 +487,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     runs = commands.add_parser(
         "runs",
         help="list, show, compare, export and remove stored runs",
-        description="Read back the run store, where run, optimize and backtest record every run unless given "
+        description="Read back the run store, where run, optimize, frontier and backtest record every run unless given "
         "--no-store. An id may be shortened to any unique prefix.",
     )
     actions = runs.add_subparsers(dest="runs_command", required=True, parser_class=type(runs))

@@ -21,7 +21,7 @@ from frontiersim.scenario.schema import Scenario
 _PRESET_ID = re.compile(r"(bundled|run):([A-Za-z0-9_.-]{1,100})")
 
 #: Stored records of these kinds hold a scenario the dashboard can load.
-_RUN_KINDS = ("run", "optimize")
+_RUN_KINDS = ("run", "optimize", "frontier")
 
 #: How long listing presets waits for another process holding the store (seconds).
 LIST_LOCK_TIMEOUT_SECONDS = 5.0

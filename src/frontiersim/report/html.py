@@ -139,7 +139,7 @@ class RecordLike(Protocol):
 
     @property
     def kind(self) -> str:
-        """``"run"``, ``"optimize"`` or ``"backtest"``."""
+        """``"run"``, ``"optimize"``, ``"frontier"`` or ``"backtest"``."""
 
     @property
     def status(self) -> str:
@@ -440,15 +440,20 @@ def _headline_section(record: RecordLike) -> str:
             f"{format_number(draws)} draws; horizon {format_number(years)} years from {start}. "
             "The interval is the Monte Carlo uncertainty of the estimate, not of the world."
         )
-    elif "p_ruin" in record.metrics:
+    elif "p_ruin" in record.metrics and record.kind != "frontier":  # a frontier's is its best candidate's
         boxes.append((format_percent(record.metrics["p_ruin"]), "P(ruin within the horizon)"))
     if not boxes:
         return ""
+    return _section("headline", "Headline", f'{_figure_boxes(boxes)}<p class="note">{_e(note)}</p>')
+
+
+def _figure_boxes(boxes: Iterable[tuple[str, str]]) -> str:
+    """A row of headline figures, each ``(value, label)``."""
     content = "".join(
         f'<div class="figure-box"><div class="value">{_e(value)}</div><div class="label">{_e(label)}</div></div>'
         for value, label in boxes
     )
-    return _section("headline", "Headline", f'<div class="headline">{content}</div><p class="note">{_e(note)}</p>')
+    return f'<div class="headline">{content}</div>'
 
 
 def _fan_section(tables: Mapping[str, pd.DataFrame]) -> str:
@@ -621,44 +626,85 @@ def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> str:
         verdict = "confirmed" if confirmed is True else "NOT confirmed"
         parts.append(f'<p class="note">The fresh validation sample {_e(verdict)} the ruin limit.</p>')
     if boxes:
-        parts.append(
-            '<div class="headline">'
-            + "".join(
-                f'<div class="figure-box"><div class="value">{_e(v)}</div><div class="label">{_e(t)}</div></div>'
-                for v, t in boxes
-            )
-            + "</div>"
-        )
-    settings = _dig(summary, "settings")
-    if isinstance(settings, dict):
-        described = [
-            ("policy family", settings.get("family")),
-            ("parameter", settings.get("parameter")),
-            ("objective", _dig(settings, "objective", "description")),
-            ("ruin limit", format_percent(settings.get("max_ruin")) if _finite(settings.get("max_ruin")) else None),
-            ("search draws", settings.get("draws")),
-            ("validation draws", settings.get("validation_draws")),
-        ]
-        meta = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in described if v is not None)
-        parts.append(f'<dl class="meta">{meta}</dl>')
+        parts.append(_figure_boxes(boxes))
+    parts.append(_settings_list(summary))
     messages = _dig(summary, "messages")
     if isinstance(messages, list) and messages:
         parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in messages) + "</ul>")
     return "".join(parts)
 
 
-def _optimize_section(record: RecordLike) -> str:
-    summary = _json_artifact(record, "optimize.json")
-    parts = [_recommendation(record, summary)]
+def _frontier_chart(record: RecordLike) -> str:
+    """The recorded frontier.png, else a chart drawn from the ``frontier`` table ("" without either)."""
     frontier = record.tables.get("frontier")
     png = record.artifacts.get("frontier.png")
     if png is not None and png.startswith(_PNG_SIGNATURE):
-        parts.append("<h3>Frontier</h3>" + _png_image(png, "efficient frontier"))
-    elif frontier is not None and not frontier.empty:
+        return "<h3>Frontier</h3>" + _png_image(png, "efficient frontier")
+    if frontier is not None and not frontier.empty:
         try:
-            parts.append("<h3>Frontier</h3>" + _figure(charts.frontier_chart(frontier), "efficient frontier"))
+            return "<h3>Frontier</h3>" + _figure(charts.frontier_chart(frontier), "efficient frontier")
         except ValueError as error:
-            parts.append(f'<p class="note">The frontier cannot be drawn: {_e(error)}</p>')
+            return f'<p class="note">The frontier cannot be drawn: {_e(error)}</p>'
+    return ""
+
+
+def _settings_list(summary: dict[str, Any] | None) -> str:
+    """The search settings of optimize.json or frontier.json as a definition list ("" without them)."""
+    settings = _dig(summary, "settings")
+    if not isinstance(settings, dict):
+        return ""
+    described = [
+        ("policy family", settings.get("family")),
+        ("parameter", settings.get("parameter")),
+        ("objective", _dig(settings, "objective", "description")),
+        ("ruin limit", format_percent(settings.get("max_ruin")) if _finite(settings.get("max_ruin")) else None),
+        ("search draws", settings.get("draws")),
+        ("validation draws", settings.get("validation_draws")),
+    ]
+    meta = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in described if v is not None)
+    return f'<dl class="meta">{meta}</dl>'
+
+
+def _traced_frontier_section(record: RecordLike) -> str:
+    """A ``frontier`` record: every candidate on the search draws and the best feasible one."""
+    summary = _json_artifact(record, "frontier.json")
+    parts = [
+        '<p class="note">Every candidate of the policy family and the naive policies, evaluated on the same '
+        "search draws (common random numbers). These are search-sample figures: <code>frontiersim optimize</code> "
+        "refines the best feasible candidate and re-checks it on fresh draws.</p>"
+    ]
+    best = _dig(summary, "best_feasible")
+    if isinstance(best, dict):
+        interval = best.get("p_ruin_wilson")
+        text = "P(ruin) on the search draws"
+        if isinstance(interval, list) and len(interval) == 2:
+            text += f"; 95% interval {format_percent(interval[0])} to {format_percent(interval[1])}"
+        boxes = [
+            (format_percent(best.get("p_ruin")), text),
+            (
+                format_money(best.get("objective_mean_usd")),
+                f"objective, mean (± {format_money(best.get('objective_se_usd'))} SE)",
+            ),
+        ]
+        parts.append(f"<h3>Best feasible candidate: {_e(best.get('label', '(unnamed)'))}</h3>")
+        parts.append(_figure_boxes(boxes))
+    elif summary is not None and _finite(_dig(summary, "settings", "max_ruin")):
+        parts.append('<p class="warning">No candidate meets the ruin limit on the search draws.</p>')
+    parts.append(_settings_list(summary))
+    parts.append(_frontier_chart(record))
+    frontier = record.tables.get("frontier")
+    if frontier is not None:
+        parts.append("<h3>Every candidate and naive policy</h3>" + _html_table(frontier))
+    if "frontier.json" in record.artifacts:
+        text = _decode_text(record.artifacts["frontier.json"])
+        parts.append("<details><summary>frontier.json</summary>" + _pre(text) + "</details>")
+    return _section("optimize", "Frontier", "".join(parts))
+
+
+def _optimize_section(record: RecordLike) -> str:
+    summary = _json_artifact(record, "optimize.json")
+    parts = [_recommendation(record, summary), _frontier_chart(record)]
+    frontier = record.tables.get("frontier")
     comparison = record.tables.get("comparison")
     if comparison is not None:
         parts.append(
@@ -929,7 +975,8 @@ def render_report(record: RecordLike) -> str:
         with its interval, fan charts of revenue, demand, capacity, cash and
         unserved demand, P(ruin) over time, the company P&L by year, the
         per-model cohort table, the frontier and recommended policy (for an
-        optimization), the backtest tables (for a backtest), milestone dates
+        optimization; the frontier and its best feasible candidate for a
+        traced frontier), the backtest tables (for a backtest), milestone dates
         (where capability drives demand) and every scenario key with the
         source of its default. Sections whose tables the record lacks are
         left out.
@@ -938,7 +985,14 @@ def render_report(record: RecordLike) -> str:
     tables = record.tables
     sections: list[tuple[str, str]] = [
         ("headline", _headline_section(record)),
-        ("optimize", _optimize_section(record) if record.kind == "optimize" else ""),
+        (
+            "optimize",
+            _optimize_section(record)
+            if record.kind == "optimize"
+            else _traced_frontier_section(record)
+            if record.kind == "frontier"
+            else "",
+        ),
         ("backtest", _backtest_section(record) if record.kind == "backtest" else ""),
         ("outlook", _fan_section(tables)),
         ("ruin", _ruin_section(tables)),

@@ -4,7 +4,8 @@ A simulation (``run``) keeps :func:`~frontiersim.results.tables.run_tables`
 and :func:`~frontiersim.results.tables.draw_tables` of its result. An
 optimization keeps the same tables for the recommended policy on its fresh
 validation draws, plus the frontier, the comparison with the naive policies
-and the commitment schedule. A backtest keeps its forecasts and coverage.
+and the commitment schedule. A traced frontier (``frontier``) keeps every
+candidate on the search sample. A backtest keeps its forecasts and coverage.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ METRICS: dict[str, tuple[str, MetricKind]] = {
     "revenue_final_year_median_usd": ("revenue in the final year, median", "usd"),
     "cash_final_year_median_usd": ("cash at the end, median", "usd"),
     "recommended_parameter": ("recommended policy parameter", "number"),
+    "best_feasible_parameter": ("best feasible candidate's parameter (search sample)", "number"),
+    "candidates": ("candidate policies", "count"),
     "objective_mean_usd": ("objective, mean", "usd"),
     "objective_se_usd": ("objective, standard error", "usd"),
     "objective_cvar_usd": ("objective, CVaR", "usd"),
@@ -151,6 +154,41 @@ def optimization_payload(
         "validation_draws": float(result.validation_draws),
     }
     return RecordPayload(tables=tables, draw_tables=base.draw_tables, artifacts=dict(artifacts), metrics=metrics)
+
+
+def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {}) -> RecordPayload:
+    """What a traced frontier stores: every candidate and naive policy on the search sample.
+
+    Parameters
+    ----------
+    frontier : Frontier
+        From :func:`~frontiersim.optimize.plot.trace_frontier`.
+    artifacts : mapping of str to bytes
+        ``frontier.png``, ``frontier.json``, ...
+
+    Returns
+    -------
+    RecordPayload
+        The ``frontier`` table (no per-draw tables: candidates keep none),
+        and, when a candidate meets the ruin limit, the best feasible one's
+        parameter, P(ruin) with its Wilson interval and objective. These are
+        search-sample figures, not re-checked on fresh draws.
+    """
+    metrics = {"search_draws": float(frontier.search_draws), "candidates": float(len(frontier.search))}
+    best = frontier.chosen_search
+    if best is not None:
+        metrics.update(
+            {
+                "best_feasible_parameter": math.nan if best.parameter is None else float(best.parameter),
+                "p_ruin": best.ruin.estimate,
+                "p_ruin_low": best.ruin.low,
+                "p_ruin_high": best.ruin.high,
+                "objective_mean_usd": best.objective.mean,
+                "objective_se_usd": best.objective.standard_error,
+                "objective_cvar_usd": best.cvar,
+            }
+        )
+    return RecordPayload(tables={"frontier": frontier.table()}, artifacts=dict(artifacts), metrics=metrics)
 
 
 def coverage_table(result: BacktestResult) -> pd.DataFrame:
