@@ -344,11 +344,12 @@ def test_frontier_records_every_candidate_and_the_best_feasible_one(
     assert record.metrics["search_draws"] == 100
     (best,) = table[table["chosen"].astype(bool)].itertuples(index=False)
     assert record.metrics["best_feasible_parameter"] == best.parameter
-    assert record.metrics["p_ruin"] == best[table.columns.get_loc("P(ruin)")]
+    assert record.metrics["best_feasible_p_ruin"] == best[table.columns.get_loc("P(ruin)")]
+    assert "p_ruin" not in record.metrics  # no single run's P(ruin) to list
     code, shown, _ = run_cli(capsys, "runs", "show", record.run_id)
     assert code == 0
     assert "kind      frontier" in shown
-    assert "best feasible candidate's parameter (search sample)" in shown
+    assert "best feasible candidate: parameter (search sample)" in shown
     html = render_report(record)
     assert "Best feasible candidate: " + str(best.policy) in html
     assert "Every candidate and naive policy" in html

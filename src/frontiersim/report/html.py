@@ -440,7 +440,7 @@ def _headline_section(record: RecordLike) -> str:
             f"{format_number(draws)} draws; horizon {format_number(years)} years from {start}. "
             "The interval is the Monte Carlo uncertainty of the estimate, not of the world."
         )
-    elif "p_ruin" in record.metrics and record.kind != "frontier":  # a frontier's is its best candidate's
+    elif "p_ruin" in record.metrics:
         boxes.append((format_percent(record.metrics["p_ruin"]), "P(ruin within the horizon)"))
     if not boxes:
         return ""

@@ -36,7 +36,13 @@ METRICS: dict[str, tuple[str, MetricKind]] = {
     "revenue_final_year_median_usd": ("revenue in the final year, median", "usd"),
     "cash_final_year_median_usd": ("cash at the end, median", "usd"),
     "recommended_parameter": ("recommended policy parameter", "number"),
-    "best_feasible_parameter": ("best feasible candidate's parameter (search sample)", "number"),
+    "best_feasible_parameter": ("best feasible candidate: parameter (search sample)", "number"),
+    "best_feasible_p_ruin": ("best feasible candidate: P(ruin)", "share"),
+    "best_feasible_p_ruin_low": ("best feasible candidate: P(ruin), 95% Wilson low", "share"),
+    "best_feasible_p_ruin_high": ("best feasible candidate: P(ruin), 95% Wilson high", "share"),
+    "best_feasible_objective_mean_usd": ("best feasible candidate: objective, mean", "usd"),
+    "best_feasible_objective_se_usd": ("best feasible candidate: objective, standard error", "usd"),
+    "best_feasible_objective_cvar_usd": ("best feasible candidate: objective, CVaR", "usd"),
     "candidates": ("candidate policies", "count"),
     "objective_mean_usd": ("objective, mean", "usd"),
     "objective_se_usd": ("objective, standard error", "usd"),
@@ -171,8 +177,10 @@ def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {})
     RecordPayload
         The ``frontier`` table (no per-draw tables: candidates keep none),
         and, when a candidate meets the ruin limit, the best feasible one's
-        parameter, P(ruin) with its Wilson interval and objective. These are
-        search-sample figures, not re-checked on fresh draws.
+        parameter, P(ruin) with its Wilson interval and objective as
+        ``best_feasible_*`` metrics. These are search-sample figures, not
+        re-checked on fresh draws, so they are kept apart from a run's
+        ``p_ruin``.
     """
     metrics = {"search_draws": float(frontier.search_draws), "candidates": float(len(frontier.search))}
     best = frontier.chosen_search
@@ -180,12 +188,12 @@ def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {})
         metrics.update(
             {
                 "best_feasible_parameter": math.nan if best.parameter is None else float(best.parameter),
-                "p_ruin": best.ruin.estimate,
-                "p_ruin_low": best.ruin.low,
-                "p_ruin_high": best.ruin.high,
-                "objective_mean_usd": best.objective.mean,
-                "objective_se_usd": best.objective.standard_error,
-                "objective_cvar_usd": best.cvar,
+                "best_feasible_p_ruin": best.ruin.estimate,
+                "best_feasible_p_ruin_low": best.ruin.low,
+                "best_feasible_p_ruin_high": best.ruin.high,
+                "best_feasible_objective_mean_usd": best.objective.mean,
+                "best_feasible_objective_se_usd": best.objective.standard_error,
+                "best_feasible_objective_cvar_usd": best.cvar,
             }
         )
     return RecordPayload(tables={"frontier": frontier.table()}, artifacts=dict(artifacts), metrics=metrics)
