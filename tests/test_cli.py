@@ -363,3 +363,14 @@ class TestRunOutputFolder:
 )
 def test_default_out_dir(name: str, folder: str) -> None:
     assert default_out_dir(name) == Path("frontiersim-results") / folder
+
+
+@pytest.mark.parametrize("argv", [["scenarios"], ["defaults"], ["examples"]], ids=" ".join)
+def test_a_reader_that_goes_away_ends_the_command_quietly(argv: list[str]) -> None:
+    """``frontiersim defaults | head -1``: exit 141 (as after SIGPIPE), nothing on stderr, no traceback."""
+    process = subprocess.Popen([*command(), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # long before the command writes: importing frontiersim alone takes about a second
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 141, stderr
+    assert stderr == b""

@@ -4,15 +4,17 @@ Exit codes: 0 success; 1 a run failed, an example did not match the brief, no
 policy meets the ruin limit (``optimize``; nothing is written) or the fresh
 validation sample does not confirm it (``optimize``; results are written);
 2 bad input (a scenario with problems, bad arguments, or a run store that
-cannot be opened). Bad input never prints a traceback and never touches the
-output folder or the run store.
+cannot be opened); 130 interrupted; 141 the reader of the output went away
+(``frontiersim runs list | head``), quietly, as after SIGPIPE. Bad input
+never prints a traceback and never touches the output folder or the run
+store.
 
-``run``, ``optimize``, ``frontier`` and ``backtest`` record every run in the run store
-(``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's data folder)
-unless given ``--no-store``; ``-m`` sets the record's one-line message. The
-record is begun (``running``) once the input is checked, before any work,
-and completed after the output files are written; an error or an interrupt
-marks it failed. ``frontiersim runs`` reads the store back.
+``run``, ``optimize``, ``frontier`` and ``backtest`` record every run in the
+run store (``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's data
+folder) unless given ``--no-store``; ``-m`` sets the record's one-line
+message. The record is begun (``running``) once the input is checked, before
+any work, and completed after the output files are written; an error, an
+interrupt or a broken pipe marks it failed. ``frontiersim runs`` reads the store back.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -61,6 +64,10 @@ from frontiersim.store.record import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Exit code when the reader of the output goes away (``frontiersim runs list | head -3``): 128 + SIGPIPE, as a
+#: shell reports a command ended by a broken pipe.
+EXIT_BROKEN_PIPE = 141
 
 #: Characters not allowed in the default output folder's name (taken from the scenario name).
 _UNSAFE_FOLDER_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -976,6 +983,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point the process's stdout at /dev/null, so the interpreter's final flush to a closed pipe is silent.
+
+    A reader that stops early (``| head``) closes the pipe; without this, the
+    flush at exit prints "Exception ignored ... BrokenPipeError". See the
+    note on SIGPIPE in the documentation of the :mod:`signal` module.
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. captured in tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover
