@@ -181,6 +181,25 @@ def test_rm_removes_one_run_and_asks_first(
     assert f"no run '{first}'" in err
 
 
+def test_compact_keeps_every_run_and_says_what_it_freed(
+    two_runs: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = two_runs
+    assert run_cli(capsys, "runs", "rm", first, "--yes")[0] == 0
+    code, out, err = run_cli(capsys, "runs", "compact")
+    assert (code, err) == (0, "")
+    assert re.fullmatch(
+        rf"compacted {re.escape(str(default_store_path()))}: [\d,.]+ MiB -> [\d,.]+ MiB \([\d,.]+ MiB freed\), "
+        r"1 run kept\n",
+        out,
+    ), out
+    assert [info.run_id for info in RunStore().list()] == [second]
+    code, _, err = run_cli(capsys, "runs", "compact", "--store", str(tmp_path / "none.duckdb"))
+    assert code == EXIT_BAD_INPUT
+    assert err == f"error: no run store at {tmp_path / 'none.duckdb'}\n"
+    assert not (tmp_path / "none.duckdb").exists()
+
+
 def test_no_store_records_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "run", "toy_50_50", "--draws", "50", "--no-save", "--no-progress", "--no-store")
     assert code == 0

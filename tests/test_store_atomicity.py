@@ -1,4 +1,4 @@
-"""Nothing is lost: killed runs, a kill in the middle of a write, concurrent writers and a held lock.
+"""Nothing is lost: killed runs, a kill in the middle of a write, concurrent writers, a held lock, compaction.
 
 Each test starts real processes. They are stopped with SIGKILL at points the test observes (a record in
 the store, a marker file), never after a fixed sleep; the deadlines below only keep a broken test from
@@ -8,20 +8,28 @@ hanging.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from frontiersim.store import RunInfo, RunStore, StoreError
+from frontiersim.store.schema import SCHEMA_VERSION
+from frontiersim.store.store import _SUPERSEDED_KEY
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL and /proc are POSIX")
 
@@ -275,17 +283,23 @@ def test_a_kill_inside_finish_leaves_all_or_nothing(tmp_path: Path) -> None:
     assert outcomes["before-commit"] == "incomplete"
 
 
-def test_two_concurrent_writers_both_land(tmp_path: Path) -> None:
-    store = RunStore(tmp_path / "runs.duckdb")
-    barrier = tmp_path / "go"
-    runs = 3
+def start_writers(store: RunStore, folder: Path, runs: int) -> dict[str, subprocess.Popen[str]]:
+    """Writers ``alpha`` and ``beta``, each recording ``runs`` runs, released together once both are ready."""
+    barrier = folder / "go"
     writers = {
-        name: python(WRITER, str(store.path), str(tmp_path / f"ready-{name}"), str(barrier), name, str(runs))
+        name: python(WRITER, str(store.path), str(folder / f"ready-{name}"), str(barrier), name, str(runs))
         for name in ("alpha", "beta")
     }
     for name, process in writers.items():
-        wait_for(lambda name=name: (tmp_path / f"ready-{name}").exists(), process, f"writer {name} was ready")
+        wait_for(lambda name=name: (folder / f"ready-{name}").exists(), process, f"writer {name} was ready")
     barrier.write_text("go")
+    return writers
+
+
+def test_two_concurrent_writers_both_land(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.duckdb")
+    runs = 3
+    writers = start_writers(store, tmp_path, runs)
     ids: dict[str, list[str]] = {}
     for name, process in writers.items():
         out, err = process.communicate(timeout=DEADLINE_SECONDS)
@@ -324,3 +338,216 @@ def test_a_store_held_by_another_process_times_out_with_a_clear_error(tmp_path: 
     holder.communicate("", timeout=DEADLINE_SECONDS)
     assert holder.returncode == 0
     assert len(store.list()) == 1
+
+
+# ---------------------------------------------------------------------------
+# Compaction: the store shrinks, every run is kept, and processes using the store meanwhile lose nothing
+# ---------------------------------------------------------------------------
+
+ARTIFACT_BYTES = 4_000_000
+
+
+def record(store: RunStore, k: int) -> str:
+    """A complete run with a large incompressible artifact and a per-draw table."""
+    rng = np.random.default_rng(k)
+    run_id = store.begin(
+        kind="run", scenario_text=f"run {k}", scenario_name=f"r{k}", scenario_sha256="", seed=k, draws=500
+    )
+    store.finish(
+        run_id,
+        tables={"headline": pd.DataFrame({"k": [k], "p_ruin": [k / 10]})},
+        draw_tables={"yearly": pd.DataFrame({"draw": np.arange(500), "cash_usd": rng.normal(size=500)})},
+        artifacts={"blob.bin": rng.bytes(ARTIFACT_BYTES)},
+        metrics={"p_ruin": k / 10},
+    )
+    return run_id
+
+
+def assert_record(store: RunStore, run_id: str, k: int) -> None:
+    rng = np.random.default_rng(k)
+    got = store.get(run_id)
+    assert (got.status, got.scenario_text, got.metrics) == ("complete", f"run {k}", {"p_ruin": k / 10})
+    expected_yearly = pd.DataFrame({"draw": np.arange(500), "cash_usd": rng.normal(size=500)})
+    pd.testing.assert_frame_equal(got.draw_table("yearly"), expected_yearly)
+    assert got.artifacts == {"blob.bin": rng.bytes(ARTIFACT_BYTES)}
+
+
+def mark(path: Path, *, pid: int, age_seconds: float = 0.0, copy: Path | None = None) -> None:
+    """Mark the store file at ``path`` as a compaction does just before renaming its copy over it."""
+    value = {
+        "pid": pid,
+        "process_started": None,
+        "host": socket.gethostname(),
+        "utc": (datetime.now(UTC) - timedelta(seconds=age_seconds)).isoformat(),
+        "copy": str(copy or path.with_name("no-copy")),
+    }
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_SUPERSEDED_KEY, json.dumps(value)])
+
+
+def marked(path: Path) -> bool:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("SELECT 1 FROM meta WHERE key = ?", [_SUPERSEDED_KEY]).fetchone() is not None
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RunStore:
+    """An empty store, patient with locks (a guard against hanging, as :data:`DEADLINE_SECONDS`)."""
+    return RunStore(tmp_path / "runs.duckdb", lock_timeout_seconds=DEADLINE_SECONDS)
+
+
+def test_compaction_returns_the_space_of_removed_runs_and_keeps_every_run(store: RunStore) -> None:
+    ids = [record(store, k) for k in range(4)]
+    for run_id in ids[:3]:
+        store.remove(run_id)
+    with duckdb.connect(str(store.path), read_only=True) as connection:
+        migrations = connection.execute("SELECT * FROM schema_history ORDER BY version").fetchall()
+    before = store.path.stat().st_size
+
+    done = store.compact()
+
+    assert (done.bytes_before, done.runs) == (before, 1)
+    assert done.bytes_after == store.path.stat().st_size
+    assert done.bytes_after < before / 2, (before, done.bytes_after)
+    assert [info.run_id for info in store.list()] == [ids[3]]
+    assert_record(store, ids[3], 3)
+    assert store.schema_version() == SCHEMA_VERSION
+    with duckdb.connect(str(store.path), read_only=True) as connection:
+        assert connection.execute("SELECT * FROM schema_history ORDER BY version").fetchall() == migrations
+    assert not marked(store.path)
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["runs.duckdb"], "no copy or WAL left behind"
+    assert_record(store, record(store, 9), 9)  # the compacted store takes new runs
+
+
+def test_a_running_record_survives_compaction_and_finishes_after_it(store: RunStore) -> None:
+    run_id = store.begin(kind="run", scenario_text="", scenario_name="long", scenario_sha256="", seed=1, draws=1)
+    store.compact()
+    assert store.get(run_id).status == "running"  # this process is alive: not incomplete
+    store.finish(run_id, tables={"headline": pd.DataFrame({"p_ruin": [0.5]})})
+    assert store.get(run_id).status == "complete"
+
+
+def test_writers_running_through_repeated_compactions_lose_nothing(tmp_path: Path, store: RunStore) -> None:
+    record(store, 0)
+    runs = 15
+    writers = start_writers(store, tmp_path, runs)
+    compactions = 0  # how many overlap the writers depends on timing; at least the first does
+    while any(process.poll() is None for process in writers.values()):
+        store.compact()
+        compactions += 1
+        time.sleep(0.05)  # back-to-back compactions would starve the writers' lock retries
+    ids: dict[str, list[str]] = {}
+    for name, process in writers.items():
+        out, err = process.communicate(timeout=DEADLINE_SECONDS)
+        assert process.returncode == 0, err
+        ids[name] = out.split()
+    assert compactions >= 1
+    store.compact()
+    infos = store.list()
+    assert len(infos) == 1 + 2 * runs
+    assert {info.status for info in infos} == {"complete"}
+    for name, found in ids.items():
+        assert len(found) == runs
+        for k, run_id in enumerate(found):
+            got = store.get(run_id)
+            assert (got.message, got.metrics, got.artifacts) == (
+                f"{name}-{k}",
+                {"k": float(k)},
+                {"note.txt": f"{name}-{k}".encode()},
+            )
+            assert got.draw_table("yearly")["value"].eq(float(k)).all()
+
+
+def test_a_process_holding_the_replaced_file_follows_the_path(tmp_path: Path, store: RunStore) -> None:
+    """The race the mark exists for: a process opens the old file just before the rename."""
+    kept = record(store, 1)
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copy(store.path, fresh)  # what the compaction's copy would be
+    mark(store.path, pid=os.getpid())  # a live compaction, between marking and renaming
+
+    def rename_soon() -> None:
+        time.sleep(0.3)
+        os.replace(fresh, store.path)
+
+    renamer = threading.Thread(target=rename_soon)
+    renamer.start()
+    started = time.monotonic()
+    new_id = record(store, 2)  # waits on the marked file, then writes to the file now at the path
+    renamer.join()
+    assert time.monotonic() - started >= 0.25
+    assert not marked(store.path)
+    assert {info.run_id for info in store.list()} == {kept, new_id}
+    assert_record(store, new_id, 2)
+
+
+def test_a_live_mark_that_stays_times_out_with_a_clear_error(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.duckdb", lock_timeout_seconds=0.3)
+    record(store, 1)
+    mark(store.path, pid=os.getpid())
+    with pytest.raises(StoreError, match=r"is still being compacted by another process after 0\.3 s"):
+        store.list()
+
+
+@pytest.mark.parametrize("how", ["its process is gone", "it is too old to be live"])
+def test_a_mark_left_by_a_dead_compaction_is_cleared(tmp_path: Path, store: RunStore, how: str) -> None:
+    kept = record(store, 1)
+    copy = tmp_path / ".runs.duckdb.compacting-123"
+    copy.write_bytes(b"half a copy")
+    if how == "its process is gone":
+        mark(store.path, pid=dead_pid(), copy=copy)
+    else:
+        mark(store.path, pid=os.getpid(), age_seconds=120.0, copy=copy)
+    assert [info.run_id for info in store.list()] == [kept]
+    assert not marked(store.path)
+    assert not copy.exists()
+    assert_record(store, kept, 1)
+
+
+def test_compacting_a_store_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "missing" / "runs.duckdb")
+    with pytest.raises(StoreError, match="no run store at"):
+        store.compact()
+    assert not (tmp_path / "missing").exists()
+
+
+class LosesAnArtifactInTheCopy(RunStore):
+    """A store whose compacted copy misses a payload, as a faulty copy would."""
+
+    @staticmethod
+    def _copy_tables(connection: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+        RunStore._copy_tables(connection, source, target)
+        connection.execute(f"DELETE FROM {target}.payloads WHERE name = 'blob.bin'")
+
+
+def test_a_copy_that_does_not_match_leaves_the_store_as_it_was(store: RunStore) -> None:
+    kept = record(store, 1)
+    before = store.path.read_bytes()
+    with pytest.raises(StoreError, match="the compacted copy does not match"):
+        LosesAnArtifactInTheCopy(store.path).compact()
+    assert store.path.read_bytes() == before
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["runs.duckdb"]
+    assert_record(store, kept, 1)
+
+
+def test_a_copy_that_cannot_be_put_in_place_leaves_the_store_usable(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = record(store, 1)
+
+    def refuse(source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("frontiersim.store.store.os.replace", refuse)
+    with pytest.raises(StoreError, match="cannot put the compacted copy in place: Permission denied"):
+        store.compact()
+    monkeypatch.undo()
+    assert not marked(store.path)  # no other process is kept waiting
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["runs.duckdb"]
+    assert_record(store, kept, 1)
+    assert_record(store, record(store, 2), 2)

@@ -482,11 +482,29 @@ def _cmd_rm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compact(args: argparse.Namespace) -> int:
+    store = RunStore(args.store)
+    try:
+        done = store.compact()
+    except StoreError as error:
+        return _error(str(error))
+    saved = done.bytes_before - done.bytes_after
+    print(
+        f"compacted {store.path}: {_mebibytes(done.bytes_before)} -> {_mebibytes(done.bytes_after)} "
+        f"({_mebibytes(saved)} freed), {done.runs} run{'' if done.runs == 1 else 's'} kept"
+    )
+    return EXIT_OK
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
+
+
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``frontiersim runs`` and its sub-commands on the frontiersim parser."""
     runs = commands.add_parser(
         "runs",
-        help="list, show, compare, export and remove stored runs",
+        help="list, show, compare, export, remove and compact stored runs",
         description="Read back the run store, where run, optimize, frontier and backtest record every run unless given "
         "--no-store. An id may be shortened to any unique prefix.",
     )
@@ -537,6 +555,15 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     remove.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     add_store_argument(remove)
     remove.set_defaults(handler=_cmd_rm)
+
+    compact = actions.add_parser(
+        "compact",
+        help="rewrite the store into a fresh file, returning the space of removed runs to the disk",
+        description="Copy the store into a fresh file under its lock, check the copy and rename it into place. "
+        "Other frontiersim processes may keep using the store meanwhile; every run is kept.",
+    )
+    add_store_argument(compact)
+    compact.set_defaults(handler=_cmd_compact)
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The run store: every ``run``, ``optimize`` and ``backtest``, kept with its scenario and results.
+"""The run store: every ``run``, ``optimize``, ``frontier`` and ``backtest``, kept with its scenario and results.
 
 See ``docs/store.md`` for the location, the schema and the guarantees.
 """
@@ -7,6 +7,7 @@ from frontiersim.store.store import (
     KINDS,
     STATUSES,
     STORE_ENVIRONMENT_VARIABLE,
+    Compaction,
     RunInfo,
     RunRecord,
     RunStore,
@@ -18,6 +19,7 @@ __all__ = [
     "KINDS",
     "STATUSES",
     "STORE_ENVIRONMENT_VARIABLE",
+    "Compaction",
     "RunInfo",
     "RunRecord",
     "RunStore",

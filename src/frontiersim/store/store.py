@@ -13,6 +13,13 @@ A run is recorded in two steps. :meth:`RunStore.begin` commits a
 ``complete`` in one transaction. A process killed in between leaves its
 record ``running``; :meth:`RunStore.list` and :meth:`RunStore.get` report
 such a record as ``incomplete`` (and store that) once its process is gone.
+
+:meth:`RunStore.compact` rewrites the store into a fresh file, which drops
+the free blocks that deleted runs and rewritten tables leave behind. It
+copies the store while holding its lock, marks the old file superseded and
+renames the copy into place. A process that opens the old file in that
+instant finds the mark and opens the path again, so its write lands in the
+new file; a mark left by a compaction that died is cleared.
 """
 
 from __future__ import annotations
@@ -71,6 +78,12 @@ _MAX_REASON_CHARS = 2000
 
 #: First and longest wait between attempts on a locked store (seconds, before jitter).
 _FIRST_RETRY_SECONDS, _LONGEST_RETRY_SECONDS = 0.01, 0.5
+
+#: ``meta`` key of a store file that a compaction has replaced (value: JSON with the compacting process).
+_SUPERSEDED_KEY = "superseded_by_compaction"
+
+#: After this long, a superseded mark whose file is still in place is stale (its compaction died; seconds).
+_STALE_MARK_SECONDS = 30.0
 
 #: Columns of ``runs`` read into a RunInfo, in order.
 _INFO_COLUMNS = (
@@ -305,6 +318,56 @@ def _check_name(role: str, name: object) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class Compaction:
+    """What :meth:`RunStore.compact` did.
+
+    Attributes
+    ----------
+    bytes_before, bytes_after : int
+        Size of the store file before and after.
+    runs : int
+        Runs in the store (all kept).
+    """
+
+    bytes_before: int
+    bytes_after: int
+    runs: int
+
+
+def _stale_mark(value: str) -> bool:
+    """Whether a superseded mark outlived its compaction (its process is gone, or it is too old to be live)."""
+    try:
+        mark = json.loads(value)
+        age = (datetime.now(UTC) - datetime.fromisoformat(mark["utc"])).total_seconds()
+        pid, host, started = int(mark["pid"]), str(mark["host"]), mark.get("process_started")
+    except (ValueError, KeyError, TypeError):
+        return True
+    if age > _STALE_MARK_SECONDS:
+        return True
+    return host == socket.gethostname() and not _process_alive(pid, started)
+
+
+def _sql_string(text: str) -> str:
+    """``text`` for a single-quoted SQL string literal."""
+    return text.replace("'", "''")
+
+
+def _remove_database_file(path: Path) -> None:
+    for stray in (path, path.with_name(path.name + ".wal")):
+        stray.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows it)."""
+    with suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
 class RunStore:
     """Runs kept in one DuckDB file.
 
@@ -363,12 +426,32 @@ class RunStore:
         return True
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        """Connect, waiting out other processes' locks with jittered exponential backoff."""
+        """Connect, waiting out other processes' locks with jittered exponential backoff.
+
+        A file that a compaction has just replaced (see :meth:`compact`) is
+        closed and the path opened again.
+        """
         deadline = time.monotonic() + self.lock_timeout_seconds
         delay = _FIRST_RETRY_SECONDS
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                connection = duckdb.connect(str(self.path))
+                try:
+                    superseded = self._superseded(connection)
+                except BaseException:
+                    connection.close()
+                    raise
+                if not superseded:
+                    return connection
+                connection.close()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise StoreError(
+                        f"run store {self.path} is still being compacted by another process after "
+                        f"{self.lock_timeout_seconds:g} s; try again when it has finished"
+                    )
+                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
             except duckdb.IOException as error:
                 message = _one_line(str(error))
                 if "lock" not in message.lower():
@@ -383,6 +466,22 @@ class RunStore:
                 delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
             except duckdb.Error as error:
                 raise StoreError(self._open_problem(_one_line(str(error)))) from None
+
+    def _superseded(self, connection: duckdb.DuckDBPyConnection) -> bool:
+        """Whether ``connection`` holds a file a compaction has replaced; a stale mark is cleared instead."""
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = ?", [_SUPERSEDED_KEY]).fetchone()
+        except (duckdb.CatalogException, duckdb.BinderException):  # a new store, or not a store (found out later)
+            return False
+        if row is None:
+            return False
+        if not _stale_mark(str(row[0])):
+            return True
+        # the compaction died between marking this file and renaming its copy over it: this file is whole
+        connection.execute("DELETE FROM meta WHERE key = ?", [_SUPERSEDED_KEY])
+        with suppress(OSError, ValueError, KeyError, TypeError):
+            Path(json.loads(str(row[0]))["copy"]).unlink(missing_ok=True)
+        return False
 
     def _open_problem(self, message: str) -> str:
         if "not a valid DuckDB database" in message:
@@ -809,6 +908,103 @@ class RunStore:
                 raise StoreError(f"run {full_id} is still running (process {row[12]}); stop it before removing it")
             connection.execute("DELETE FROM payloads WHERE run_id = ?", [full_id])
             connection.execute("DELETE FROM runs WHERE run_id = ?", [full_id])
+
+    def compact(self) -> Compaction:
+        """Rewrite the store into a fresh file, without the space of deleted runs.
+
+        The store is copied table by table (``COPY FROM DATABASE``) while this
+        process holds its lock; the copy is checked (every run and payload, to
+        the byte count) and synced. The old file is then marked superseded and
+        closed, and the copy renamed over it. Other processes may keep using
+        the store: one that opens the old file before the rename sees the mark
+        and opens the path again.
+
+        Returns
+        -------
+        Compaction
+            The file's size before and after, and the number of runs.
+
+        Raises
+        ------
+        StoreError
+            If there is no store at the path, it cannot be opened, or the copy
+            does not match (the store is then left as it was).
+        """
+        with _process_lock(self.path):
+            if not self._check_path(create=False):
+                raise StoreError(f"no run store at {self.path}")
+            before = self.path.stat().st_size
+            copy = self.path.with_name(f".{self.path.name}.compacting-{os.getpid()}")
+            _remove_database_file(copy)
+            connection = self._open()
+            marked = False
+            try:
+                self._migrate(connection)
+                runs = self._copy_database(connection, copy)
+                pid = os.getpid()
+                mark = {
+                    "pid": pid,
+                    "process_started": _process_started(pid),
+                    "host": socket.gethostname(),
+                    "utc": _utc_now(),
+                    "copy": str(copy),
+                }
+                connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_SUPERSEDED_KEY, json.dumps(mark)])
+                marked = True
+                connection.execute("CHECKPOINT")
+            except BaseException:
+                if marked:
+                    with suppress(duckdb.Error):
+                        connection.execute("DELETE FROM meta WHERE key = ?", [_SUPERSEDED_KEY])
+                _remove_database_file(copy)
+                raise
+            finally:
+                connection.close()
+            try:
+                os.replace(copy, self.path)
+            except OSError as error:
+                self._clear_mark()
+                _remove_database_file(copy)
+                reason = error.strerror or type(error).__name__
+                raise StoreError(f"run store {self.path}: cannot put the compacted copy in place: {reason}") from None
+            _sync_folder(self.path.parent)
+            return Compaction(before, self.path.stat().st_size, runs)
+
+    def _clear_mark(self) -> None:
+        """Remove this process's superseded mark from the store file (its copy could not be put in place)."""
+        with suppress(duckdb.Error), duckdb.connect(str(self.path)) as connection:
+            connection.execute("DELETE FROM meta WHERE key = ?", [_SUPERSEDED_KEY])
+
+    @staticmethod
+    def _copy_tables(connection: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+        """Copy every table of the attached database ``source`` into ``target`` (both quoted names)."""
+        connection.execute(f"COPY FROM DATABASE {source} TO {target}")
+
+    def _copy_database(self, connection: duckdb.DuckDBPyConnection, copy: Path) -> int:
+        """Copy the open store into a new file ``copy``, check it and sync it; returns the number of runs."""
+        (source,) = connection.execute("SELECT current_database()").fetchone() or ("",)
+        target = "frontiersim_compacted"
+        quoted_source = '"' + str(source).replace('"', '""') + '"'
+        connection.execute(f"ATTACH '{_sql_string(str(copy))}' AS {target}")
+        try:
+            self._copy_tables(connection, quoted_source, target)
+            counts = (
+                "SELECT (SELECT count(*) FROM {db}.runs), (SELECT count(*) FROM {db}.payloads), "
+                "(SELECT coalesce(sum(octet_length(payload)), 0) FROM {db}.payloads), "
+                "(SELECT count(*) FROM {db}.meta), (SELECT count(*) FROM {db}.schema_history)"
+            )
+            original = connection.execute(counts.format(db=quoted_source)).fetchone()
+            copied = connection.execute(counts.format(db=target)).fetchone()
+        finally:
+            connection.execute(f"DETACH {target}")
+        if original != copied or original is None:
+            raise StoreError(
+                f"run store {self.path}: the compacted copy does not match (runs, payloads, bytes, meta, "
+                f"migrations: {original} against {copied}); the store is left as it was"
+            )
+        with copy.open("rb+") as file:
+            os.fsync(file.fileno())
+        return int(original[0])
 
 
 def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
