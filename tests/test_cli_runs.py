@@ -372,6 +372,7 @@ def test_frontier_records_every_candidate_and_the_best_feasible_one(
     html = render_report(record)
     assert "Best feasible candidate: " + str(best.policy) in html
     assert "Every candidate and naive policy" in html
+    assert '<a href="#optimize">Frontier</a>' in html
     assert "P(ruin within the horizon)" not in html  # a frontier has no single run to headline
     assert not re.search(r"https?://", html)
 

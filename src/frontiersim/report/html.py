@@ -1004,7 +1004,8 @@ def render_report(record: RecordLike) -> str:
         ("other", _other_tables_section(record)),
     ]
     shown = [(anchor, body) for anchor, body in sections if body]
-    navigation_entries = [(anchor, _TITLES[anchor]) for anchor, _ in shown]
+    titles = {**_TITLES, "optimize": "Frontier"} if record.kind == "frontier" else _TITLES
+    navigation_entries = [(anchor, titles[anchor]) for anchor, _ in shown]
     title = f"{record.scenario_name or record.kind} · frontiersim report"
     artifacts = ", ".join(f"{name} ({len(payload):,} bytes)" for name, payload in record.artifacts.items())
     footer = (
