@@ -551,3 +551,22 @@ def test_a_copy_that_cannot_be_put_in_place_leaves_the_store_usable(
     assert sorted(p.name for p in store.path.parent.iterdir()) == ["runs.duckdb"]
     assert_record(store, kept, 1)
     assert_record(store, record(store, 2), 2)
+
+
+class CopyFailsMidWay(RunStore):
+    """A store whose copy fails as on a full disk."""
+
+    @staticmethod
+    def _copy_tables(connection: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+        RunStore._copy_tables(connection, source, target)
+        raise duckdb.IOException("could not write block: No space left on device")
+
+
+def test_a_copy_that_fails_is_a_store_error_and_leaves_the_store_as_it_was(store: RunStore) -> None:
+    kept = record(store, 1)
+    before = store.path.read_bytes()
+    with pytest.raises(StoreError, match=r"compaction failed \(could not write block: No space left on device\)"):
+        CopyFailsMidWay(store.path).compact()
+    assert store.path.read_bytes() == before
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["runs.duckdb"]
+    assert_record(store, kept, 1)

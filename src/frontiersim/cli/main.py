@@ -14,7 +14,8 @@ run store (``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's data
 folder) unless given ``--no-store``; ``-m`` sets the record's one-line
 message. The record is begun (``running``) once the input is checked, before
 any work, and completed after the output files are written; an error, an
-interrupt or a broken pipe marks it failed. ``frontiersim runs`` reads the store back.
+interrupt or a broken pipe marks it failed. ``frontiersim runs`` reads the
+store back.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ def _assumed_growth(scenario: Scenario, family: str = "hedge") -> float:
             f"the {family} family needs an assumed growth when capability drives demand: give [policy] "
             "kind = 'growth_hedge' with assumed_growth_per_year, or kind = 'quantile' with "
             "belief_growth_p5 and belief_growth_p95 (demand.growth_per_year is unused then)"
+            + ("; or set the search's upper bound (--high)" if family == "fixed" else "")
         )
     return float(scenario.demand.growth_per_year.ppf(0.5))
 

@@ -586,6 +586,19 @@ def _dig(mapping: object, *keys: str) -> object:
     return mapping
 
 
+def _evaluation_boxes(figures: dict[str, Any], sample: str) -> list[tuple[str, str]]:
+    """P(ruin) with its Wilson interval and the objective's mean of one evaluated policy (its JSON figures)."""
+    interval = figures.get("p_ruin_wilson")
+    text = f"P(ruin) on {sample}"
+    if isinstance(interval, list) and len(interval) == 2:
+        text += f"; 95% interval {format_percent(interval[0])} to {format_percent(interval[1])}"
+    mean, se = figures.get("objective_mean_usd"), figures.get("objective_se_usd")
+    return [
+        (format_percent(figures.get("p_ruin")), text),
+        (format_money(mean), f"objective, mean (± {format_money(se)} SE)"),
+    ]
+
+
 def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> str:
     """Key figures of the recommended policy, from optimize.json or the comparison table."""
     boxes: list[tuple[str, str]] = []
@@ -593,13 +606,7 @@ def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> str:
     figures = _dig(summary, "recommended", "validation")
     comparison = record.tables.get("comparison")
     if isinstance(figures, dict):
-        interval = figures.get("p_ruin_wilson")
-        text = "P(ruin) on fresh draws"
-        if isinstance(interval, list) and len(interval) == 2:
-            text += f"; 95% interval {format_percent(interval[0])} to {format_percent(interval[1])}"
-        boxes.append((format_percent(figures.get("p_ruin")), text))
-        mean, se = figures.get("objective_mean_usd"), figures.get("objective_se_usd")
-        boxes.append((format_money(mean), f"objective, mean (± {format_money(se)} SE)"))
+        boxes += _evaluation_boxes(figures, "fresh draws")
     elif comparison is not None and "policy" in comparison.columns:
         chosen = comparison[comparison["policy"].astype(str).str.startswith("recommended")]
         if len(chosen):
@@ -675,19 +682,8 @@ def _traced_frontier_section(record: RecordLike) -> str:
     ]
     best = _dig(summary, "best_feasible")
     if isinstance(best, dict):
-        interval = best.get("p_ruin_wilson")
-        text = "P(ruin) on the search draws"
-        if isinstance(interval, list) and len(interval) == 2:
-            text += f"; 95% interval {format_percent(interval[0])} to {format_percent(interval[1])}"
-        boxes = [
-            (format_percent(best.get("p_ruin")), text),
-            (
-                format_money(best.get("objective_mean_usd")),
-                f"objective, mean (± {format_money(best.get('objective_se_usd'))} SE)",
-            ),
-        ]
         parts.append(f"<h3>Best feasible candidate: {_e(best.get('label', '(unnamed)'))}</h3>")
-        parts.append(_figure_boxes(boxes))
+        parts.append(_figure_boxes(_evaluation_boxes(best, "the search draws")))
     elif summary is not None and _finite(_dig(summary, "settings", "max_ruin")):
         parts.append('<p class="warning">No candidate meets the ruin limit on the search draws.</p>')
     parts.append(_settings_list(summary))
@@ -944,6 +940,12 @@ def _navigation(sections: Iterable[tuple[str, str]]) -> str:
     return f"<nav>{links}</nav>"
 
 
+#: The section of a record of a policy search, by kind (shown under the ``optimize`` anchor).
+_SEARCH_SECTIONS: dict[str, Callable[[RecordLike], str]] = {
+    "optimize": _optimize_section,
+    "frontier": _traced_frontier_section,
+}
+
 _TITLES = {
     "headline": "Headline",
     "optimize": "Frontier and policy",
@@ -985,14 +987,7 @@ def render_report(record: RecordLike) -> str:
     tables = record.tables
     sections: list[tuple[str, str]] = [
         ("headline", _headline_section(record)),
-        (
-            "optimize",
-            _optimize_section(record)
-            if record.kind == "optimize"
-            else _traced_frontier_section(record)
-            if record.kind == "frontier"
-            else "",
-        ),
+        ("optimize", _SEARCH_SECTIONS[record.kind](record) if record.kind in _SEARCH_SECTIONS else ""),
         ("backtest", _backtest_section(record) if record.kind == "backtest" else ""),
         ("outlook", _fan_section(tables)),
         ("ruin", _ruin_section(tables)),

@@ -927,8 +927,9 @@ class RunStore:
         Raises
         ------
         StoreError
-            If there is no store at the path, it cannot be opened, or the copy
-            does not match (the store is then left as it was).
+            If there is no store at the path, it cannot be opened, the copy
+            cannot be written (a full disk) or does not match, or it cannot be
+            put in place. The store is then left as it was.
         """
         with _process_lock(self.path):
             if not self._check_path(create=False):
@@ -952,11 +953,16 @@ class RunStore:
                 connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_SUPERSEDED_KEY, json.dumps(mark)])
                 marked = True
                 connection.execute("CHECKPOINT")
-            except BaseException:
+            except BaseException as error:
                 if marked:
                     with suppress(duckdb.Error):
                         connection.execute("DELETE FROM meta WHERE key = ?", [_SUPERSEDED_KEY])
                 _remove_database_file(copy)
+                if isinstance(error, duckdb.Error | OSError):
+                    raise StoreError(
+                        f"run store {self.path}: compaction failed ({_one_line(str(error))}); "
+                        "the store is left as it was"
+                    ) from None
                 raise
             finally:
                 connection.close()
