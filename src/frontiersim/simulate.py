@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 import numpy as np
 
 from frontiersim._version import __version__
-from frontiersim.draws.sampling import SeedLike, sample_draws, seed_sequence, uncertain_parameters
+from frontiersim.draws import sampling
+from frontiersim.draws.sampling import Draws, SeedLike, seed_sequence
+from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
-from frontiersim.models.policies import ProcurementPolicy
+from frontiersim.models.registry import draw_plan
 from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
@@ -41,13 +43,23 @@ def _collect(
         progress(chunk.stop - chunk.start)
 
 
+def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike) -> Draws:
+    """Sample every random input of ``scenario`` for draws ``start:stop``.
+
+    The streams are those its components declare
+    (:func:`frontiersim.models.draw_plan`); see
+    :func:`frontiersim.draws.sample_draws` for the reproducibility contract.
+    """
+    return sampling.sample_draws(scenario, start, stop, seed, draw_plan(scenario))
+
+
 def simulate_range(
     scenario: Scenario,
     start: int,
     stop: int,
     seed: np.random.SeedSequence,
     keep_monthly: bool,
-    policy: ProcurementPolicy | None = None,
+    policy: PolicyOverride = None,
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk)."""
     draws = sample_draws(scenario, start, stop, seed)
@@ -62,7 +74,7 @@ def simulate(
     seed: SeedLike = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     keep_monthly: bool | None = None,
-    policy: ProcurementPolicy | None = None,
+    policy: PolicyOverride = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
@@ -104,7 +116,7 @@ def simulate(
     if keep_monthly is None:
         keep_monthly = n * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
     bounds = list(_chunk_bounds(n, chunk_size))
-    results = ResultAccumulator(scenario, n, keep_monthly, list(uncertain_parameters(scenario)))
+    results = ResultAccumulator(scenario, n, keep_monthly, draw_plan(scenario).parameter_names)
     if workers == 1 or len(bounds) == 1:
         for start, stop in bounds:
             results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy))

@@ -2,28 +2,28 @@
 
 from frontiersim.draws.sampling import (
     BLOCK_SIZE,
-    SHOCK_STREAMS,
+    DrawPlan,
     Draws,
     SeedLike,
+    ShockStream,
     block_generator,
     sample_draws,
     sample_range,
+    scenario_parameters,
     seed_sequence,
-    segment_shock_stream,
     stream_id,
-    uncertain_parameters,
 )
 
 __all__ = [
     "BLOCK_SIZE",
-    "SHOCK_STREAMS",
+    "DrawPlan",
     "Draws",
     "SeedLike",
+    "ShockStream",
     "block_generator",
     "sample_draws",
     "sample_range",
+    "scenario_parameters",
     "seed_sequence",
-    "segment_shock_stream",
     "stream_id",
-    "uncertain_parameters",
 ]

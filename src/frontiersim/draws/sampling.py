@@ -21,8 +21,9 @@ References
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,29 +38,52 @@ BLOCK_SIZE = 1024
 SeedLike = int | np.random.SeedSequence | np.random.Generator | None
 FloatArray = NDArray[np.float64]
 
-#: Per-month random shocks: stream name -> standard distribution used.
-SHOCK_STREAMS: dict[str, str] = {
-    "demand.log_shocks": "standard normal shocks to log demand, one per month (growth and path demand)",
-    "finance.raise_uniforms": "uniforms deciding whether an attempted round closes, one per month",
-    "capability.segments.enterprise.log_shocks": "standard normal shocks to the enterprise segment's log demand",
-    "capability.segments.consumer.log_shocks": "standard normal shocks to the consumer segment's log demand",
-}
-
-#: Keys sampled in every mode but unused when ``demand.kind = "capability"`` (the loader rejects them there).
-UNUSED_IN_CAPABILITY_MODE = frozenset(
-    {
-        "demand.growth_per_year",
-        "demand.growth_persistence_per_year",
-        "demand.delay_months",
-        "demand.volatility_per_sqrt_year",
-        "operations.gross_margin",
-    }
-)
 
 
-def segment_shock_stream(segment: str) -> str:
-    """Name of the shock stream of a capability segment, e.g. ``"capability.segments.enterprise.log_shocks"``."""
-    return f"capability.segments.{segment}.log_shocks"
+@dataclass(frozen=True)
+class ShockStream:
+    """A per-month random stream a model component asks for.
+
+    Attributes
+    ----------
+    name : str
+        Stream name, e.g. ``"demand.log_shocks"`` or, for a declared lab's own
+        stream, ``"labs.alpha.finance.raise_uniforms"``.
+    law : {"normal", "uniform"}
+        Standard normal or uniform on [0, 1), one value per draw and month.
+    description : str
+        What the stream drives.
+    needed : bool
+        False for a stream that cannot matter in this scenario (no volatility,
+        no fundraising): it is left as zeros instead of being sampled, which
+        shifts no other stream.
+    """
+
+    name: str
+    law: Literal["normal", "uniform"]
+    description: str
+    needed: bool = True
+
+
+@dataclass(frozen=True)
+class DrawPlan:
+    """Every random input of a run, by stream: what :func:`sample_draws` samples.
+
+    Attributes
+    ----------
+    parameters : tuple of (str, Distribution)
+        Stream name (the dotted scenario path, or ``labs.NAME.<path>`` for a
+        lab's own value) and its distribution, in order.
+    shocks : tuple of ShockStream
+    """
+
+    parameters: tuple[tuple[str, Distribution], ...]
+    shocks: tuple[ShockStream, ...]
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """Stream names of the sampled parameters, in order."""
+        return [name for name, _ in self.parameters]
 
 
 def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
@@ -139,20 +163,18 @@ def sample_range(
     return stacked[start - offset : stop - offset]
 
 
-def uncertain_parameters(scenario: Scenario) -> dict[str, Distribution]:
-    """Every ``"dist"`` key the scenario uses, by dotted path, in schema order.
+def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str, Distribution]:
+    """The ``"dist"`` keys of ``scenario`` among ``paths``, by dotted path, in schema order.
 
-    Nested sections (``capability.segments.enterprise``) are included. The
-    ``[capability]`` keys are left out unless ``demand.kind = "capability"``,
-    and the keys of :data:`UNUSED_IN_CAPABILITY_MODE` when it is.
+    Nested sections (``capability.segments.enterprise``) are included.
+    Which paths a run uses is for the model components to say (they declare
+    the keys they read); this function only reads their values.
     """
-    capability_mode = scenario.demand.kind == "capability"
+    wanted = frozenset(paths)
     result: dict[str, Distribution] = {}
     for name, (attribute, section_type) in SECTIONS.items():
-        if name == "capability" and not capability_mode:
-            continue  # the section is unused, so none of its keys is sampled
         for path, field_spec, value in walk_keys(section_type, getattr(scenario, attribute), name):
-            if field_spec.kind == "dist" and not (capability_mode and path in UNUSED_IN_CAPABILITY_MODE):
+            if field_spec.kind == "dist" and path in wanted:
                 result[path] = value
     return result
 
@@ -185,16 +207,20 @@ class Draws:
         return self.parameters[path]
 
 
-def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike) -> Draws:
-    """Sample every uncertain parameter and monthly shock for draws ``start:stop``.
+def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan: DrawPlan) -> Draws:
+    """Sample every uncertain parameter and monthly shock of ``plan`` for draws ``start:stop``.
 
     Parameters
     ----------
     scenario : Scenario
+        Gives the number of months of each shock stream.
     start, stop : int
         Global draw index range, ``0 <= start < stop``.
     seed : int, SeedSequence, Generator or None
         See :func:`seed_sequence`.
+    plan : DrawPlan
+        The streams to sample (:func:`frontiersim.models.draw_plan` gives a
+        scenario's).
 
     Returns
     -------
@@ -205,33 +231,20 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike) -> D
     root = seed_sequence(seed)
     size = stop - start
     parameters: dict[str, FloatArray] = {}
-    for path, distribution in uncertain_parameters(scenario).items():
+    for name, distribution in plan.parameters:
         if isinstance(distribution, Fixed):
-            parameters[path] = np.full(size, distribution.value)
+            parameters[name] = np.full(size, distribution.value)
         else:
-            parameters[path] = sample_range(root, path, start, stop, distribution.sample)
+            parameters[name] = sample_range(root, name, start, stop, distribution.sample)
     months = scenario.horizon_months
-
-    def normals(stream: str, needed: bool) -> FloatArray:
-        # A stream that cannot matter (no volatility, no fundraising) is left as
-        # zeros instead of being sampled; skipping it shifts no other stream.
-        if not needed:
-            return np.zeros((size, months))
-        return sample_range(root, stream, start, stop, lambda rng, n: rng.standard_normal((n, months)))
-
-    capability_mode = scenario.demand.kind == "capability"
-    shocks = {
-        "demand.log_shocks": normals(
-            "demand.log_shocks", not capability_mode and scenario.demand.volatility_per_sqrt_year != Fixed(0.0)
-        ),
-        "finance.raise_uniforms": sample_range(
-            root, "finance.raise_uniforms", start, stop, lambda rng, n: rng.random((n, months))
-        )
-        if scenario.finance.fundraising_enabled
-        else np.zeros((size, months)),
-    }
-    if capability_mode:
-        for name, segment in scenario.capability.segments.items():
-            stream = segment_shock_stream(name)
-            shocks[stream] = normals(stream, segment.volatility_per_sqrt_year != Fixed(0.0))
+    shocks: dict[str, FloatArray] = {}
+    for stream in plan.shocks:
+        if not stream.needed:
+            shocks[stream.name] = np.zeros((size, months))
+        elif stream.law == "normal":
+            shocks[stream.name] = sample_range(
+                root, stream.name, start, stop, lambda rng, n: rng.standard_normal((n, months))
+            )
+        else:
+            shocks[stream.name] = sample_range(root, stream.name, start, stop, lambda rng, n: rng.random((n, months)))
     return Draws(start, stop, parameters, shocks)

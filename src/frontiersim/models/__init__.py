@@ -1,16 +1,11 @@
-"""Models layer: pure, vectorized kernels of the lab's economics."""
+"""Models layer: pure, vectorized kernels of the lab's economics, assembled from components."""
 
 from frontiersim.models.allocation import Allocation, allocate
+from frontiersim.models.catalogue import Catalogue, OutputSpec, YearlyRule
+from frontiersim.models.components import Component, LabLayout, MonthState, Setup
 from frontiersim.models.compute import ContractBook, price_usd_per_gw_year
 from frontiersim.models.demand import DemandDriver, GrowthDemand, PathDemand, cumulative_log_growth
-from frontiersim.models.engine import (
-    COHORT_VARIABLES,
-    MONTHLY_VARIABLES,
-    ChunkOutput,
-    demand_driver,
-    policy_from_spec,
-    run_chunk,
-)
+from frontiersim.models.engine import ChunkOutput, run_chunk
 from frontiersim.models.finance import CashState, FundraisingRule, cash_step
 from frontiersim.models.policies import (
     FixedSchedulePolicy,
@@ -20,29 +15,42 @@ from frontiersim.models.policies import (
     QuantilePolicy,
     required_capacity_gw,
 )
+from frontiersim.models.policy_specs import median_demand_volatility, policy_from_spec, uses_growth_distribution
+from frontiersim.models.registry import SLOTS, Slot, assemble, catalogue, draw_plan, used_keys
 
 __all__ = [
-    "COHORT_VARIABLES",
-    "MONTHLY_VARIABLES",
+    "SLOTS",
     "Allocation",
     "CashState",
+    "Catalogue",
     "ChunkOutput",
+    "Component",
     "ContractBook",
     "DemandDriver",
     "FixedSchedulePolicy",
     "FundraisingRule",
     "GrowthDemand",
     "GrowthHedgePolicy",
+    "LabLayout",
+    "MonthState",
     "Observation",
+    "OutputSpec",
     "PathDemand",
     "ProcurementPolicy",
     "QuantilePolicy",
+    "Setup",
+    "Slot",
+    "YearlyRule",
     "allocate",
+    "assemble",
     "cash_step",
+    "catalogue",
     "cumulative_log_growth",
-    "demand_driver",
+    "draw_plan",
+    "median_demand_volatility",
     "policy_from_spec",
     "price_usd_per_gw_year",
     "required_capacity_gw",
     "run_chunk",
+    "used_keys",
 ]

@@ -75,24 +75,49 @@ class ContractBook:
         view: FloatArray = self._payment_by_month.T
         return view
 
-    def add(self, first_month: int, term_months: int, gw: FloatArray, price: FloatArray) -> None:
+    def add(
+        self,
+        first_month: int,
+        term_months: int,
+        gw: FloatArray,
+        price: FloatArray,
+        columns: slice = slice(None),
+    ) -> None:
         """Add a contract live in months ``[first_month, first_month + term_months)``.
 
         Payments due after the horizon are added to
-        :attr:`obligations_after_horizon_usd`.
+        :attr:`obligations_after_horizon_usd`. ``columns`` limits the contract
+        to some columns (one lab's draws, when several labs share the book).
         """
         months_after = first_month + term_months - max(first_month, self.months)
         if months_after > 0:
-            self.obligations_after_horizon_usd += gw * price * (months_after / 12.0)
+            self.obligations_after_horizon_usd[columns] += gw * price * (months_after / 12.0)
         stop = min(first_month + term_months, self._capacity_by_month.shape[0])
         if first_month >= stop:
             return
-        self._capacity_by_month[first_month:stop] += gw
-        self._payment_by_month[first_month:stop] += gw * price
+        self._capacity_by_month[first_month:stop, columns] += gw
+        self._payment_by_month[first_month:stop, columns] += gw * price
 
-    def commit(self, month: int, gw: FloatArray, price: FloatArray) -> None:
-        """Commit ``gw`` in ``month`` at ``price``; it arrives after the lead time."""
-        self.add(month + self.lead_time_months, self.contract_term_months, gw, price)
+    def commit(
+        self,
+        month: int,
+        gw: FloatArray,
+        price: FloatArray,
+        columns: slice = slice(None),
+        lead_time_months: int | None = None,
+        contract_term_months: int | None = None,
+    ) -> None:
+        """Commit ``gw`` in ``month`` at ``price``; it arrives after the lead time.
+
+        ``lead_time_months`` and ``contract_term_months`` default to the
+        book's; a lab with its own gives them (its lead time at most the
+        book's, which sets how far the schedules run).
+        """
+        lead = self.lead_time_months if lead_time_months is None else lead_time_months
+        term = self.contract_term_months if contract_term_months is None else contract_term_months
+        if lead > self.lead_time_months:
+            raise ValueError(f"lead time {lead} exceeds the book's {self.lead_time_months} months")
+        self.add(month + lead, term, gw, price, columns)
 
     def capacity_at(self, month: int) -> FloatArray:
         """Capacity under contract in ``month``, GW (``month`` up to horizon + lead time)."""

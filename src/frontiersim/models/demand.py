@@ -180,35 +180,3 @@ class PathDemand(PrecomputedDemand):
         super().__init__(_capped(levels, noise, ceiling_usd_per_year))
 
 
-class NoisyDemand:
-    """Another driver's demand times the same lognormal random walk as :class:`GrowthDemand`.
-
-    Parameters
-    ----------
-    driver : DemandDriver
-        The noiseless driver (e.g. capability-driven demand).
-    volatility_per_sqrt_year : ndarray, shape (draws,)
-    log_shocks : ndarray, shape (draws, months)
-        Standard normal shocks.
-    ceiling_usd_per_year : float
-        Upper bound on demand, USD/year.
-    """
-
-    def __init__(
-        self,
-        driver: DemandDriver,
-        volatility_per_sqrt_year: FloatArray,
-        log_shocks: FloatArray,
-        ceiling_usd_per_year: float = np.inf,
-    ) -> None:
-        self.driver = driver
-        self.ceiling_usd_per_year = ceiling_usd_per_year
-        self._factor_by_month: FloatArray = np.ascontiguousarray(
-            np.exp(log_random_walk(volatility_per_sqrt_year, log_shocks)).T
-        )
-
-    def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
-        """The wrapped driver's demand in ``month`` times this month's noise factor, USD/year."""
-        base = self.driver.demand_usd_per_year(month, training_gw_last_month)
-        demand: FloatArray = np.minimum(base * self._factor_by_month[month], self.ceiling_usd_per_year)
-        return demand

@@ -21,25 +21,26 @@ class FundraisingRule:
 
     Attributes
     ----------
-    enabled : bool
-    runway_threshold_months : float
+    enabled : bool or ndarray of bool
+        Whether the lab can raise (per draw and lab, or for all).
+    runway_threshold_months : float or ndarray
         Attempt a round when cash covers fewer months of the current burn, or
         when cash would go negative.
     revenue_multiple : ndarray
         Round size as a multiple of annualised served revenue.
     max_usd : ndarray
         Largest round, USD.
-    min_interval_months : int
+    min_interval_months : int or ndarray of int
         Months after a round closes before another can be attempted.
     success_probability : ndarray
         Chance an attempted round closes.
     """
 
-    enabled: bool
-    runway_threshold_months: float
+    enabled: bool | BoolArray
+    runway_threshold_months: float | FloatArray
     revenue_multiple: FloatArray
     max_usd: FloatArray
-    min_interval_months: int
+    min_interval_months: int | NDArray[np.int64]
     success_probability: FloatArray
 
 
@@ -53,14 +54,14 @@ class CashState:
     months_since_raise: NDArray[np.int64]
 
     @classmethod
-    def start(cls, starting_cash_usd: FloatArray, min_interval_months: int) -> CashState:
+    def start(cls, starting_cash_usd: FloatArray, min_interval_months: int | NDArray[np.int64]) -> CashState:
         """State before month 0 (a round is possible at once)."""
         n = starting_cash_usd.shape[0]
         return cls(
             cash_usd=starting_cash_usd.astype(float, copy=True),
             alive=np.ones(n, dtype=bool),
             ruin_month=np.full(n, -1, dtype=np.int64),
-            months_since_raise=np.full(n, min_interval_months, dtype=np.int64),
+            months_since_raise=np.broadcast_to(np.asarray(min_interval_months, dtype=np.int64), (n,)).copy(),
         )
 
 
@@ -105,13 +106,16 @@ def cash_step(
     net = revenue_usd - outflow_usd
     cash_before = state.cash_usd + net
     raised = np.zeros_like(cash_before)
-    if rule.enabled:
+    everywhere = isinstance(rule.enabled, bool | np.bool_)
+    if np.any(rule.enabled):
         burn = np.maximum(-net, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             low_runway = (burn > 0) & (cash_before < rule.runway_threshold_months * burn)
         attempt = (
             state.alive & (state.months_since_raise >= rule.min_interval_months) & (low_runway | (cash_before < 0))
         )
+        if not everywhere:
+            attempt &= rule.enabled
         closes = attempt & (raise_uniform < rule.success_probability)
         raised = np.where(closes, np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year), 0.0)
         state.months_since_raise = np.where(closes & (raised > 0), 0, state.months_since_raise + 1)

@@ -1,8 +1,6 @@
 """Results layer: labelled arrays, summaries and savers."""
 
 from frontiersim.results.build import (
-    YEARLY_FLOWS,
-    YEARLY_VARIABLES,
     ChunkReduction,
     ResultAccumulator,
     model_labels,
@@ -15,8 +13,6 @@ from frontiersim.results.tables import draw_tables, run_tables
 __all__ = [
     "PNL_LINES",
     "SUMMARY_METRICS",
-    "YEARLY_FLOWS",
-    "YEARLY_VARIABLES",
     "ChunkReduction",
     "ResultAccumulator",
     "SimulationResult",

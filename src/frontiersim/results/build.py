@@ -1,119 +1,109 @@
-"""Reducing raw chunk arrays to yearly figures and labelled xarray datasets."""
+"""Reducing raw chunk arrays to yearly figures and labelled xarray datasets.
+
+Every name, unit, dimension and yearly rule comes from the output catalogue
+(:mod:`frontiersim.models.catalogue`), which the model components declare.
+Per-lab outputs get dims ``(draw, lab, ...)``; market outputs ``(draw, ...)``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
 
-from frontiersim.models.engine import COHORT_VARIABLES, MONTHLY_VARIABLES, ChunkOutput
+from frontiersim.models.catalogue import Catalogue, OutputSpec
+from frontiersim.models.components.cohorts import model_count
+from frontiersim.models.engine import ChunkOutput
+from frontiersim.models.registry import catalogue
 from frontiersim.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
 
-#: Monthly flows summed into yearly totals.
-YEARLY_FLOWS = (
-    "revenue_usd",
-    "unserved_usd",
-    "inference_cost_usd",
-    "training_cost_usd",
-    "compute_payment_usd",
-    "other_opex_usd",
-    "financing_usd",
-    "new_commitment_gw",
-    "new_commitment_usd",
-)
 
-#: Yearly outputs: name -> (unit, description).
-YEARLY_VARIABLES: dict[str, tuple[str, str]] = {
-    **{
-        f"year_{name}": (MONTHLY_VARIABLES[name][0], f"{MONTHLY_VARIABLES[name][1]}, summed over the year")
-        for name in YEARLY_FLOWS
-    },
-    "year_demand_usd": ("USD", "revenue demand over the year"),
-    "year_profit_usd": ("USD", "revenue - compute payments - other operating costs"),
-    "year_cash_usd": ("USD", "cash at the end of the year"),
-    "year_capacity_gw": ("GW", "average capacity under contract over the year"),
-    "year_ruined": ("1", "whether the lab is ruined by the end of the year"),
-}
-
-
-def yearly_aggregates(by_month: Mapping[str, FloatArray], ruin_month: NDArray[np.int64]) -> dict[str, FloatArray]:
-    """Yearly totals, year-end stocks and ruin flags from month-major arrays.
-
-    Parameters
-    ----------
-    by_month : mapping of ndarray, each (months, draws)
-        Monthly outputs, month-major, with ``months`` a multiple of 12.
-    ruin_month : ndarray of int, (draws,)
+def yearly_aggregates(output: ChunkOutput) -> dict[str, FloatArray]:
+    """Yearly figures from a chunk's month-major arrays, by the catalogue's rules.
 
     Returns
     -------
-    dict of ndarray, each (draws, years)
+    dict of ndarray, each ``(years, columns)``
+        Month-major like the input; ``columns`` is ``draws * labs`` for per-lab
+        outputs and ``draws`` for market ones.
     """
-    months, n = by_month["revenue_usd"].shape
-    years = months // 12
-
-    def by_year(name: str) -> FloatArray:
+    outputs = output.catalogue
+    result: dict[str, FloatArray] = {}
+    for name, spec in outputs.monthly.items():
+        rule = spec.yearly
+        if rule is None:
+            continue
+        values = output.by_month[name]
+        months, columns = values.shape
+        years = months // 12
+        if rule.how == "last":
+            result[rule.name] = values[11::12]
+            continue
         # Months are added one at a time, in order: numpy's own reductions
         # change summation order with the array's shape, and results must not
         # depend on how many draws a chunk holds.
-        months_of_years = by_month[name].reshape(years, 12, n)
+        months_of_years = values.reshape(years, 12, columns)
         total = months_of_years[:, 0, :].copy()
         for month in range(1, 12):
             total += months_of_years[:, month, :]
-        return total
-
-    month_major = {f"year_{name}": by_year(name) for name in YEARLY_FLOWS}
-    month_major["year_demand_usd"] = by_year("demand_usd_per_year") / 12.0
-    month_major["year_profit_usd"] = (
-        month_major["year_revenue_usd"] - month_major["year_compute_payment_usd"] - month_major["year_other_opex_usd"]
-    )
-    month_major["year_cash_usd"] = by_month["cash_usd"][11::12]
-    month_major["year_capacity_gw"] = by_year("capacity_gw") / 12.0
-    result = {name: np.ascontiguousarray(values.T) for name, values in month_major.items()}
-    year_end_month = np.arange(years) * 12 + 11
-    result["year_ruined"] = ((ruin_month[:, None] >= 0) & (ruin_month[:, None] <= year_end_month[None, :])).astype(
-        float
-    )
+        result[rule.name] = total if rule.how == "sum" else total / 12.0
+    months = next(iter(output.by_month.values())).shape[0]
+    year_end_month = np.arange(months // 12) * 12 + 11
+    ruin = output.final["ruin_month"]
+    for derived in outputs.derived:
+        result[derived.spec.name] = derived.compute(result, ruin, year_end_month)
     return result
 
 
 @dataclass(frozen=True)
 class ChunkReduction:
-    """What is kept of one chunk: always yearly, cohorts and inputs; monthly on request."""
+    """What is kept of one chunk: yearly, per-model, final and inputs always; monthly on request.
+
+    Arrays are laid out as in the dataset: ``(draws, labs, ...)`` for per-lab
+    outputs, ``(draws, ...)`` for market outputs and inputs.
+    """
 
     start: int
     stop: int
-    yearly: dict[str, FloatArray]
-    cohorts: dict[str, FloatArray]
-    ruin_month: NDArray[np.int64]
-    obligations_after_horizon_usd: FloatArray
+    arrays: dict[str, NDArray[Any]]
     parameters: dict[str, FloatArray]
     monthly_by_month: dict[str, FloatArray] | None
-    capability_by_year: dict[str, FloatArray]
-    milestone_month: dict[str, NDArray[np.int64]]
+
+
+def _per_draw(values: NDArray[Any], spec: OutputSpec, draws: int, labs: int) -> NDArray[Any]:
+    """A component-major array ``(k, columns)`` or ``(columns,)`` as ``(draws, [labs,] k)``."""
+    if values.ndim == 1:
+        return values.reshape(draws, labs) if spec.per == "lab" else values
+    k = values.shape[0]
+    if spec.per == "lab":
+        return np.ascontiguousarray(values.reshape(k, draws, labs).transpose(1, 2, 0))
+    return np.ascontiguousarray(values.T)
 
 
 def reduce_chunk(
     output: ChunkOutput, start: int, stop: int, parameters: Mapping[str, FloatArray], keep_monthly: bool
 ) -> ChunkReduction:
     """Keep what a run needs from one chunk."""
+    draws, labs = output.layout.draws, output.layout.labs
+    outputs = output.catalogue
+    arrays: dict[str, NDArray[Any]] = {}
+    for name, values in yearly_aggregates(output).items():
+        arrays[name] = _per_draw(values, outputs.spec(name), draws, labs)
+    for name, values in output.final.items():
+        arrays[name] = _per_draw(values, outputs.spec(name), draws, labs)
     return ChunkReduction(
         start=start,
         stop=stop,
-        yearly=yearly_aggregates(output.by_month, output.ruin_month),
-        cohorts=output.cohorts,
-        ruin_month=output.ruin_month,
-        obligations_after_horizon_usd=output.obligations_after_horizon_usd,
+        arrays=arrays,
         parameters=dict(parameters),
         monthly_by_month=output.by_month if keep_monthly else None,
-        capability_by_year=output.capability_by_year,
-        milestone_month=output.milestone_month,
     )
 
 
@@ -127,15 +117,15 @@ def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
     return names, [-1, *releases, scenario.horizon_months]
 
 
-def _touched(shape: tuple[int, int]) -> FloatArray:
-    """A NaN-filled array whose pages are faulted in sequentially, once.
+def _touched(shape: tuple[int, ...], dtype: Any = float) -> NDArray[Any]:
+    """An array filled with NaN (or -1 for integers) whose pages are faulted in sequentially, once.
 
     Chunks are later copied in as row segments far apart in memory; faulting
     fresh pages in that scattered order costs over ten times more than one
     sequential fill (measured: 1.5 s against 0.1 s for 670 MB).
     """
-    array = np.empty(shape)
-    array.fill(np.nan)
+    array = np.empty(shape, dtype=dtype)
+    array.fill(np.nan if np.issubdtype(dtype, np.floating) else -1)
     return array
 
 
@@ -153,58 +143,73 @@ class ResultAccumulator:
     keep_monthly : bool
         Whether monthly arrays are kept.
     parameter_names : sequence of str
-        Dotted paths of the sampled parameters.
+        Stream names of the sampled parameters.
+    outputs : Catalogue, optional
+        The scenario's outputs (by default, its components').
     """
 
-    def __init__(self, scenario: Scenario, draws: int, keep_monthly: bool, parameter_names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        draws: int,
+        keep_monthly: bool,
+        parameter_names: Sequence[str],
+        outputs: Catalogue | None = None,
+    ) -> None:
         self.scenario = scenario
         self.draws = draws
         self.keep_monthly = keep_monthly
+        self.catalogue = outputs if outputs is not None else catalogue(scenario)
+        self.lab_names = scenario.lab_names
+        labs = len(self.lab_names)
         years, months = scenario.meta.horizon_years, scenario.horizon_months
-        n_models = len(model_labels(scenario)[0])
-        self.yearly = {name: np.empty((draws, years)) for name in YEARLY_VARIABLES}
-        self.cohorts = {name: np.empty((draws, n_models)) for name in COHORT_VARIABLES}
+        trailing = {
+            "yearly": (years,),
+            "final": (),
+            "model": (model_count(scenario),),
+            "milestone": (len(scenario.capability.milestone_thresholds),),
+        }
+        self.arrays: dict[str, NDArray[Any]] = {}
+        for spec in [*self.catalogue.yearly.values(), *self.catalogue.outputs.values()]:
+            if spec.shape == "monthly":
+                continue
+            lead = (draws, labs) if spec.per == "lab" else (draws,)
+            dtype = np.int64 if spec.dtype == "int" else float
+            self.arrays[spec.name] = _touched((*lead, *trailing[spec.shape]), dtype)
         self.parameters = {name: np.empty(draws) for name in parameter_names}
         # Month-major storage: each chunk is copied in as whole contiguous rows;
-        # the dataset exposes (draw, month) transposed views, without a copy.
-        self.monthly_by_month = {name: _touched((months, draws)) for name in MONTHLY_VARIABLES} if keep_monthly else {}
-        self.ruin_month = np.empty(draws, dtype=np.int64)
-        self.obligations_after_horizon_usd = np.empty(draws)
-        # capability-driven demand only; allocated when the first chunk brings them
-        self.capability_by_year: dict[str, FloatArray] = {}
-        self.milestone_month: dict[str, NDArray[np.int64]] = {}
+        # the dataset exposes (draw, [lab,] month) transposed views, without a copy.
+        self.monthly_by_month: dict[str, FloatArray] = {}
+        if keep_monthly:
+            for name, spec in self.catalogue.monthly.items():
+                columns = draws * labs if spec.per == "lab" else draws
+                self.monthly_by_month[name] = _touched((months, columns))
         self._filled = np.zeros(draws, dtype=bool)
 
     def add(self, chunk: ChunkReduction) -> None:
         """Copy one chunk's reduction into place."""
         rows = slice(chunk.start, chunk.stop)
-        for target, source in (
-            (self.yearly, chunk.yearly),
-            (self.cohorts, chunk.cohorts),
-            (self.parameters, chunk.parameters),
-        ):
-            for name, values in target.items():
-                values[rows] = source[name]
+        for name, values in self.arrays.items():
+            values[rows] = chunk.arrays[name]
+        for name, values in self.parameters.items():
+            values[rows] = chunk.parameters[name]
         if self.keep_monthly:
             if chunk.monthly_by_month is None:
                 raise ValueError("a chunk without monthly arrays was added to a run that keeps them")
+            labs = len(self.lab_names)
             for name, values in self.monthly_by_month.items():
-                values[:, rows] = chunk.monthly_by_month[name]
-        self.ruin_month[rows] = chunk.ruin_month
-        self.obligations_after_horizon_usd[rows] = chunk.obligations_after_horizon_usd
-        years = self.scenario.meta.horizon_years
-        for name, by_year in chunk.capability_by_year.items():
-            self.capability_by_year.setdefault(name, np.full((self.draws, years), np.nan))[rows] = by_year
-        for name, months in chunk.milestone_month.items():
-            self.milestone_month.setdefault(name, np.full(self.draws, -1, dtype=np.int64))[rows] = months
+                width = labs if self.catalogue.outputs[name].per == "lab" else 1
+                values[:, chunk.start * width : chunk.stop * width] = chunk.monthly_by_month[name]
         self._filled[rows] = True
 
     def to_dataset(self, attrs: Mapping[str, object]) -> xr.Dataset:
         """The labelled :class:`xarray.Dataset` (wraps the arrays, no copy).
 
-        Dimensions are ``draw``, ``year``, ``model`` and, when monthly arrays
-        were kept, ``month`` (with a ``date`` coordinate). Every variable
-        carries ``units`` and ``description`` attributes.
+        Dimensions are ``draw``, ``lab``, ``year``, ``model``, ``milestone``
+        (capability demand) and, when monthly arrays were kept, ``month``
+        (with a ``date`` coordinate). Every variable carries ``units``,
+        ``long_name`` (its label) and ``description`` attributes from the
+        output catalogue.
         """
         if not self._filled.all():
             missing = int((~self._filled).sum())
@@ -215,40 +220,24 @@ class ResultAccumulator:
         names, release_months = model_labels(scenario)
         coords: dict[str, object] = {
             "draw": np.arange(self.draws),
+            "lab": ("lab", list(self.lab_names), {"description": "lab name"}),
             "year": ("year", years, {"description": "year of simulation (calendar year of its first month)"}),
             "model": np.arange(len(names)),
             "model_name": ("model", names),
             "release_month": ("model", np.asarray(release_months), {"description": "month index of release"}),
         }
         data_vars: dict[str, object] = {}
-        for name, (unit, description) in YEARLY_VARIABLES.items():
-            data_vars[name] = (("draw", "year"), self.yearly[name], {"units": unit, "description": description})
-        for name, (unit, description) in COHORT_VARIABLES.items():
-            data_vars[name] = (("draw", "model"), self.cohorts[name], {"units": unit, "description": description})
-        data_vars["ruin_month"] = (
-            "draw",
-            self.ruin_month,
-            {"units": "month", "description": "month index of ruin, -1 if none"},
-        )
-        data_vars["obligations_after_horizon_usd"] = (
-            "draw",
-            self.obligations_after_horizon_usd,
-            {"units": "USD", "description": "contract payments owed after the horizon (0 if ruined)"},
-        )
-        capability_attrs = {
-            "capability_index": ("tiers", "capability index at year end (0 at the start; 1 per tier)"),
-            "overhang": ("1", "addressable over deployed value at year end"),
-        }
-        for name, values in self.capability_by_year.items():
-            unit, description = capability_attrs[name]
-            data_vars[f"year_{name}"] = (("draw", "year"), values, {"units": unit, "description": description})
-        if self.milestone_month:
-            coords["milestone"] = list(self.milestone_month)
-            data_vars["milestone_month"] = (
-                ("draw", "milestone"),
-                np.stack(list(self.milestone_month.values()), axis=1),
-                {"units": "month", "description": "first month the milestone is reached, -1 if not in the horizon"},
-            )
+        for name, values in self.arrays.items():
+            spec = self.catalogue.spec(name)
+            dims = spec.dims()
+            assert dims is not None
+            data_vars[name] = (dims, values, _attrs(spec))
+        if "milestone_month" in self.arrays:
+            milestones = list(scenario.capability.milestone_thresholds)
+            if milestones:
+                coords["milestone"] = milestones
+            else:
+                del data_vars["milestone_month"]
         for name, values in self.parameters.items():
             data_vars[f"input.{name}"] = ("draw", values, {"description": f"sampled {name}"})
         if self.keep_monthly:
@@ -256,10 +245,17 @@ class ResultAccumulator:
             dates = pd.period_range(start, periods=months, freq="M").to_timestamp()
             coords["month"] = np.arange(months)
             coords["date"] = ("month", dates.values)
-            for name, (unit, description) in MONTHLY_VARIABLES.items():
-                data_vars[name] = (
-                    ("draw", "month"),
-                    self.monthly_by_month[name].T,
-                    {"units": unit, "description": description},
-                )
+            labs = len(self.lab_names)
+            for name, values in self.monthly_by_month.items():
+                spec = self.catalogue.outputs[name]
+                if spec.per == "lab":
+                    view = values.reshape(months, self.draws, labs).transpose(1, 2, 0)
+                    data_vars[name] = (("draw", "lab", "month"), view, _attrs(spec))
+                else:
+                    data_vars[name] = (("draw", "month"), values.T, _attrs(spec))
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
+
+
+def _attrs(spec: OutputSpec) -> dict[str, str]:
+    """A variable's attributes from its declaration."""
+    return {"units": spec.unit, "long_name": spec.label, "description": spec.description}

@@ -83,8 +83,15 @@ class SimulationResult:
     Parameters
     ----------
     dataset : xarray.Dataset
-        Dimensions ``draw``, ``year``, ``model`` and (unless the run was
-        summary-only) ``month``. Units are in each variable's attributes.
+        Dimensions ``draw``, ``lab``, ``year``, ``model`` and (unless the run
+        was summary-only) ``month``. Units are in each variable's attributes.
+        Per-lab variables have dims ``(draw, lab, ...)``; market variables
+        ``(draw, ...)``.
+
+    Notes
+    -----
+    The figures of one lab come from :meth:`lab` (or the ``lab`` argument of
+    each method); with one lab, that lab is the default.
 
     Examples
     --------
@@ -108,24 +115,62 @@ class SimulationResult:
         """Whether monthly arrays were kept (False for summary-only runs)."""
         return "month" in self.dataset.dims
 
-    def ruin_probability(self) -> float:
-        """Share of draws in which the lab is ruined within the horizon."""
-        return float((self.dataset["ruin_month"] >= 0).mean())
+    @property
+    def labs(self) -> list[str]:
+        """Names of the labs, in order (one name for a result of one lab)."""
+        if "lab" not in self.dataset.dims:
+            return [str(self.dataset["lab"].item())] if "lab" in self.dataset.coords else []
+        return [str(name) for name in self.dataset["lab"].values]
 
-    def ruin_probability_by_year(self) -> pd.Series:
+    def lab(self, name: str | None = None) -> SimulationResult:
+        """The result of one lab: the same variables without the ``lab`` dimension.
+
+        Parameters
+        ----------
+        name : str, optional
+            The lab; may be left out when there is only one.
+
+        Raises
+        ------
+        ValueError
+            For an unknown lab, or no name when there are several labs.
+        """
+        return SimulationResult(self.lab_dataset(name))
+
+    def lab_dataset(self, name: str | None = None) -> xr.Dataset:
+        """The dataset of one lab (see :meth:`lab`)."""
+        if "lab" not in self.dataset.dims:
+            return self.dataset
+        labs = self.labs
+        if name is None:
+            if len(labs) != 1:
+                raise ValueError(f"this run has {len(labs)} labs ({', '.join(labs)}); name one")
+            name = labs[0]
+        if name not in labs:
+            raise ValueError(f"no lab named {name!r}; labs: {', '.join(labs)}")
+        return self.dataset.sel(lab=name)
+
+    def ruin_probability(self, lab: str | None = None) -> float:
+        """Share of draws in which the lab is ruined within the horizon."""
+        return float((self.lab_dataset(lab)["ruin_month"] >= 0).mean())
+
+    def ruin_probability_by_year(self, lab: str | None = None) -> pd.Series:
         """Share of draws ruined by the end of each year."""
-        values = self.dataset["year_ruined"].mean("draw").to_series()
+        values = self.lab_dataset(lab)["year_ruined"].mean("draw").to_series()
         values.name = "P(ruin by year end)"
         return values
 
     # -- tables -------------------------------------------------------------
-    def summary(self, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    def summary(self, quantiles: Sequence[float] = (0.05, 0.5, 0.95), lab: str | None = None) -> pd.DataFrame:
         """P(ruin) and quantiles of the key yearly outcomes.
 
         Parameters
         ----------
         quantiles : sequence of float
             Quantiles reported for each metric.
+        lab : str, optional
+            One lab's table. Without it, a run of several labs gives every
+            lab's, with ``lab`` as the outer level of the rows.
 
         Returns
         -------
@@ -133,12 +178,15 @@ class SimulationResult:
             Rows ``(metric, statistic)``; columns are years. Money is in USD.
             The first row is ``("P(ruin by year end)", "probability")``.
         """
-        years = self.dataset["year"].values
+        if lab is None and len(self.labs) > 1:
+            return pd.concat({name: self.summary(quantiles, name) for name in self.labs}, names=["lab"])
+        dataset = self.lab_dataset(lab)
+        years = dataset["year"].values
         rows: dict[tuple[str, str], np.ndarray] = {
-            ("P(ruin by year end)", "probability"): self.dataset["year_ruined"].mean("draw").values
+            ("P(ruin by year end)", "probability"): dataset["year_ruined"].mean("draw").values
         }
         for variable, label in SUMMARY_METRICS.items():
-            data = self.dataset[variable]
+            data = dataset[variable]
             rows[(label, "mean")] = data.mean("draw").values
             for q in quantiles:
                 rows[(label, f"p{100 * q:g}")] = data.quantile(q, dim="draw").values
@@ -147,24 +195,24 @@ class SimulationResult:
         table.columns.name = "year"
         return table
 
-    def _over_draws(self, name: str, statistic: Statistic) -> np.ndarray:
-        data = self.dataset[name]
+    def _over_draws(self, name: str, statistic: Statistic, lab: str | None) -> np.ndarray:
+        data = self.lab_dataset(lab)[name]
         reduced = data.mean("draw") if statistic == "mean" else data.median("draw")
         return np.asarray(reduced.values)
 
-    def company_pnl(self, statistic: Statistic = "mean") -> pd.DataFrame:
+    def company_pnl(self, statistic: Statistic = "mean", lab: str | None = None) -> pd.DataFrame:
         """Company profit and loss by year (mean or median over draws), USD.
 
         Profit is revenue minus inference, training and other operating
         costs; financing is shown below the line.
         """
         table = pd.DataFrame(
-            {label: self._over_draws(name, statistic) for label, name in PNL_LINES.items()},
+            {label: self._over_draws(name, statistic, lab) for label, name in PNL_LINES.items()},
             index=pd.Index(self.dataset["year"].values, name="year"),
         )
         return table.T
 
-    def cohort_pnl(self, statistic: Statistic = "mean") -> pd.DataFrame:
+    def cohort_pnl(self, statistic: Statistic = "mean", lab: str | None = None) -> pd.DataFrame:
         """Per-model P&L ("each model is a company"), USD, mean or median over draws."""
         columns = {
             "training cost": "model_training_cost_usd",
@@ -173,7 +221,7 @@ class SimulationResult:
             "net": "model_net_usd",
         }
         table = pd.DataFrame(
-            {label: self._over_draws(name, statistic) for label, name in columns.items()},
+            {label: self._over_draws(name, statistic, lab) for label, name in columns.items()},
             index=pd.Index(self.dataset["model_name"].values, name="model"),
         )
         table.insert(0, "release month", self.dataset["release_month"].values)
@@ -182,18 +230,19 @@ class SimulationResult:
     def to_dataframe(self, level: Literal["yearly", "monthly", "cohorts", "draws"] = "yearly") -> pd.DataFrame:
         """A long table of one level of the results (one row per draw and period)."""
         ds = self.dataset
+        lab = ("lab",) if "lab" in ds.dims else ()
         if level == "monthly":
             if not self.has_monthly:
                 raise ValueError("this run kept no monthly arrays (summary-only); re-run without --summary-only")
-            names = [v for v in ds.data_vars if ds[v].dims == ("draw", "month")]
+            names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab, "month")]
             return ds[names].drop_vars("date").to_dataframe()
         if level == "yearly":
-            names = [v for v in ds.data_vars if ds[v].dims == ("draw", "year")]
+            names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab, "year")]
             return ds[names].to_dataframe()
         if level == "cohorts":
-            names = [v for v in ds.data_vars if ds[v].dims == ("draw", "model")]
+            names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab, "model")]
             return ds[names].to_dataframe()
-        names = [v for v in ds.data_vars if ds[v].dims == ("draw",)]
+        names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab)]
         return ds[names].to_dataframe()
 
     # -- saving -------------------------------------------------------------
@@ -249,10 +298,8 @@ class SimulationResult:
     # -- display ------------------------------------------------------------
     def __repr__(self) -> str:
         name = self.dataset.attrs.get("scenario_name", "?")
-        return (
-            f"<SimulationResult scenario={name!r} draws={self.draws} "
-            f"P(ruin)={self.ruin_probability():.3f} monthly={self.has_monthly}>"
-        )
+        ruin = ", ".join(f"{lab}={self.ruin_probability(lab):.3f}" for lab in self.labs)
+        return f"<SimulationResult scenario={name!r} draws={self.draws} P(ruin): {ruin} monthly={self.has_monthly}>"
 
     def _repr_html_(self) -> str:
         return self.dataset._repr_html_()

@@ -15,6 +15,10 @@ from frontiersim.scenario.errors import Problem, ScenarioError, bad_value
 from frontiersim.scenario.fields import field_specs, parse_section
 from frontiersim.scenario.schema import (
     CAPABILITY_BELIEF_NEEDED,
+    LAB_SECTIONS,
+    MAX_LABS,
+    LabOverrides,
+    MarketSpec,
     POLICY_KINDS,
     SECTIONS,
     ComputeSpec,
@@ -58,7 +62,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
     """
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
-    known = [*SECTIONS, "policy"]
+    known = [*SECTIONS, "policy", "labs"]
     for key in data:
         if key not in known:
             problems.append(bad_value(key, data[key], f"a known section ({', '.join(known)})"))
@@ -77,10 +81,98 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
         problems += found
         if policy is not None:
             sections["policy"] = policy
+    if "labs" in data:
+        labs, found = _parse_labs(data["labs"], data.get("policy", {}))
+        problems += found
+        sections["lab_overrides"] = labs
     problems += _cross_checks(data)
     if problems:
         raise ScenarioError(problems, source)
     return Scenario(**sections, source_text=source_text)
+
+
+_LAB_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+#: Keys of a ``[labs.NAME]`` table besides its section tables.
+_LAB_KEYS = ("market_share",)
+
+#: Section name -> section dataclass, for the sections a lab may override.
+_LAB_SECTION_TYPES: dict[str, type] = {name: SECTIONS[name][1] for name in LAB_SECTIONS if name != "policy"}
+
+
+def _parse_labs(table: Any, shared_policy: Any) -> tuple[tuple[LabOverrides, ...], list[Problem]]:
+    """Validate ``[labs.NAME]`` tables: each a market share and overrides of the lab sections.
+
+    Only the keys a lab sets are kept; the rest come from the shared sections
+    when the scenario resolves its labs (:attr:`Scenario.labs`).
+    """
+    if not isinstance(table, Mapping):
+        return (), [bad_value("labs", table, "a table of labs, [labs.NAME], each a table")]
+    if not table:
+        return (), [bad_value("labs", table, "at least one [labs.NAME] table (or no [labs] table: one lab)")]
+    problems: list[Problem] = []
+    if len(table) > MAX_LABS:
+        problems.append(bad_value("labs", f"{len(table)} labs", f"at most {MAX_LABS} labs"))
+    labs: list[LabOverrides] = []
+    for name, lab_table in table.items():
+        path = f"labs.{name}"
+        if not _LAB_NAME.match(name):
+            problems.append(
+                bad_value(path, name, "a lab name: a lowercase letter, then up to 39 lowercase letters, digits or _")
+            )
+            continue
+        if not isinstance(lab_table, Mapping):
+            problems.append(bad_value(path, lab_table, "a table"))
+            continue
+        known = [*_LAB_KEYS, *LAB_SECTIONS]
+        for key in lab_table:
+            if key not in known:
+                problems.append(
+                    bad_value(f"{path}.{key}", lab_table[key], f"a lab key or section ({', '.join(known)})")
+                )
+        share = lab_table.get("market_share", 0.0)
+        if "market_share" in lab_table and not (
+            isinstance(share, int | float) and not isinstance(share, bool) and 0.0 < share <= 1.0
+        ):
+            problems.append(bad_value(f"{path}.market_share", share, "a number in (0, 1]"))
+            share = 0.0
+        sections: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+        for section, section_type in _LAB_SECTION_TYPES.items():
+            if section not in lab_table:
+                continue
+            parsed, found = parse_section(section_type, lab_table[section], f"{path}.{section}")
+            problems += found
+            if parsed is not None:
+                sections.append((section, tuple((key, getattr(parsed, key)) for key in lab_table[section])))
+        policy = None
+        if "policy" in lab_table:
+            policy_table = lab_table["policy"]
+            if isinstance(policy_table, Mapping) and "kind" not in policy_table:
+                # keys on top of the shared policy, which must be of a kind that has them
+                shared_type = _policy_type(shared_policy if isinstance(shared_policy, Mapping) else {})
+                if shared_type is not None:
+                    parsed, found = parse_section(shared_type, policy_table, f"{path}.policy")
+                    problems += found
+                    if parsed is not None:
+                        sections.append(("policy", tuple((key, getattr(parsed, key)) for key in policy_table)))
+            else:
+                policy, found = _parse_policy(policy_table, f"{path}.policy")
+                problems += found
+        labs.append(LabOverrides(name, float(share), tuple(sections), policy))
+    given = [lab.market_share for lab in labs if lab.market_share > 0]
+    if labs and len(given) == len(labs) and abs(sum(given) - 1.0) > 1e-9:
+        problems.append(
+            bad_value("labs.*.market_share", [round(x, 12) for x in given], "shares that add up to 1 when every lab has one")
+        )
+    elif given and sum(given) >= 1.0 - 1e-12 and len(given) < len(labs):
+        problems.append(
+            bad_value(
+                "labs.*.market_share",
+                [round(x, 12) for x in given],
+                "shares below 1 in all, leaving a part for the labs without one",
+            )
+        )
+    return tuple(labs), problems
 
 
 def _policy_type(table: Mapping[str, Any]) -> type | None:
@@ -89,18 +181,18 @@ def _policy_type(table: Mapping[str, Any]) -> type | None:
     return POLICY_KINDS.get(kind) if isinstance(kind, str) else None
 
 
-def _parse_policy(table: Any) -> tuple[Any, list[Problem]]:
-    """Validate the ``[policy]`` table, whose keys depend on its ``kind``."""
+def _parse_policy(table: Any, path: str = "policy") -> tuple[Any, list[Problem]]:
+    """Validate a ``[policy]`` table (at ``path``), whose keys depend on its ``kind``."""
     if not isinstance(table, Mapping):
-        return None, [bad_value("policy", table, "a table")]
+        return None, [bad_value(path, table, "a table")]
     policy_type = _policy_type(table)
     if policy_type is None:
         kinds = ", ".join(repr(k) for k in POLICY_KINDS)
-        return None, [bad_value("policy.kind", table.get("kind"), f"one of {kinds}")]
+        return None, [bad_value(f"{path}.kind", table.get("kind"), f"one of {kinds}")]
     kind = table.get("kind", "growth_hedge")
     rest = {k: v for k, v in table.items() if k != "kind"}
     required = ("commitments_gw",) if kind == "fixed_schedule" else ()
-    return parse_section(policy_type, rest, "policy", required=required)
+    return parse_section(policy_type, rest, path, required=required)
 
 
 def _valid(data: Mapping[str, Any], section: str, key: str, section_type: type) -> Any:
@@ -137,6 +229,17 @@ def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
                     f"months below {horizon} (the horizon is {horizon_years} years)",
                 )
             )
+    if (
+        _valid(data, "market", "share_rule", MarketSpec) == "capability"
+        and _valid(data, "demand", "kind", DemandSpec) != "capability"
+    ):
+        problems.append(
+            bad_value(
+                "market.share_rule",
+                "capability",
+                "'fixed' unless demand.kind = 'capability' (the rule weighs labs by their capability index)",
+            )
+        )
     policy_table = data.get("policy", {})
     if isinstance(policy_table, Mapping) and _policy_type(policy_table) is QuantilePolicySpec:
         problems += _quantile_policy_checks(policy_table)

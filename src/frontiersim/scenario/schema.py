@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
 
 from frontiersim.scenario.distributions import Distribution
@@ -670,6 +670,26 @@ class QuantilePolicySpec:
     )
 
 
+@dataclass(frozen=True)
+class MarketSpec:
+    """``[market]``: how the labs of a scenario share demand each month.
+
+    With one lab (a scenario without ``[labs.*]`` tables) the lab gets all of
+    demand whatever the rule.
+    """
+
+    share_rule: str = spec(
+        "fixed",
+        "str",
+        "How demand is split between labs: 'fixed' (each lab's market_share) or 'capability' "
+        "(market_share weighted by value_multiple_per_tier to the power of the lab's capability index; "
+        "capability demand only).",
+        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential' (2026-02-13): "
+        "'three, maybe four' players; the split rule is an assumption",
+        choices=("fixed", "capability"),
+    )
+
+
 PolicySpec = GrowthHedgePolicySpec | FixedSchedulePolicySpec | QuantilePolicySpec
 
 #: Policy kinds accepted in ``[policy] kind``.
@@ -678,6 +698,97 @@ POLICY_KINDS: dict[str, type] = {
     "fixed_schedule": FixedSchedulePolicySpec,
     "quantile": QuantilePolicySpec,
 }
+
+
+#: Sections a ``[labs.NAME]`` table may override, each with its own keys.
+LAB_SECTIONS: tuple[str, ...] = ("compute", "operations", "finance", "policy")
+
+#: Name of the one lab of a scenario that declares no ``[labs.*]`` tables.
+DEFAULT_LAB_NAME = "lab"
+
+#: Most labs a scenario may declare.
+MAX_LABS = 8
+
+
+@dataclass(frozen=True)
+class LabOverrides:
+    """``[labs.NAME]``: one lab, as the keys it sets beside the shared sections.
+
+    Attributes
+    ----------
+    name : str
+        The lab's name (a lowercase identifier).
+    market_share : float
+        Share of demand under ``[market] share_rule = "fixed"``, in (0, 1];
+        0 means "an equal part of what the other labs leave".
+    sections : tuple of (str, tuple of (str, Any))
+        For each section of :data:`LAB_SECTIONS` the lab sets, the typed values
+        of the keys it sets, in file order.
+    policy : PolicySpec or None
+        The lab's own ``[labs.NAME.policy]`` when it names a ``kind``; keys
+        without a ``kind`` are in ``sections`` and override the shared policy.
+    """
+
+    name: str
+    market_share: float = 0.0
+    sections: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    policy: Any = None
+
+    def keys(self, section: str) -> dict[str, Any]:
+        """The keys the lab sets in ``section``, typed."""
+        return dict(dict(self.sections).get(section, ()))
+
+    @property
+    def overridden_paths(self) -> frozenset[str]:
+        """Dotted paths (``"compute.initial_capacity_gw"``) of every key the lab sets."""
+        return frozenset(f"{section}.{key}" for section, keys in self.sections for key, _ in keys)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """One lab with every section resolved: the shared sections with the lab's own keys on top.
+
+    Attributes
+    ----------
+    name : str
+    index : int
+        Position of the lab along the ``lab`` dimension of results.
+    market_share : float
+        Resolved share of demand under the fixed rule (the shares add up to 1).
+    compute, operations, finance : section dataclasses
+    policy : PolicySpec
+    overridden_paths : frozenset of str
+        Keys the lab sets itself; their distributions are sampled in the
+        lab's own streams (``labs.NAME.<path>``). Every other uncertain key
+        takes the shared draw, common to all labs.
+    declared : bool
+        False for the one implicit lab of a scenario without ``[labs.*]``
+        tables; its random streams keep their shared names.
+    """
+
+    name: str
+    index: int
+    market_share: float
+    compute: ComputeSpec
+    operations: OperationsSpec
+    finance: FinanceSpec
+    policy: Any
+    overridden_paths: frozenset[str]
+    declared: bool
+
+    def stream(self, name: str) -> str:
+        """Name of the lab's own random stream ``name`` (the shared name for an implicit lab)."""
+        return f"labs.{self.name}.{name}" if self.declared else name
+
+    def parameter_stream(self, path: str) -> str:
+        """Stream of the uncertain key ``path`` for this lab: its own if it sets the key, else the shared one."""
+        return self.stream(path) if path in self.overridden_paths else path
+
+    def decision_months(self, horizon_months: int) -> tuple[int, ...]:
+        """Month indices at which this lab makes procurement decisions."""
+        if self.compute.decision_months:
+            return tuple(sorted(set(self.compute.decision_months)))
+        return tuple(range(self.compute.first_decision_month, horizon_months, self.compute.decision_interval_months))
 
 
 def policy_kind(policy: PolicySpec) -> str:
@@ -707,6 +818,8 @@ class Scenario:
     models: ModelsSpec = field(default_factory=ModelsSpec)
     finance: FinanceSpec = field(default_factory=FinanceSpec)
     policy: PolicySpec = field(default_factory=GrowthHedgePolicySpec)
+    market: MarketSpec = field(default_factory=MarketSpec)
+    lab_overrides: tuple[LabOverrides, ...] = ()
     source_text: str = field(default="", compare=False, repr=False)
 
     @property
@@ -726,6 +839,58 @@ class Scenario:
         """Month indices of model releases within the horizon."""
         return tuple(range(self.models.first_release_month, self.horizon_months, self.models.release_interval_months))
 
+    @property
+    def labs(self) -> tuple[Lab, ...]:
+        """Every lab, resolved against the shared sections (one implicit lab without ``[labs.*]``).
+
+        A lab's key overrides the shared one; a lab's policy with a ``kind``
+        replaces the shared policy, and policy keys without one override the
+        shared policy's keys. Shares given as 0 split what the others leave
+        equally.
+        """
+        if not self.lab_overrides:
+            return (
+                Lab(
+                    DEFAULT_LAB_NAME,
+                    0,
+                    1.0,
+                    self.compute,
+                    self.operations,
+                    self.finance,
+                    self.policy,
+                    frozenset(),
+                    declared=False,
+                ),
+            )
+        given = sum(lab.market_share for lab in self.lab_overrides)
+        unset = sum(1 for lab in self.lab_overrides if lab.market_share <= 0)
+        rest = max(1.0 - given, 0.0) / unset if unset else 0.0
+        resolved = []
+        for index, lab in enumerate(self.lab_overrides):
+            policy = lab.policy if lab.policy is not None else self.policy
+            policy_keys = lab.keys("policy")
+            if policy_keys:
+                policy = replace(policy, **policy_keys)
+            resolved.append(
+                Lab(
+                    lab.name,
+                    index,
+                    lab.market_share if lab.market_share > 0 else rest,
+                    replace(self.compute, **lab.keys("compute")),
+                    replace(self.operations, **lab.keys("operations")),
+                    replace(self.finance, **lab.keys("finance")),
+                    policy,
+                    lab.overridden_paths,
+                    declared=True,
+                )
+            )
+        return tuple(resolved)
+
+    @property
+    def lab_names(self) -> tuple[str, ...]:
+        """Names of the labs, in order along the ``lab`` dimension."""
+        return tuple(lab.name for lab in self.labs)
+
 
 #: Section name in TOML -> (attribute on Scenario, section dataclass).
 SECTIONS: dict[str, tuple[str, type]] = {
@@ -737,6 +902,7 @@ SECTIONS: dict[str, tuple[str, type]] = {
     "operations": ("operations", OperationsSpec),
     "models": ("models", ModelsSpec),
     "finance": ("finance", FinanceSpec),
+    "market": ("market", MarketSpec),
 }
 
 

@@ -1,0 +1,121 @@
+"""The finance component: each lab's operating costs, fundraising, cash and ruin."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from frontiersim.draws.sampling import ShockStream
+from frontiersim.models.catalogue import OutputSpec, YearlyRule, flow
+from frontiersim.models.components.base import Component, MonthState, Setup
+from frontiersim.models.finance import CashState, FundraisingRule, cash_step
+from frontiersim.scenario.schema import Scenario
+
+#: Each lab's stream of uniforms deciding whether an attempted round closes.
+RAISE_UNIFORMS = "finance.raise_uniforms"
+
+
+class Finance(Component):
+    """Cash moves by revenue - compute payments - other costs + financing; ruin is absorbing.
+
+    See :func:`~frontiersim.models.finance.cash_step`. Other operating costs
+    are a fixed amount a year plus a share of revenue.
+    """
+
+    kind: ClassVar[str] = "finance"
+    role: ClassVar[str] = "finance"
+    keys: ClassVar[tuple[str, ...]] = (
+        "operations.other_opex_usd_per_year",
+        "operations.opex_share_of_revenue",
+        "finance.starting_cash_usd",
+        "finance.fundraising_enabled",
+        "finance.raise_when_runway_below_months",
+        "finance.raise_revenue_multiple",
+        "finance.raise_max_usd",
+        "finance.raise_min_interval_months",
+        "finance.raise_success_probability",
+    )
+    outputs: ClassVar[tuple[OutputSpec, ...]] = (
+        flow("other_opex_usd", "other operating costs", "non-compute operating costs in the month"),
+        flow("financing_usd", "financing", "money raised in the month"),
+        OutputSpec(
+            "cash_usd",
+            "USD",
+            "cash",
+            "cash at the end of the month",
+            "stock",
+            yearly=YearlyRule("year_cash_usd", "last", "USD", "cash at the end of the year"),
+        ),
+        OutputSpec(
+            "ruin_month", "month", "month of ruin", "month index of ruin, -1 if none", "month", shape="final", dtype="int"
+        ),
+    )
+
+    def __init__(self, setup: Setup) -> None:
+        labs, layout = setup.labs, setup.layout
+        self.opex_fixed_monthly = setup.lab_parameter("operations.other_opex_usd_per_year") / 12.0
+        self.opex_share = setup.lab_parameter("operations.opex_share_of_revenue")
+        one = len(labs) == 1
+        finance = labs[0].finance
+        self.rule = FundraisingRule(
+            enabled=finance.fundraising_enabled
+            if one
+            else layout.stack([np.full(layout.draws, lab.finance.fundraising_enabled) for lab in labs]),
+            runway_threshold_months=finance.raise_when_runway_below_months
+            if one
+            else setup.lab_values(lambda lab: lab.finance.raise_when_runway_below_months),
+            revenue_multiple=setup.lab_parameter("finance.raise_revenue_multiple"),
+            max_usd=setup.lab_parameter("finance.raise_max_usd"),
+            min_interval_months=finance.raise_min_interval_months
+            if one
+            else setup.lab_values(lambda lab: lab.finance.raise_min_interval_months).astype(np.int64),
+            success_probability=setup.lab_parameter("finance.raise_success_probability"),
+        )
+        self.cash = CashState.start(setup.lab_parameter("finance.starting_cash_usd"), self.rule.min_interval_months)
+        self.raise_uniforms = setup.lab_shocks_by_month(RAISE_UNIFORMS)
+
+    @classmethod
+    def streams(cls, scenario: Scenario) -> tuple[ShockStream, ...]:
+        """Each lab's uniforms for its rounds (zeros for a lab that cannot raise)."""
+        return tuple(
+            ShockStream(
+                lab.stream(RAISE_UNIFORMS),
+                "uniform",
+                "uniforms deciding whether an attempted round closes, one per month",
+                needed=lab.finance.fundraising_enabled,
+            )
+            for lab in scenario.labs
+        )
+
+    @classmethod
+    def build(cls, setup: Setup) -> Finance:
+        """Starting cash and fundraising rules of every lab."""
+        return cls(setup)
+
+    def start(self, state: MonthState) -> None:
+        """Every lab is alive before month 0."""
+        state["alive"] = self.cash.alive
+
+    def step(self, state: MonthState) -> None:
+        """Pay costs, raise if the rule allows, and mark ruin."""
+        alive = state["alive"]
+        revenue = state["revenue_usd"]
+        other_opex = np.where(alive, self.opex_fixed_monthly + self.opex_share * revenue, 0.0)
+        state["financing_usd"] = cash_step(
+            self.cash,
+            state.month,
+            revenue,
+            state["served_usd_per_year"],
+            state["compute_payment_usd"] + other_opex,
+            self.rule,
+            self.raise_uniforms[state.month],
+        )
+        state["other_opex_usd"] = other_opex
+        state["cash_usd"] = self.cash.cash_usd
+        state["alive"] = self.cash.alive
+
+    def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
+        """The month each lab was ruined (-1 if it survived)."""
+        return {"ruin_month": self.cash.ruin_month}

@@ -1,0 +1,172 @@
+"""The procurement component: each lab's contract book and buying policy.
+
+At a lab's decision months its policy commits capacity, which arrives after
+the lead time and is paid for over the contract term whether it is used or
+not (:mod:`frontiersim.models.compute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from frontiersim.models.catalogue import OutputSpec, YearlyRule, flow
+from frontiersim.models.components.base import Component, MonthState, Setup
+from frontiersim.models.compute import ContractBook, price_usd_per_gw_year
+from frontiersim.models.policies import Observation, ProcurementPolicy
+from frontiersim.models.policy_specs import policy_from_spec
+
+FloatArray = NDArray[np.float64]
+
+#: Policies given in place of the scenario's: one for every lab, or one per lab name.
+PolicyOverride = ProcurementPolicy | Mapping[str, ProcurementPolicy] | None
+
+
+class Procurement(Component):
+    r"""Contracts and procurement decisions of every lab.
+
+    Notes
+    -----
+    At a decision month :math:`t` of lab :math:`l`, its policy sees the
+    lab's demand, the capacity already scheduled at arrival
+    :math:`K_{t+L}`, the price :math:`p_t = p_0 (1-\delta)^{t/12}` and the
+    gross margin, and commits :math:`q_t \ge 0` GW; the contract is worth
+    :math:`q_t p_t T / 12` USD (brief s4; Dwarkesh Podcast, 2026-02-13:
+    compute is bought one to two years ahead on multi-year contracts).
+    Capacity and payments of a ruined lab are zero.
+    """
+
+    kind: ClassVar[str] = "procurement"
+    role: ClassVar[str] = "procurement"
+    keys: ClassVar[tuple[str, ...]] = (
+        "compute.initial_capacity_gw",
+        "compute.initial_contract_months_remaining",
+        "compute.cost_usd_per_gw_year",
+        "compute.price_decline_per_year",
+        "compute.lead_time_months",
+        "compute.contract_term_months",
+        "compute.decision_interval_months",
+        "compute.first_decision_month",
+        "compute.decision_months",
+        "policy",
+    )
+    outputs: ClassVar[tuple[OutputSpec, ...]] = (
+        OutputSpec(
+            "capacity_gw",
+            "GW",
+            "capacity",
+            "compute capacity under contract",
+            "level",
+            yearly=YearlyRule("year_capacity_gw", "mean", "GW", "average capacity under contract over the year"),
+        ),
+        OutputSpec(
+            "new_commitment_gw",
+            "GW",
+            "new commitments (GW)",
+            "capacity committed in the month (arrives after the lead time)",
+            "flow",
+            yearly=YearlyRule(
+                "year_new_commitment_gw",
+                "sum",
+                "GW",
+                "capacity committed in the month (arrives after the lead time), summed over the year",
+            ),
+        ),
+        flow("new_commitment_usd", "new commitments", "total contract value committed in the month"),
+        OutputSpec(
+            "obligations_after_horizon_usd",
+            "USD",
+            "obligations after the horizon",
+            "contract payments owed after the horizon (0 if ruined)",
+            "stock",
+            shape="final",
+        ),
+    )
+
+    def __init__(self, setup: Setup) -> None:
+        self.layout = layout = setup.layout
+        self.labs = setup.labs
+        months = setup.months
+        lead = max(lab.compute.lead_time_months for lab in self.labs)
+        term = max(lab.compute.contract_term_months for lab in self.labs)
+        self.book = ContractBook(layout.columns, months, lead, term)
+        self.base_price = setup.lab_parameter("compute.cost_usd_per_gw_year")
+        self.price_decline = setup.lab_parameter("compute.price_decline_per_year")
+        initial_gw = setup.lab_parameter("compute.initial_capacity_gw")
+        for index, lab in enumerate(self.labs):
+            columns = layout.lab_columns(index)
+            self.book.add(
+                0,
+                lab.compute.initial_contract_months_remaining,
+                initial_gw[columns],
+                self.base_price[columns],
+                columns,
+            )
+        self.policies: list[ProcurementPolicy] = [
+            _policy_for(setup, lab.name, setup.policy) or policy_from_spec(setup.scenario, lab) for lab in self.labs
+        ]
+        self.decisions: list[dict[int, int]] = [
+            {month: k for k, month in enumerate(lab.decision_months(months))} for lab in self.labs
+        ]
+        self.any_decision = frozenset(month for decisions in self.decisions for month in decisions)
+        self.zeros = np.zeros(layout.columns)
+
+    @classmethod
+    def build(cls, setup: Setup) -> Procurement:
+        """Each lab's initial contracts, policy (the scenario's, or ``setup.policy``) and decision months."""
+        return cls(setup)
+
+    def step(self, state: MonthState) -> None:
+        """Commit at decision months; write capacity and payments under contract."""
+        t = state.month
+        alive = state["alive"]
+        committed_gw, committed_usd = self.zeros, self.zeros
+        if t in self.any_decision:
+            committed_gw, committed_usd = np.zeros(self.layout.columns), np.zeros(self.layout.columns)
+            demand, margin = state["demand_usd_per_year"], state["gross_margin"]
+            for index, lab in enumerate(self.labs):
+                if t not in self.decisions[index]:
+                    continue
+                columns = self.layout.lab_columns(index)
+                compute = lab.compute
+                price_now = price_usd_per_gw_year(self.base_price[columns], self.price_decline[columns], t)
+                observation = Observation(
+                    month=t,
+                    decision_index=self.decisions[index][t],
+                    demand_usd_per_year=demand[columns],
+                    scheduled_capacity_at_arrival_gw=self.book.capacity_at(t + compute.lead_time_months)[columns],
+                    price_usd_per_gw_year=price_now,
+                    gross_margin=margin[columns],
+                    lead_time_months=compute.lead_time_months,
+                    contract_term_months=compute.contract_term_months,
+                )
+                policy = self.policies[index]
+                gw = np.where(alive[columns], np.asarray(policy.commit_gw(observation), dtype=float), 0.0)
+                if np.any(gw < 0) or not np.all(np.isfinite(gw)):
+                    raise ValueError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
+                self.book.commit(t, gw, price_now, columns, compute.lead_time_months, compute.contract_term_months)
+                committed_gw[columns] = gw
+                committed_usd[columns] = gw * price_now * compute.contract_term_months / 12.0
+        state["new_commitment_gw"] = committed_gw
+        state["new_commitment_usd"] = committed_usd
+        state["capacity_gw"] = np.where(alive, self.book.capacity_at(t), 0.0)
+        state["payment_usd_per_year"] = np.where(alive, self.book.payment_at(t), 0.0)
+
+    def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
+        """Payments owed after the horizon by labs that survive it."""
+        return {"obligations_after_horizon_usd": np.where(state["alive"], self.book.obligations_after_horizon_usd, 0.0)}
+
+
+def _policy_for(setup: Setup, lab: str, policy: PolicyOverride) -> ProcurementPolicy | None:
+    """The policy given for ``lab`` in place of the scenario's, if any."""
+    if policy is None:
+        return None
+    if isinstance(policy, Mapping):
+        unknown = set(policy) - set(setup.layout.names)
+        if unknown:
+            raise ValueError(f"policies given for unknown labs {sorted(unknown)}; labs: {list(setup.layout.names)}")
+        return policy.get(lab)
+    return policy
