@@ -6,7 +6,7 @@ arrays) -> outer layers (CLI).
 """
 
 from frontiersim._version import __version__
-from frontiersim.draws import Draws, sample_draws, seed_sequence
+from frontiersim.draws import Draws, seed_sequence
 from frontiersim.models import (
     FixedSchedulePolicy,
     GrowthHedgePolicy,
@@ -24,7 +24,7 @@ from frontiersim.scenario import (
     parse_scenario,
     parse_scenario_text,
 )
-from frontiersim.simulate import simulate
+from frontiersim.simulate import sample_draws, simulate
 
 __all__ = [
     "Draws",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from frontiersim.models.engine import policy_from_spec
+from frontiersim.models.policy_specs import policy_from_spec
 from frontiersim.models.policies import (
     FixedSchedulePolicy,
     GrowthHedgePolicy,

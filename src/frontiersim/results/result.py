@@ -77,6 +77,21 @@ def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
         raise
 
 
+def select_lab(dataset: xr.Dataset, name: str) -> xr.Dataset:
+    """One lab's variables without the ``lab`` dimension, with the lab's own inputs under the shared names.
+
+    A declared lab that sets an uncertain key has its draws in
+    ``input.labs.NAME.<path>``; in the lab's dataset they are ``input.<path>``,
+    where a lab without its own value has the shared draw.
+    """
+    selected = dataset.sel(lab=name)
+    prefix = f"input.labs.{name}."
+    own = {str(v): "input." + str(v)[len(prefix) :] for v in selected.data_vars if str(v).startswith(prefix)}
+    others = [str(v) for v in selected.data_vars if str(v).startswith("input.labs.") and str(v) not in own]
+    selected = selected.drop_vars([*others, *(target for target in own.values() if target in selected)])
+    return selected.rename(own)
+
+
 class SimulationResult:
     """Monte Carlo results of one scenario.
 
@@ -148,7 +163,7 @@ class SimulationResult:
             name = labs[0]
         if name not in labs:
             raise ValueError(f"no lab named {name!r}; labs: {', '.join(labs)}")
-        return self.dataset.sel(lab=name)
+        return select_lab(self.dataset, name)
 
     def ruin_probability(self, lab: str | None = None) -> float:
         """Share of draws in which the lab is ruined within the horizon."""

@@ -22,16 +22,18 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
 from frontiersim.models.finance import RUIN_TOLERANCE_USD
-from frontiersim.results.build import YEARLY_FLOWS
-from frontiersim.results.result import SimulationResult
+from frontiersim.models.registry import catalogue
+from frontiersim.results.result import SimulationResult, select_lab
+from frontiersim.scenario.loader import bundled
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -40,6 +42,13 @@ ResultLike = SimulationResult | xr.Dataset
 
 #: Default relative tolerance of identities that involve sums.
 RTOL = 1e-9
+
+#: Monthly flows summed into yearly totals (``year_<name>``), as the output catalogue declares them.
+YEARLY_FLOWS = tuple(
+    spec.name
+    for spec in catalogue(bundled("default")).monthly.values()
+    if spec.yearly is not None and spec.yearly.how == "sum"
+)
 
 #: Monthly variables that must be exactly zero after ruin.
 FLOWS_AFTER_RUIN = ("capacity_gw", "inference_gw", "training_gw", *YEARLY_FLOWS)
@@ -65,6 +74,31 @@ def _dataset(result: ResultLike) -> xr.Dataset:
     if isinstance(result, xr.Dataset):
         return result
     raise TypeError(f"expected a SimulationResult or an xarray.Dataset, got {type(result).__name__}")
+
+
+_Check = TypeVar("_Check", bound=Callable[..., None])
+
+
+def per_lab(check: _Check) -> _Check:
+    """Run an identity ``check(result, ...)`` on each lab of a result, naming the lab when it fails.
+
+    A result of several labs has per-lab variables with dims ``(draw, lab,
+    ...)``; each lab's identities hold on its own.
+    """
+
+    @functools.wraps(check)
+    def run(result: ResultLike, *args: Any, **kwargs: Any) -> None:
+        dataset = _dataset(result)
+        if "lab" not in dataset.dims:
+            check(dataset, *args, **kwargs)
+            return
+        for name in dataset["lab"].values:
+            try:
+                check(select_lab(dataset, str(name)), *args, **kwargs)
+            except AssertionError as error:
+                raise AssertionError(f"lab {name!s}: {error}") from None
+
+    return run  # type: ignore[return-value]
 
 
 def _monthly(result: ResultLike, check: str) -> xr.Dataset:
@@ -189,6 +223,7 @@ def _check_at_most(
 # ---------------------------------------------------------------------------
 
 
+@per_lab
 def assert_cash_flow_balances(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Assert that cash moves by exactly the month's flows.
 
@@ -243,6 +278,7 @@ def assert_cash_flow_balances(result: ResultLike, *, rtol: float = RTOL, atol: f
     )
 
 
+@per_lab
 def assert_compute_cost_split(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Assert that inference and training costs split the compute payment.
 
@@ -286,6 +322,7 @@ def assert_compute_cost_split(result: ResultLike, *, rtol: float = RTOL, atol: f
         _check_at_most(ds, f"{name} < 0", -terms[name], zero, {name: terms[name]}, dims, rtol, atol)
 
 
+@per_lab
 def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Assert that revenue is served only with capacity that exists and is paid for.
 
@@ -382,6 +419,7 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
     )
 
 
+@per_lab
 def assert_gross_margin_applied(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Assert that inference costs are revenue times one minus the month's gross margin.
 
@@ -444,6 +482,7 @@ def assert_gross_margin_applied(result: ResultLike, *, rtol: float = RTOL, atol:
         )
 
 
+@per_lab
 def assert_ruin_absorbing(result: ResultLike) -> None:
     """Assert that ruin is recorded at the first negative cash and that nothing moves afterwards.
 
@@ -503,6 +542,7 @@ def assert_ruin_absorbing(result: ResultLike) -> None:
 # ---------------------------------------------------------------------------
 
 
+@per_lab
 def assert_cohorts_sum_to_company(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Assert that the per-model P&L adds up to the company's.
 
@@ -577,6 +617,7 @@ def assert_cohorts_sum_to_company(result: ResultLike, *, rtol: float = RTOL, ato
     )
 
 
+@per_lab
 def assert_yearly_consistent(result: ResultLike, *, rtol: float = RTOL, atol: float = 0.0) -> None:
     """Assert that the yearly variables aggregate the monthly ones.
 
@@ -809,4 +850,5 @@ __all__ = [
     "assert_ruin_absorbing",
     "assert_served_within_capacity",
     "assert_yearly_consistent",
+    "per_lab",
 ]
