@@ -12,7 +12,6 @@ import pytest
 
 import frontiersim as fs
 from frontiersim.cli.main import main
-from frontiersim.draws.sampling import sample_draws
 from frontiersim.models.capability import (
     DEFAULT_MILESTONES,
     CapabilityDemand,
@@ -21,7 +20,9 @@ from frontiersim.models.capability import (
     revenue_weighted_margin,
 )
 from frontiersim.models.diffusion import CONSUMER, DEFAULT_SEGMENTS, ENTERPRISE, Segment
-from frontiersim.models.engine import run_chunk, segments_from_draws
+from frontiersim.models.components.demand import segments_from_draws
+from frontiersim.models.engine import run_chunk
+from frontiersim.simulate import sample_draws
 from frontiersim.scenario import bundled_text, parse_scenario, parse_scenario_text
 from frontiersim.scenario.schema import (
     MILESTONE_LADDER,

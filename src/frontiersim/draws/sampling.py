@@ -39,7 +39,6 @@ SeedLike = int | np.random.SeedSequence | np.random.Generator | None
 FloatArray = NDArray[np.float64]
 
 
-
 @dataclass(frozen=True)
 class ShockStream:
     """A per-month random stream a model component asks for.

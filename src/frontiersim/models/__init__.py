@@ -53,4 +53,5 @@ __all__ = [
     "required_capacity_gw",
     "run_chunk",
     "used_keys",
+    "uses_growth_distribution",
 ]

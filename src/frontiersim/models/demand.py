@@ -178,5 +178,3 @@ class PathDemand(PrecomputedDemand):
         levels = np.asarray(path_usd_per_year, dtype=float)[year_index]
         noise = log_random_walk(volatility_per_sqrt_year, log_shocks)
         super().__init__(_capped(levels, noise, ceiling_usd_per_year))
-
-

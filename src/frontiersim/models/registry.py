@@ -60,7 +60,9 @@ class Slot:
     choose: Callable[[Scenario], ComponentType | None]
 
 
-def by_setting(setting: Callable[[Scenario], str], kinds: Mapping[str, ComponentType]) -> Callable[[Scenario], ComponentType]:
+def by_setting(
+    setting: Callable[[Scenario], str], kinds: Mapping[str, ComponentType]
+) -> Callable[[Scenario], ComponentType]:
     """A chooser that picks a component by a scenario setting, e.g. ``demand.kind``."""
 
     def choose(scenario: Scenario) -> ComponentType:
@@ -83,7 +85,10 @@ SLOTS: tuple[Slot, ...] = (
             {"growth": GrowthDemandComponent, "path": PathDemandComponent, "capability": CapabilityDemandComponent},
         ),
     ),
-    Slot("market", by_setting(lambda s: s.market.share_rule, {"fixed": FixedShareMarket, "capability": CapabilityShareMarket})),
+    Slot(
+        "market",
+        by_setting(lambda s: s.market.share_rule, {"fixed": FixedShareMarket, "capability": CapabilityShareMarket}),
+    ),
     Slot("procurement", always(Procurement)),
     Slot("allocation", always(ResidualAllocation)),
     Slot("finance", always(Finance)),
@@ -124,5 +129,7 @@ def draw_plan(scenario: Scenario, slots: Sequence[Slot] = SLOTS) -> DrawPlan:
             if path in shared and path in lab.overridden_paths:
                 section, key = path.split(".", 1)
                 parameters.append((lab.stream(path), getattr(getattr(lab, section), key)))
-    shocks: list[ShockStream] = [stream for component in assemble(scenario, slots) for stream in component.streams(scenario)]
+    shocks: list[ShockStream] = [
+        stream for component in assemble(scenario, slots) for stream in component.streams(scenario)
+    ]
     return DrawPlan(tuple(parameters), tuple(shocks))

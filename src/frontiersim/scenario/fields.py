@@ -39,6 +39,14 @@ class FieldSpec:
         Whether the bounds are exclusive.
     choices : tuple of str
         Allowed values for a ``"str"`` key (empty means any string).
+    unit : str
+        Unit of the value (``"USD/year"``, ``"GW"``, ``"months"``, ``"1"`` for
+        a ratio or a multiplier); empty for keys without one (names, kinds).
+    label : str
+        Short human label for tables, charts and sliders.
+    typical : tuple of (float, float) or None
+        The range of values worth exploring (sliders, search bounds,
+        generated test scenarios), within the bounds.
     """
 
     kind: Kind
@@ -49,6 +57,9 @@ class FieldSpec:
     low_open: bool = False
     high_open: bool = False
     choices: tuple[str, ...] = ()
+    unit: str = ""
+    label: str = ""
+    typical: tuple[float, float] | None = None
 
     def bounds_text(self) -> str:
         """Human-readable bounds such as ``[0, 1)`` or ``> 0``."""

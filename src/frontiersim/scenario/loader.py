@@ -17,14 +17,14 @@ from frontiersim.scenario.schema import (
     CAPABILITY_BELIEF_NEEDED,
     LAB_SECTIONS,
     MAX_LABS,
-    LabOverrides,
-    MarketSpec,
     POLICY_KINDS,
     SECTIONS,
     ComputeSpec,
     ConsumerSegmentSpec,
     DemandSpec,
     EnterpriseSegmentSpec,
+    LabOverrides,
+    MarketSpec,
     OperationsSpec,
     QuantilePolicySpec,
     Scenario,
@@ -115,64 +115,69 @@ def _parse_labs(table: Any, shared_policy: Any) -> tuple[tuple[LabOverrides, ...
         problems.append(bad_value("labs", f"{len(table)} labs", f"at most {MAX_LABS} labs"))
     labs: list[LabOverrides] = []
     for name, lab_table in table.items():
-        path = f"labs.{name}"
-        if not _LAB_NAME.match(name):
-            problems.append(
-                bad_value(path, name, "a lab name: a lowercase letter, then up to 39 lowercase letters, digits or _")
-            )
-            continue
-        if not isinstance(lab_table, Mapping):
-            problems.append(bad_value(path, lab_table, "a table"))
-            continue
-        known = [*_LAB_KEYS, *LAB_SECTIONS]
-        for key in lab_table:
-            if key not in known:
-                problems.append(
-                    bad_value(f"{path}.{key}", lab_table[key], f"a lab key or section ({', '.join(known)})")
-                )
-        share = lab_table.get("market_share", 0.0)
-        if "market_share" in lab_table and not (
-            isinstance(share, int | float) and not isinstance(share, bool) and 0.0 < share <= 1.0
-        ):
-            problems.append(bad_value(f"{path}.market_share", share, "a number in (0, 1]"))
-            share = 0.0
-        sections: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
-        for section, section_type in _LAB_SECTION_TYPES.items():
-            if section not in lab_table:
-                continue
-            parsed, found = parse_section(section_type, lab_table[section], f"{path}.{section}")
+        lab, found = _parse_lab(name, lab_table, shared_policy)
+        problems += found
+        if lab is not None:
+            labs.append(lab)
+    return tuple(labs), problems + _market_share_checks(labs)
+
+
+def _parse_lab(name: str, table: Any, shared_policy: Any) -> tuple[LabOverrides | None, list[Problem]]:
+    """Validate one ``[labs.NAME]`` table."""
+    path = f"labs.{name}"
+    if not _LAB_NAME.match(name):
+        return None, [
+            bad_value(path, name, "a lab name: a lowercase letter, then up to 39 lowercase letters, digits or _")
+        ]
+    if not isinstance(table, Mapping):
+        return None, [bad_value(path, table, "a table")]
+    problems: list[Problem] = []
+    known = [*_LAB_KEYS, *LAB_SECTIONS]
+    problems += [
+        bad_value(f"{path}.{key}", table[key], f"a lab key or section ({', '.join(known)})")
+        for key in table
+        if key not in known
+    ]
+    share = table.get("market_share", 0.0)
+    if "market_share" in table and not (
+        isinstance(share, int | float) and not isinstance(share, bool) and 0.0 < share <= 1.0
+    ):
+        problems.append(bad_value(f"{path}.market_share", share, "a number in (0, 1]"))
+        share = 0.0
+    sections: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+    for section, section_type in _LAB_SECTION_TYPES.items():
+        if section in table:
+            parsed, found = parse_section(section_type, table[section], f"{path}.{section}")
             problems += found
             if parsed is not None:
-                sections.append((section, tuple((key, getattr(parsed, key)) for key in lab_table[section])))
-        policy = None
-        if "policy" in lab_table:
-            policy_table = lab_table["policy"]
-            if isinstance(policy_table, Mapping) and "kind" not in policy_table:
-                # keys on top of the shared policy, which must be of a kind that has them
-                shared_type = _policy_type(shared_policy if isinstance(shared_policy, Mapping) else {})
-                if shared_type is not None:
-                    parsed, found = parse_section(shared_type, policy_table, f"{path}.policy")
-                    problems += found
-                    if parsed is not None:
-                        sections.append(("policy", tuple((key, getattr(parsed, key)) for key in policy_table)))
-            else:
-                policy, found = _parse_policy(policy_table, f"{path}.policy")
-                problems += found
-        labs.append(LabOverrides(name, float(share), tuple(sections), policy))
+                sections.append((section, tuple((key, getattr(parsed, key)) for key in table[section])))
+    policy = None
+    policy_table = table.get("policy")
+    if isinstance(policy_table, Mapping) and "kind" not in policy_table:
+        # keys on top of the shared policy, checked against the shared policy's kind
+        shared_type = _policy_type(shared_policy if isinstance(shared_policy, Mapping) else {})
+        if shared_type is not None:
+            parsed, found = parse_section(shared_type, policy_table, f"{path}.policy")
+            problems += found
+            if parsed is not None:
+                sections.append(("policy", tuple((key, getattr(parsed, key)) for key in policy_table)))
+    elif "policy" in table:
+        policy, found = _parse_policy(policy_table, f"{path}.policy")
+        problems += found
+    return LabOverrides(name, float(share), tuple(sections), policy), problems
+
+
+def _market_share_checks(labs: list[LabOverrides]) -> list[Problem]:
+    """Given shares add up to 1 when every lab has one, and leave a part for the others otherwise."""
     given = [lab.market_share for lab in labs if lab.market_share > 0]
+    shares = [round(x, 12) for x in given]
     if labs and len(given) == len(labs) and abs(sum(given) - 1.0) > 1e-9:
-        problems.append(
-            bad_value("labs.*.market_share", [round(x, 12) for x in given], "shares that add up to 1 when every lab has one")
-        )
-    elif given and sum(given) >= 1.0 - 1e-12 and len(given) < len(labs):
-        problems.append(
-            bad_value(
-                "labs.*.market_share",
-                [round(x, 12) for x in given],
-                "shares below 1 in all, leaving a part for the labs without one",
-            )
-        )
-    return tuple(labs), problems
+        return [bad_value("labs.*.market_share", shares, "shares that add up to 1 when every lab has one")]
+    if given and sum(given) >= 1.0 - 1e-12 and len(given) < len(labs):
+        return [
+            bad_value("labs.*.market_share", shares, "shares below 1 in all, leaving a part for the labs without one")
+        ]
+    return []
 
 
 def _policy_type(table: Mapping[str, Any]) -> type | None:

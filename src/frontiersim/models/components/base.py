@@ -176,7 +176,7 @@ class MonthState:
         return name in self.values
 
     def get(self, name: str, default: Any = None) -> Any:
-        """This month's value of ``name``, or ``default``."""
+        """The value of ``name`` this month, or ``default``."""
         return self.values.get(name, default)
 
     def last(self, name: str, default: Any = None) -> Any:

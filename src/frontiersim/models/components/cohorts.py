@@ -47,7 +47,8 @@ class Cohorts(Component):
     role: ClassVar[str] = "cohorts"
     keys: ClassVar[tuple[str, ...]] = ("models.release_interval_months", "models.first_release_month")
     outputs: ClassVar[tuple[OutputSpec, ...]] = tuple(
-        OutputSpec(name, "USD", label, description, "flow", shape="model") for name, label, description in _MODEL_OUTPUTS
+        OutputSpec(name, "USD", label, description, "flow", shape="model")
+        for name, label, description in _MODEL_OUTPUTS
     )
 
     def __init__(self, setup: Setup) -> None:

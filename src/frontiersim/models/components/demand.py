@@ -7,12 +7,13 @@ value per draw, shared by the labs) and each lab's gross margin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from frontiersim.draws.sampling import ShockStream
+from frontiersim.draws.sampling import Draws, ShockStream
 from frontiersim.models.capability import CapabilityDemand, SegmentedDemand, milestone_arrival_months
 from frontiersim.models.catalogue import OutputSpec, YearlyRule
 from frontiersim.models.components.base import Component, MonthState, Setup
@@ -151,7 +152,9 @@ CAPABILITY_INDEX = OutputSpec(
     "capability index",
     "capability index of the lab's models (0 at the start; 1 per tier)",
     "index",
-    yearly=YearlyRule("year_capability_index", "last", "tiers", "capability index at year end (0 at the start; 1 per tier)"),
+    yearly=YearlyRule(
+        "year_capability_index", "last", "tiers", "capability index at year end (0 at the start; 1 per tier)"
+    ),
 )
 OVERHANG = OutputSpec(
     "overhang",
@@ -170,6 +173,28 @@ MILESTONE_MONTH = OutputSpec(
     shape="milestone",
     dtype="int",
 )
+
+
+def segments_from_draws(
+    scenario: Scenario, draws: Draws, spread: Callable[[FloatArray], FloatArray] | None = None
+) -> list[Segment]:
+    """The scenario's customer segments with per-draw parameters.
+
+    ``spread`` maps a per-draw array to the layout the caller steps (every
+    lab of every draw, :meth:`~frontiersim.models.components.base.LabLayout.spread`).
+    """
+    widen = spread if spread is not None else (lambda values: values)
+    return [
+        Segment(
+            name,
+            innovation_per_year=widen(draws[f"capability.segments.{name}.innovation_per_year"]),
+            imitation_per_year=widen(draws[f"capability.segments.{name}.imitation_per_year"]),
+            volatility_per_sqrt_year=widen(draws[f"capability.segments.{name}.volatility_per_sqrt_year"]),
+            gross_margin=widen(draws[f"capability.segments.{name}.gross_margin"]),
+            value_share=spec.value_share,
+        )
+        for name, spec in scenario.capability.segments.items()
+    ]
 
 
 class CapabilityDemandComponent(Component):
@@ -201,7 +226,9 @@ class CapabilityDemandComponent(Component):
     def keys_for(cls, scenario: Scenario) -> tuple[str, ...]:
         """The capability keys, each segment's, and the demand keys capability demand uses."""
         segment_keys = tuple(
-            f"capability.segments.{name}.{key}" for name, _ in scenario.capability.segments.items() for key in _SEGMENT_KEYS
+            f"capability.segments.{name}.{key}"
+            for name, _ in scenario.capability.segments.items()
+            for key in _SEGMENT_KEYS
         )
         return (
             "demand.initial_usd_per_year",
@@ -232,17 +259,7 @@ class CapabilityDemandComponent(Component):
         def shared(path: str) -> FloatArray:
             return layout.spread(setup.parameter(path))
 
-        segments = [
-            Segment(
-                name,
-                innovation_per_year=shared(f"capability.segments.{name}.innovation_per_year"),
-                imitation_per_year=shared(f"capability.segments.{name}.imitation_per_year"),
-                volatility_per_sqrt_year=shared(f"capability.segments.{name}.volatility_per_sqrt_year"),
-                gross_margin=shared(f"capability.segments.{name}.gross_margin"),
-                value_share=spec.value_share,
-            )
-            for name, spec in scenario.capability.segments.items()
-        ]
+        segments = segments_from_draws(scenario, setup.draws, layout.spread)
         initial_demand = shared("demand.initial_usd_per_year")
         driver = CapabilityDemand(
             initial_training_flop=shared("capability.initial_training_flop"),

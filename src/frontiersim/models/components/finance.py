@@ -49,7 +49,13 @@ class Finance(Component):
             yearly=YearlyRule("year_cash_usd", "last", "USD", "cash at the end of the year"),
         ),
         OutputSpec(
-            "ruin_month", "month", "month of ruin", "month index of ruin, -1 if none", "month", shape="final", dtype="int"
+            "ruin_month",
+            "month",
+            "month of ruin",
+            "month index of ruin, -1 if none",
+            "month",
+            shape="final",
+            dtype="int",
         ),
     )
 
@@ -62,7 +68,7 @@ class Finance(Component):
         self.rule = FundraisingRule(
             enabled=finance.fundraising_enabled
             if one
-            else layout.stack([np.full(layout.draws, lab.finance.fundraising_enabled) for lab in labs]),
+            else setup.lab_values(lambda lab: lab.finance.fundraising_enabled).astype(bool),
             runway_threshold_months=finance.raise_when_runway_below_months
             if one
             else setup.lab_values(lambda lab: lab.finance.raise_when_runway_below_months),
