@@ -71,7 +71,7 @@ def test_the_check_can_fail() -> None:
 
 def test_the_last_milestone_is_even_odds_by_2029() -> None:
     """Brief s1 (000, 004): a country of geniuses 50/50 within 1-3 years; half the draws reach it by 2029-01."""
-    dataset = fs.simulate(fs.bundled("capability_driven"), draws=2000, seed=20260101).dataset
+    dataset = fs.simulate(fs.bundled("capability_driven"), draws=2000, seed=20260101).lab_dataset()
     months = dataset["milestone_month"].sel(milestone="country_of_geniuses_in_a_data_center").values
     assert 0.4 <= np.mean((months >= 0) & (months < 36)) <= 0.6
     assert np.mean(months >= 0) >= 0.9  # ~90% within 10 years: within the 5-year horizon already

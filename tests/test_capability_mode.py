@@ -28,7 +28,7 @@ def test_the_default_scenario_states_its_mode(scenario: fs.Scenario) -> None:
 
 def test_runs_with_capability_outputs_and_identities(scenario: fs.Scenario) -> None:
     result = fs.simulate(scenario, draws=300, seed=2)
-    dataset = result.dataset
+    dataset = result.lab_dataset()
     assert_accounting_identities(result)
     assert list(dataset["milestone"].values) == list(DEFAULT_MILESTONES)
     assert dataset["year_capability_index"].dims == ("draw", "year")
@@ -54,16 +54,16 @@ def test_buying_more_compute_raises_demand(scenario: fs.Scenario) -> None:
     )
     small = fs.simulate(calm, draws=200, seed=3, policy=fs.FixedSchedulePolicy((0.0,)))
     large = fs.simulate(calm, draws=200, seed=3, policy=fs.FixedSchedulePolicy((0.0, 5.0, 5.0, 5.0)))
-    assert (small.dataset["ruin_month"] < 0).all()
-    assert (large.dataset["ruin_month"] < 0).all()
-    demand_small = small.dataset["demand_usd_per_year"].values
-    demand_large = large.dataset["demand_usd_per_year"].values
+    assert (small.lab_dataset()["ruin_month"] < 0).all()
+    assert (large.lab_dataset()["ruin_month"] < 0).all()
+    demand_small = small.lab_dataset()["demand_usd_per_year"].values
+    demand_large = large.lab_dataset()["demand_usd_per_year"].values
     assert (demand_large >= demand_small * (1 - 1e-12)).all()
     below_ceiling = demand_small[:, -1] < calm.demand.ceiling_usd_per_year * (1 - 1e-9)
     assert below_ceiling.mean() > 0.5
     assert (demand_large[below_ceiling, -1] > demand_small[below_ceiling, -1]).all()
-    index_small = small.dataset["year_capability_index"].values[:, -1]
-    assert (large.dataset["year_capability_index"].values[:, -1] > index_small).all()
+    index_small = small.lab_dataset()["year_capability_index"].values[:, -1]
+    assert (large.lab_dataset()["year_capability_index"].values[:, -1] > index_small).all()
 
 
 def test_the_optimizer_runs_unchanged(scenario: fs.Scenario) -> None:

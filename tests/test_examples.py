@@ -14,7 +14,7 @@ DOLLAR = 1.0  # "to the dollar"
 
 
 def year_value(result: fs.SimulationResult, variable: str, year: int) -> float:
-    return float(result.dataset[variable].sel(year=year).isel(draw=0))
+    return float(result.lab_dataset()[variable].sel(year=year).isel(draw=0))
 
 
 def with_path(scenario: fs.Scenario, level_usd: float) -> fs.Scenario:
@@ -82,7 +82,7 @@ class TestCohortCartoon:
 
     @pytest.mark.parametrize(("model", "cost_usd"), [(1, 0.1e9), (2, 1e9), (3, 10e9)])
     def test_each_model_is_profitable(self, result: fs.SimulationResult, model: int, cost_usd: float) -> None:
-        cohort = result.dataset.isel(draw=0, model=model)
+        cohort = result.lab_dataset().isel(draw=0, model=model)
         assert float(cohort["model_training_cost_usd"]) == pytest.approx(cost_usd, abs=DOLLAR)
         assert float(cohort["model_revenue_usd"]) == pytest.approx(2 * cost_usd, abs=DOLLAR)
         assert float(cohort["model_net_usd"]) == pytest.approx(cost_usd, abs=DOLLAR)
@@ -94,7 +94,7 @@ class TestSingleModel:
 
     def test_figures(self) -> None:
         result = fs.simulate(fs.bundled("single_model"))
-        model = result.dataset.isel(draw=0, model=1)
+        model = result.lab_dataset().isel(draw=0, model=1)
         revenue = float(model["model_revenue_usd"])
         inference = float(model["model_inference_cost_usd"])
         assert float(model["model_training_cost_usd"]) == pytest.approx(1e9, abs=DOLLAR)
@@ -102,7 +102,7 @@ class TestSingleModel:
         assert inference == pytest.approx(1e9, abs=DOLLAR)
         assert (revenue - inference) / revenue == pytest.approx(0.75, abs=1e-12)
         assert float(model["model_net_usd"]) == pytest.approx(2e9, abs=DOLLAR)
-        next_model = result.dataset.isel(draw=0, model=-1)
+        next_model = result.lab_dataset().isel(draw=0, model=-1)
         assert float(next_model["model_training_cost_usd"]) == pytest.approx(10e9, abs=DOLLAR)
         assert year_value(result, "year_profit_usd", 2026) == pytest.approx(4e9 - 11e9, abs=DOLLAR)
 
@@ -112,7 +112,7 @@ class TestOneTrillionBet:
 
     def test_naive_bet_is_a_trillion_a_year_for_five_years(self, worlds: dict[str, fs.Scenario]) -> None:
         result = fs.simulate(worlds["10x a year"])
-        fast = result.dataset.isel(draw=0)
+        fast = result.lab_dataset().isel(draw=0)
         assert float(fast["demand_usd_per_year"][12]) == pytest.approx(100e9, abs=DOLLAR)
         assert float(fast["demand_usd_per_year"][24]) == pytest.approx(1e12, abs=DOLLAR)
         assert float(fast["new_commitment_usd"].sum()) == pytest.approx(5e12, abs=DOLLAR)
@@ -122,23 +122,23 @@ class TestOneTrillionBet:
     @pytest.mark.parametrize("world", ["5x a year", "one year late"])
     def test_naive_bet_ends_in_ruin(self, worlds: dict[str, fs.Scenario], world: str) -> None:
         result = fs.simulate(worlds[world])
-        ruin_month = int(result.dataset["ruin_month"][0])
+        ruin_month = int(result.lab_dataset()["ruin_month"][0])
         # ruin comes once the $1T-a-year contract starts, in 2028
         assert 24 <= ruin_month < 36
 
     @pytest.mark.parametrize("world", ["10x a year", "5x a year", "one year late"])
     def test_hedged_policy_survives(self, worlds: dict[str, fs.Scenario], world: str) -> None:
         result = fs.simulate(worlds[world], policy=HEDGED_BET_POLICY)
-        assert int(result.dataset["ruin_month"][0]) == -1
+        assert int(result.lab_dataset()["ruin_month"][0]) == -1
 
     def test_hedge_costs_unserved_demand_in_the_fast_world(self, worlds: dict[str, fs.Scenario]) -> None:
         naive = fs.simulate(worlds["10x a year"])
         hedged = fs.simulate(worlds["10x a year"], policy=HEDGED_BET_POLICY)
-        assert float(hedged.dataset["year_unserved_usd"].sel(year=2028).sum()) > float(
-            naive.dataset["year_unserved_usd"].sel(year=2028).sum()
+        assert float(hedged.lab_dataset()["year_unserved_usd"].sel(year=2028).sum()) > float(
+            naive.lab_dataset()["year_unserved_usd"].sel(year=2028).sum()
         )
-        assert float(hedged.dataset["year_revenue_usd"].sel(year=2028).sum()) < float(
-            naive.dataset["year_revenue_usd"].sel(year=2028).sum()
+        assert float(hedged.lab_dataset()["year_revenue_usd"].sel(year=2028).sum()) < float(
+            naive.lab_dataset()["year_revenue_usd"].sel(year=2028).sum()
         )
 
     def test_slower_growth_alone_moves_the_outcome(self, worlds: dict[str, fs.Scenario]) -> None:
@@ -146,7 +146,7 @@ class TestOneTrillionBet:
         base = worlds["10x a year"]
         for growth, ruined in ((10.0, False), (5.0, True)):
             scenario = dataclasses.replace(base, demand=dataclasses.replace(base.demand, growth_per_year=Fixed(growth)))
-            assert (int(fs.simulate(scenario).dataset["ruin_month"][0]) >= 0) is ruined
+            assert (int(fs.simulate(scenario).lab_dataset()["ruin_month"][0]) >= 0) is ruined
 
 
 def test_every_example_matches_the_brief() -> None:

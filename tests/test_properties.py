@@ -217,11 +217,12 @@ RUINOUS = {
 @pytest.fixture(scope="module")
 def ruinous() -> xr.Dataset:
     result = fs.simulate(fs.parse_scenario(RUINOUS), seed=11, keep_monthly=True)
-    ruin = result.dataset["ruin_month"].values
+    dataset = result.lab_dataset()
+    ruin = dataset["ruin_month"].values
     assert (ruin < 0).any()
-    assert ((ruin >= 0) & (ruin < result.dataset.sizes["month"] - 1)).any()
+    assert ((ruin >= 0) & (ruin < dataset.sizes["month"] - 1)).any()
     assert_accounting_identities(result)
-    return result.dataset
+    return dataset
 
 
 def _ruined_draw(dataset: xr.Dataset) -> tuple[int, int]:

@@ -9,8 +9,9 @@ import pytest
 import xarray as xr
 
 import frontiersim as fs
-from frontiersim.draws import BLOCK_SIZE, sample_draws, sample_range, seed_sequence
+from frontiersim.draws import BLOCK_SIZE, sample_range, seed_sequence
 from frontiersim.scenario import Fixed
+from frontiersim.simulate import sample_draws
 
 
 def assert_identical(a: fs.SimulationResult, b: fs.SimulationResult) -> None:

@@ -65,7 +65,7 @@ def _claim(label: str, value: float, stated: str, ok: bool, unit: str = "USD") -
 
 
 def _year(result: SimulationResult, variable: str, year_index: int) -> float:
-    return float(result.dataset[variable].isel(draw=0, year=year_index))
+    return float(result.lab_dataset()[variable].isel(draw=0, year=year_index))
 
 
 def _with_demand_path(scenario: Scenario, path_usd_per_year: list[float]) -> Scenario:
@@ -133,7 +133,7 @@ def cohort_cartoon() -> list[Figure]:
         _usd(f"company result {year}", _year(result, "year_profit_usd", k), stated)
         for k, (year, stated) in enumerate([(2023, -0.1e9), (2024, -0.8e9), (2025, -8e9)])
     ]
-    cohorts = result.dataset.isel(draw=0)
+    cohorts = result.lab_dataset().isel(draw=0)
     for k, cost in zip((1, 2, 3), (0.1e9, 1e9, 10e9), strict=True):
         name = str(cohorts["model_name"].values[k])
         figures.append(_usd(f"{name}: training cost", float(cohorts["model_training_cost_usd"][k]), cost))
@@ -146,11 +146,11 @@ def cohort_cartoon() -> list[Figure]:
 def single_model() -> list[Figure]:
     """Brief s6 (000): $1B to train, $4B revenue, $1B inference, 75% margin, $2B net; $10B into the next."""
     result = simulate(bundled("single_model"), draws=1)
-    model = result.dataset.isel(draw=0, model=1)
+    model = result.lab_dataset().isel(draw=0, model=1)
     revenue = float(model["model_revenue_usd"])
     inference = float(model["model_inference_cost_usd"])
     margin = (revenue - inference) / revenue
-    next_model = float(result.dataset["model_training_cost_usd"].isel(draw=0, model=-1))
+    next_model = float(result.lab_dataset()["model_training_cost_usd"].isel(draw=0, model=-1))
     company = _year(result, "year_profit_usd", 1)
     return [
         _usd("training cost of the model", float(model["model_training_cost_usd"]), 1e9),
@@ -176,10 +176,10 @@ def one_trillion_bet_worlds() -> dict[str, Scenario]:
 
 
 def _ruin_text(result: SimulationResult) -> str:
-    month = int(result.dataset["ruin_month"][0])
+    month = int(result.lab_dataset()["ruin_month"][0])
     if month < 0:
         return "survives"
-    date = result.dataset.attrs["start"]
+    date = result.lab_dataset().attrs["start"]
     year, mon = (int(x) for x in date.split("-"))
     total = year * 12 + mon - 1 + month
     return f"ruined in {total // 12}-{total % 12 + 1:02d}"
@@ -190,7 +190,7 @@ def one_trillion_bet() -> list[Figure]:
     worlds = one_trillion_bet_worlds()
     naive = {name: simulate(scenario, draws=1) for name, scenario in worlds.items()}
     hedged = {name: simulate(scenario, draws=1, policy=HEDGED_BET_POLICY) for name, scenario in worlds.items()}
-    fast = naive["10x a year"].dataset.isel(draw=0)
+    fast = naive["10x a year"].lab_dataset().isel(draw=0)
     commitment_usd = float(fast["new_commitment_usd"].sum())
     term_years = worlds["10x a year"].compute.contract_term_months / 12
     figures = [
@@ -201,13 +201,13 @@ def one_trillion_bet() -> list[Figure]:
     ]
     for name in worlds:
         result = naive[name]
-        ruined = int(result.dataset["ruin_month"][0]) >= 0
+        ruined = int(result.lab_dataset()["ruin_month"][0]) >= 0
         expected = "survives" if name == "10x a year" else "ruin: 'no hedge on earth'"
         ok = (not ruined) if name == "10x a year" else ruined
         figures.append(
             _claim(
                 f"naive 10x bet, world {name}: {_ruin_text(result)}",
-                float(int(result.dataset["ruin_month"][0])),
+                float(int(result.lab_dataset()["ruin_month"][0])),
                 expected,
                 ok,
                 unit="month",
@@ -215,17 +215,17 @@ def one_trillion_bet() -> list[Figure]:
         )
     for name in worlds:
         result = hedged[name]
-        ruined = int(result.dataset["ruin_month"][0]) >= 0
+        ruined = int(result.lab_dataset()["ruin_month"][0]) >= 0
         figures.append(
             _claim(
                 f"hedged ($150B a year), world {name}: {_ruin_text(result)}",
-                float(int(result.dataset["ruin_month"][0])),
+                float(int(result.lab_dataset()["ruin_month"][0])),
                 "survives",
                 not ruined,
                 unit="month",
             )
         )
-    unserved = float(hedged["10x a year"].dataset["year_unserved_usd"].isel(draw=0).sum())
+    unserved = float(hedged["10x a year"].lab_dataset()["year_unserved_usd"].isel(draw=0).sum())
     figures.append(
         _claim("hedged, world 10x a year: unserved demand", unserved, "the cost of the hedge (> $0)", unserved > 0)
     )

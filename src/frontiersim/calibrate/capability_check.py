@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from frontiersim.calibrate.revenue import RevenueTrend, revenue_trend
+from frontiersim.models.policy_specs import uses_growth_distribution
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
 from frontiersim.simulate import simulate
@@ -155,10 +156,10 @@ def capability_revenue_check(
         If the scenario does not start in 2026-01 or does not use capability demand.
     """
     scenario = scenario or bundled("capability_driven")
-    if scenario.meta.start != "2026-01" or scenario.demand.kind != "capability":
+    if scenario.meta.start != "2026-01" or uses_growth_distribution(scenario):
         raise ValueError("the check needs a capability-mode scenario starting in 2026-01")
     trend = trend or revenue_trend("Anthropic")
-    dataset = simulate(scenario, draws=draws, seed=seed, keep_monthly=True).dataset
+    dataset = simulate(scenario, draws=draws, seed=seed, keep_monthly=True).lab_dataset()
     demand = np.asarray(dataset["demand_usd_per_year"].transpose("draw", "month").values)
     revenue = np.asarray(dataset["year_revenue_usd"].transpose("draw", "year").values)
     unserved = np.asarray(dataset["year_unserved_usd"].transpose("draw", "year").values)

@@ -359,7 +359,7 @@ def synthetic_capability_data(
         truth, volatility_per_sqrt_year=volatility_per_sqrt_year, horizon_years=horizon_years, rival_labs=rival_labs
     )
     policy = FixedSchedulePolicy(scenario.policy.commitments_gw)  # type: ignore[union-attr]
-    dataset = simulate(scenario, draws=draws, seed=seed, keep_monthly=True, policy=policy).dataset
+    dataset = simulate(scenario, draws=draws, seed=seed, keep_monthly=True, policy=policy).lab_dataset()
     return CapabilityObservations(
         demand_usd_per_year=np.asarray(dataset["demand_usd_per_year"].transpose("draw", "month").values),
         training_gw=np.asarray(dataset["training_gw"].transpose("draw", "month").values),

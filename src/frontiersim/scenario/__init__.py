@@ -14,7 +14,7 @@ from frontiersim.scenario.distributions import (
     to_toml_value,
 )
 from frontiersim.scenario.errors import Problem, ScenarioError
-from frontiersim.scenario.fields import FieldSpec, field_specs
+from frontiersim.scenario.fields import FieldSpec, field_spec, field_specs, key_specs
 from frontiersim.scenario.loader import (
     bundled,
     bundled_names,
@@ -75,7 +75,9 @@ __all__ = [
     "bundled",
     "bundled_names",
     "bundled_text",
+    "field_spec",
     "field_specs",
+    "key_specs",
     "load_scenario",
     "parse_distribution",
     "parse_scenario",

@@ -8,9 +8,11 @@ in the documentation (``frontiersim defaults``), and error messages.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution
@@ -46,7 +48,16 @@ class FieldSpec:
         Short human label for tables, charts and sliders.
     typical : tuple of (float, float) or None
         The range of values worth exploring (sliders, search bounds,
-        generated test scenarios), within the bounds.
+        generated test scenarios), within the bounds; for a ``"dist"`` key,
+        the range of a fixed value of it, and for an array, of each entry.
+        None for keys with no such range (names, kinds, flags, seeds).
+
+    Raises
+    ------
+    ValueError
+        If ``typical`` is given for a key that is not numeric, is not an
+        increasing pair of finite numbers (integers for integer keys), or
+        does not lie within the bounds: a programming error in a declaration.
     """
 
     kind: Kind
@@ -60,6 +71,22 @@ class FieldSpec:
     unit: str = ""
     label: str = ""
     typical: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.typical is None:
+            return
+        where = f"typical range {self.typical!r} of {self.doc!r}"
+        if self.kind in ("str", "bool"):
+            raise ValueError(f"{where}: a {self.kind} key has no typical range")
+        if len(self.typical) != 2 or not all(_is_scalar(v, integer=False) for v in self.typical):
+            raise ValueError(f"{where}: expected a pair of finite numbers (low, high)")
+        lo, hi = self.typical
+        if self.kind in ("int", "ints") and not (float(lo).is_integer() and float(hi).is_integer()):
+            raise ValueError(f"{where}: expected integers for an integer key")
+        if not lo < hi:
+            raise ValueError(f"{where}: expected low < high")
+        if not self._within(lo, hi):
+            raise ValueError(f"{where}: not within the key's bounds ({self.bounds_text()})")
 
     def bounds_text(self) -> str:
         """Human-readable bounds such as ``[0, 1)`` or ``> 0``."""
@@ -174,7 +201,17 @@ def _is_scalar(value: Any, *, integer: bool) -> bool:
         return False
 
 
-def spec(default: Any, kind: Kind, doc: str, source: str = "assumption", **bounds: Any) -> Any:
+def spec(
+    default: Any,
+    kind: Kind,
+    doc: str,
+    source: str = "assumption",
+    *,
+    unit: str = "",
+    label: str = "",
+    typical: tuple[float, float] | None = None,
+    **bounds: Any,
+) -> Any:
     """Declare a scenario field with its default and :class:`FieldSpec`.
 
     Parameters
@@ -182,14 +219,15 @@ def spec(default: Any, kind: Kind, doc: str, source: str = "assumption", **bound
     default : Any
         Default value; for ``"dist"`` fields, a number or a distribution
         written as in TOML (it is parsed once, here).
-    kind, doc, source, **bounds
-        See :class:`FieldSpec`.
+    kind, doc, source, unit, label, typical, **bounds
+        See :class:`FieldSpec` (``**bounds``: ``low``, ``high``,
+        ``low_open``, ``high_open``, ``choices``).
 
     Returns
     -------
     dataclasses.Field
     """
-    field_spec = FieldSpec(kind, doc, source, **bounds)
+    key_spec = FieldSpec(kind, doc, source, unit=unit, label=label, typical=typical, **bounds)
     if kind == "dist" and not isinstance(default, Distribution):
         parsed, problems = parse_distribution(default, "<default>")
         if parsed is None:  # pragma: no cover - a programming error in a default
@@ -197,7 +235,7 @@ def spec(default: Any, kind: Kind, doc: str, source: str = "assumption", **bound
         default = parsed
     if isinstance(default, list):
         default = tuple(default)
-    return dataclasses.field(default=default, metadata={"spec": field_spec})
+    return dataclasses.field(default=default, metadata={"spec": key_spec})
 
 
 #: ``parse(value, path) -> (typed value or None, problems)`` for a nested table.
@@ -269,6 +307,136 @@ def table_specs(section_type: type) -> dict[str, TableSpec]:
     return {f.name: f.metadata["table"] for f in dataclasses.fields(section_type) if "table" in f.metadata}
 
 
+def _declared_keys(section_type: type, path: str) -> Iterator[tuple[str, FieldSpec]]:
+    """Every declared key of a section type and of its nested section types, depth first."""
+    for name, key_spec in field_specs(section_type).items():
+        yield f"{path}.{name}", key_spec
+    for name, table in table_specs(section_type).items():
+        if table.section_type is not None:
+            yield from _declared_keys(table.section_type, f"{path}.{name}")
+
+
+@functools.cache
+def _key_table() -> Mapping[str, FieldSpec]:
+    """Dotted path -> :class:`FieldSpec` of every declared key (built once; see :func:`key_specs`)."""
+    from frontiersim.scenario.schema import POLICY_KINDS, section_types  # noqa: PLC0415 - schema imports this module
+
+    policy_types = set(POLICY_KINDS.values())
+    table: dict[str, FieldSpec] = {}
+    for name, section_type in section_types().items():
+        if section_type in policy_types:
+            continue
+        for path, key_spec in _declared_keys(section_type, name):
+            table.setdefault(path, key_spec)
+    for section_type in POLICY_KINDS.values():
+        for path, key_spec in _declared_keys(section_type, "policy"):
+            table.setdefault(path, key_spec)
+    return MappingProxyType(table)
+
+
+def key_specs() -> dict[str, FieldSpec]:
+    """The :class:`FieldSpec` of every declared scenario key, by dotted path.
+
+    Paths are those of error messages and random streams:
+    ``"demand.growth_per_year"``, ``"capability.segments.enterprise.gross_margin"``,
+    ``"capability.milestones.<rung>"`` for each rung of the default ladder,
+    and ``"policy.<key>"`` for the keys of every policy kind. A key that
+    several policy kinds declare (``target_training_share``) appears once,
+    with the spec of the first kind in
+    :data:`~frontiersim.scenario.schema.POLICY_KINDS` that declares it (use
+    :func:`field_spec` with ``policy_kind`` for another kind's).
+
+    Returns
+    -------
+    dict of str to FieldSpec
+        A new dict, in the order of
+        :func:`~frontiersim.scenario.schema.section_types` and of declaration.
+
+    Examples
+    --------
+    >>> from frontiersim.scenario import key_specs
+    >>> key_specs()["compute.initial_capacity_gw"].unit
+    'GW'
+    """
+    return dict(_key_table())
+
+
+def field_spec(path: str, *, policy_kind: str | None = None) -> FieldSpec:
+    """The :class:`FieldSpec` of the scenario key at a dotted path.
+
+    Parameters
+    ----------
+    path : str
+        A path of :func:`key_specs`, such as ``"policy.hedge_factor"``. Also
+        accepted: ``"labs.NAME.<section>.<key>"`` for the sections a lab may
+        override (the spec of ``"<section>.<key>"``), and
+        ``"capability.milestones.NAME"`` for a rung of a scenario's own ladder
+        that is not a default rung (the milestone spec, labelled by its name).
+    policy_kind : str, optional
+        For a ``"policy.<key>"`` path, the policy kind whose key it is
+        (``"growth_hedge"``, ``"fixed_schedule"``, ``"quantile"``); by
+        default, the first kind that declares the key.
+
+    Returns
+    -------
+    FieldSpec
+
+    Raises
+    ------
+    KeyError
+        If no key is declared at ``path`` (or ``policy_kind`` is unknown or
+        has no such key); the message lists the keys of the nearest section.
+
+    Examples
+    --------
+    >>> from frontiersim.scenario import field_spec
+    >>> spec = field_spec("policy.hedge_factor")
+    >>> spec.unit, spec.label, spec.typical
+    ('x', 'hedge factor', (0.0, 2.0))
+    """
+    from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS  # noqa: PLC0415 - schema imports this module
+
+    parts = path.split(".")
+    if len(parts) >= 4 and parts[0] == "labs" and parts[2] in LAB_SECTIONS:
+        path = ".".join(parts[2:])
+    table = _key_table()
+    if policy_kind is not None and path.startswith("policy."):
+        if policy_kind not in POLICY_KINDS:
+            raise KeyError(f"unknown policy kind {policy_kind!r}; the kinds are {', '.join(POLICY_KINDS)}")
+        kind_specs = field_specs(POLICY_KINDS[policy_kind])
+        key = path.removeprefix("policy.")
+        if key not in kind_specs:
+            raise KeyError(
+                f"policy kind {policy_kind!r} has no key {key!r} (its keys: {', '.join(kind_specs) or 'none'})"
+            )
+        return kind_specs[key]
+    if path in table:
+        return table[path]
+    milestones = "capability.milestones."
+    if path.startswith(milestones) and len(path) > len(milestones):
+        rung = next(spec for key, spec in table.items() if key.startswith(milestones))
+        name = path.removeprefix(milestones)
+        return dataclasses.replace(rung, source="the scenario's own milestone ladder", label=name.replace("_", " "))
+    raise KeyError(_unknown_key_message(path, table))
+
+
+def _unknown_key_message(path: str, table: Mapping[str, FieldSpec]) -> str:
+    """Why ``path`` names no key: the keys and tables of its nearest section, or the sections."""
+    parts = path.split(".")
+    for depth in range(len(parts) - 1, 0, -1):
+        section = ".".join(parts[:depth])
+        children = dict.fromkeys(
+            key.removeprefix(section + ".").split(".")[0] for key in table if key.startswith(section + ".")
+        )
+        if children:
+            return f"no scenario key {path!r}; the keys of [{section}] are: {', '.join(children)}"
+    sections = dict.fromkeys(key.split(".")[0] for key in table)
+    return (
+        f"no scenario key {path!r}: a key path is 'section.key', such as 'demand.growth_per_year', "
+        f"with a section among: {', '.join(sections)}"
+    )
+
+
 def walk_keys(section_type: type, section: Any, path: str) -> Iterator[tuple[str, FieldSpec, Any]]:
     """Every declared key of a section and of its nested sections, depth first.
 
@@ -289,8 +457,8 @@ def walk_keys(section_type: type, section: Any, path: str) -> Iterator[tuple[str
     value : Any
         The key's value in ``section``.
     """
-    for name, field_spec in field_specs(section_type).items():
-        yield f"{path}.{name}", field_spec, getattr(section, name)
+    for name, key_spec in field_specs(section_type).items():
+        yield f"{path}.{name}", key_spec, getattr(section, name)
     for name, table in table_specs(section_type).items():
         if table.section_type is not None:
             yield from walk_keys(table.section_type, getattr(section, name), f"{path}.{name}")
@@ -322,12 +490,12 @@ def parse_section(
             problems += found
             if not found:
                 values[name] = value
-    for name, field_spec in specs.items():
+    for name, key_spec in specs.items():
         if name not in table:
             if name in required:
-                problems.append(Problem(f"{path}.{name}", f"missing; expected {field_spec._expected()}"))
+                problems.append(Problem(f"{path}.{name}", f"missing; expected {key_spec._expected()}"))
             continue
-        value, found = field_spec.parse(table[name], f"{path}.{name}")
+        value, found = key_spec.parse(table[name], f"{path}.{name}")
         problems += found
         if not found:
             values[name] = value

@@ -26,12 +26,21 @@ INF = math.inf
 class ScenarioMeta:
     """``[scenario]``: what the scenario is and the period it covers."""
 
-    name: str = spec("default", "str", "Short name of the scenario (required in files).")
-    description: str = spec("", "str", "Free text describing the scenario.")
-    start: str = spec(
-        "2026-01", "str", "First simulated month, as YYYY-MM.", "brief s3-s4 (000): the lab as of January 2026"
+    name: str = spec(
+        "default", "str", "Short name of the scenario (required in files).", unit="", label="scenario name"
     )
-    horizon_years: int = spec(5, "int", "Length of the simulation in years.", low=1, high=50)
+    description: str = spec("", "str", "Free text describing the scenario.", unit="", label="description")
+    start: str = spec(
+        "2026-01",
+        "str",
+        "First simulated month, as YYYY-MM.",
+        "brief s3-s4 (000): the lab as of January 2026",
+        unit="",
+        label="start month",
+    )
+    horizon_years: int = spec(
+        5, "int", "Length of the simulation in years.", low=1, high=50, unit="years", label="horizon", typical=(1, 10)
+    )
 
     @property
     def horizon_months(self) -> int:
@@ -43,8 +52,10 @@ class ScenarioMeta:
 class SimulationSettings:
     """``[simulation]``: Monte Carlo settings (the CLI can override both)."""
 
-    draws: int = spec(10_000, "int", "Number of Monte Carlo draws.", low=1)
-    seed: int = spec(20260101, "int", "Root seed of the SeedSequence all randomness is spawned from.", low=0)
+    draws: int = spec(10_000, "int", "Number of Monte Carlo draws.", low=1, unit="draws", label="draws")
+    seed: int = spec(
+        20260101, "int", "Root seed of the SeedSequence all randomness is spawned from.", low=0, unit="1", label="seed"
+    )
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ class DemandSpec:
         "str",
         "Demand driver: exogenous growth, a given yearly path, or capability and diffusion ([capability]).",
         choices=("growth", "path", "capability"),
+        unit="",
+        label="demand driver",
     )
     initial_usd_per_year: Distribution = spec(
         1.0e10,
@@ -76,6 +89,9 @@ class DemandSpec:
         "Annualised revenue demand in the first month, USD/year.",
         "brief s3 (000): ~$9-10B annualised at end 2025",
         low=0.0,
+        unit="USD/year",
+        label="starting demand",
+        typical=(1.0e9, 5.0e10),
     )
     growth_per_year: Distribution = spec(
         "3 to 20",
@@ -84,6 +100,9 @@ class DemandSpec:
         "brief s3 (000): ~10x a year so far; 3-10x thought possible at hundreds of $B",
         low=0.0,
         low_open=True,
+        unit="x/year",
+        label="demand growth",
+        typical=(1.0, 30.0),
     )
     growth_persistence_per_year: Distribution = spec(
         0.7,
@@ -93,6 +112,9 @@ class DemandSpec:
         low=0.0,
         low_open=True,
         high=1.5,
+        unit="1",
+        label="growth persistence",
+        typical=(0.05, 1.5),
     )
     delay_months: Distribution = spec(
         {"dist": "choice", "values": [0, 12], "weights": [0.8, 0.2]},
@@ -101,6 +123,9 @@ class DemandSpec:
         "brief s4 (000): 'the curve is just one year late'; weights are an assumption",
         low=0.0,
         high=600.0,
+        unit="months",
+        label="growth delay",
+        typical=(0.0, 24.0),
     )
     volatility_per_sqrt_year: Distribution = spec(
         0.3,
@@ -110,6 +135,9 @@ class DemandSpec:
         "assumption",
         low=0.0,
         high=5.0,
+        unit="1/sqrt(year)",
+        label="demand volatility",
+        typical=(0.0, 1.5),
     )
     ceiling_usd_per_year: float = spec(
         1.1e14,
@@ -118,6 +146,9 @@ class DemandSpec:
         "assumption: world GDP ~$110T a year; brief s4 (000): the economy cannot grow 300% a year",
         low=0.0,
         low_open=True,
+        unit="USD/year",
+        label="demand ceiling",
+        typical=(1.0e11, 1.1e14),
     )
     path_usd_per_year: tuple[float, ...] = spec(
         (),
@@ -125,6 +156,9 @@ class DemandSpec:
         "kind = 'path' only: annualised demand for each simulated year, USD/year.",
         "worked examples",
         low=0.0,
+        unit="USD/year",
+        label="demand path",
+        typical=(1.0e9, 1.0e12),
     )
 
 
@@ -160,6 +194,19 @@ MILESTONE_LADDER: dict[str, tuple[float, str]] = {
 #: Largest milestone threshold accepted, capability tiers (1e6 tiers is 10^(1e6) x the starting compute).
 MAX_MILESTONE_TIERS = 1.0e6
 
+#: Short human label of each rung of :data:`MILESTONE_LADDER`.
+MILESTONE_LABELS: dict[str, str] = {
+    "code_90pct_written_by_models": "90% of code written by models",
+    "code_100pct_written_by_models": "100% of code written by models",
+    "swe_tasks_90pct_end_to_end": "90% of SWE tasks end to end",
+    "swe_tasks_100pct_end_to_end": "100% of SWE tasks end to end",
+    "engineer_demand_minus_90pct": "90% less demand for engineers",
+    "country_of_geniuses_in_a_data_center": "country of geniuses in a data center",
+}
+
+#: Range of milestone thresholds worth exploring, capability tiers (the default ladder spans 0.4-2.35).
+MILESTONE_TYPICAL_TIERS: tuple[float, float] = (0.0, 6.0)
+
 
 def _milestone_defaults_type() -> type:
     """A section dataclass with one key per default rung, so ``frontiersim defaults`` lists each with its source."""
@@ -174,6 +221,9 @@ def _milestone_defaults_type() -> type:
                 source,
                 low=0.0,
                 high=MAX_MILESTONE_TIERS,
+                unit="tiers",
+                label=MILESTONE_LABELS[name],
+                typical=MILESTONE_TYPICAL_TIERS,
             ),
         )
         for name, (threshold, source) in MILESTONE_LADDER.items()
@@ -272,6 +322,9 @@ class EnterpriseSegmentSpec(SegmentSpec):
         "assumption: most revenue comes from businesses and developers, who adopt first (brief s2, 001)",
         low=0.0,
         high=1.0,
+        unit="1",
+        label="enterprise value share",
+        typical=(0.0, 1.0),
     )
     innovation_per_year: Distribution = spec(
         0.05,
@@ -279,6 +332,9 @@ class EnterpriseSegmentSpec(SegmentSpec):
         "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
         "assumption: slow start from legal, security and compliance review (brief s2, 000, 001); " + _BASS_NOTE,
         low=0.0,
+        unit="1/year",
+        label="enterprise innovation (Bass p)",
+        typical=(0.0, 1.0),
     )
     imitation_per_year: Distribution = spec(
         1.0,
@@ -286,6 +342,9 @@ class EnterpriseSegmentSpec(SegmentSpec):
         "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
         "assumption: " + _BASS_NOTE,
         low=0.0,
+        unit="1/year",
+        label="enterprise imitation (Bass q)",
+        typical=(0.0, 5.0),
     )
     volatility_per_sqrt_year: Distribution = spec(
         0.2,
@@ -294,6 +353,9 @@ class EnterpriseSegmentSpec(SegmentSpec):
         "assumption: enterprise demand is the more predictable (brief s2, 000, 002)",
         low=0.0,
         high=5.0,
+        unit="1/sqrt(year)",
+        label="enterprise demand volatility",
+        typical=(0.0, 1.5),
     )
     gross_margin: Distribution = spec(
         0.7,
@@ -303,6 +365,9 @@ class EnterpriseSegmentSpec(SegmentSpec):
         "value-share-weighted margin is 0.61 (brief s5-s6: above 50%; Epoch: ~60% in July 2025)",
         low=0.0,
         high=1.0,
+        unit="1",
+        label="enterprise gross margin",
+        typical=(0.3, 0.9),
     )
 
 
@@ -317,6 +382,9 @@ class ConsumerSegmentSpec(SegmentSpec):
         "assumption: the rest of the value after enterprise",
         low=0.0,
         high=1.0,
+        unit="1",
+        label="consumer value share",
+        typical=(0.0, 1.0),
     )
     innovation_per_year: Distribution = spec(
         0.2,
@@ -324,6 +392,9 @@ class ConsumerSegmentSpec(SegmentSpec):
         "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
         "assumption: consumers try new models at once (brief s2, 000); " + _BASS_NOTE,
         low=0.0,
+        unit="1/year",
+        label="consumer innovation (Bass p)",
+        typical=(0.0, 1.0),
     )
     imitation_per_year: Distribution = spec(
         1.5,
@@ -331,6 +402,9 @@ class ConsumerSegmentSpec(SegmentSpec):
         "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
         "assumption: " + _BASS_NOTE,
         low=0.0,
+        unit="1/year",
+        label="consumer imitation (Bass q)",
+        typical=(0.0, 5.0),
     )
     volatility_per_sqrt_year: Distribution = spec(
         0.6,
@@ -339,6 +413,9 @@ class ConsumerSegmentSpec(SegmentSpec):
         "assumption: consumer demand is fickle (brief s2, 000, 002)",
         low=0.0,
         high=5.0,
+        unit="1/sqrt(year)",
+        label="consumer demand volatility",
+        typical=(0.0, 1.5),
     )
     gross_margin: Distribution = spec(
         0.4,
@@ -347,6 +424,9 @@ class ConsumerSegmentSpec(SegmentSpec):
         "assumption: thinner consumer margins (brief s2, 000, 002)",
         low=0.0,
         high=1.0,
+        unit="1",
+        label="consumer gross margin",
+        typical=(0.3, 0.9),
     )
 
 
@@ -389,6 +469,9 @@ class CapabilitySpec:
         "Epoch AI notable models: largest disclosed 2025 runs ~5e26 FLOP (assumption for undisclosed ones)",
         low=0.0,
         low_open=True,
+        unit="FLOP",
+        label="starting training compute",
+        typical=(1.0e25, 1.0e28),
     )
     flop_per_gw_month: Distribution = spec(
         "4e25 to 2e26",
@@ -398,6 +481,9 @@ class CapabilitySpec:
         "run: Epoch AI estimates ~10% of OpenAI's 2024 R&D compute went to final training runs; the median is "
         "set so that capability_driven's median December-2026 run-rate follows the brief's ~10x a year (s3, 000)",
         low=0.0,
+        unit="FLOP/(GW month)",
+        label="training compute per GW-month",
+        typical=(1.0e25, 7.0e26),
     )
     efficiency_doubling_months: Distribution = spec(
         "5 to 14",
@@ -406,6 +492,9 @@ class CapabilitySpec:
         "Epoch AI (Ho et al. 2024): ~8 months, 95% CI ~5-14",
         low=0.0,
         low_open=True,
+        unit="months",
+        label="algorithmic halving time",
+        typical=(2.0, 36.0),
     )
     slope_per_decade: Distribution = spec(
         1.0,
@@ -413,6 +502,9 @@ class CapabilitySpec:
         "Capability tiers gained per 10x of effective compute.",
         "brief s1 (001): 10x more training spend moves a model roughly one tier",
         low=0.0,
+        unit="tiers/decade",
+        label="tiers per 10x compute",
+        typical=(0.0, 2.0),
     )
     value_multiple_per_tier: Distribution = spec(
         "5 to 20",
@@ -421,6 +513,9 @@ class CapabilitySpec:
         "brief s1 (001): customers value one tier at roughly 10x",
         low=0.0,
         low_open=True,
+        unit="x",
+        label="value multiple per tier",
+        typical=(1.5, 40.0),
     )
     initial_overhang: Distribution = spec(
         10.0,
@@ -428,6 +523,9 @@ class CapabilitySpec:
         "Addressable value over deployed value at the start.",
         "brief s2 (002): capability is about 10x what enterprises can deploy",
         low=1.0,
+        unit="x",
+        label="capability overhang",
+        typical=(1.0, 30.0),
     )
     frontier_compute_growth_per_year: Distribution = spec(
         {"dist": "lognormal", "p5": 4.64, "p95": 5.08},
@@ -436,6 +534,9 @@ class CapabilitySpec:
         "Epoch AI notable models, top-10 at release 2010-2025: 4.86x a year, 90% CI 4.64-5.08 (frontiersim calibrate)",
         low=0.0,
         low_open=True,
+        unit="x/year",
+        label="rivals' compute growth",
+        typical=(1.0, 10.0),
     )
     rival_labs: int = spec(
         2,
@@ -444,6 +545,9 @@ class CapabilitySpec:
         "brief s7 (000): 'three, maybe four' players can build frontier models; (001): three to six",
         low=0,
         high=100,
+        unit="labs",
+        label="rival labs",
+        typical=(0, 6),
     )
     segments: SegmentsSpec = field(
         default_factory=SegmentsSpec,
@@ -473,9 +577,19 @@ class ComputeSpec:
         "Capacity under contract in the first month, GW.",
         "assumption: multi-GW deals for 2026; industry ~10-15 GW in 2026, brief s4 (000)",
         low=0.0,
+        unit="GW",
+        label="starting capacity",
+        typical=(0.0, 10.0),
     )
     initial_contract_months_remaining: int = spec(
-        36, "int", "Months the initial capacity stays under contract.", "assumption", low=0
+        36,
+        "int",
+        "Months the initial capacity stays under contract.",
+        "assumption",
+        low=0,
+        unit="months",
+        label="initial contract remaining",
+        typical=(0, 72),
     )
     cost_usd_per_gw_year: Distribution = spec(
         "10e9 to 15e9",
@@ -484,6 +598,9 @@ class ComputeSpec:
         "brief s4 (000): each GW costs ~$10-15B a year",
         low=0.0,
         low_open=True,
+        unit="USD/GW/year",
+        label="compute price",
+        typical=(2.0e9, 4.0e10),
     )
     price_decline_per_year: Distribution = spec(
         0.0,
@@ -493,6 +610,9 @@ class ComputeSpec:
         low=0.0,
         high=1.0,
         high_open=True,
+        unit="1/year",
+        label="compute price decline",
+        typical=(0.0, 0.5),
     )
     lead_time_months: int = spec(
         18,
@@ -500,6 +620,9 @@ class ComputeSpec:
         "Months from commitment to available capacity.",
         "brief s4 (000): data centres reserved 1-2 years ahead",
         low=0,
+        unit="months",
+        label="lead time",
+        typical=(0, 48),
     )
     contract_term_months: int = spec(
         60,
@@ -507,16 +630,36 @@ class ComputeSpec:
         "Months each commitment lasts and is paid for.",
         "brief s4 (000): a $1T-a-year commitment for 5 years is $5T",
         low=1,
+        unit="months",
+        label="contract term",
+        typical=(12, 120),
     )
     decision_interval_months: int = spec(
-        12, "int", "Months between procurement decisions.", "brief s4 (000): yearly buying decisions", low=1
+        12,
+        "int",
+        "Months between procurement decisions.",
+        "brief s4 (000): yearly buying decisions",
+        low=1,
+        unit="months",
+        label="decision interval",
+        typical=(1, 24),
     )
-    first_decision_month: int = spec(0, "int", "Month index of the first procurement decision.", low=0)
+    first_decision_month: int = spec(
+        0,
+        "int",
+        "Month index of the first procurement decision.",
+        low=0,
+        unit="months",
+        label="first decision month",
+        typical=(0, 24),
+    )
     decision_months: tuple[int, ...] = spec(
         (),
         "ints",
         "Explicit month indices of procurement decisions (overrides the interval when given).",
         low=0,
+        unit="months",
+        label="decision months",
     )
 
 
@@ -532,6 +675,9 @@ class OperationsSpec:
         "brief s5-s6 (000): margin above 50%, 75% in the single-model example; Epoch: ~60% in July 2025",
         low=0.0,
         high=1.0,
+        unit="1",
+        label="gross margin",
+        typical=(0.3, 0.9),
     )
     min_training_share: Distribution = spec(
         0.0,
@@ -541,12 +687,30 @@ class OperationsSpec:
         low=0.0,
         high=1.0,
         high_open=True,
+        unit="1",
+        label="training floor",
+        typical=(0.0, 0.5),
     )
     other_opex_usd_per_year: Distribution = spec(
-        4.0e9, "dist", "Non-compute operating costs (staff, offices), USD/year.", "assumption", low=0.0
+        4.0e9,
+        "dist",
+        "Non-compute operating costs (staff, offices), USD/year.",
+        "assumption",
+        low=0.0,
+        unit="USD/year",
+        label="other operating costs",
+        typical=(0.0, 2.0e10),
     )
     opex_share_of_revenue: Distribution = spec(
-        0.1, "dist", "Further operating costs as a share of served revenue.", "assumption", low=0.0, high=1.0
+        0.1,
+        "dist",
+        "Further operating costs as a share of served revenue.",
+        "assumption",
+        low=0.0,
+        high=1.0,
+        unit="1",
+        label="opex share of revenue",
+        typical=(0.0, 0.3),
     )
 
 
@@ -555,10 +719,24 @@ class ModelsSpec:
     """``[models]``: the release cadence of model cohorts."""
 
     release_interval_months: int = spec(
-        6, "int", "Months between frontier model releases.", "assumption: roughly two major releases a year", low=1
+        6,
+        "int",
+        "Months between frontier model releases.",
+        "assumption: roughly two major releases a year",
+        low=1,
+        unit="months",
+        label="release interval",
+        typical=(3, 24),
     )
     first_release_month: int = spec(
-        6, "int", "Month index of the first release within the horizon.", "assumption", low=0
+        6,
+        "int",
+        "Month index of the first release within the horizon.",
+        "assumption",
+        low=0,
+        unit="months",
+        label="first release month",
+        typical=(0, 24),
     )
 
 
@@ -567,11 +745,26 @@ class FinanceSpec:
     """``[finance]``: cash, fundraising and ruin."""
 
     starting_cash_usd: Distribution = spec(
-        3.0e10, "dist", "Cash in the first month, USD.", "assumption: after the 2025 funding rounds", low=0.0
+        3.0e10,
+        "dist",
+        "Cash in the first month, USD.",
+        "assumption: after the 2025 funding rounds",
+        low=0.0,
+        unit="USD",
+        label="starting cash",
+        typical=(0.0, 2.0e11),
     )
-    fundraising_enabled: bool = spec(True, "bool", "Whether the lab can raise money.", "assumption")
+    fundraising_enabled: bool = spec(
+        True, "bool", "Whether the lab can raise money.", "assumption", unit="", label="fundraising enabled"
+    )
     raise_when_runway_below_months: float = spec(
-        12.0, "float", "Try to raise when cash covers fewer months of the current burn.", low=0.0
+        12.0,
+        "float",
+        "Try to raise when cash covers fewer months of the current burn.",
+        low=0.0,
+        unit="months",
+        label="runway that triggers a raise",
+        typical=(0.0, 24.0),
     )
     raise_revenue_multiple: Distribution = spec(
         "1 to 4",
@@ -579,11 +772,40 @@ class FinanceSpec:
         "Size of a round as a multiple of annualised served revenue.",
         "assumption: rounds at ~20-40x revenue selling ~5-10% of the company",
         low=0.0,
+        unit="x",
+        label="round size (x revenue)",
+        typical=(0.0, 5.0),
     )
-    raise_max_usd: Distribution = spec(1.0e11, "dist", "Largest single round, USD.", "assumption", low=0.0)
-    raise_min_interval_months: int = spec(6, "int", "Months between two rounds.", "assumption", low=1)
+    raise_max_usd: Distribution = spec(
+        1.0e11,
+        "dist",
+        "Largest single round, USD.",
+        "assumption",
+        low=0.0,
+        unit="USD",
+        label="largest round",
+        typical=(1.0e10, 3.0e11),
+    )
+    raise_min_interval_months: int = spec(
+        6,
+        "int",
+        "Months between two rounds.",
+        "assumption",
+        low=1,
+        unit="months",
+        label="months between rounds",
+        typical=(1, 24),
+    )
     raise_success_probability: Distribution = spec(
-        0.8, "dist", "Probability that an attempted round closes.", "assumption", low=0.0, high=1.0
+        0.8,
+        "dist",
+        "Probability that an attempted round closes.",
+        "assumption",
+        low=0.0,
+        high=1.0,
+        unit="1",
+        label="round success probability",
+        typical=(0.0, 1.0),
     )
 
 
@@ -598,9 +820,19 @@ class GrowthHedgePolicySpec:
         "assumption: 'hundreds of billions, not trillions', brief s4 (000)",
         low=0.0,
         low_open=True,
+        unit="x/year",
+        label="assumed growth",
+        typical=(1.0, 20.0),
     )
     hedge_factor: float = spec(
-        0.6, "float", "Multiplier on the forecast requirement.", "assumption: ~2% ruin in the default", low=0.0
+        0.6,
+        "float",
+        "Multiplier on the forecast requirement.",
+        "assumption: ~2% ruin in the default",
+        low=0.0,
+        unit="x",
+        label="hedge factor",
+        typical=(0.0, 2.0),
     )
     target_training_share: float = spec(
         0.5,
@@ -610,6 +842,9 @@ class GrowthHedgePolicySpec:
         low=0.0,
         high=1.0,
         high_open=True,
+        unit="1",
+        label="target training share",
+        typical=(0.0, 0.9),
     )
 
 
@@ -618,7 +853,13 @@ class FixedSchedulePolicySpec:
     """``[policy] kind = "fixed_schedule"``: buy a fixed GW amount at each decision."""
 
     commitments_gw: tuple[float, ...] = spec(
-        (), "floats", "GW committed at each decision, in order (missing entries mean 0).", low=0.0
+        (),
+        "floats",
+        "GW committed at each decision, in order (missing entries mean 0).",
+        low=0.0,
+        unit="GW",
+        label="commitments",
+        typical=(0.0, 10.0),
     )
 
 
@@ -642,6 +883,9 @@ class QuantilePolicySpec:
         high=1.0,
         low_open=True,
         high_open=True,
+        unit="1",
+        label="demand quantile",
+        typical=(0.05, 0.95),
     )
     target_training_share: float = spec(
         0.5,
@@ -651,6 +895,9 @@ class QuantilePolicySpec:
         low=0.0,
         high=1.0,
         high_open=True,
+        unit="1",
+        label="target training share",
+        typical=(0.0, 0.9),
     )
     belief_growth_p5: float = spec(
         0.0,
@@ -658,15 +905,27 @@ class QuantilePolicySpec:
         "Buyer's 5th percentile of yearly growth (0: use the scenario's demand growth; "
         "required when capability drives demand).",
         low=0.0,
+        unit="x/year",
+        label="believed growth, 5th percentile",
+        typical=(0.5, 10.0),
     )
     belief_growth_p95: float = spec(
-        0.0, "float", "Buyer's 95th percentile of yearly growth (0: use the scenario's demand growth).", low=0.0
+        0.0,
+        "float",
+        "Buyer's 95th percentile of yearly growth (0: use the scenario's demand growth).",
+        low=0.0,
+        unit="x/year",
+        label="believed growth, 95th percentile",
+        typical=(1.0, 30.0),
     )
     belief_volatility_per_sqrt_year: float = spec(
         -1.0,
         "float",
         "Buyer's view of demand volatility (-1: use the scenario's median volatility).",
         low=-1.0,
+        unit="1/sqrt(year)",
+        label="believed demand volatility",
+        typical=(0.0, 1.5),
     )
 
 
@@ -687,6 +946,8 @@ class MarketSpec:
         "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential' (2026-02-13): "
         "'three, maybe four' players; the split rule is an assumption",
         choices=("fixed", "capability"),
+        unit="",
+        label="market share rule",
     )
 
 

@@ -7,6 +7,12 @@ per-model P&L sums to the company's, yearly figures aggregate monthly ones,
 ruin is absorbing, and nothing is NaN or infinite. :func:`assert_results_equal`
 compares two runs value for value.
 
+The reference loop (:mod:`frontiersim.testing.reference`) is the test oracle
+of the engine: :func:`simulate_reference` simulates the same model one draw
+at a time with plain Python floats, every lab of a scenario and their shared
+market, and returns what :func:`~frontiersim.models.engine.run_chunk` returns
+on the same draws, up to rounding.
+
 Strategies (:mod:`frontiersim.testing.strategies`) generate random valid
 scenarios for property-based tests with `hypothesis
 <https://hypothesis.readthedocs.io>`_. They are imported on first use, so the
@@ -31,6 +37,7 @@ from frontiersim.testing.assertions import (
     assert_served_within_capacity,
     assert_yearly_consistent,
 )
+from frontiersim.testing.reference import scalar_policy, simulate_reference
 
 if TYPE_CHECKING:
     from frontiersim.testing.strategies import scenario_tables, scenarios, seeds
@@ -57,7 +64,9 @@ __all__ = [
     "assert_ruin_absorbing",
     "assert_served_within_capacity",
     "assert_yearly_consistent",
+    "scalar_policy",
     "scenario_tables",
     "scenarios",
     "seeds",
+    "simulate_reference",
 ]

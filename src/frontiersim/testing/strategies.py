@@ -10,6 +10,19 @@ and choice tables), zero and positive volatility, edge gross margins of 0
 and 1, every policy kind, fundraising on and off, and starting cash small
 enough that a good share of scenarios ends in ruin.
 
+Labs
+----
+By default a scenario has no ``[labs.*]`` tables: one implicit lab, as
+before labs existed. With ``labs=(low, high)`` (or ``labs=n``) a scenario
+declares between ``low`` and ``high`` labs (0 meaning no ``[labs.*]``
+tables), each a ``[labs.NAME]`` table that sometimes gives a
+``market_share`` (all labs, adding up to 1; some labs, leaving the rest to
+the others; or none) and sometimes sets some keys of ``compute``,
+``operations``, ``finance`` and ``policy`` of its own (a policy of another
+kind, or some keys of the shared one). Such scenarios sometimes have a
+``[market]`` table, and ``share_rule = "capability"`` when capability
+drives demand.
+
 This module needs `hypothesis <https://hypothesis.readthedocs.io>`_, a
 development dependency of frontiersim (``pip install 'frontiersim[dev]'``).
 
@@ -38,13 +51,19 @@ except ImportError as error:  # pragma: no cover - hypothesis is a dev dependenc
     ) from error
 
 from frontiersim.scenario.loader import parse_scenario
-from frontiersim.scenario.schema import POLICY_KINDS, Scenario
+from frontiersim.scenario.schema import MAX_LABS, POLICY_KINDS, Scenario
 
 #: Demand kinds the strategies can produce.
 DEMAND_KINDS: tuple[str, ...] = ("growth", "path", "capability")
 
 #: Largest seed drawn by :func:`seeds` (seeds are unsigned 32-bit integers).
 MAX_SEED = 2**32 - 1
+
+#: Names given to declared labs, in no particular order (``"lab"``, the implicit lab's name, among them).
+LAB_NAMES: tuple[str, ...] = ("alpha", "beta", "gamma", "delta", "epsilon", "lab", "zeta_2", "eta")
+
+#: Number of declared labs, as ``(fewest, most)``; None for a scenario without ``[labs.*]`` tables.
+LabCount = tuple[int, int] | None
 
 TomlValue = Any
 Table = dict[str, TomlValue]
@@ -297,6 +316,67 @@ def _policy_section(draw: st.DrawFn, kind: str, decisions: int, *, needs_belief:
     return table
 
 
+def _market_shares(draw: st.DrawFn, count: int) -> list[float | None]:
+    """Each lab's ``market_share`` or None: every lab's (adding up to 1), some labs' (below 1 in all), or none."""
+    mode = draw(st.sampled_from(("none", "all", "some") if count > 1 else ("none", "all")))
+    if mode == "none":
+        return [None] * count
+    weights = draw(st.lists(_floats(0.05, 1.0), min_size=count, max_size=count))
+    total = sum(weights)
+    shares: list[float | None] = [weight / total for weight in weights]
+    if mode == "some":  # at least one lab without a share, so the given ones add up to less than 1
+        left_out = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+        left_out[draw(st.integers(0, count - 1))] = True
+        shares = [None if out else share for share, out in zip(shares, left_out, strict=True)]
+    return shares
+
+
+def _some_keys(draw: st.DrawFn, table: Table, groups: Sequence[tuple[str, ...]] = ()) -> Table:
+    """A non-empty subset of ``table``'s keys; keys in one of ``groups`` are kept or dropped together."""
+    grouped = {key for group in groups for key in group}
+    units = [group for group in groups if all(key in table for key in group)]
+    units += [(key,) for key in table if key not in grouped]
+    chosen = draw(st.lists(st.sampled_from(units), min_size=1, max_size=len(units), unique=True))
+    return {key: table[key] for unit in chosen for key in unit}
+
+
+def _lab_policy(
+    draw: st.DrawFn, shared: Table, policy_kinds: tuple[str, ...], decisions: int, capability: bool
+) -> Table:
+    """A lab's ``policy`` table: a policy of its own (with ``kind``) or some keys of the shared one."""
+    if draw(st.booleans()):
+        return _policy_section(draw, draw(st.sampled_from(policy_kinds)), decisions, needs_belief=capability)
+    fresh = _policy_section(draw, shared["kind"], decisions, needs_belief=True)
+    del fresh["kind"]
+    return _some_keys(draw, fresh, groups=(("belief_growth_p5", "belief_growth_p95"),))
+
+
+def _labs_table(
+    draw: st.DrawFn,
+    count: int,
+    tables: Table,
+    demand_kind: str,
+    policy_kinds: tuple[str, ...],
+    decisions: int,
+) -> Table:
+    """``count`` ``[labs.NAME]`` tables with shares and overrides of some keys of the lab sections."""
+    horizon_years: int = tables["scenario"]["horizon_years"]
+    names = draw(st.lists(st.sampled_from(LAB_NAMES), min_size=count, max_size=count, unique=True))
+    labs: Table = {}
+    for name, share in zip(names, _market_shares(draw, count), strict=True):
+        lab: Table = {} if share is None else {"market_share": share}
+        if draw(st.integers(0, 2)) == 0:
+            lab["compute"] = _some_keys(draw, _compute_section(draw, horizon_years))
+        if draw(st.integers(0, 2)) == 0:
+            lab["operations"] = _some_keys(draw, _operations_section(draw, demand_kind))
+        if draw(st.integers(0, 2)) == 0:
+            lab["finance"] = _some_keys(draw, _finance_section(draw))
+        if draw(st.integers(0, 2)) == 0:
+            lab["policy"] = _lab_policy(draw, tables["policy"], policy_kinds, decisions, demand_kind == "capability")
+        labs[name] = lab
+    return labs
+
+
 @st.composite
 def _scenario_tables(
     draw: st.DrawFn,
@@ -304,6 +384,7 @@ def _scenario_tables(
     max_horizon_years: int,
     demand_kinds: tuple[str, ...],
     policy_kinds: tuple[str, ...],
+    labs: LabCount = None,
 ) -> Table:
     meta = _scenario_section(draw, max_horizon_years)
     horizon_years: int = meta["horizon_years"]
@@ -324,12 +405,29 @@ def _scenario_tables(
     }
     if demand_kind == "capability":
         tables["capability"] = _capability_section(draw)
+    if labs is not None:
+        count = draw(st.integers(*labs))
+        if count > 0:
+            tables["labs"] = _labs_table(draw, count, tables, demand_kind, policy_kinds, decisions)
+        rules = ("fixed", "capability") if demand_kind == "capability" else ("fixed",)
+        rule = draw(st.sampled_from((None, *rules)))
+        if rule is not None:
+            tables["market"] = {"share_rule": rule}
     return tables
 
 
 # ---------------------------------------------------------------------------
 # Public strategies
 # ---------------------------------------------------------------------------
+
+
+def _checked_labs(labs: int | tuple[int, int] | None) -> LabCount:
+    if labs is None:
+        return None
+    low, high = (labs, labs) if isinstance(labs, int) else labs
+    if not 0 <= low <= high <= MAX_LABS:
+        raise ValueError(f"labs must be None, a count or a (fewest, most) pair within [0, {MAX_LABS}], got {labs!r}")
+    return low, high
 
 
 def _checked_kinds(name: str, kinds: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
@@ -346,6 +444,7 @@ def scenario_tables(
     max_horizon_years: int = 4,
     demand_kinds: Sequence[str] = DEMAND_KINDS,
     policy_kinds: Sequence[str] = tuple(POLICY_KINDS),
+    labs: int | tuple[int, int] | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Random valid scenarios as the nested dicts a TOML file is read into.
 
@@ -361,6 +460,11 @@ def scenario_tables(
     policy_kinds : sequence of str
         ``[policy] kind`` values to choose from (``"growth_hedge"``,
         ``"fixed_schedule"``, ``"quantile"``).
+    labs : int, (int, int) or None
+        None (the default): no ``[labs.*]`` tables, one implicit lab. A
+        count, or a ``(fewest, most)`` range, of declared labs, from 0 to
+        :data:`~frontiersim.scenario.schema.MAX_LABS` (0: no ``[labs.*]``
+        tables, but sometimes a ``[market]`` table); see the module notes.
 
     Returns
     -------
@@ -381,6 +485,7 @@ def scenario_tables(
         max_horizon_years,
         _checked_kinds("demand_kinds", demand_kinds, DEMAND_KINDS),
         _checked_kinds("policy_kinds", policy_kinds, tuple(POLICY_KINDS)),
+        _checked_labs(labs),
     )
 
 
@@ -390,6 +495,7 @@ def scenarios(
     max_horizon_years: int = 4,
     demand_kinds: Sequence[str] = DEMAND_KINDS,
     policy_kinds: Sequence[str] = tuple(POLICY_KINDS),
+    labs: int | tuple[int, int] | None = None,
 ) -> st.SearchStrategy[Scenario]:
     """Random valid :class:`~frontiersim.Scenario` objects.
 
@@ -410,6 +516,11 @@ def scenarios(
     policy_kinds : sequence of str
         ``[policy] kind`` values to choose from (``"growth_hedge"``,
         ``"fixed_schedule"``, ``"quantile"``).
+    labs : int, (int, int) or None
+        None (the default): no ``[labs.*]`` tables, one implicit lab. A
+        count, or a ``(fewest, most)`` range, of declared labs, from 0 to
+        :data:`~frontiersim.scenario.schema.MAX_LABS` (0: no ``[labs.*]``
+        tables, but sometimes a ``[market]`` table); see the module notes.
 
     Returns
     -------
@@ -424,12 +535,14 @@ def scenarios(
     --------
     >>> from frontiersim.testing import scenarios
     >>> strategy = scenarios(max_draws=10, policy_kinds=["quantile"])
+    >>> several_labs = scenarios(max_draws=10, labs=(2, 5))
     """
     tables = scenario_tables(
         max_draws=max_draws,
         max_horizon_years=max_horizon_years,
         demand_kinds=demand_kinds,
         policy_kinds=policy_kinds,
+        labs=labs,
     )
     return tables.map(lambda table: parse_scenario(table, source="<hypothesis>"))
 
@@ -444,4 +557,4 @@ def seeds() -> st.SearchStrategy[int]:
     return st.integers(0, MAX_SEED)
 
 
-__all__ = ["DEMAND_KINDS", "MAX_SEED", "scenario_tables", "scenarios", "seeds"]
+__all__ = ["DEMAND_KINDS", "LAB_NAMES", "MAX_SEED", "LabCount", "scenario_tables", "scenarios", "seeds"]
