@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 
@@ -15,7 +15,7 @@ from frontiersim.draws import sampling
 from frontiersim.draws.sampling import Draws, SeedLike, seed_sequence
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
-from frontiersim.models.registry import draw_plan
+from frontiersim.models.registry import SLOTS, Slot, catalogue, draw_plan
 from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
@@ -43,14 +43,14 @@ def _collect(
         progress(chunk.stop - chunk.start)
 
 
-def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike) -> Draws:
+def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, slots: Sequence[Slot] = SLOTS) -> Draws:
     """Sample every random input of ``scenario`` for draws ``start:stop``.
 
     The streams are those its components declare
     (:func:`frontiersim.models.draw_plan`); see
     :func:`frontiersim.draws.sample_draws` for the reproducibility contract.
     """
-    return sampling.sample_draws(scenario, start, stop, seed, draw_plan(scenario))
+    return sampling.sample_draws(scenario, start, stop, seed, draw_plan(scenario, slots))
 
 
 def simulate_range(
@@ -60,10 +60,11 @@ def simulate_range(
     seed: np.random.SeedSequence,
     keep_monthly: bool,
     policy: PolicyOverride = None,
+    slots: Sequence[Slot] = SLOTS,
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk)."""
-    draws = sample_draws(scenario, start, stop, seed)
-    output = run_chunk(scenario, draws, policy)
+    draws = sample_draws(scenario, start, stop, seed, slots)
+    output = run_chunk(scenario, draws, policy, slots=slots)
     return reduce_chunk(output, start, stop, draws.parameters, keep_monthly)
 
 
@@ -77,6 +78,7 @@ def simulate(
     policy: PolicyOverride = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    slots: Sequence[Slot] = SLOTS,
 ) -> SimulationResult:
     """Simulate a scenario over many Monte Carlo draws.
 
@@ -94,12 +96,16 @@ def simulate(
         Keep monthly arrays (``True``) or only yearly, per-model and per-draw
         results (``False``, "summary-only"). By default monthly arrays are kept
         unless ``draws * months`` exceeds :data:`MONTHLY_LIMIT_DRAW_MONTHS`.
-    policy : ProcurementPolicy, optional
-        Overrides the scenario's ``[policy]``.
+    policy : ProcurementPolicy or mapping of lab name to one, optional
+        Overrides the scenario's policies: one policy for every lab, or some
+        labs' by name.
     workers : int
         Processes to spread chunks over (1 runs in this process).
     progress : callable, optional
         Called with the number of draws finished after each chunk.
+    slots : sequence of Slot
+        The month's components (:data:`frontiersim.models.registry.SLOTS`);
+        ``docs/extending.md`` shows how to add one.
 
     Returns
     -------
@@ -116,10 +122,12 @@ def simulate(
     if keep_monthly is None:
         keep_monthly = n * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
     bounds = list(_chunk_bounds(n, chunk_size))
-    results = ResultAccumulator(scenario, n, keep_monthly, draw_plan(scenario).parameter_names)
+    results = ResultAccumulator(
+        scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots)
+    )
     if workers == 1 or len(bounds) == 1:
         for start, stop in bounds:
-            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy))
+            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots))
             if progress is not None:
                 progress(stop - start)
     else:
@@ -129,7 +137,7 @@ def simulate(
             # waiting to be copied in stay few and memory stays bounded.
             pending: deque[Future[ChunkReduction]] = deque()
             for start, stop in bounds:
-                pending.append(pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy))
+                pending.append(pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy, slots))
                 if len(pending) >= 2 * workers:
                     _collect(pending.popleft(), results, progress)
             while pending:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
+from collections.abc import Callable
 
 
 def integer_in(text: str, low: int, high: int | None = None, *, what: str | None = None) -> int:
@@ -44,3 +47,82 @@ def non_negative_int(text: str) -> int:
 def port_number(text: str) -> int:
     """A TCP port in [0, 65535] (0: any free port)."""
     return integer_in(text, 0, 65535, what="a port number in [0, 65535]")
+
+
+def number(text: str) -> float:
+    """A finite number (``--low``, ``--high``).
+
+    Examples
+    --------
+    >>> number("1e3")
+    1000.0
+    >>> number("nan")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a finite number, got 'nan'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def bounded(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
+    """An argparse type for a number in an interval (open or closed at each end).
+
+    Examples
+    --------
+    >>> share = bounded(0.0, 1.0, high_open=True)
+    >>> share("0.25")
+    0.25
+    >>> share("1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number in [0, 1), got 1
+    """
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    unbounded = f"> {low:g}" if low_open else f">= {low:g}"
+    shown = unbounded if math.isinf(high) else f"in {left}{low:g}, {high:g}{right}"
+
+    def parse(text: str) -> float:
+        value = number(text)
+        below = value <= low if low_open else value < low
+        above = value >= high if high_open else value > high
+        if below or above:
+            raise argparse.ArgumentTypeError(f"expected a number {shown}, got {text}")
+        return value
+
+    return parse
+
+
+def grid_size(text: str) -> int:
+    """A grid of at least two candidates (``--candidates``)."""
+    return integer_in(text, 2)
+
+
+#: Suffixes accepted in dollar amounts on the command line.
+USD_SCALES = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+#: A dollar amount as :func:`usd` reads it (after upper-casing and removing ``,`` and ``_``).
+USD_PATTERN = re.compile(r"^(?P<sign>[-+]?)\$?(?P<number>[0-9.]+(?:[eE][-+]?[0-9]+)?)(?P<suffix>[KMBT]?)$")
+
+
+def usd(text: str) -> float:
+    """A dollar amount: ``-25e9``, ``-25B``, ``$1.5T``.
+
+    Examples
+    --------
+    >>> usd("-25B"), usd("$1.5T"), usd("2,500")
+    (-25000000000.0, 1500000000000.0, 2500.0)
+    """
+    match = USD_PATTERN.match(text.strip().replace(",", "").replace("_", "").upper())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"expected a dollar amount such as -25e9, -25B or 1.5T, got {text!r}")
+    try:
+        value = float(match["number"]) * USD_SCALES[match["suffix"]]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a dollar amount, got {text!r}") from None
+    return -value if match["sign"] == "-" else value

@@ -165,14 +165,20 @@ def sample_range(
 def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str, Distribution]:
     """The ``"dist"`` keys of ``scenario`` among ``paths``, by dotted path, in schema order.
 
-    Nested sections (``capability.segments.enterprise``) are included.
+    Nested sections (``capability.segments.enterprise``) and the sections
+    of components outside the built-in schema (``scenario.extensions``) are
+    included.
     Which paths a run uses is for the model components to say (they declare
     the keys they read); this function only reads their values.
     """
     wanted = frozenset(paths)
     result: dict[str, Distribution] = {}
-    for name, (attribute, section_type) in SECTIONS.items():
-        for path, field_spec, value in walk_keys(section_type, getattr(scenario, attribute), name):
+    sections = [
+        (name, section_type, getattr(scenario, attribute)) for name, (attribute, section_type) in SECTIONS.items()
+    ]
+    sections += [(name, type(section), section) for name, section in scenario.extensions]
+    for name, section_type, section in sections:
+        for path, field_spec, value in walk_keys(section_type, section, name):
             if field_spec.kind == "dist" and path in wanted:
                 result[path] = value
     return result

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from frontiersim.draws.sampling import DrawPlan, ShockStream, scenario_parameters
 from frontiersim.models.catalogue import Catalogue
@@ -45,54 +46,58 @@ ComponentType = type[Component]
 
 @dataclass(frozen=True)
 class Slot:
-    """One place in the month and how a scenario fills it.
+    """One place in the month, and the components that may fill it.
 
     Attributes
     ----------
     role : str
         What the slot does, e.g. ``"demand"``.
-    choose : callable
-        ``choose(scenario)`` gives the component class, or None to leave the
-        slot empty in that scenario.
+    kinds : mapping of str to Component class
+        The components the slot may hold, by the value of ``setting``.
+    setting : callable
+        ``setting(scenario)`` gives the key of ``kinds`` to use (e.g. the
+        scenario's ``demand.kind``), or None to leave the slot empty. It must
+        be picklable (a module-level function or ``operator.attrgetter``),
+        since runs with several workers send the slots to other processes.
     """
 
     role: str
-    choose: Callable[[Scenario], ComponentType | None]
+    kinds: Mapping[str, ComponentType]
+    setting: Callable[[Scenario], str | None]
+
+    def choose(self, scenario: Scenario) -> ComponentType | None:
+        """The component ``scenario`` puts in this slot, if any."""
+        key = self.setting(scenario)
+        return None if key is None else self.kinds[key]
+
+    @classmethod
+    def always(cls, role: str, component: ComponentType) -> Slot:
+        """A slot that always holds ``component``."""
+        return cls(role, {component.kind: component}, _Constant(component.kind))
 
 
-def by_setting(
-    setting: Callable[[Scenario], str], kinds: Mapping[str, ComponentType]
-) -> Callable[[Scenario], ComponentType]:
-    """A chooser that picks a component by a scenario setting, e.g. ``demand.kind``."""
+@dataclass(frozen=True)
+class _Constant:
+    """A setting that is always ``value`` (a picklable ``lambda scenario: value``, for worker processes)."""
 
-    def choose(scenario: Scenario) -> ComponentType:
-        return kinds[setting(scenario)]
+    value: str
 
-    return choose
-
-
-def always(component: ComponentType) -> Callable[[Scenario], ComponentType]:
-    """A chooser that always picks ``component``."""
-    return lambda _scenario: component
+    def __call__(self, _scenario: Scenario) -> str:
+        return self.value
 
 
 #: The month, in order.
 SLOTS: tuple[Slot, ...] = (
     Slot(
         "demand",
-        by_setting(
-            lambda s: s.demand.kind,
-            {"growth": GrowthDemandComponent, "path": PathDemandComponent, "capability": CapabilityDemandComponent},
-        ),
+        {"growth": GrowthDemandComponent, "path": PathDemandComponent, "capability": CapabilityDemandComponent},
+        attrgetter("demand.kind"),
     ),
-    Slot(
-        "market",
-        by_setting(lambda s: s.market.share_rule, {"fixed": FixedShareMarket, "capability": CapabilityShareMarket}),
-    ),
-    Slot("procurement", always(Procurement)),
-    Slot("allocation", always(ResidualAllocation)),
-    Slot("finance", always(Finance)),
-    Slot("cohorts", always(Cohorts)),
+    Slot("market", {"fixed": FixedShareMarket, "capability": CapabilityShareMarket}, attrgetter("market.share_rule")),
+    Slot.always("procurement", Procurement),
+    Slot.always("allocation", ResidualAllocation),
+    Slot.always("finance", Finance),
+    Slot.always("cohorts", Cohorts),
 )
 
 
@@ -100,6 +105,24 @@ def assemble(scenario: Scenario, slots: Sequence[Slot] = SLOTS) -> tuple[Compone
     """The component classes of ``scenario``, in stepping order."""
     chosen = (slot.choose(scenario) for slot in slots)
     return tuple(component for component in chosen if component is not None)
+
+
+def extension_sections(slots: Sequence[Slot] = SLOTS) -> dict[str, type]:
+    """Sections declared by components outside the built-in schema, by TOML name.
+
+    Pass them to :func:`frontiersim.scenario.parse_scenario` (``extra_sections``)
+    so that scenario files may set their keys. Every component a slot can
+    choose is asked, whatever a scenario selects.
+    """
+    sections: dict[str, type] = {}
+    for slot in slots:
+        for component in slot.kinds.values():
+            if component.section is not None:
+                name, section_type = component.section
+                if sections.get(name, section_type) is not section_type:
+                    raise ValueError(f"two components declare different sections [{name}]")
+                sections[name] = section_type
+    return sections
 
 
 def catalogue(scenario: Scenario, slots: Sequence[Slot] = SLOTS) -> Catalogue:

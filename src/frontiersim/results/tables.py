@@ -102,9 +102,7 @@ FAN_VARIABLES: dict[str, FanVariable] = {
 
 #: Fan-chart variables of the market all labs share (the ``market`` table).
 MARKET_VARIABLES: dict[str, FanVariable] = {
-    "market_demand_usd_per_year": FanVariable(
-        "market_demand_usd_per_year", 1.0, "year_market_demand_usd", "USD/year"
-    ),
+    "market_demand_usd_per_year": FanVariable("market_demand_usd_per_year", 1.0, "year_market_demand_usd", "USD/year"),
 }
 
 #: Columns of the cohort table: column -> dataset variable (mean over draws).

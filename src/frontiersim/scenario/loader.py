@@ -34,7 +34,13 @@ from frontiersim.scenario.schema import (
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_text: str = "") -> Scenario:
+def parse_scenario(
+    data: Mapping[str, Any],
+    source: str = "<scenario>",
+    source_text: str = "",
+    *,
+    extra_sections: Mapping[str, type] | None = None,
+) -> Scenario:
     """Validate a scenario given as nested mappings (as read from TOML).
 
     Parameters
@@ -48,6 +54,11 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
         Name used in error messages.
     source_text : str
         The original text, kept for provenance.
+    extra_sections : mapping of str to type, optional
+        Sections declared by model components outside the built-in schema
+        (:attr:`frontiersim.models.components.base.Component.section`), each
+        a dataclass of :func:`~frontiersim.scenario.fields.spec` fields. A
+        section the file leaves out takes its defaults.
 
     Returns
     -------
@@ -62,7 +73,11 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
     """
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
-    known = [*SECTIONS, "policy", "labs"]
+    extra = dict(extra_sections or {})
+    clashing = sorted(set(extra) & {*SECTIONS, "policy", "labs"})
+    if clashing:
+        raise ValueError(f"extra sections {clashing} clash with built-in sections")  # a programming error
+    known = [*SECTIONS, "policy", "labs", *extra]
     for key in data:
         if key not in known:
             problems.append(bad_value(key, data[key], f"a known section ({', '.join(known)})"))
@@ -85,10 +100,28 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>", source_t
         labs, found = _parse_labs(data["labs"], data.get("policy", {}))
         problems += found
         sections["lab_overrides"] = labs
+        problems += _lab_policy_checks(data)
+    extensions, found = _parse_extensions(data, extra)
+    problems += found
+    sections["extensions"] = extensions
     problems += _cross_checks(data)
     if problems:
         raise ScenarioError(problems, source)
     return Scenario(**sections, source_text=source_text)
+
+
+def _parse_extensions(
+    data: Mapping[str, Any], extra: Mapping[str, type]
+) -> tuple[tuple[tuple[str, Any], ...], list[Problem]]:
+    """Validate the sections of components outside the built-in schema (defaults where absent)."""
+    problems: list[Problem] = []
+    extensions: list[tuple[str, Any]] = []
+    for name, section_type in extra.items():
+        section, found = parse_section(section_type, data.get(name, {}), name)
+        problems += found
+        if section is not None:
+            extensions.append((name, section))
+    return tuple(extensions), problems
 
 
 _LAB_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -355,7 +388,25 @@ def _segment_share_checks(data: Mapping[str, Any]) -> list[Problem]:
     ]
 
 
-def _quantile_policy_checks(table: Mapping[str, Any]) -> list[Problem]:
+def _lab_policy_checks(data: Mapping[str, Any]) -> list[Problem]:
+    """A lab's quantile policy passes the same checks as the shared ``[policy]``."""
+    labs = data.get("labs")
+    if not isinstance(labs, Mapping):
+        return []
+    problems: list[Problem] = []
+    capability = _valid(data, "demand", "kind", DemandSpec) == "capability"
+    for name, lab in labs.items():
+        table = lab.get("policy") if isinstance(lab, Mapping) else None
+        if not isinstance(table, Mapping) or _policy_type(table) is not QuantilePolicySpec or "kind" not in table:
+            continue
+        path = f"labs.{name}.policy"
+        problems += _quantile_policy_checks(table, path)
+        if capability and not any(key in table for key in ("belief_growth_p5", "belief_growth_p95")):
+            problems.append(Problem(f"{path}.belief_growth_p5", f"missing; expected {CAPABILITY_BELIEF_NEEDED}"))
+    return problems
+
+
+def _quantile_policy_checks(table: Mapping[str, Any], path: str = "policy") -> list[Problem]:
     """``[policy] kind = "quantile"``: the buyer's growth belief is both percentiles or neither."""
     problems: list[Problem] = []
     given = [key for key in ("belief_growth_p5", "belief_growth_p95") if key in table]
@@ -364,7 +415,7 @@ def _quantile_policy_checks(table: Mapping[str, Any]) -> list[Problem]:
         absent = "belief_growth_p95" if present == "belief_growth_p5" else "belief_growth_p5"
         problems.append(
             Problem(
-                f"policy.{absent}",
+                f"{path}.{absent}",
                 f"missing; expected a number > 0 since {present} = {table[present]!r} is given (give both or neither)",
             )
         )
@@ -377,15 +428,15 @@ def _quantile_policy_checks(table: Mapping[str, Any]) -> list[Problem]:
                 f"a value in (0, {p95:g}); 0 means the scenario's demand growth, "
                 f"which would ignore belief_growth_p95 = {p95:g}"
             )
-            problems.append(bad_value("policy.belief_growth_p5", table["belief_growth_p5"], expected))
+            problems.append(bad_value(f"{path}.belief_growth_p5", table["belief_growth_p5"], expected))
         elif p5 > 0 and p5 >= p95:
             expected = f"a value below belief_growth_p95 = {p95:g}"
-            problems.append(bad_value("policy.belief_growth_p5", table["belief_growth_p5"], expected))
+            problems.append(bad_value(f"{path}.belief_growth_p5", table["belief_growth_p5"], expected))
     volatility = _valid(data, "policy", "belief_volatility_per_sqrt_year", QuantilePolicySpec)
     if volatility is not None and -1 < volatility < 0:
         problems.append(
             bad_value(
-                "policy.belief_volatility_per_sqrt_year",
+                f"{path}.belief_volatility_per_sqrt_year",
                 table["belief_volatility_per_sqrt_year"],
                 "a number >= 0, or -1 to use the scenario's median volatility",
             )
@@ -393,8 +444,10 @@ def _quantile_policy_checks(table: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def parse_scenario_text(text: str, source: str = "<string>") -> Scenario:
-    """Validate a scenario written as TOML text.
+def parse_scenario_text(
+    text: str, source: str = "<string>", *, extra_sections: Mapping[str, type] | None = None
+) -> Scenario:
+    """Validate a scenario written as TOML text (``extra_sections`` as in :func:`parse_scenario`).
 
     Raises
     ------
@@ -405,16 +458,19 @@ def parse_scenario_text(text: str, source: str = "<string>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Problem("", f"not valid TOML: {error}")], source) from None
-    return parse_scenario(data, source, source_text=text)
+    return parse_scenario(data, source, source_text=text, extra_sections=extra_sections)
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, extra_sections: Mapping[str, type] | None = None) -> Scenario:
     """Read and validate a scenario file.
 
     Parameters
     ----------
     path : str or Path
         A TOML file.
+    extra_sections : mapping of str to type, optional
+        Sections of model components outside the built-in schema (see
+        :func:`parse_scenario`).
 
     Returns
     -------
@@ -436,7 +492,7 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"byte 0x{raw[error.start]:02x} at offset {error.start}"
         problem = Problem("", f"not UTF-8 text ({where}); expected a TOML file, which is UTF-8")
         raise ScenarioError([problem], str(path)) from None
-    return parse_scenario_text(text, str(path))
+    return parse_scenario_text(text, str(path), extra_sections=extra_sections)
 
 
 def bundled_names() -> list[str]:

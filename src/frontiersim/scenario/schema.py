@@ -1081,6 +1081,7 @@ class Scenario:
     policy: PolicySpec = field(default_factory=GrowthHedgePolicySpec)
     market: MarketSpec = field(default_factory=MarketSpec)
     lab_overrides: tuple[LabOverrides, ...] = ()
+    extensions: tuple[tuple[str, Any], ...] = ()
     source_text: str = field(default="", compare=False, repr=False)
 
     @property
@@ -1146,6 +1147,23 @@ class Scenario:
                 )
             )
         return tuple(resolved)
+
+    def section(self, name: str) -> Any:
+        """A section by its TOML name: built-in (``"finance"``) or a component's own (``extensions``).
+
+        Raises
+        ------
+        KeyError
+            For a section the scenario does not have.
+        """
+        if name in SECTIONS:
+            return getattr(self, SECTIONS[name][0])
+        if name == "policy":
+            return self.policy
+        for extension, section in self.extensions:
+            if extension == name:
+                return section
+        raise KeyError(f"the scenario has no section [{name}]")
 
     @property
     def lab_names(self) -> tuple[str, ...]:

@@ -6,6 +6,30 @@ optimization keeps the same tables for the recommended policy on its fresh
 validation draws, plus the frontier, the comparison with the naive policies
 and the commitment schedule. A traced frontier (``frontier``) keeps every
 candidate on the search sample. A backtest keeps its forecasts and coverage.
+Every record with tables keeps a ``units`` table describing their columns.
+
+Recording a simulation
+----------------------
+The CLI and the dashboard record a simulation through two calls:
+:func:`begin_simulation` commits a ``running`` record before the work
+starts (so that a process that dies leaves an ``incomplete`` record), and
+:func:`record_simulation` completes it with the result's payload. Called
+without ``run_id``, :func:`record_simulation` begins and completes a record
+in one go.
+
+Metrics of several labs
+-----------------------
+A record's headline metrics (:data:`HEADLINE_METRICS`: ``p_ruin`` and the
+others) are those of the first lab, so that ``runs list`` and ``runs
+compare`` read every run alike. A run of several labs also keeps each lab's
+under ``<metric>.<lab>`` (``p_ruin.b``): lab names are lowercase identifiers
+and metric names have no dots, so the name splits back unambiguously
+(:func:`split_lab_metric`). :func:`describe_metric` gives the label and kind
+of any metric name, per-lab ones included.
+
+This module imports the producers of what it stores (the optimizer, the
+backtest) for their types only: the store sits above the results layer and
+beside the CLI, the dashboard and the optimizer, and imports none of them.
 """
 
 from __future__ import annotations
@@ -14,16 +38,21 @@ import math
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
-from frontiersim.calibrate.backtest import LEVELS, BacktestResult, Coverage
-from frontiersim.optimize.plot import Frontier
-from frontiersim.optimize.search import OptimizationResult
 from frontiersim.results.result import SimulationResult
-from frontiersim.results.tables import draw_tables, run_tables
+from frontiersim.results.tables import draw_tables, lab_results, run_tables
+from frontiersim.scenario.loader import scenario_hash
 from frontiersim.store.store import RunStore, StoreError
+from frontiersim.store.units import BACKTEST_UNITS, OBJECTIVE_UNIT, declared_units, optimization_units, with_units
+
+if TYPE_CHECKING:
+    from frontiersim.calibrate.backtest import BacktestResult, Coverage
+    from frontiersim.optimize.plot import Frontier
+    from frontiersim.optimize.search import OptimizationResult
+    from frontiersim.scenario.schema import Scenario
 
 #: How a metric is shown.
 MetricKind = Literal["share", "usd", "count", "number", "flag"]
@@ -64,6 +93,51 @@ HEADLINE_METRICS = (
     "cash_final_year_median_usd",
 )
 
+#: Levels of the predictive intervals a backtest reports (those of ``frontiersim.calibrate.backtest.LEVELS``).
+COVERAGE_LEVELS: tuple[float, ...] = (0.5, 0.9)
+
+
+def lab_metric(name: str, lab: str) -> str:
+    """The name of one lab's figure of metric ``name``.
+
+    Examples
+    --------
+    >>> lab_metric("p_ruin", "b")
+    'p_ruin.b'
+    """
+    return f"{name}.{lab}"
+
+
+def split_lab_metric(name: str) -> tuple[str, str | None]:
+    """A metric name as ``(metric, lab)``; the lab is None for a run-level metric.
+
+    Examples
+    --------
+    >>> split_lab_metric("p_ruin.b"), split_lab_metric("p_ruin")
+    (('p_ruin', 'b'), ('p_ruin', None))
+    """
+    base, dot, lab = name.partition(".")
+    return (base, lab) if dot and lab else (name, None)
+
+
+def describe_metric(name: str) -> tuple[str, MetricKind]:
+    """Label and kind of a metric, per-lab ones (``p_ruin.b``) included; unknown ones are plain numbers.
+
+    Examples
+    --------
+    >>> describe_metric("p_ruin.b")
+    ('P(ruin within the horizon), lab b', 'share')
+    >>> describe_metric("something_else")
+    ('something_else', 'number')
+    """
+    if name in METRICS:
+        return METRICS[name]
+    base, lab = split_lab_metric(name)
+    if lab is not None and base in METRICS:
+        label, kind = METRICS[base]
+        return f"{label}, lab {lab}", kind
+    return name, "number"
+
 
 @dataclass(frozen=True)
 class RecordPayload:
@@ -77,42 +151,78 @@ class RecordPayload:
         Per-draw tables.
     artifacts : dict of str to bytes
     metrics : dict of str to float
+    labs : tuple of str
+        The labs of a simulation (empty for kinds without labs).
     """
 
     tables: dict[str, pd.DataFrame]
     draw_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     artifacts: dict[str, bytes] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    labs: tuple[str, ...] = ()
 
     def store_in(self, store: RunStore, run_id: str) -> None:
         """Finish the running record ``run_id`` of ``store`` with this payload."""
         store.finish(
-            run_id, tables=self.tables, draw_tables=self.draw_tables, artifacts=self.artifacts, metrics=self.metrics
+            run_id,
+            tables=self.tables,
+            draw_tables=self.draw_tables,
+            artifacts=self.artifacts,
+            metrics=self.metrics,
+            labs=self.labs or None,
         )
 
 
 def headline_metrics(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
-    """The :data:`HEADLINE_METRICS` of a run's ``headline`` table (empty without one)."""
+    """The :data:`HEADLINE_METRICS` of a run's ``headline`` table (empty without one).
+
+    Returns
+    -------
+    dict of str to float
+        The first lab's figures under their own names and, when the table
+        has several labs, every lab's under :func:`lab_metric` names.
+
+    Examples
+    --------
+    >>> headline = pd.DataFrame({"lab": ["a", "b"], "p_ruin": [0.1, 0.2]})
+    >>> headline_metrics({"headline": headline})
+    {'p_ruin': 0.1, 'p_ruin.a': 0.1, 'p_ruin.b': 0.2}
+    """
     headline = tables.get("headline")
     if headline is None or not len(headline):
         return {}
-    row = headline.iloc[0]
-    return {name: float(row[name]) for name in HEADLINE_METRICS if name in headline.columns}
+    names = [name for name in HEADLINE_METRICS if name in headline.columns]
+    metrics = {name: float(headline[name].iloc[0]) for name in names}
+    if "lab" in headline.columns and len(headline) > 1:
+        for _, row in headline.iterrows():
+            metrics.update({lab_metric(name, str(row["lab"])): float(row[name]) for name in names})
+    return metrics
 
 
-def simulation_payload(result: SimulationResult) -> RecordPayload:
-    """Summary tables, per-draw tables and headline metrics of a simulation.
+def simulation_payload(
+    result: SimulationResult,
+    *,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    per_draw: Mapping[str, pd.DataFrame] | None = None,
+) -> RecordPayload:
+    """Summary tables, per-draw tables, headline metrics and labs of a simulation.
 
     Parameters
     ----------
     result : SimulationResult
+    tables : mapping of str to pandas.DataFrame, optional
+        ``run_tables(result)`` when already made (they are made otherwise).
+    per_draw : mapping of str to pandas.DataFrame, optional
+        ``draw_tables(result)`` when already made (they are made otherwise).
 
     Returns
     -------
     RecordPayload
     """
-    tables = run_tables(result)
-    return RecordPayload(tables=tables, draw_tables=draw_tables(result), metrics=headline_metrics(tables))
+    summary = dict(tables) if tables is not None else run_tables(result)
+    draws = dict(per_draw) if per_draw is not None else draw_tables(result)
+    labs = tuple(name for name, _ in lab_results(result))
+    return RecordPayload(tables=summary, draw_tables=draws, metrics=headline_metrics(summary), labs=labs)
 
 
 def optimization_payload(
@@ -143,12 +253,13 @@ def optimization_payload(
     """
     base = simulation_payload(result.chosen.result)
     chosen = result.chosen
-    tables = {
-        **base.tables,
+    own = {
         "frontier": frontier.table(),
         "comparison": result.comparison().reset_index(),
         "schedule": _flat(schedule),
     }
+    declarations = optimization_units(_objective_unit(result.objective), frontier.parameter)
+    tables = {**base.tables, **own, "units": with_units(base.tables.get("units"), declared_units(own, declarations))}
     metrics = {
         **base.metrics,
         "recommended_parameter": math.nan if chosen.parameter is None else float(chosen.parameter),
@@ -159,7 +270,15 @@ def optimization_payload(
         "search_draws": float(result.search_draws),
         "validation_draws": float(result.validation_draws),
     }
-    return RecordPayload(tables=tables, draw_tables=base.draw_tables, artifacts=dict(artifacts), metrics=metrics)
+    return RecordPayload(
+        tables=tables, draw_tables=base.draw_tables, artifacts=dict(artifacts), metrics=metrics, labs=base.labs
+    )
+
+
+def _objective_unit(objective: object) -> str:
+    """The unit an objective declares (USD when it declares none)."""
+    unit = getattr(objective, "unit", None)
+    return unit if isinstance(unit, str) and unit else OBJECTIVE_UNIT
 
 
 def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {}) -> RecordPayload:
@@ -196,15 +315,20 @@ def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {})
                 "best_feasible_objective_cvar_usd": best.cvar,
             }
         )
-    return RecordPayload(tables={"frontier": frontier.table()}, artifacts=dict(artifacts), metrics=metrics)
+    tables = {"frontier": frontier.table()}
+    declarations = optimization_units(_objective_unit(frontier.objective), frontier.parameter)
+    tables["units"] = declared_units(tables, declarations)
+    return RecordPayload(tables=tables, artifacts=dict(artifacts), metrics=metrics)
 
 
-def coverage_table(result: BacktestResult) -> pd.DataFrame:
+def coverage_table(result: BacktestResult, levels: Sequence[float] = COVERAGE_LEVELS) -> pd.DataFrame:
     """The 50% and 90% coverage of a backtest, per fitted company and pooled.
 
     Parameters
     ----------
     result : BacktestResult
+    levels : sequence of float
+        Nominal levels of the intervals.
 
     Returns
     -------
@@ -216,8 +340,8 @@ def coverage_table(result: BacktestResult) -> pd.DataFrame:
     rows: list[tuple[str, Coverage]] = []
     for company in result.companies:
         if company.fitted:
-            rows.extend((company.company, company.coverage(level)) for level in LEVELS)
-    rows.extend(("pooled", result.coverage(level)) for level in LEVELS)
+            rows.extend((company.company, company.coverage(level)) for level in levels)
+    rows.extend(("pooled", result.coverage(level)) for level in levels)
     records = []
     for company_name, coverage in rows:
         low, high = coverage.clopper_pearson()
@@ -239,40 +363,109 @@ def coverage_table(result: BacktestResult) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def backtest_payload(result: BacktestResult) -> RecordPayload:
+def backtest_payload(result: BacktestResult, levels: Sequence[float] = COVERAGE_LEVELS) -> RecordPayload:
     """What a backtest stores: its forecasts, coverage and summary text.
 
     Parameters
     ----------
     result : BacktestResult
+    levels : sequence of float
+        Nominal levels of the intervals (the backtest's own, by default).
 
     Returns
     -------
     RecordPayload
     """
-    pooled = {level: result.coverage(level) for level in LEVELS}
+    pooled = {level: result.coverage(level) for level in levels}
     metrics = {f"coverage_{round(100 * level)}": coverage.rate for level, coverage in pooled.items()}
-    metrics["forecasts"] = float(pooled[LEVELS[0]].n)
+    metrics["forecasts"] = float(pooled[levels[0]].n)
+    tables = {"backtest": result.table(), "coverage": coverage_table(result, levels)}
+    tables["units"] = declared_units(tables, BACKTEST_UNITS)
     return RecordPayload(
-        tables={"backtest": result.table(), "coverage": coverage_table(result)},
+        tables=tables,
         artifacts={"backtest.txt": (result.summary_text() + "\n").encode("utf-8")},
         metrics=metrics,
     )
 
 
+def begin_simulation(
+    store: RunStore,
+    scenario: Scenario,
+    *,
+    seed: int | None,
+    draws: int,
+    message: str = "",
+    command: Sequence[str] = (),
+    scenario_text: str | None = None,
+) -> str:
+    """Commit a ``running`` record of a simulation about to start, and return its id.
+
+    Parameters
+    ----------
+    store : RunStore
+    scenario : Scenario
+    seed : int or None
+        The root seed the run will use.
+    draws : int
+    message : str
+        One line: why the run is made.
+    command : sequence of str
+        What makes it (a command line, or a description such as ``["frontiersim", "serve"]``).
+    scenario_text : str, optional
+        The scenario's text as stored (default: the text it was read from).
+
+    Returns
+    -------
+    str
+        The record's id, for :func:`record_simulation`.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be opened or written.
+    """
+    return store.begin(
+        kind="run",
+        scenario_text=scenario.source_text or "" if scenario_text is None else scenario_text,
+        scenario_name=scenario.meta.name,
+        scenario_sha256=scenario_hash(scenario),
+        seed=seed,
+        draws=draws,
+        message=message,
+        command=command,
+    )
+
+
 def record_simulation(
-    store: RunStore, result: SimulationResult, *, message: str = "", command: Sequence[str] = ()
+    store: RunStore,
+    result: SimulationResult,
+    *,
+    message: str = "",
+    command: Sequence[str] = (),
+    run_id: str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    per_draw: Mapping[str, pd.DataFrame] | None = None,
 ) -> str:
     """Store a finished simulation as a complete ``run`` record and return its id.
+
+    The one function that records a simulation (the CLI's ``run`` and the
+    dashboard's "save run" both call it).
 
     Parameters
     ----------
     store : RunStore
     result : SimulationResult
     message : str
-        One line: why the run was made.
+        One line: why the run was made (for a record begun here).
     command : sequence of str
-        What made it (a command line, or a description such as ``["dashboard"]``).
+        What made it (for a record begun here).
+    run_id : str, optional
+        A ``running`` record :func:`begin_simulation` (or :meth:`RunStore.begin`)
+        committed before the work started: it is completed. Without it, a
+        record is begun from the result's attributes and completed at once.
+    tables, per_draw : mapping of str to pandas.DataFrame, optional
+        ``run_tables(result)`` and ``draw_tables(result)`` when the caller
+        made them already (see :func:`simulation_payload`).
 
     Returns
     -------
@@ -282,22 +475,24 @@ def record_simulation(
     Raises
     ------
     StoreError
-        If the store cannot be written; a begun record is then marked failed.
+        If the store cannot be written; the record is then marked failed
+        (as it is on any other error, which is raised again).
     """
-    attrs = result.dataset.attrs
-    entropy = str(attrs.get("seed_entropy", ""))
-    run_id = store.begin(
-        kind="run",
-        scenario_text=str(attrs.get("scenario_toml") or ""),
-        scenario_name=str(attrs.get("scenario_name", "")),
-        scenario_sha256=str(attrs.get("scenario_sha256", "")),
-        seed=int(entropy) if entropy.isdigit() else None,
-        draws=result.draws,
-        message=message,
-        command=command,
-    )
+    if run_id is None:
+        attrs = result.dataset.attrs
+        entropy = str(attrs.get("seed_entropy", ""))
+        run_id = store.begin(
+            kind="run",
+            scenario_text=str(attrs.get("scenario_toml") or ""),
+            scenario_name=str(attrs.get("scenario_name", "")),
+            scenario_sha256=str(attrs.get("scenario_sha256", "")),
+            seed=int(entropy) if entropy.isdigit() else None,
+            draws=result.draws,
+            message=message,
+            command=command,
+        )
     try:
-        simulation_payload(result).store_in(store, run_id)
+        simulation_payload(result, tables=tables, per_draw=per_draw).store_in(store, run_id)
     except BaseException as error:
         with suppress(StoreError):
             store.fail(run_id, f"{type(error).__name__}: {error}")

@@ -21,6 +21,13 @@ Version 2
     pictures sit beside the summary tables. A large table is split by rows
     into numbered parts (each a Parquet file of its own), which keeps every
     value well below DuckDB's limit on one BLOB.
+Version 3
+    ``runs`` gains ``labs``: the names of the labs of a simulation (a JSON
+    list, in the order of the ``lab`` column of its tables), NULL for a
+    record of a kind without labs (frontier, backtest) and for a run
+    recorded before labs existed. Tables themselves are Parquet payloads and
+    need no migration: a run recorded before labs is read in the current
+    layout (see :mod:`frontiersim.store.legacy`).
 """
 
 from __future__ import annotations
@@ -101,6 +108,9 @@ LAYOUT_V1_TO_V2: tuple[str, ...] = (
     "DROP TABLE run_tables",
 )
 
+#: Version 3: the labs of a run.
+LAYOUT_V2_TO_V3: tuple[str, ...] = ("ALTER TABLE runs ADD COLUMN labs VARCHAR",)
+
 #: Every migration, in order.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and their Parquet summary tables", LAYOUT_V1),
@@ -109,6 +119,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "process id, host and start time of runs; payloads with roles (table, draws, artifact), parts, media types",
         LAYOUT_V1_TO_V2,
     ),
+    Migration(3, "the labs of each run (a JSON list; NULL before labs and for kinds without labs)", LAYOUT_V2_TO_V3),
 )
 
 #: The layout this code reads and writes.

@@ -46,6 +46,7 @@ import platformdirs
 import pyarrow as pa
 
 from frontiersim._version import __version__
+from frontiersim.store.legacy import upgrade_tables
 from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERSION
 
 #: Environment variable naming the store file.
@@ -88,8 +89,11 @@ _STALE_MARK_SECONDS = 30.0
 #: Columns of ``runs`` read into a RunInfo, in order.
 _INFO_COLUMNS = (
     "run_id, kind, status, created_utc, finished_utc, scenario_name, scenario_sha256, seed, draws, message, "
-    "frontiersim_version, metrics, pid, hostname, process_started"
+    "frontiersim_version, metrics, pid, hostname, process_started, labs"
 )
+
+#: Position of ``labs`` in :data:`_INFO_COLUMNS` (the extra columns :meth:`RunStore.get` reads follow it).
+_LABS = 15
 
 #: Serialises this process's operations on a store (DuckDB shares one database instance per file and process).
 _PROCESS_LOCKS: dict[str, threading.RLock] = {}
@@ -145,7 +149,12 @@ class RunInfo:
         The one-line reason for the run (``-m``).
     frontiersim_version : str
     metrics : dict of str to float
-        Headline numbers such as ``p_ruin`` and ``revenue_final_year_median_usd``.
+        Headline numbers such as ``p_ruin`` and ``revenue_final_year_median_usd``
+        (those of the first lab), and with several labs each lab's as
+        ``p_ruin.<lab>`` (see :mod:`frontiersim.store.record`).
+    labs : tuple of str
+        The labs of a simulation, in the order of its tables' ``lab`` column;
+        empty for a kind without labs and for a run recorded before labs.
     """
 
     run_id: str
@@ -160,6 +169,7 @@ class RunInfo:
     message: str
     frontiersim_version: str
     metrics: dict[str, float]
+    labs: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,7 +187,9 @@ class RunRecord(RunInfo):
         The command line that made the run.
     tables : dict of str to pandas.DataFrame
         Summary tables (see :func:`frontiersim.results.tables.run_tables`) and
-        kind-specific ones (``frontier``, ``backtest``, ...).
+        kind-specific ones (``frontier``, ``backtest``, ...), with the
+        ``units`` table describing their columns. A run recorded before labs
+        is read in the current layout (:func:`frontiersim.store.legacy.upgrade_tables`).
     artifacts : dict of str to bytes
         Files such as ``frontier.png``, ``optimize.json``, ``backtest.txt``.
     error : str
@@ -310,6 +322,25 @@ def _metrics_json(metrics: Mapping[str, float]) -> str:
 def _metrics_from_json(text: str | None) -> dict[str, float]:
     raw = json.loads(text) if text else {}
     return {str(k): (math.nan if v is None else float(v)) for k, v in raw.items()}
+
+
+def _labs_json(labs: Sequence[str] | None) -> str | None:
+    if labs is None:
+        return None
+    names = [str(name) for name in labs]
+    if not all(name.strip() for name in names) or len(set(names)) != len(names):
+        raise StoreError(f"lab names must be distinct, non-empty strings, got {names!r}")
+    return json.dumps(names)
+
+
+def _labs_from_json(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(str(name) for name in raw) if isinstance(raw, list) else ()
 
 
 def _check_name(role: str, name: object) -> str:
@@ -650,6 +681,7 @@ class RunStore:
         draw_tables: Mapping[str, pd.DataFrame] = {},
         artifacts: Mapping[str, bytes] = {},
         metrics: Mapping[str, float] = {},
+        labs: Sequence[str] | None = None,
     ) -> None:
         """Store every payload of a running record and mark it complete, in one transaction.
 
@@ -665,11 +697,14 @@ class RunStore:
             Files, stored as they are; the media type follows the name's suffix.
         metrics : mapping of str to float
             Headline numbers (non-finite values are stored as missing).
+        labs : sequence of str, optional
+            The labs of a simulation, in the order of its tables' ``lab``
+            column (None: a kind without labs).
 
         Raises
         ------
         StoreError
-            If the run is unknown or not running, a table cannot be written
+            If the run is unknown or not running, lab names repeat, a table cannot be written
             as Parquet, or the store cannot be written. Nothing is stored then.
         """
         rows: list[_PayloadRow] = []
@@ -685,6 +720,7 @@ class RunStore:
             media_type = _MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
             rows.append(("artifact", name, 0, media_type, bytes(payload)))
         metrics_text = _metrics_json(metrics)
+        labs_text = _labs_json(labs)
         with self._transaction() as connection:
             assert connection is not None
             row = connection.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -695,8 +731,9 @@ class RunStore:
             connection.execute("DELETE FROM payloads WHERE run_id = ?", [run_id])
             self._insert_payloads(connection, run_id, rows)
             connection.execute(
-                "UPDATE runs SET status = 'complete', finished_utc = ?, metrics = ?, error = NULL WHERE run_id = ?",
-                [_utc_now(), metrics_text, run_id],
+                "UPDATE runs SET status = 'complete', finished_utc = ?, metrics = ?, labs = ?, error = NULL "
+                "WHERE run_id = ?",
+                [_utc_now(), metrics_text, labs_text, run_id],
             )
 
     def _insert_payloads(self, connection: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[_PayloadRow]) -> None:
@@ -761,6 +798,7 @@ class RunStore:
             message=str(row[9]),
             frontiersim_version=str(row[10]),
             metrics=_metrics_from_json(row[11]),
+            labs=_labs_from_json(row[_LABS]),
         )
 
     def list(self, limit: int | None = None) -> list[RunInfo]:
@@ -839,8 +877,9 @@ class RunStore:
             ).fetchone()
             assert row is not None
             (row,) = self._mark_incomplete(connection, [row])
-            if row[2] == "incomplete" and row[17] is None:
-                row = (*row[:17], f"process {row[12]} on {row[13]} ended before the run was recorded")
+            text_at, command_at, error_at = _LABS + 1, _LABS + 2, _LABS + 3
+            if row[2] == "incomplete" and row[error_at] is None:
+                row = (*row[:error_at], f"process {row[12]} on {row[13]} ended before the run was recorded")
             payloads = connection.execute(
                 "SELECT role, name, payload FROM payloads WHERE run_id = ? AND role IN ('table', 'artifact') "
                 "ORDER BY role, name, part",
@@ -860,14 +899,14 @@ class RunStore:
                 table_parts.setdefault(str(name), []).append(payload)
             else:
                 artifacts[str(name)] = bytes(payload)
-        tables = {name: _read_parquet(parts) for name, parts in table_parts.items()}
+        tables = upgrade_tables(info.kind, {name: _read_parquet(parts) for name, parts in table_parts.items()})
         return RunRecord(
             **{k: getattr(info, k) for k in RunInfo.__dataclass_fields__},
-            scenario_text=str(row[15]),
-            command=[str(part) for part in json.loads(row[16] or "[]")],
+            scenario_text=str(row[text_at]),
+            command=[str(part) for part in json.loads(row[command_at] or "[]")],
             tables=tables,
             artifacts=artifacts,
-            error="" if row[17] is None else str(row[17]),
+            error="" if row[error_at] is None else str(row[error_at]),
             draw_table_names=tuple(draw_names),
             store_path=self.path,
         )

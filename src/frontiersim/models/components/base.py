@@ -200,6 +200,13 @@ class Component(ABC):
     keys : tuple of str
         Dotted scenario keys it reads. Keys in a lab section (``compute``,
         ``operations``, ``finance``, ``policy``) are per lab.
+    section : tuple of (str, type) or None
+        A scenario section of the component's own, outside the built-in
+        schema: its TOML name and a dataclass of
+        :func:`~frontiersim.scenario.fields.spec` fields (each key with its
+        unit, label, bounds, default and source). Read it with
+        ``scenario.section(name)``; its uncertain keys are sampled when
+        listed in :attr:`keys`.
     outputs : tuple of OutputSpec
         What it records.
     """
@@ -207,6 +214,7 @@ class Component(ABC):
     kind: ClassVar[str]
     role: ClassVar[str]
     keys: ClassVar[tuple[str, ...]] = ()
+    section: ClassVar[tuple[str, type] | None] = None
     outputs: ClassVar[tuple[OutputSpec, ...]] = ()
 
     @classmethod

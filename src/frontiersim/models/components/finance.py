@@ -60,7 +60,7 @@ class Finance(Component):
     )
 
     def __init__(self, setup: Setup) -> None:
-        labs, layout = setup.labs, setup.layout
+        labs = setup.labs
         self.opex_fixed_monthly = setup.lab_parameter("operations.other_opex_usd_per_year") / 12.0
         self.opex_share = setup.lab_parameter("operations.opex_share_of_revenue")
         one = len(labs) == 1

@@ -1,0 +1,110 @@
+"""What the ``frontiersim`` sub-commands share: exit codes, scenario look-up, output folders and labs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from frontiersim.scenario.errors import Problem, ScenarioError
+from frontiersim.scenario.loader import bundled, bundled_names, load_scenario
+from frontiersim.scenario.schema import Scenario
+
+#: Exit codes: success; a run failed (or a check did not pass); bad input.
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Exit code when the command is interrupted (Ctrl-C).
+EXIT_INTERRUPTED = 130
+
+#: Exit code when the reader of the output goes away (``frontiersim runs list | head -3``): 128 + SIGPIPE, as a
+#: shell reports a command ended by a broken pipe.
+EXIT_BROKEN_PIPE = 141
+
+#: Characters not allowed in the default output folder's name (taken from the scenario name).
+_UNSAFE_FOLDER_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def resolve_scenario(reference: str | None) -> Scenario:
+    """A scenario file path, or the name of a bundled scenario (default: ``"default"``).
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing or invalid.
+    """
+    if reference is None:
+        return bundled("default")
+    path = Path(reference)
+    if not path.exists() and not reference.endswith(".toml") and reference in bundled_names():
+        return bundled(reference)
+    if not path.exists():
+        hint = f" (bundled scenarios: {', '.join(bundled_names())})"
+        raise ScenarioError([Problem("", f"no such file{hint}")], reference)
+    return load_scenario(path)
+
+
+def default_out_dir(scenario_name: str) -> Path:
+    """The default output folder, ``frontiersim-results/<scenario name>``.
+
+    The name is reduced to letters, digits, ``.``, ``_`` and ``-`` so that a
+    scenario name such as ``"../x"`` or ``"a/b"`` cannot place results outside
+    ``frontiersim-results``.
+
+    Parameters
+    ----------
+    scenario_name : str
+        The scenario's ``[scenario] name``.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> default_out_dir("default").as_posix()
+    'frontiersim-results/default'
+    >>> default_out_dir("../../etc").as_posix()
+    'frontiersim-results/etc'
+    """
+    folder = _UNSAFE_FOLDER_CHARACTERS.sub("_", scenario_name).strip("._") or "scenario"
+    return Path("frontiersim-results") / folder
+
+
+def out_dir_problem(out: Path) -> str | None:
+    """Why results cannot be written to ``out``, or None if they can be (as far as can be told up front)."""
+    if out.exists():
+        return None if out.is_dir() else f"--out {out} exists and is not a folder"
+    for parent in out.parents:
+        if parent.exists():
+            return None if parent.is_dir() else f"--out {out}: {parent} is not a folder"
+    return None
+
+
+def report_problems(error: ScenarioError) -> int:
+    """Print a scenario's problems on stderr; EXIT_BAD_INPUT."""
+    return bad_input(str(error))
+
+
+def bad_input(message: str) -> int:
+    """Print ``error: message`` on stderr; EXIT_BAD_INPUT."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def lab_problem(scenario: Scenario, lab: str | None) -> str | None:
+    """Why ``lab`` names no lab of ``scenario`` (None when it does, or when no lab is named).
+
+    Examples
+    --------
+    >>> from frontiersim.scenario.loader import bundled
+    >>> print(lab_problem(bundled("default"), "alpha"))
+    --lab alpha: scenario 'default' has no lab of that name; its one lab is 'lab'
+    """
+    names = scenario.lab_names
+    if lab is None or lab in names:
+        return None
+    if len(names) == 1:
+        known = f"its one lab is {names[0]!r}"
+    else:
+        known = f"its labs are {', '.join(names)}"
+    return f"--lab {lab}: scenario {scenario.meta.name!r} has no lab of that name; {known}"

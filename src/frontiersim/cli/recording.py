@@ -1,0 +1,150 @@
+"""Recording a command's run in the run store: ``--store``, ``--no-store`` and ``-m``.
+
+``run``, ``optimize``, ``frontier`` and ``backtest`` record every run in the
+run store (``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's
+data folder) unless given ``--no-store``; ``-m`` sets the record's one-line
+message. The record is begun (``running``) once the input is checked, before
+any work, and completed after the output files are written; an error, an
+interrupt or a broken pipe marks it failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from frontiersim.results.result import SimulationResult
+from frontiersim.scenario.loader import scenario_hash
+from frontiersim.scenario.schema import Scenario
+from frontiersim.store import RunStore, StoreError
+from frontiersim.store.record import RecordPayload, simulation_payload
+
+STORE_HELP = (
+    "run store file (default: $FRONTIERSIM_STORE if set, else runs.duckdb in the user's data folder, "
+    "e.g. ~/.local/share/frontiersim/runs.duckdb on Linux)"
+)
+
+
+def one_line_message(text: str) -> str:
+    """An argparse type for ``-m/--message``: one line of text.
+
+    Examples
+    --------
+    >>> one_line_message("  faster growth, per the Q3 report ")
+    'faster growth, per the Q3 report'
+    """
+    if "\n" in text or "\r" in text:
+        raise argparse.ArgumentTypeError(f"expected one line, got {text.count(chr(10)) + 1} lines: {text!r}")
+    return text.strip()
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store PATH`` to a parser."""
+    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+
+
+def add_recording_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store PATH``, ``--no-store`` and ``-m/--message`` to a command that records its runs."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="PATH", help=f"record the run in this {STORE_HELP}")
+    where.add_argument("--no-store", action="store_true", help="do not record the run in the run store")
+    parser.add_argument(
+        "-m", "--message", type=one_line_message, default="", help="one line saying why the run was made (stored)"
+    )
+
+
+class Recording:
+    """A run being recorded in the run store (inert with ``--no-store``).
+
+    Parameters
+    ----------
+    store : RunStore or None
+        None when the run is not recorded.
+    run_id : str
+        The ``running`` record begun for this run.
+    """
+
+    def __init__(self, store: RunStore | None, run_id: str = "") -> None:
+        self.store = store
+        self.run_id = run_id
+
+    @property
+    def active(self) -> bool:
+        """Whether the run is being recorded."""
+        return self.store is not None
+
+    def finish(self, payload: RecordPayload) -> int:
+        """Store ``payload`` and complete the record; EXIT_OK, or EXIT_FAILED after saying why it failed."""
+        if self.store is None:
+            return EXIT_OK
+        try:
+            payload.store_in(self.store, self.run_id)
+        except StoreError as error:
+            return self._failed_to_store(error)
+        print(f"\nstored as run {self.run_id} in {self.store.path}")
+        return EXIT_OK
+
+    def finish_simulation(self, result: SimulationResult) -> int:
+        """Store a simulation's tables (every lab's) and complete the record; as :meth:`finish`."""
+        if self.store is None:
+            return EXIT_OK
+        return self.finish(simulation_payload(result))
+
+    def _failed_to_store(self, error: StoreError) -> int:
+        self.fail(f"the results could not be stored: {error}")
+        print(f"error: the run could not be stored: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+    def fail(self, reason: str) -> None:
+        """Mark the record failed (a store error here is reported, not raised)."""
+        if self.store is None:
+            return
+        try:
+            self.store.fail(self.run_id, reason)
+        except StoreError as error:
+            print(f"warning: could not mark run {self.run_id} failed: {error}", file=sys.stderr)
+
+    @contextmanager
+    def failing_on_error(self) -> Iterator[None]:
+        """Mark the record failed if the body raises (an interrupt included), then re-raise."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.fail("interrupted")
+            raise
+        except BaseException as error:
+            self.fail(f"{type(error).__name__}: {error}")
+            raise
+
+
+def begin_recording(
+    args: argparse.Namespace,
+    *,
+    kind: str,
+    scenario: Scenario | None,
+    scenario_name: str = "",
+    seed: int | None = None,
+    draws: int | None = None,
+) -> Recording | int:
+    """Begin the run's record (unless ``--no-store``), or return EXIT_BAD_INPUT when the store cannot be used."""
+    if args.no_store:
+        return Recording(None)
+    store = RunStore(args.store)
+    try:
+        run_id = store.begin(
+            kind=kind,
+            scenario_text=(scenario.source_text or "") if scenario is not None else "",
+            scenario_name=scenario.meta.name if scenario is not None else scenario_name,
+            scenario_sha256=scenario_hash(scenario) if scenario is not None else "",
+            seed=seed,
+            draws=draws,
+            message=args.message,
+            command=getattr(args, "argv", ()),
+        )
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return Recording(store, run_id)
