@@ -23,9 +23,13 @@ import pytest
 
 import frontiersim as fs
 from frontiersim.cli import main as cli
+from frontiersim.cli import optimize_command
+from frontiersim.cli.arguments import usd as parse_usd
 from frontiersim.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, default_out_dir, main
 from frontiersim.optimize import Objective, optimize_policy, policy_family
-from frontiersim.optimize.plot import Frontier, frontier_figure, plot_frontier, trace_frontier
+from frontiersim.optimize import plot as optimize_plot
+from frontiersim.optimize.frontier import Frontier, trace_frontier
+from frontiersim.optimize.plot import frontier_figure, plot_frontier
 
 SCENARIO = "one_trillion_bet_uncertain"
 #: Small but meaningful: about 1 s per optimize run. The grid (step 0.04) brackets the ruin limit closely.
@@ -227,7 +231,7 @@ class TestOptimize:
             scenario, policy_family(scenario, "hedge"), draws=500, candidates=3, refine=False, seed=1
         )
         doubtful = dataclasses.replace(real, confirmed=False, messages=["NOT confirmed on 2,000 fresh draws: (test)"])
-        monkeypatch.setattr(cli, "optimize_policy", lambda *args, **kwargs: doubtful)
+        monkeypatch.setattr(optimize_command, "optimize_policy", lambda *args, **kwargs: doubtful)
         out = tmp_path / "doubtful"
         run = run_main(["optimize", SCENARIO, "--no-progress", "--out", str(out)], out)
         assert run.code == EXIT_FAILED
@@ -304,7 +308,7 @@ class TestFrontier:
     [("default", "default-optimize"), ("../../etc", "etc-optimize"), ("..", "scenario-optimize")],
 )
 def test_default_folder_stays_inside_frontiersim_results(name: str, folder: str) -> None:
-    assert cli._suffixed(default_out_dir(name), "optimize") == Path("frontiersim-results") / folder
+    assert optimize_command._suffixed(default_out_dir(name), "optimize") == Path("frontiersim-results") / folder
 
 
 # ---------------------------------------------------------------------------
@@ -433,10 +437,10 @@ def test_a_family_without_a_belief_under_capability_demand_exits_2(command: str,
             "error: --low/--high: the hedge family's hedge factor (growth 10x assumed) must lie in [0,",
         ),
         (["--family", "quantile", "--high", "1"], "the quantile family's demand quantile must lie in (0, 1)"),
-        (["--family", "growth", "--low", "0"], "the growth family's assumed growth per year must lie in (0, inf)"),
+        (["--family", "growth", "--low", "0"], "the growth family's assumed growth (x/year) must lie in (0, inf)"),
         (
             ["--family", "fixed", "--low", "-1", "--high", "5"],
-            "the fixed family's GW per decision must lie in [0, inf)",
+            "the fixed family's commitments per decision (GW) must lie in [0, inf)",
         ),
     ],
 )
@@ -476,7 +480,7 @@ def test_negative_amounts_parse_without_an_equals_sign(tmp_path: Path) -> None:
     [("-25e9", -25e9), ("-25B", -25e9), ("$1.5T", 1.5e12), ("-$300m", -300e6), ("2,500,000", 2.5e6), ("0", 0.0)],
 )
 def test_dollar_amounts(text: str, usd: float) -> None:
-    assert cli._usd(text) == pytest.approx(usd)
+    assert parse_usd(text) == pytest.approx(usd)
 
 
 # ---------------------------------------------------------------------------
@@ -515,3 +519,76 @@ def test_trace_without_a_limit_marks_nothing() -> None:
     assert not frontier.table()["feasible"].any()
     figure = frontier_figure(frontier)
     assert len(figure.axes) == 1
+
+
+def test_plot_module_still_exports_the_frontier() -> None:
+    """``Frontier`` and ``trace_frontier`` moved to :mod:`frontiersim.optimize.frontier`; the old names still work."""
+    assert optimize_plot.Frontier is Frontier
+    assert optimize_plot.trace_frontier is trace_frontier
+
+
+# ---------------------------------------------------------------------------
+# Labs: --lab searches one lab's policy, the others keep the scenario's
+# ---------------------------------------------------------------------------
+
+FOUR_LABS = "four_labs"
+#: Tiny: the point is which lab is searched, not the answer.
+LAB_SMALL = ["--draws", "150", "--candidates", "3", "--seed", "5", "--no-progress", "--no-store"]
+
+
+@pytest.fixture(scope="module")
+def gamma_frontier(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    out = tmp_path_factory.mktemp("lab-frontier") / "out"
+    return run_main(["frontier", FOUR_LABS, "--lab", "gamma", "--max-ruin", "0.5", *LAB_SMALL, "--out", str(out)], out)
+
+
+def test_optimize_searches_the_named_lab(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = ["optimize", FOUR_LABS, "--lab", "beta", "--max-ruin", "0.99", "--validation-draws", "300", *LAB_SMALL]
+    run = run_main([*argv, "--out", str(out)], out)
+    assert run.code in {EXIT_OK, EXIT_FAILED}, run.stderr
+    assert "scenario 'four_labs', lab 'beta': hedge policies" in run.stdout
+    assert "the other labs (alpha, gamma, delta) keep the scenario's policies" in run.stdout
+    summary = json.loads((out / "optimize.json").read_text(encoding="utf-8"))
+    assert summary["settings"]["lab"] == "beta"
+    assert summary["settings"]["labs"] == ["alpha", "beta", "gamma", "delta"]
+    # beta's policy assumes 10x a year: the hedge family keeps that belief
+    assert "hedge factor (growth 10x assumed)" in summary["settings"]["parameter"]
+
+
+def test_the_searched_lab_is_the_one_whose_figures_are_reported(gamma_frontier: Run) -> None:
+    assert gamma_frontier.code == EXIT_OK, gamma_frontier.stderr
+    rows = read_csv(gamma_frontier.out / "frontier.csv")
+    scenario = fs.bundled(FOUR_LABS)
+    family = policy_family(scenario, "hedge", lab="gamma")
+    assert family.lab == "gamma"
+    candidate = next(row for row in rows if row["kind"] == "candidate")
+    value = float(candidate["parameter"])
+    # the same policy given to gamma, the other labs on theirs, on the same draws: gamma's P(ruin)
+    direct = fs.simulate(scenario, draws=150, seed=5, keep_monthly=False, policy={"gamma": family.build(value)})
+    assert float(candidate["P(ruin)"]) == pytest.approx(direct.ruin_probability("gamma"))
+    settings = json.loads((gamma_frontier.out / "frontier.json").read_text(encoding="utf-8"))["settings"]
+    assert settings["lab"] == "gamma"
+
+
+def test_the_first_lab_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = run_main(["frontier", FOUR_LABS, "--candidates", "2", *LAB_SMALL], tmp_path)
+    assert run.code == EXIT_OK, run.stderr
+    assert "scenario 'four_labs', lab 'alpha':" in run.stdout
+    assert (tmp_path / "frontiersim-results" / f"{FOUR_LABS}-alpha-frontier" / "frontier.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["optimize", "frontier"])
+def test_an_unknown_lab_exits_2_before_simulating(command: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = run_main([command, FOUR_LABS, "--lab", "omega", "--out", str(out), "--no-progress"], out)
+    assert run.code == EXIT_BAD_INPUT
+    assert run.stdout == ""
+    assert run.stderr == (
+        "error: --lab omega: scenario 'four_labs' has no lab of that name; its labs are alpha, beta, gamma, delta\n"
+    )
+    assert not out.exists()
+    run = run_main([command, "default", "--lab", "alpha", "--out", str(out), "--no-progress"], out)
+    assert run.code == EXIT_BAD_INPUT
+    assert "its one lab is 'lab'" in run.stderr

@@ -48,6 +48,9 @@ def test_results_carry_the_lab_dimension_with_the_labs_names(scenario: fs.Scenar
     outputs = catalogue(scenario)
     trailing = {"monthly": ("month",), "final": (), "model": ("model",), "milestone": ("milestone",)}
     for name, spec in outputs.outputs.items():
+        if spec.shape == "milestone" and not scenario.capability.milestones:
+            assert name not in ds  # an empty ladder: no milestone dimension
+            continue
         lead = ("draw", "lab") if spec.per == "lab" else ("draw",)
         assert ds[name].dims == (*lead, *trailing[spec.shape]), name
     for name, spec in outputs.yearly.items():
@@ -128,7 +131,7 @@ def test_one_declared_lab_without_overrides_is_the_implicit_lab(
     a, b = run(implicit, seed).dataset, run(declared, seed).dataset
     assert b["lab"].values.tolist() == [lab.name]
     assert_results_equal(
-        a, b.assign_coords(lab=a["lab"].values), ignore_attrs=("created_utc", "scenario_sha256", "scenario_toml")
+        a, b.assign_coords(lab=a["lab"]), ignore_attrs=("created_utc", "scenario_sha256", "scenario_toml")
     )
 
 

@@ -17,6 +17,7 @@ with capability demand a lab's ruin changes the others' market.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,14 +189,12 @@ class HalfOfDemandPolicy:
 
 
 #: name -> (scenario, policy in place of the scenario's, draws)
+#: Draws of the bundled scenarios checked with more than 50.
+BUNDLED_DRAWS = {"default": 200, "one_trillion_bet_uncertain": 100, "capability_driven": 150, "four_labs": 150}
+
+#: name -> (scenario, policy in place of the scenario's, draws): every bundled scenario, then variants.
 CASES: dict[str, tuple[Callable[[], fs.Scenario], PolicyOverride, int]] = {
-    "default": (lambda: fs.bundled("default"), None, 200),
-    "one_trillion_bet": (lambda: fs.bundled("one_trillion_bet"), None, 50),
-    "one_trillion_bet_uncertain": (lambda: fs.bundled("one_trillion_bet_uncertain"), None, 100),
-    "toy_50_50": (lambda: fs.bundled("toy_50_50"), None, 50),
-    "cohort_cartoon": (lambda: fs.bundled("cohort_cartoon"), None, 50),
-    "single_model": (lambda: fs.bundled("single_model"), None, 50),
-    "newsvendor": (lambda: fs.bundled("newsvendor"), None, 50),
+    **{name: (functools.partial(fs.bundled, name), None, BUNDLED_DRAWS.get(name, 50)) for name in fs.bundled_names()},
     "default_quantile_policy": (lambda: _variant("default", _quantile_policy), None, 150),
     "default_hedged_10y": (
         lambda: _variant("default", lambda d: d["scenario"].update(horizon_years=10)),
@@ -249,6 +248,7 @@ CASES: dict[str, tuple[Callable[[], fs.Scenario], PolicyOverride, int]] = {
 
 #: Cases with more than one lab.
 MULTI_LAB_CASES = [
+    "four_labs",
     "two_labs_growth",
     "two_labs_policy_mapping",
     "two_labs_one_policy_for_both",
@@ -323,6 +323,13 @@ def _assert_same(reference: ChunkOutput, vectorized: ChunkOutput, *, allow_knife
             got[..., columns(name)], want[..., columns(name)], rtol=RTOL, atol=atol, err_msg=name
         )
     np.testing.assert_array_equal(reference.ruin_month[keep_columns], vectorized.ruin_month[keep_columns])
+    assert set(reference.by_year) == set(vectorized.by_year)
+    for name, want in vectorized.by_year.items():
+        spec = outputs.spec(name)
+        got = reference.by_year[name]
+        assert got.shape == want.shape, name
+        atol = 12.0 * ATOL_SHARE * scale[_unit_family(spec.unit)]  # a year adds up to twelve months
+        np.testing.assert_allclose(got[:, columns(name)], want[:, columns(name)], rtol=RTOL, atol=atol, err_msg=name)
     if "milestone_month" in vectorized.final:
         got, want = reference.final["milestone_month"], vectorized.final["milestone_month"]
         assert got.shape == want.shape

@@ -19,12 +19,16 @@ def result() -> fs.SimulationResult:
 
 def test_dataset_dims_and_units(result: fs.SimulationResult) -> None:
     dataset = result.dataset
-    assert dict(dataset.sizes) == {"draw": 400, "year": 5, "model": 11, "month": 60}
+    assert dict(dataset.sizes) == {"draw": 400, "lab": 1, "year": 5, "model": 11, "month": 60}
+    assert result.labs == ["lab"]
+    assert dataset["cash_usd"].dims == ("draw", "lab", "month")
+    assert dataset["market_demand_usd_per_year"].dims == ("draw", "month")
     assert list(dataset["year"].values) == [2026, 2027, 2028, 2029, 2030]
     assert str(dataset["date"].values[0])[:7] == "2026-01"
     for name, variable in dataset.data_vars.items():
         if not str(name).startswith("input."):
             assert "units" in variable.attrs, name
+            assert "long_name" in variable.attrs, name
             assert "description" in variable.attrs, name
     assert dataset["capacity_gw"].attrs["units"] == "GW"
     assert dataset["cash_usd"].attrs["units"] == "USD"
@@ -42,7 +46,8 @@ def test_summary_table(result: fs.SimulationResult) -> None:
         assert (p5 <= p50).all()
         assert (p50 <= p95).all()
     revenue_mean = table.loc[("revenue", "mean")]
-    np.testing.assert_allclose(revenue_mean.to_numpy(), result.dataset["year_revenue_usd"].mean("draw").to_numpy())
+    revenue = result.lab().dataset["year_revenue_usd"]
+    np.testing.assert_allclose(revenue_mean.to_numpy(), revenue.mean("draw").to_numpy())
 
 
 def test_company_and_cohort_tables(result: fs.SimulationResult) -> None:

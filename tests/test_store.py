@@ -111,6 +111,7 @@ def test_round_trip_keeps_every_field_table_and_artifact(store: RunStore) -> Non
     assert record.metrics["p_ruin"] == 0.125
     assert np.isnan(record.metrics["undefined"])
     assert record.error == ""
+    assert record.labs == ()
     assert set(record.tables) == set(sample_tables())
     for name, frame in sample_tables().items():
         pd.testing.assert_frame_equal(record.tables[name], frame)
@@ -271,23 +272,35 @@ def test_a_version_1_store_migrates_forward_and_keeps_its_runs(tmp_path: Path) -
     (info,) = store.list()
     assert (info.run_id, info.status, info.seed, info.message) == ("20260105-090000-abcdef", "complete", 42, "baseline")
     assert info.metrics == {"p_ruin": 0.25}
+    assert info.labs == ()
     record = store.get("20260105")
-    pd.testing.assert_frame_equal(record.tables["summary"], table)
+    # Recorded before labs: read in the current layout, the stored values unchanged.
+    summary = record.tables["summary"]
+    assert list(summary.columns) == ["lab", "metric", "units", "2026"]
+    assert summary[["lab", "units"]].values.tolist() == [["lab", "USD"]]
+    pd.testing.assert_frame_equal(summary[list(table.columns)], table)
+    units = record.tables["units"]
+    assert units.loc[(units["table"] == "summary") & (units["column"] == "2026"), "unit_column"].tolist() == ["units"]
     assert (record.artifacts, record.draw_table_names, record.frontiersim_version) == ({}, (), "0.0.9")
     with duckdb.connect(str(path)) as connection:
         assert connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
             str(SCHEMA_VERSION),
         )
         history = connection.execute("SELECT version FROM schema_history ORDER BY version").fetchall()
-        assert history == [(1,), (2,)]
+        assert history == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
+        assert SCHEMA_VERSION == 3
         tables = {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert "run_tables" not in tables
         assert "payloads" in tables
         columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
-        assert {"pid", "hostname", "process_started"} <= columns
+        assert {"pid", "hostname", "process_started", "labs", "table_layout"} <= columns
     new = begin(store, message="after the migration")
-    store.finish(new, tables=sample_tables(), artifacts={"a.txt": b"x"})
+    store.finish(new, tables=sample_tables(), artifacts={"a.txt": b"x"}, labs=["a", "b"])
     assert [i.run_id for i in store.list()] == [new, "20260105-090000-abcdef"]
+    assert store.list()[0].labs == ("a", "b")
+    # A record made now is read as it was stored.
+    for name, frame in sample_tables().items():
+        pd.testing.assert_frame_equal(store.get(new).tables[name], frame)
 
 
 def test_a_new_store_is_built_by_the_migrations(store: RunStore) -> None:

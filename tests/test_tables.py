@@ -9,11 +9,25 @@ import pandas as pd
 import pytest
 
 import frontiersim as fs
+from frontiersim.models import registry
 from frontiersim.optimize.stats import proportion
 from frontiersim.results import draw_tables, run_tables
-from frontiersim.results.tables import FAN_COLUMNS, FAN_VARIABLES, wilson_interval
+from frontiersim.results.tables import (
+    FAN_COLUMNS,
+    FAN_VARIABLES,
+    MARKET_COLUMNS,
+    PROBABILITY,
+    UNITS_COLUMNS,
+    column_units,
+    variable_units,
+    wilson_interval,
+    year_columns,
+)
 
-RUN_KEYS = {"headline", "summary", "company_pnl", "cohort_pnl", "fan", "ruin_curve"}
+RUN_KEYS = {"headline", "summary", "company_pnl", "cohort_pnl", "fan", "ruin_curve", "market", "units"}
+
+#: Run tables with a leading ``lab`` column.
+PER_LAB_TABLES = ("headline", "summary", "company_pnl", "cohort_pnl", "fan", "ruin_curve", "milestones", "capability")
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +77,83 @@ def test_frames_round_trip_through_parquet(capability: fs.SimulationResult, tmp_
         pd.testing.assert_frame_equal(pd.read_parquet(path, engine="pyarrow"), frame, check_exact=True, obj=name)
 
 
+def test_one_lab_tables_have_the_lab_column(risky: fs.SimulationResult) -> None:
+    tables = {**run_tables(risky), **draw_tables(risky)}
+    for name in (*PER_LAB_TABLES, "yearly", "cohorts", "draws"):
+        if name in tables:
+            assert "lab" in tables[name].columns, name
+            assert set(tables[name]["lab"]) == {"lab"}, name
+    assert list(tables["headline"].columns[:1]) == ["lab"]
+    assert "lab" not in tables["market"].columns
+
+
+def test_units_describe_every_column(risky: fs.SimulationResult, capability: fs.SimulationResult) -> None:
+    for result in (risky, capability):
+        tables = run_tables(result)
+        units = tables["units"]
+        assert tuple(units.columns) == UNITS_COLUMNS
+        described = set(zip(units["table"], units["column"], strict=True))
+        for name, frame in {**tables, **draw_tables(result)}.items():
+            if name == "units":
+                continue
+            for column in frame.columns:
+                assert (name, column) in described, (name, column)
+        for name in units["table"].unique():
+            declared = column_units(units, name)
+            frame = tables.get(name)
+            for column, unit in declared.items():
+                if unit.unit_column:
+                    assert frame is None or unit.unit_column in frame.columns, (name, column)
+
+
+def test_units_come_from_the_catalogue(risky: fs.SimulationResult) -> None:
+    """The units table repeats the dataset's attrs, which the results layer writes from the catalogue."""
+    catalogue = registry.catalogue(fs.parse_scenario_text(str(risky.dataset.attrs["scenario_toml"])))
+    tables = run_tables(risky)
+    units = tables["units"]
+    for table in ("yearly", "cohorts", "draws"):
+        for column, described in column_units(units, table).items():
+            if column in catalogue:
+                assert described.unit == catalogue.unit(column), (table, column)
+                assert described.label == catalogue.label(column), (table, column)
+    cohort = column_units(units, "cohort_pnl")
+    assert cohort["net_usd"] == (catalogue.unit("model_net_usd"), catalogue.label("model_net_usd"), "")
+    headline = column_units(units, "headline")
+    assert headline["p_ruin"].unit == PROBABILITY
+    assert headline["revenue_final_year_median_usd"].unit == catalogue.unit("year_revenue_usd")
+    # Row by row: each fan row carries its variable's unit and label.
+    fan = tables["fan"]
+    capacity = fan[fan["variable"] == "capacity_gw"]
+    assert set(capacity["units"]) == {catalogue.unit("capacity_gw")}
+    assert set(capacity["label"]) == {catalogue.label("capacity_gw")}
+    revenue = fan[fan["variable"] == "revenue_usd_per_year"]
+    assert set(revenue["units"]) == {"USD/year"}  # an annualised monthly flow, declared in FAN_VARIABLES
+    summary = tables["summary"]
+    assert set(summary.loc[summary["metric"] == "revenue", "units"]) == {catalogue.unit("year_revenue_usd")}
+    assert set(summary.loc[summary["metric"] == "P(ruin by year end)", "units"]) == {PROBABILITY}
+    assert set(tables["company_pnl"]["units"]) == {"USD"}
+
+
+def test_units_prefer_the_dataset_attributes(risky: fs.SimulationResult) -> None:
+    """A variable's attrs decide its unit; an input without attrs takes its scenario key's declared unit."""
+    dataset = risky.dataset.copy()
+    dataset["year_cash_usd"] = dataset["year_cash_usd"].assign_attrs(units="kUSD", long_name="cash pile")
+    units = variable_units(dataset)
+    assert units["year_cash_usd"] == ("kUSD", "cash pile")
+    assert units["input.compute.initial_capacity_gw"][0] == "GW"
+    tables = run_tables(fs.SimulationResult(dataset))
+    assert column_units(tables["units"], "headline")["cash_final_year_median_usd"] == (
+        "kUSD",
+        "cash pile at the end, median",
+        "",
+    )
+
+
 def test_headline(risky: fs.SimulationResult) -> None:
     headline = run_tables(risky)["headline"]
     assert len(headline) == 1
     row = headline.iloc[0]
+    assert row["lab"] == "lab"
     assert row["scenario_name"] == "one_trillion_bet_uncertain"
     assert row["draws"] == 400
     assert row["seed"] == "5"
@@ -74,9 +161,10 @@ def test_headline(risky: fs.SimulationResult) -> None:
     assert row["horizon_years"] == risky.dataset.sizes["year"]
     assert row["p_ruin"] == pytest.approx(risky.ruin_probability())
     assert 0 < row["p_ruin_low"] < row["p_ruin"] < row["p_ruin_high"] < 1
-    revenue = risky.dataset["year_revenue_usd"].isel(year=-1).median("draw")
+    lab = risky.lab().dataset
+    revenue = lab["year_revenue_usd"].isel(year=-1).median("draw")
     assert row["revenue_final_year_median_usd"] == pytest.approx(float(revenue))
-    cash = risky.dataset["year_cash_usd"].isel(year=-1).median("draw")
+    cash = lab["year_cash_usd"].isel(year=-1).median("draw")
     assert row["cash_final_year_median_usd"] == pytest.approx(float(cash))
 
 
@@ -99,12 +187,15 @@ def test_fan_monthly_matches_xarray(risky: fs.SimulationResult) -> None:
         ("capacity_gw", "capacity_gw", 1.0),
         ("unserved_usd_per_year", "unserved_usd", 12.0),
     ):
+        assert FAN_VARIABLES[variable].monthly == source
+        assert FAN_VARIABLES[variable].factor == factor
         rows = fan[fan["variable"] == variable]
         assert len(rows) == months
         assert rows["index"].tolist() == list(range(months))
-        np.testing.assert_allclose(rows["p50"], ds[source].median("draw").values * factor, rtol=1e-12)
-        np.testing.assert_allclose(rows["mean"], ds[source].mean("draw").values * factor, rtol=1e-12)
-        np.testing.assert_allclose(rows["p95"], ds[source].quantile(0.95, "draw").values * factor, rtol=1e-12)
+        data = ds[source].sel(lab="lab")
+        np.testing.assert_allclose(rows["p50"], data.median("draw").values * factor, rtol=1e-12)
+        np.testing.assert_allclose(rows["mean"], data.mean("draw").values * factor, rtol=1e-12)
+        np.testing.assert_allclose(rows["p95"], data.quantile(0.95, "draw").values * factor, rtol=1e-12)
     revenue = fan[fan["variable"] == "revenue_usd_per_year"]
     assert revenue["units"].unique().tolist() == ["USD/year"]
     assert revenue["date"].iloc[0] == "2026-01"
@@ -121,16 +212,21 @@ def test_summary_only_gives_yearly_fans(summary_only: fs.SimulationResult) -> No
     revenue = fan[fan["variable"] == "revenue_usd_per_year"]
     assert revenue["index"].tolist() == ds["year"].values.tolist()
     assert revenue["date"].tolist() == [str(y) for y in ds["year"].values]
-    np.testing.assert_allclose(revenue["p50"], ds["year_revenue_usd"].median("draw").values, rtol=1e-12)
+    np.testing.assert_allclose(revenue["p50"], ds["year_revenue_usd"].median("draw").values.ravel(), rtol=1e-12)
+    assert set(revenue["units"]) == {"USD/year"}
     cash = fan[fan["variable"] == "cash_usd"]
-    np.testing.assert_allclose(cash["p25"], ds["year_cash_usd"].quantile(0.25, "draw").values, rtol=1e-12)
+    np.testing.assert_allclose(cash["p25"], ds["year_cash_usd"].quantile(0.25, "draw").values.ravel(), rtol=1e-12)
+    market = run_tables(summary_only)["market"]
+    assert tuple(market.columns) == MARKET_COLUMNS
+    assert set(market["period"]) == {"year"}
+    np.testing.assert_allclose(market["p50"], ds["year_market_demand_usd"].median("draw").values, rtol=1e-12)
     # The ruin curve is monthly even without monthly arrays.
     assert len(run_tables(summary_only)["ruin_curve"]) == 12 * ds.sizes["year"]
 
 
 def test_ruin_curve(risky: fs.SimulationResult) -> None:
     curve = run_tables(risky)["ruin_curve"]
-    assert list(curve.columns) == ["month", "date", "p_ruin"]
+    assert list(curve.columns) == ["lab", "month", "date", "p_ruin"]
     assert curve["month"].tolist() == list(range(12 * risky.dataset.sizes["year"]))
     assert (np.diff(curve["p_ruin"]) >= 0).all()
     assert curve["p_ruin"].iloc[-1] == pytest.approx(risky.ruin_probability())
@@ -144,15 +240,17 @@ def test_summary_and_pnl_tables(risky: fs.SimulationResult) -> None:
     tables = run_tables(risky)
     years = [str(y) for y in risky.dataset["year"].values]
     summary = tables["summary"]
-    assert list(summary.columns) == ["metric", "statistic", *years]
+    assert list(summary.columns) == ["lab", "metric", "statistic", "units", *years]
+    assert year_columns(summary) == years
     expected = risky.summary()
     np.testing.assert_allclose(summary[years].to_numpy(), expected.to_numpy())
     assert summary.iloc[0]["metric"] == "P(ruin by year end)"
     pnl = tables["company_pnl"]
-    assert list(pnl.columns) == ["line", *years]
+    assert list(pnl.columns) == ["lab", "line", "units", *years]
     np.testing.assert_allclose(pnl[years].to_numpy(), risky.company_pnl().to_numpy())
     cohorts = tables["cohort_pnl"]
     assert list(cohorts.columns) == [
+        "lab",
         "model",
         "release_month",
         "training_cost_usd",
@@ -160,14 +258,15 @@ def test_summary_and_pnl_tables(risky: fs.SimulationResult) -> None:
         "inference_cost_usd",
         "net_usd",
     ]
-    np.testing.assert_allclose(cohorts["net_usd"], risky.dataset["model_net_usd"].mean("draw").values)
+    np.testing.assert_allclose(cohorts["net_usd"], risky.dataset["model_net_usd"].mean("draw").values.ravel())
     assert cohorts["model"].iloc[0].startswith("incumbent")
 
 
 def test_capability_run_gives_milestones(capability: fs.SimulationResult) -> None:
     tables = run_tables(capability)
     milestones = tables["milestones"]
-    ds = capability.dataset
+    assert list(milestones.columns[:2]) == ["lab", "milestone"]
+    ds = capability.lab().dataset
     assert milestones["milestone"].tolist() == [str(m) for m in ds["milestone"].values]
     months = ds["milestone_month"].transpose("milestone", "draw").values
     np.testing.assert_allclose(milestones["share_reached"], (months >= 0).mean(axis=1))
@@ -194,15 +293,16 @@ def test_capability_run_gives_milestones(capability: fs.SimulationResult) -> Non
 def test_draw_tables(capability: fs.SimulationResult) -> None:
     tables = draw_tables(capability)
     assert set(tables) == {"yearly", "cohorts", "draws"}
-    ds = capability.dataset
+    ds = capability.lab().dataset
     yearly = tables["yearly"]
-    assert list(yearly.columns[:2]) == ["draw", "year"]
+    assert list(yearly.columns[:3]) == ["draw", "lab", "year"]
     assert len(yearly) == ds.sizes["draw"] * ds.sizes["year"]
     assert "year_capability_index" in yearly.columns
     cohorts = tables["cohorts"]
-    assert list(cohorts.columns[:3]) == ["draw", "model", "model_name"]
+    assert list(cohorts.columns[:4]) == ["draw", "lab", "model", "model_name"]
     assert len(cohorts) == ds.sizes["draw"] * ds.sizes["model"]
     draws = tables["draws"]
+    assert list(draws.columns[:4]) == ["draw", "lab", "ruin_month", "obligations_after_horizon_usd"]
     assert draws["draw"].tolist() == list(range(ds.sizes["draw"]))
     assert any(c.startswith("input.") for c in draws.columns)
     np.testing.assert_array_equal(

@@ -64,7 +64,7 @@ def simulate_range(
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk)."""
     draws = sample_draws(scenario, start, stop, seed, slots)
-    output = run_chunk(scenario, draws, policy, slots=slots)
+    output = run_chunk(scenario, draws, policy, slots=slots, keep_monthly=keep_monthly)
     return reduce_chunk(output, start, stop, draws.parameters, keep_monthly)
 
 

@@ -103,8 +103,5 @@ def lab_problem(scenario: Scenario, lab: str | None) -> str | None:
     names = scenario.lab_names
     if lab is None or lab in names:
         return None
-    if len(names) == 1:
-        known = f"its one lab is {names[0]!r}"
-    else:
-        known = f"its labs are {', '.join(names)}"
+    known = f"its one lab is {names[0]!r}" if len(names) == 1 else f"its labs are {', '.join(names)}"
     return f"--lab {lab}: scenario {scenario.meta.name!r} has no lab of that name; {known}"

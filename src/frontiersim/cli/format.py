@@ -3,29 +3,79 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
+import xarray as xr
 
 from frontiersim.examples import Figure
-from frontiersim.optimize.plot import Frontier
+from frontiersim.optimize.frontier import Frontier
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
-from frontiersim.results.result import SimulationResult
+from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
+from frontiersim.results.tables import PROBABILITY
 from frontiersim.units import money
 
 
-def _cell(metric: str, value: float) -> str:
+def format_value(value: float, unit: str) -> str:
+    """One figure in its unit: USD amounts as money, probabilities as percentages, GW to two decimals.
+
+    Parameters
+    ----------
+    value : float
+    unit : str
+        A unit of the output catalogue (``"USD"``, ``"USD/year"``, ``"GW"``,
+        ``"month"``, ``"1"``, ...) or :data:`~frontiersim.results.tables.PROBABILITY`.
+
+    Returns
+    -------
+    str
+        Empty for a value that is not finite.
+
+    Examples
+    --------
+    >>> format_value(1.5e10, "USD"), format_value(0.0235, "probability"), format_value(2.345, "GW")
+    ('$15B', '2.4%', '2.35')
+    """
     if not math.isfinite(value):
         return ""
-    if metric.startswith("P("):
+    if unit == PROBABILITY:
         return f"{value:.1%}"
-    if "GW" in metric:
+    if unit.startswith("USD"):
+        return money(value)
+    if unit == "GW":
         return f"{value:,.2f}"
-    return money(value)
+    if unit in ("month", "months"):
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """Render a summary-style table (rows ``(metric, statistic)``, columns years)."""
+def variable_units(dataset: xr.Dataset) -> dict[str, str]:
+    """The unit of every variable of a result's dataset, from its ``units`` attribute (the output catalogue's)."""
+    return {str(name): str(variable.attrs.get("units", "")) for name, variable in dataset.data_vars.items()}
+
+
+def summary_units(dataset: xr.Dataset) -> dict[str, str]:
+    """Unit of each metric of :meth:`SimulationResult.summary` (by its label), from the dataset's attributes."""
+    units = variable_units(dataset)
+    return {label: units.get(variable, "") for variable, label in SUMMARY_METRICS.items()}
+
+
+def format_table(table: pd.DataFrame, units: Mapping[str, str] | None = None) -> str:
+    """Render a summary-style table (rows ``(metric, statistic)``, columns years).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows ``(metric, statistic)``, one column per year.
+    units : mapping of str to str, optional
+        Unit of each metric. A ``probability`` statistic is a share of draws
+        whatever its metric; a metric without a unit is shown as a plain number.
+
+    Returns
+    -------
+    str
+    """
+    units = units or {}
     header = ["metric", "stat", *[str(c) for c in table.columns]]
     rows = [header]
     previous = None
@@ -33,7 +83,8 @@ def format_table(table: pd.DataFrame) -> str:
         metric, statistic = str(key[0]), str(key[1])  # type: ignore[index]
         label = metric if metric != previous else ""
         previous = metric
-        rows.append([str(label), str(statistic), *[_cell(str(metric), float(v)) for v in values]])
+        unit = PROBABILITY if statistic == PROBABILITY else units.get(metric, "")
+        rows.append([str(label), str(statistic), *[format_value(float(v), unit) for v in values]])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for k, row in enumerate(rows):
@@ -45,32 +96,116 @@ def format_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def format_frame_money(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> str:
-    """Render a frame of USD amounts, leaving the ``skip`` columns as they are."""
+def format_stored_summary(summary: pd.DataFrame) -> str:
+    """Render a stored ``summary`` table: columns ``[lab,] metric, statistic, [units,]`` then one per year.
+
+    A table of several labs is shown as a section per lab. Each row's unit is
+    its ``units`` column (a table stored without it shows plain numbers).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+
+    Returns
+    -------
+    str
+    """
+    years = [str(c) for c in summary.columns if str(c).isdigit()]
+    has_units = "units" in summary.columns
+    sections = []
+    labs = list(dict.fromkeys(str(lab) for lab in summary["lab"])) if "lab" in summary.columns else [""]
+    for lab in labs:
+        rows = summary if not lab else summary[summary["lab"].astype(str) == lab]
+        table = rows.set_index(["metric", "statistic"])[years]
+        table.columns.name = "year"
+        units = (
+            {str(m): str(u) for m, u in zip(rows["metric"], rows["units"], strict=True) if str(u)} if has_units else {}
+        )
+        rendered = format_table(table, units)
+        sections.append(f"lab {lab}:\n{rendered}" if len(labs) > 1 else rendered)
+    return "\n\n".join(sections)
+
+
+def format_frame(
+    frame: pd.DataFrame,
+    *,
+    row_units: Mapping[str, str] | None = None,
+    column_units: Mapping[str, str] | None = None,
+) -> str:
+    """Render a frame of figures, each in the unit of its row or of its column.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    row_units, column_units : mapping of str to str, optional
+        Units by row label and by column label (a row's unit wins). Cells
+        with neither are left as they are.
+
+    Returns
+    -------
+    str
+    """
+    row_units, column_units = row_units or {}, column_units or {}
     shown = frame.copy().astype(object)
-    for column in frame.columns:
-        if column in skip:
-            continue
-        shown[column] = [money(float(v)) for v in frame[column]]
+    for row_label in frame.index:
+        for column in frame.columns:
+            unit = row_units.get(str(row_label), column_units.get(str(column)))
+            if unit is not None:
+                shown.loc[row_label, column] = format_value(float(frame.loc[row_label, column]), unit)
     return shown.to_string()
 
 
+def _model_units(dataset: xr.Dataset) -> dict[str, str]:
+    """Unit of each per-model variable, by its label (the columns of :meth:`SimulationResult.cohort_pnl`)."""
+    return {
+        str(variable.attrs.get("long_name", name)): str(variable.attrs.get("units", ""))
+        for name, variable in dataset.data_vars.items()
+        if "model" in variable.dims
+    }
+
+
+def _lab_tables(result: SimulationResult, lab: str | None) -> list[str]:
+    """P(ruin), the summary, the company P&L and the per-model P&L of one lab."""
+    dataset = result.lab_dataset(lab)
+    units = variable_units(dataset)
+    pnl_units = {line: units.get(variable, "") for line, variable in PNL_LINES.items()}
+    return [
+        f"P(ruin within the horizon) = {result.ruin_probability(lab):.2%}",
+        "",
+        format_table(result.summary(lab=lab), summary_units(dataset)),
+        "",
+        "Company P&L by year (mean over draws):",
+        format_frame(result.company_pnl(lab=lab), row_units=pnl_units),
+        "",
+        "Per-model P&L (mean over draws): each model is a company",
+        format_frame(result.cohort_pnl(lab=lab), column_units=_model_units(dataset)),
+    ]
+
+
 def format_result(result: SimulationResult) -> str:
-    """The readable summary that ``frontiersim run`` prints."""
+    """The readable summary that ``frontiersim run`` prints.
+
+    With one lab: P(ruin), the summary by year, the company P&L and the
+    per-model P&L. With several: P(ruin) of every lab, then a section of
+    those tables per lab, headed by the lab's name.
+    """
     attrs = result.dataset.attrs
     lines = [
         f"scenario {attrs.get('scenario_name')!r}: {result.draws:,} draws, {attrs.get('horizon_years')} years "
         f"from {attrs.get('start')}, seed entropy {attrs.get('seed_entropy')}",
-        f"P(ruin within the horizon) = {result.ruin_probability():.2%}",
-        "",
-        format_table(result.summary()),
-        "",
-        "Company P&L by year (mean over draws):",
-        format_frame_money(result.company_pnl()),
-        "",
-        "Per-model P&L (mean over draws): each model is a company",
-        format_frame_money(result.cohort_pnl(), skip=("release month",)),
     ]
+    labs = result.labs
+    if len(labs) <= 1:
+        return "\n".join([*lines, *_lab_tables(result, None)])
+    width = max(len(lab) for lab in labs)
+    lines += [
+        f"{len(labs)} labs: {', '.join(labs)}",
+        "",
+        "P(ruin within the horizon), by lab:",
+        *(f"  {lab.ljust(width)}  {result.ruin_probability(lab):7.2%}" for lab in labs),
+    ]
+    for lab in labs:
+        lines += ["", f"== lab {lab} ==", *_lab_tables(result, lab)]
     return "\n".join(lines)
 
 
@@ -182,21 +317,25 @@ _SCHEDULE_HEADERS = {
 }
 
 
-def format_schedule(schedule: pd.DataFrame) -> str:
+def format_schedule(schedule: pd.DataFrame, units: Mapping[str, str] | None = None) -> str:
     """Render a commitment schedule: GW and contract dollars per decision year, mean and quantiles.
 
     Parameters
     ----------
     schedule : pandas.DataFrame
-        Index: decision year; ``GW ...`` columns in GW, the others in USD.
+        Index: decision year; one column per figure.
+    units : mapping of str to str, optional
+        Unit of each column (default: ``schedule.attrs["units"]``, as
+        :meth:`PolicyEvaluation.commitment_schedule` sets it).
 
     Returns
     -------
     str
     """
+    units = dict(schedule.attrs.get("units", {})) if units is None else dict(units)
     header = [str(schedule.index.name or "year"), *[_SCHEDULE_HEADERS.get(str(c), str(c)) for c in schedule.columns]]
     rows = [
-        [str(year), *[f"{float(v):,.2f}" if "GW" in str(c) else money(float(v)) for c, v in values.items()]]
+        [str(year), *[format_value(float(v), units.get(str(c), "")) for c, v in values.items()]]
         for year, values in schedule.iterrows()
     ]
     return format_rows(header, rows)
@@ -284,6 +423,19 @@ def format_frontier_table(
     return format_rows(header, rows)
 
 
+def _lab_text(lab: str | None) -> str:
+    """``", lab 'alpha'"`` for a search of one declared lab's policy; empty for a scenario's one implicit lab."""
+    return "" if lab is None else f", lab {lab!r}"
+
+
+def _other_labs(lab: str | None, labs: Sequence[str]) -> list[str]:
+    """A line naming the labs that keep the scenario's policies (none for a search of a scenario's only lab)."""
+    others = [name for name in labs if name != lab]
+    if lab is None or not others:
+        return []
+    return [f"the other labs ({', '.join(others)}) keep the scenario's policies; the figures are {lab}'s"]
+
+
 def format_optimization(
     result: OptimizationResult,
     schedule: pd.DataFrame,
@@ -313,8 +465,9 @@ def format_optimization(
     level = f"{chosen.ruin.confidence:.0%}"
     value = f"{chosen.parameter:.4g}" if chosen.parameter is not None else chosen.label
     lines = [
-        f"scenario {scenario_name!r}: {family.name} policies, {family.parameter} in [{family.low:.4g}, "
-        f"{family.high:.4g}]",
+        f"scenario {scenario_name!r}{_lab_text(family.lab)}: {family.name} policies, {family.parameter} in "
+        f"[{family.low:.4g}, {family.high:.4g}]",
+        *_other_labs(family.lab, chosen.result.labs),
         f"maximise {result.objective.describe()} subject to P(ruin) <= {result.max_ruin:.2%} "
         f"(upper end of the {level} Wilson interval)",
         f"{len(result.search)} candidates on {result.search_draws:,} common draws; the recommendation and the naive "
@@ -356,8 +509,11 @@ def format_frontier(frontier: Frontier) -> str:
         if frontier.max_ruin is not None
         else "; no ruin limit given (--max-ruin)"
     )
+    others = _other_labs(frontier.lab, frontier.search[0].result.labs if frontier.search else [])
     lines = [
-        f"scenario {frontier.scenario_name!r}: {frontier.family} policies against {frontier.objective.describe()}",
+        f"scenario {frontier.scenario_name!r}{_lab_text(frontier.lab)}: {frontier.family} policies against "
+        f"{frontier.objective.describe()}",
+        *others,
         f"{len(frontier.search)} candidates and {len(frontier.naive)} naive policies on the same "
         f"{frontier.search_draws:,} draws{limit}",
         "",

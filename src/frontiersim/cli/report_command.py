@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from frontiersim.results.result import atomic_write_bytes
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 #: Characters kept from a run id in the default output name.
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")

@@ -33,13 +33,13 @@ from typing import Any, Literal
 import pandas as pd
 
 from frontiersim.cli.arguments import positive_int
-from frontiersim.cli.format import format_comparison, format_table
+from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from frontiersim.cli.format import format_comparison, format_stored_summary
+from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message
 from frontiersim.results.result import atomic_write_bytes
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
 from frontiersim.store.record import METRICS
 from frontiersim.units import money
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 #: Runs listed by default.
 DEFAULT_LIST_LIMIT = 20
@@ -56,45 +56,6 @@ _YEARLY_OUTCOMES: dict[tuple[str, str], str] = {
     ("revenue", "p50"): "revenue, median",
     ("cash at year end", "p50"): "cash at year end, median",
 }
-
-STORE_HELP = (
-    "run store file (default: $FRONTIERSIM_STORE if set, else runs.duckdb in the user's data folder, "
-    "e.g. ~/.local/share/frontiersim/runs.duckdb on Linux)"
-)
-
-
-# ---------------------------------------------------------------------------
-# options shared with run, optimize, frontier and backtest
-# ---------------------------------------------------------------------------
-
-
-def one_line_message(text: str) -> str:
-    """An argparse type for ``-m/--message``: one line of text.
-
-    Examples
-    --------
-    >>> one_line_message("  faster growth, per the Q3 report ")
-    'faster growth, per the Q3 report'
-    """
-    if "\n" in text or "\r" in text:
-        raise argparse.ArgumentTypeError(f"expected one line, got {text.count(chr(10)) + 1} lines: {text!r}")
-    return text.strip()
-
-
-def add_store_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--store PATH`` to a parser."""
-    parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
-
-
-def add_recording_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--store PATH``, ``--no-store`` and ``-m/--message`` to a command that records its runs."""
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--store", metavar="PATH", help=f"record the run in this {STORE_HELP}")
-    where.add_argument("--no-store", action="store_true", help="do not record the run in the run store")
-    parser.add_argument(
-        "-m", "--message", type=one_line_message, default="", help="one line saying why the run was made (stored)"
-    )
-
 
 # ---------------------------------------------------------------------------
 # formatting
@@ -181,13 +142,6 @@ def format_run_list(infos: Sequence[RunInfo]) -> str:
     return _aligned(header, rows, right=(5, 6))
 
 
-def _summary_multiindex(summary: pd.DataFrame) -> pd.DataFrame:
-    """The flat ``summary`` table back in :meth:`SimulationResult.summary` form (rows (metric, statistic))."""
-    table = summary.set_index(["metric", "statistic"])
-    table.columns.name = "year"
-    return table
-
-
 def format_record(record: RunRecord) -> str:
     """What ``runs show`` prints: metadata, message, headline figures, summary and what else is stored."""
     fields: list[tuple[str, str]] = [
@@ -212,7 +166,7 @@ def format_record(record: RunRecord) -> str:
         label_width = max(len(_metric_label(n)) for n in names)
         lines += [f"  {_metric_label(n).ljust(label_width)}  {_metric_value(n, record.metrics[n])}" for n in names]
     if "summary" in record.tables:
-        lines += ["", "Summary by year:", format_table(_summary_multiindex(record.tables["summary"]))]
+        lines += ["", "Summary by year:", format_stored_summary(record.tables["summary"])]
     if "comparison" in record.tables:
         comparison = record.tables["comparison"].set_index("policy")
         lines += ["", "Recommended policy against the naive ones (fresh draws):", format_comparison(comparison)]
@@ -261,32 +215,51 @@ def _outcome_rows(before: RunRecord, after: RunRecord) -> list[list[str]]:
     return rows
 
 
-def _summary_values(summary: pd.DataFrame, key: tuple[str, str], years: Sequence[str]) -> list[float] | None:
-    """One row of a flat ``summary`` table over ``years``, or None when it has no such row."""
+def _summary_values(
+    summary: pd.DataFrame, key: tuple[str, str], years: Sequence[str], lab: str | None
+) -> list[float] | None:
+    """One row of a flat ``summary`` table over ``years`` (of ``lab``, if given), or None when it has no such row."""
     match = summary[(summary["metric"] == key[0]) & (summary["statistic"] == key[1])]
+    if lab is not None and "lab" in summary.columns:
+        match = match[match["lab"].astype(str) == lab]
     if not len(match):
         return None
     return [float(v) for v in match[list(years)].iloc[0].to_numpy(dtype=float)]
 
 
+def _summary_labs(summary: pd.DataFrame) -> list[str]:
+    """The labs of a stored ``summary`` table, in order (empty for a table stored without a ``lab`` column)."""
+    return list(dict.fromkeys(str(lab) for lab in summary["lab"])) if "lab" in summary.columns else []
+
+
 def _yearly_rows(before: RunRecord, after: RunRecord) -> tuple[list[str], list[list[str]]] | None:
-    """Rows of the year-by-year comparison (A, B and the change per key outcome), or None without summaries."""
+    """Rows of the year-by-year comparison (A, B and the change per key outcome), or None without summaries.
+
+    Runs of several labs are compared lab by lab, for the labs both runs have.
+    """
     if "summary" not in before.tables or "summary" not in after.tables:
         return None
     a_table, b_table = before.tables["summary"], after.tables["summary"]
-    labels = ("metric", "statistic")
-    years = [str(c) for c in a_table.columns if c not in labels and c in b_table.columns]
+    b_years = {str(c) for c in b_table.columns}
+    years = [str(c) for c in a_table.columns if str(c).isdigit() and str(c) in b_years]
     if not years:
         return None
+    a_labs, b_labs = _summary_labs(a_table), _summary_labs(b_table)
+    shared = [lab for lab in a_labs if lab in b_labs]
+    labs: list[str | None] = list(shared) if len(a_labs) > 1 or len(b_labs) > 1 else [None]
     rows = []
-    for key, label in _YEARLY_OUTCOMES.items():
-        a_values, b_values = _summary_values(a_table, key, years), _summary_values(b_table, key, years)
-        if a_values is None or b_values is None:
-            continue
-        kind_name = "p_ruin" if key[1] == "probability" else "revenue_final_year_median_usd"
-        rows.append([label, "A", *(_metric_value(kind_name, v) for v in a_values)])
-        rows.append(["", "B", *(_metric_value(kind_name, v) for v in b_values)])
-        rows.append(["", "change", *(_metric_change(kind_name, a, b) for a, b in zip(a_values, b_values, strict=True))])
+    for lab in labs:
+        for key, label in _YEARLY_OUTCOMES.items():
+            a_values = _summary_values(a_table, key, years, lab)
+            b_values = _summary_values(b_table, key, years, lab)
+            if a_values is None or b_values is None:
+                continue
+            kind_name = "p_ruin" if key[1] == "probability" else "revenue_final_year_median_usd"
+            shown = label if lab is None else f"{lab}: {label}"
+            rows.append([shown, "A", *(_metric_value(kind_name, v) for v in a_values)])
+            rows.append(["", "B", *(_metric_value(kind_name, v) for v in b_values)])
+            changes = (_metric_change(kind_name, a, b) for a, b in zip(a_values, b_values, strict=True))
+            rows.append(["", "change", *changes])
     return ["outcome", "", *years], rows
 
 

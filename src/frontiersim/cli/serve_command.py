@@ -10,9 +10,7 @@ import webbrowser
 from typing import Any
 
 from frontiersim.cli.arguments import port_number, positive_int
-
-#: Exit codes shared with :mod:`frontiersim.cli.main`.
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050

@@ -130,6 +130,73 @@ def flow(name: str, label: str, description: str, yearly_description: str | None
     )
 
 
+def reduce_to_years(by_month: Mapping[str, FloatArray], outputs: Catalogue) -> dict[str, FloatArray]:
+    """Yearly outputs from month-major monthly ones, by each output's yearly rule.
+
+    Parameters
+    ----------
+    by_month : mapping of str to ndarray, each (months, columns)
+    outputs : Catalogue
+
+    Returns
+    -------
+    dict of ndarray, each (years, columns)
+
+    Notes
+    -----
+    Months are added one at a time, in order: numpy's own reductions change
+    summation order with the array's shape, and results must not depend on
+    how many draws a chunk holds. :class:`YearlyAccumulator` adds in the same
+    order, so both give identical numbers.
+    """
+    result: dict[str, FloatArray] = {}
+    for name, spec in outputs.monthly.items():
+        if spec.yearly is None:
+            continue
+        values = by_month[name]
+        months, columns = values.shape
+        accumulator = YearlyAccumulator(spec, months // 12, columns)
+        for t in range(months):
+            accumulator.add(t, values[t])
+        result[spec.yearly.name] = accumulator.result()
+    return result
+
+
+class YearlyAccumulator:
+    """One monthly output reduced to years as the months arrive.
+
+    Parameters
+    ----------
+    spec : OutputSpec
+        A monthly output with a yearly rule.
+    years, columns : int
+        Shape of the result.
+    """
+
+    def __init__(self, spec: OutputSpec, years: int, columns: int) -> None:
+        if spec.yearly is None:
+            raise ValueError(f"output {spec.name!r} has no yearly rule")
+        self.rule = spec.yearly
+        self.values: FloatArray = np.empty((years, columns))
+
+    def add(self, month: int, value: FloatArray) -> None:
+        """Take month ``month``'s values."""
+        year, within = divmod(month, 12)
+        if self.rule.how == "last":
+            if within == 11:
+                self.values[year] = value
+        elif within == 0:
+            self.values[year] = value
+        else:
+            self.values[year] += value
+
+    def result(self) -> FloatArray:
+        """The yearly values, ``(years, columns)`` (means and annual-rate sums divided by 12)."""
+        if self.rule.how in ("mean", "sum_of_rate"):
+            return self.values / 12.0
+        return self.values
+
+
 @dataclass(frozen=True)
 class DerivedYearly:
     """A yearly output computed from other yearly outputs (and the ruin month).

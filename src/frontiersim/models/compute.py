@@ -28,103 +28,121 @@ def price_usd_per_gw_year(base_usd_per_gw_year: FloatArray, decline_per_year: Fl
 
 
 class ContractBook:
-    """Capacity and payment schedules of every contract, per draw and month.
+    """Capacity and payment schedules of every contract, per draw (and lab) and month.
 
     Parameters
     ----------
     draws, months : int
         Shape of the schedules.
     lead_time_months, contract_term_months : int
-        Lead time and term of new commitments.
+        Lead time and term of new commitments (a lab with its own gives them
+        to :meth:`commit`; the book's lead time is the longest, since it sets
+        how far the schedules run).
+    labs : int
+        Labs with a book each, side by side.
 
     Attributes
     ----------
-    capacity_gw : ndarray, shape (draws, months + lead_time_months + 1)
+    capacity_gw : ndarray, shape (draws * labs, months + lead_time_months + 1)
         Capacity under contract in each month, GW.
-    payment_usd_per_year : ndarray, shape (draws, months + lead_time_months + 1)
+    payment_usd_per_year : ndarray, shape (draws * labs, months + lead_time_months + 1)
         Contract payments in each month, as an annual rate, USD/year.
-    obligations_after_horizon_usd : ndarray, shape (draws,)
+    obligations_after_horizon_usd : ndarray, shape (draws * labs,)
         Payments owed on contracts for months after the horizon, USD.
 
     Notes
     -----
-    Schedules are stored month-major, so that reading one month for every
-    draw touches contiguous memory; the attributes are transposed views.
+    Schedules are stored month-major and lab by lab, shape ``(months, labs,
+    draws)``, so that reading one month, or adding one lab's contract, touches
+    contiguous memory. Arrays given and returned are per lab and draw-major
+    (column ``draw * labs + lab``), the layout of
+    :class:`~frontiersim.models.components.base.LabLayout`; with one lab they
+    are plain per-draw arrays.
     """
 
-    def __init__(self, draws: int, months: int, lead_time_months: int, contract_term_months: int) -> None:
+    def __init__(
+        self, draws: int, months: int, lead_time_months: int, contract_term_months: int, labs: int = 1
+    ) -> None:
         self.months = months
+        self.labs = labs
         self.lead_time_months = lead_time_months
         self.contract_term_months = contract_term_months
         # Rows run past the horizon by the lead time, so that a decision in
         # the last month still sees what is scheduled at its arrival.
         width = months + lead_time_months + 1
-        self._capacity_by_month: FloatArray = np.zeros((width, draws))
-        self._payment_by_month: FloatArray = np.zeros((width, draws))
-        self.obligations_after_horizon_usd: FloatArray = np.zeros(draws)
+        self._capacity: FloatArray = np.zeros((width, labs, draws))
+        self._payment: FloatArray = np.zeros((width, labs, draws))
+        self._obligations: FloatArray = np.zeros((labs, draws))
+
+    def _draw_major(self, by_lab: FloatArray) -> FloatArray:
+        """A ``(labs, draws)`` row as a draw-major ``(draws * labs,)`` array (a view for one lab)."""
+        if self.labs == 1:
+            row: FloatArray = by_lab[0]
+            return row
+        flat: FloatArray = by_lab.T.reshape(-1)
+        return flat
 
     @property
     def capacity_gw(self) -> FloatArray:
-        """Capacity under contract, GW, shape ``(draws, months + lead + 1)``."""
-        view: FloatArray = self._capacity_by_month.T
+        """Capacity under contract, GW, shape ``(draws * labs, months + lead + 1)``."""
+        view: FloatArray = self._capacity.transpose(2, 1, 0).reshape(-1, self._capacity.shape[0])
         return view
 
     @property
     def payment_usd_per_year(self) -> FloatArray:
-        """Contract payments as an annual rate, USD/year, shape ``(draws, months + lead + 1)``."""
-        view: FloatArray = self._payment_by_month.T
+        """Contract payments as an annual rate, USD/year, shape ``(draws * labs, months + lead + 1)``."""
+        view: FloatArray = self._payment.transpose(2, 1, 0).reshape(-1, self._payment.shape[0])
         return view
 
-    def add(
-        self,
-        first_month: int,
-        term_months: int,
-        gw: FloatArray,
-        price: FloatArray,
-        columns: slice = slice(None),
-    ) -> None:
-        """Add a contract live in months ``[first_month, first_month + term_months)``.
+    @property
+    def obligations_after_horizon_usd(self) -> FloatArray:
+        """Payments owed for months after the horizon, USD, ``(draws * labs,)``."""
+        return self._draw_major(self._obligations)
 
-        Payments due after the horizon are added to
-        :attr:`obligations_after_horizon_usd`. ``columns`` limits the contract
-        to some columns (one lab's draws, when several labs share the book).
+    def add(self, first_month: int, term_months: int, gw: FloatArray, price: FloatArray, lab: int = 0) -> None:
+        """Add a contract of lab ``lab`` live in months ``[first_month, first_month + term_months)``.
+
+        ``gw`` and ``price`` are the lab's, one value per draw. Payments due
+        after the horizon are added to :attr:`obligations_after_horizon_usd`.
         """
         months_after = first_month + term_months - max(first_month, self.months)
         if months_after > 0:
-            self.obligations_after_horizon_usd[columns] += gw * price * (months_after / 12.0)
-        stop = min(first_month + term_months, self._capacity_by_month.shape[0])
+            self._obligations[lab] += gw * price * (months_after / 12.0)
+        stop = min(first_month + term_months, self._capacity.shape[0])
         if first_month >= stop:
             return
-        self._capacity_by_month[first_month:stop, columns] += gw
-        self._payment_by_month[first_month:stop, columns] += gw * price
+        self._capacity[first_month:stop, lab] += gw
+        self._payment[first_month:stop, lab] += gw * price
 
     def commit(
         self,
         month: int,
         gw: FloatArray,
         price: FloatArray,
-        columns: slice = slice(None),
+        lab: int = 0,
         lead_time_months: int | None = None,
         contract_term_months: int | None = None,
     ) -> None:
-        """Commit ``gw`` in ``month`` at ``price``; it arrives after the lead time.
+        """Commit ``gw`` of lab ``lab`` in ``month`` at ``price``; it arrives after the lead time.
 
         ``lead_time_months`` and ``contract_term_months`` default to the
-        book's; a lab with its own gives them (its lead time at most the
-        book's, which sets how far the schedules run).
+        book's; a lab's own lead time may not exceed the book's.
         """
         lead = self.lead_time_months if lead_time_months is None else lead_time_months
         term = self.contract_term_months if contract_term_months is None else contract_term_months
         if lead > self.lead_time_months:
             raise ValueError(f"lead time {lead} exceeds the book's {self.lead_time_months} months")
-        self.add(month + lead, term, gw, price, columns)
+        self.add(month + lead, term, gw, price, lab)
 
     def capacity_at(self, month: int) -> FloatArray:
-        """Capacity under contract in ``month``, GW (``month`` up to horizon + lead time)."""
-        row: FloatArray = self._capacity_by_month[month]
+        """Capacity under contract in ``month``, GW, ``(draws * labs,)`` (``month`` up to horizon + lead time)."""
+        return self._draw_major(self._capacity[month])
+
+    def lab_capacity_at(self, month: int, lab: int) -> FloatArray:
+        """Capacity of lab ``lab`` under contract in ``month``, GW, ``(draws,)``."""
+        row: FloatArray = self._capacity[month, lab]
         return row
 
     def payment_at(self, month: int) -> FloatArray:
-        """Contract payments in ``month``, as an annual rate, USD/year."""
-        row: FloatArray = self._payment_by_month[month]
-        return row
+        """Contract payments in ``month``, as an annual rate, USD/year, ``(draws * labs,)``."""
+        return self._draw_major(self._payment[month])

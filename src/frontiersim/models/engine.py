@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from frontiersim.draws.sampling import Draws
-from frontiersim.models.catalogue import Catalogue
+from frontiersim.models.catalogue import Catalogue, OutputSpec, YearlyAccumulator, reduce_to_years
 from frontiersim.models.components.base import LabLayout, MonthState, Setup
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.registry import SLOTS, Slot, assemble, catalogue
@@ -40,6 +40,10 @@ class ChunkOutput:
     by_month : dict of ndarray, each (months, columns)
         Monthly outputs, month-major as the simulation writes them; ``columns``
         is ``draws * labs`` for per-lab outputs and ``draws`` for market ones.
+        Empty when the run keeps no monthly arrays.
+    by_year : dict of ndarray, each (years, columns)
+        Yearly outputs, by each monthly output's yearly rule
+        (:func:`~frontiersim.models.catalogue.reduce_to_years`).
     final : dict of ndarray
         Outputs recorded once: ``(columns,)`` for final ones, ``(models,
         columns)`` per model, ``(milestones, columns)`` per milestone.
@@ -48,6 +52,7 @@ class ChunkOutput:
     layout: LabLayout
     catalogue: Catalogue
     by_month: dict[str, FloatArray]
+    by_year: dict[str, FloatArray]
     final: dict[str, NDArray[Any]]
 
     @property
@@ -84,6 +89,7 @@ def run_chunk(
     policy: PolicyOverride = None,
     *,
     slots: Sequence[Slot] = SLOTS,
+    keep_monthly: bool = True,
 ) -> ChunkOutput:
     """Simulate every lab month by month for one chunk of draws.
 
@@ -99,6 +105,11 @@ def run_chunk(
     slots : sequence of Slot
         The month's slots (:data:`frontiersim.models.registry.SLOTS`); a
         caller can add a component of its own.
+    keep_monthly : bool
+        Keep every monthly output. Without them, yearly figures are
+        accumulated month by month as the simulation runs, in the same order
+        of additions, so they are identical to those reduced from monthly
+        arrays, and memory holds years, not months.
 
     Returns
     -------
@@ -125,11 +136,21 @@ def run_chunk(
     outputs = catalogue(scenario, slots)
     layout = setup.layout
     months = scenario.horizon_months
+
+    def width(spec: OutputSpec) -> int:
+        return layout.columns if spec.per == "lab" else layout.draws
+
     # Month-major buffers keep each month's writes contiguous.
-    by_month = {
-        name: np.empty((months, layout.columns if spec.per == "lab" else layout.draws))
-        for name, spec in outputs.monthly.items()
-    }
+    by_month = {name: np.empty((months, width(spec))) for name, spec in outputs.monthly.items()} if keep_monthly else {}
+    accumulators = (
+        {}
+        if keep_monthly
+        else {
+            name: YearlyAccumulator(spec, months // 12, width(spec))
+            for name, spec in outputs.monthly.items()
+            if spec.yearly is not None
+        }
+    )
     state = MonthState({})
     for component in components:
         component.start(state)
@@ -139,7 +160,13 @@ def run_chunk(
             component.step(state)
         for name, buffer in by_month.items():
             buffer[t] = state[name]
+        for name, accumulator in accumulators.items():
+            accumulator.add(t, state[name])
     final: dict[str, NDArray[Any]] = {}
     for component in components:
         final.update(component.finish(state))
-    return ChunkOutput(layout, outputs, by_month, final)
+    if keep_monthly:
+        by_year = reduce_to_years(by_month, outputs)
+    else:
+        by_year = {accumulator.rule.name: accumulator.result() for accumulator in accumulators.values()}
+    return ChunkOutput(layout, outputs, by_month, by_year, final)

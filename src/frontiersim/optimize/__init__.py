@@ -1,6 +1,15 @@
 """Deciding how much compute to buy: policy search under a ruin constraint."""
 
-from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, naive_policies, policy_family
+from frontiersim.optimize.families import (
+    FAMILY_NAMES,
+    PolicyFamily,
+    naive_policies,
+    parameter_spec,
+    policy_family,
+    resolve_lab,
+    typical_range,
+)
+from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
 from frontiersim.optimize.search import (
     InfeasibleError,
@@ -22,6 +31,7 @@ from frontiersim.optimize.stats import (
 __all__ = [
     "FAMILY_NAMES",
     "OBJECTIVE_NAMES",
+    "Frontier",
     "InfeasibleError",
     "MeanEstimate",
     "Objective",
@@ -36,6 +46,10 @@ __all__ = [
     "naive_policies",
     "optimize_policy",
     "paired_difference",
+    "parameter_spec",
     "policy_family",
     "proportion",
+    "resolve_lab",
+    "trace_frontier",
+    "typical_range",
 ]

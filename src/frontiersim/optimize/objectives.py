@@ -72,8 +72,23 @@ class Objective:
         Parameters
         ----------
         dataset : xarray.Dataset
-            A simulation result's dataset (yearly arrays suffice).
+            One lab's dataset of a simulation result (yearly arrays suffice),
+            such as :meth:`SimulationResult.lab_dataset
+            <frontiersim.results.result.SimulationResult.lab_dataset>`; a
+            dataset whose ``lab`` dimension holds one lab is that lab's.
+
+        Raises
+        ------
+        ValueError
+            For a dataset of several labs.
         """
+        if "lab" in dataset.dims:
+            if dataset.sizes["lab"] != 1:
+                raise ValueError(
+                    f"the objective is one lab's, and this dataset has {dataset.sizes['lab']} labs: "
+                    "pass one lab's dataset (SimulationResult.lab_dataset(name))"
+                )
+            dataset = dataset.isel(lab=0)
         if self.name == "revenue":
             return np.asarray(dataset["year_revenue_usd"].sum("year").values, dtype=float)
         if self.name == "discounted_profit":

@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from numpy.typing import NDArray
 from scipy import optimize as scipy_optimize
 
 from frontiersim.draws.sampling import SeedLike, seed_sequence, stream_id
+from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.policies import ProcurementPolicy
-from frontiersim.optimize.families import PolicyFamily, naive_policies
+from frontiersim.optimize.families import PolicyFamily, naive_policies, resolve_lab
 from frontiersim.optimize.objectives import Objective
 from frontiersim.optimize.stats import (
     MeanEstimate,
@@ -114,7 +116,11 @@ class PolicyEvaluation:
     unserved : MeanEstimate
         Demand left unserved over the horizon.
     result : SimulationResult
-        The simulation behind the figures (yearly arrays only).
+        The simulation behind the figures (yearly arrays only), every lab's:
+        the evaluated lab with ``policy``, the others with the scenario's.
+    lab : str or None
+        The lab the policy was given to and the figures are of; None for the
+        one lab of a scenario without ``[labs.*]`` tables.
     """
 
     label: str
@@ -129,6 +135,12 @@ class PolicyEvaluation:
     revenue: MeanEstimate
     unserved: MeanEstimate
     result: SimulationResult = field(repr=False)
+    lab: str | None = None
+
+    @property
+    def lab_dataset(self) -> xr.Dataset:
+        """The evaluated lab's variables of :attr:`result` (no ``lab`` dimension)."""
+        return self.result.lab_dataset(self.lab)
 
     def commitment_schedule(self) -> pd.DataFrame:
         """GW and dollars committed per year: mean and quantiles over draws.
@@ -137,11 +149,14 @@ class PolicyEvaluation:
         -------
         pandas.DataFrame
             Index: year. Columns: GW (mean, p5, p50, p95), mean contract value
-            per year of term (USD/year) and total contract value (USD).
+            per year of term (USD/year) and total contract value (USD). The
+            unit of each column, from the output catalogue, is in
+            ``table.attrs["units"]``.
         """
-        ds = self.result.dataset
+        ds = self.lab_dataset
         gw = ds["year_new_commitment_gw"]
         usd = ds["year_new_commitment_usd"]
+        gw_unit, usd_unit = str(gw.attrs.get("units", "")), str(usd.attrs.get("units", ""))
         term_years = float(ds.attrs.get("contract_term_months", 12)) / 12.0
         table = pd.DataFrame(
             {
@@ -154,6 +169,12 @@ class PolicyEvaluation:
             },
             index=pd.Index(ds["year"].values, name="decision year"),
         )
+        per_year = f"{usd_unit}/year" if usd_unit else ""
+        table.attrs["units"] = {
+            **dict.fromkeys(("GW mean", "GW p5", "GW p50", "GW p95"), gw_unit),
+            "USD per year of term (mean)": per_year,
+            "contract value USD (mean)": usd_unit,
+        }
         return table
 
 
@@ -166,36 +187,46 @@ def evaluate_policy(
     seed: SeedLike,
     label: str = "",
     parameter: float | None = None,
+    lab: str | None = None,
     cvar_alpha: float = 0.05,
     confidence: float = 0.95,
     chunk_size: int | None = None,
     keep_result: bool = True,
 ) -> PolicyEvaluation:
-    """Simulate ``policy`` on ``draws`` draws and summarise it honestly.
+    """Simulate ``policy`` for one lab on ``draws`` draws and summarise that lab's outcomes honestly.
 
     The same ``seed`` gives every policy the same draws (common random
-    numbers). With ``keep_result=False`` the evaluation keeps only the
-    yearly commitment, revenue and ruin arrays of the simulation (enough for
+    numbers). The other labs of the scenario keep their own policies. With
+    ``keep_result=False`` the evaluation keeps only the yearly commitment,
+    revenue and ruin arrays of the simulation (enough for
     :meth:`PolicyEvaluation.commitment_schedule`), so that many candidates
     over many draws fit in memory.
+
+    Parameters
+    ----------
+    lab : str, optional
+        The lab given ``policy`` (default: the scenario's first).
     """
+    chosen = resolve_lab(scenario, lab)
+    name = chosen.name if chosen.declared else None
+    override: PolicyOverride = policy if name is None else {name: policy}
     result = simulate(
         scenario,
         draws=draws,
         seed=seed,
         keep_monthly=False,
-        policy=policy,
+        policy=override,
         chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,
     )
-    ds = result.dataset
-    ds.attrs["contract_term_months"] = scenario.compute.contract_term_months
+    result.dataset.attrs["contract_term_months"] = chosen.compute.contract_term_months
+    ds = result.lab_dataset(name)
     values = objective.per_draw(ds)
     ruined = np.asarray(ds["ruin_month"].values >= 0)
     ruined_count = int(ruined.sum())
     revenue = mean_estimate(ds["year_revenue_usd"].sum("year").values)
     unserved = mean_estimate(ds["year_unserved_usd"].sum("year").values)
     if not keep_result:
-        result = SimulationResult(ds[list(LIGHT_VARIABLES)])
+        result = SimulationResult(result.dataset[list(LIGHT_VARIABLES)])
     return PolicyEvaluation(
         label=label or repr(policy),
         parameter=parameter,
@@ -209,6 +240,7 @@ def evaluate_policy(
         revenue=revenue,
         unserved=unserved,
         result=result,
+        lab=name,
     )
 
 
@@ -358,6 +390,10 @@ def optimize_policy(
 ) -> OptimizationResult:
     """Find the policy of ``family`` that maximises ``objective`` with P(ruin) at most ``max_ruin``.
 
+    The family is one lab's (:attr:`PolicyFamily.lab`): the candidates are
+    given to that lab, the other labs keep the scenario's policies, and the
+    ruin probability and objective are that lab's.
+
     Parameters
     ----------
     scenario : Scenario
@@ -413,6 +449,7 @@ def optimize_policy(
                 seed=root,
                 label=family.label(key),
                 parameter=key,
+                lab=family.lab,
                 cvar_alpha=cvar_alpha,
                 confidence=confidence,
                 keep_result=False,
@@ -464,6 +501,7 @@ def optimize_policy(
         seed=validation_root,
         label=chosen_search.label,
         parameter=chosen_search.parameter,
+        lab=family.lab,
         cvar_alpha=cvar_alpha,
         confidence=confidence,
     )
@@ -471,7 +509,7 @@ def optimize_policy(
         progress(f"validated {chosen.label} on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin}")
     naive_search: dict[str, PolicyEvaluation] = {}
     naive_validation: dict[str, PolicyEvaluation] = {}
-    for name, policy in naive_policies(scenario).items():
+    for name, policy in naive_policies(scenario, family.lab).items():
         for target, sample_draws, sample_seed, where in (
             (naive_search, draws, root, "search"),
             (naive_validation, validation_draws, validation_root, "fresh"),
@@ -483,6 +521,7 @@ def optimize_policy(
                 draws=sample_draws,
                 seed=sample_seed,
                 label=name,
+                lab=family.lab,
                 cvar_alpha=cvar_alpha,
                 confidence=confidence,
                 keep_result=False,

@@ -10,7 +10,9 @@ from frontiersim.report.charts import (
     charts_from_tables,
     fan_chart,
     frontier_chart,
+    lab_fans_chart,
     milestone_chart,
+    ruin_by_lab_chart,
     ruin_chart,
 )
 from frontiersim.report.html import RecordLike, render_report, report_from_result
@@ -21,8 +23,10 @@ __all__ = [
     "charts_from_tables",
     "fan_chart",
     "frontier_chart",
+    "lab_fans_chart",
     "milestone_chart",
     "render_report",
     "report_from_result",
+    "ruin_by_lab_chart",
     "ruin_chart",
 ]

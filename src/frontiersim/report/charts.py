@@ -3,7 +3,14 @@
 Each function takes one of the flat tables of
 :func:`frontiersim.results.tables.run_tables` (or a stored run's tables)
 and returns a :class:`matplotlib.figure.Figure`. Given ``ax``, a function
-draws on that axes instead and returns its figure.
+draws on that axes instead and returns its figure. Labels and units come
+from the tables (a fan row's ``label`` and ``units``), never from names.
+
+Tables of a run of several labs have a ``lab`` column: :func:`fan_chart`
+and :func:`milestone_chart` draw one lab (``lab=``), :func:`lab_fans_chart`
+draws every lab's fan side by side on a shared axis, :func:`ruin_chart` one
+curve per lab and :func:`ruin_by_lab_chart` each lab's P(ruin) with its
+interval.
 
 Matplotlib is imported only when a chart is drawn, and always through its
 object interface (``Figure`` with an Agg canvas): nothing here touches
@@ -30,7 +37,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from frontiersim.results.result import SimulationResult
-from frontiersim.results.tables import FAN_VARIABLES, run_tables
+from frontiersim.results.tables import lab_rows, run_tables, table_labs
 from frontiersim.units import money
 
 if TYPE_CHECKING:
@@ -42,11 +49,19 @@ FloatArray = NDArray[np.float64]
 #: Colours (matplotlib's default cycle, named for what they show), as in the frontier plot.
 _FAN, _RUIN, _CANDIDATE, _CHOSEN, _NAIVE, _FEASIBLE = "#1f77b4", "#d62728", "#1f77b4", "#ff7f0e", "#6a3d9a", "#2ca02c"
 
-#: Labels of the capability rows (``run_tables(...)["capability"]``), which fan_chart also draws.
-_EXTRA_LABELS: dict[str, str] = {
-    "year_capability_index": "capability index at year end",
-    "year_overhang": "capability overhang at year end",
-}
+#: Colours of the labs, in order (matplotlib's tab10 cycle).
+LAB_COLOURS: tuple[str, ...] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 #: Readable forms of units in axis labels.
 _UNIT_TEXT: dict[str, str] = {"1": "ratio", "USD": "USD", "USD/year": "USD/year", "GW": "GW", "tiers": "tiers"}
@@ -107,11 +122,38 @@ def _year_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
 
 
-def variable_label(variable: str) -> str:
-    """What a fan variable shows, without its unit (``"revenue"`` for ``revenue_usd_per_year``)."""
-    if variable in FAN_VARIABLES:
-        return FAN_VARIABLES[variable][1]
-    return _EXTRA_LABELS.get(variable, variable.replace("_", " "))
+def lab_colour(index: int) -> str:
+    """The colour of the lab at ``index`` (cycling after ten labs)."""
+    return LAB_COLOURS[index % len(LAB_COLOURS)]
+
+
+def variable_label(fan: pd.DataFrame, variable: str) -> str:
+    """What a fan variable shows, from the table's ``label`` column (the variable's name without one).
+
+    Examples
+    --------
+    >>> variable_label(pd.DataFrame({"variable": ["cash_usd"], "label": ["cash"]}), "cash_usd")
+    'cash'
+    """
+    if "label" in fan.columns:
+        labels = fan.loc[fan["variable"] == variable, "label"]
+        if len(labels) and str(labels.iloc[0]):
+            return str(labels.iloc[0])
+    return variable
+
+
+def _one_lab(table: pd.DataFrame, lab: str | None, what: str) -> pd.DataFrame:
+    """The rows of ``lab`` (or of the only lab) of a table with a ``lab`` column; the table itself without one."""
+    labs = table_labs(table)
+    if not labs:
+        return table
+    if lab is None:
+        if len(labs) > 1:
+            raise ValueError(f"the {what} table has {len(labs)} labs ({', '.join(labs)}); name one with lab=")
+        lab = labs[0]
+    if lab not in labs:
+        raise ValueError(f"no lab {lab!r} in the {what} table (it holds: {', '.join(labs)})")
+    return lab_rows(table, lab)
 
 
 def _wants_log(rows: pd.DataFrame) -> bool:
@@ -126,13 +168,52 @@ def _wants_log(rows: pd.DataFrame) -> bool:
     return (low > 0 and high / low > 30.0) or (median_low > 0 and median_high / median_low > 20.0)
 
 
-def fan_chart(fan: pd.DataFrame, variable: str, ax: Axes | None = None, *, log: bool | None = None) -> Figure:
-    """Median and 25-75% and 5-95% bands of one variable over time.
+def _variable_rows(fan: pd.DataFrame, variable: str) -> pd.DataFrame:
+    rows = fan[fan["variable"] == variable]
+    if rows.empty:
+        known = ", ".join(str(v) for v in pd.unique(fan["variable"]))
+        raise ValueError(f"no rows of {variable!r} in the fan table (it holds: {known})")
+    return rows
+
+
+def _is_money(units: str) -> bool:
+    """Whether a unit is an amount of money (``USD``, ``USD/year``, ``USD/GW/year``)."""
+    return units == "USD" or units.startswith("USD/")
+
+
+def _value_axis(ax: Axes, label: str, units: str, log: bool) -> None:
+    """Label, scale and tick format of a fan's y axis (money ticks for money units)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: PLC0415
+
+    unit_text = _UNIT_TEXT.get(units, units)
+    ax.set_ylabel(f"{label} ({unit_text})" if unit_text else label)
+    if log:
+        ax.set_yscale("log", nonpositive="clip")
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylabel(f"{label} ({unit_text + ', ' if unit_text else ''}log scale)")
+    if _is_money(units):
+        ax.yaxis.set_major_formatter(FuncFormatter(money_tick))
+    elif ax.get_yscale() == "log":
+        ax.yaxis.set_major_formatter(FuncFormatter(plain_tick))
+
+
+def _draw_fan(ax: Axes, rows: pd.DataFrame, colour: str, *, bands: bool = True) -> None:
+    x = _decimal_years(rows["date"])
+    if bands:
+        ax.fill_between(x, rows["p5"], rows["p95"], color=colour, alpha=0.18, lw=0, label="5-95% of draws")
+    ax.fill_between(x, rows["p25"], rows["p75"], color=colour, alpha=0.35, lw=0, label="25-75% of draws")
+    ax.plot(x, rows["p50"], color=colour, lw=1.8, label="median")
+
+
+def fan_chart(
+    fan: pd.DataFrame, variable: str, ax: Axes | None = None, *, log: bool | None = None, lab: str | None = None
+) -> Figure:
+    """Median and 25-75% and 5-95% bands of one variable of one lab over time.
 
     Parameters
     ----------
     fan : pandas.DataFrame
-        A fan table (``run_tables(result)["fan"]``, or ``["capability"]``).
+        A fan table (``run_tables(result)["fan"]``, ``["capability"]`` or ``["market"]``).
     variable : str
         One of its ``variable`` values, e.g. ``"revenue_usd_per_year"``.
     ax : matplotlib.axes.Axes, optional
@@ -140,64 +221,115 @@ def fan_chart(fan: pd.DataFrame, variable: str, ax: Axes | None = None, *, log: 
     log : bool, optional
         Logarithmic y axis. By default, when the fan spans orders of
         magnitude (see :func:`_wants_log`).
+    lab : str, optional
+        The lab to draw; may be left out when the table has one lab (or no
+        ``lab`` column).
 
     Returns
     -------
     matplotlib.figure.Figure
         Two shaded bands (5-95% and 25-75% of draws) and the median line.
-        Money axes read ``$1.5B``, ``$2T``; the unit is in the axis label.
-    """
-    rows = fan[fan["variable"] == variable]
-    if rows.empty:
-        known = ", ".join(str(v) for v in pd.unique(fan["variable"]))
-        raise ValueError(f"no rows of {variable!r} in the fan table (it holds: {known})")
-    from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: PLC0415
+        The axis label is the rows' ``label`` and ``units``; money axes read
+        ``$1.5B``, ``$2T``.
 
+    Raises
+    ------
+    ValueError
+        For a variable or lab the table lacks, or no lab named in a table of several.
+    """
+    rows = _variable_rows(_one_lab(fan, lab, "fan"), variable)
     figure, ax = _new_axes(ax)
-    x = _decimal_years(rows["date"])
     units = str(rows["units"].iloc[0])
     period = str(rows["period"].iloc[0])
-    ax.fill_between(x, rows["p5"], rows["p95"], color=_FAN, alpha=0.18, lw=0, label="5-95% of draws")
-    ax.fill_between(x, rows["p25"], rows["p75"], color=_FAN, alpha=0.35, lw=0, label="25-75% of draws")
-    ax.plot(x, rows["p50"], color=_FAN, lw=1.8, label="median")
-    label = variable_label(variable)
-    ax.set_ylabel(f"{label} ({_UNIT_TEXT.get(units, units)})")
+    _draw_fan(ax, rows, _FAN)
+    label = variable_label(rows, variable)
+    _value_axis(ax, label, units, _wants_log(rows) if log is None else log)
     ax.set_xlabel("year" if period == "year" else "date (monthly)")
-    if _wants_log(rows) if log is None else log:
-        ax.set_yscale("log", nonpositive="clip")
-        ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.set_ylabel(f"{label} ({_UNIT_TEXT.get(units, units)}, log scale)")
-    if units.startswith("USD"):
-        ax.yaxis.set_major_formatter(FuncFormatter(money_tick))
-    elif ax.get_yscale() == "log":
-        ax.yaxis.set_major_formatter(FuncFormatter(plain_tick))
     _year_axis(ax)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
     by = "by month" if period == "month" else "by year"
-    ax.set_title(f"{label[:1].upper()}{label[1:]}, {by}", fontsize=10)
+    title = f"{label[:1].upper()}{label[1:]}, {by}"
+    ax.set_title(title if lab is None else f"{title}: lab {lab}", fontsize=10)
+    return figure
+
+
+def lab_fans_chart(fan: pd.DataFrame, variable: str, *, log: bool | None = None) -> Figure:
+    """One variable's fan for every lab, side by side on a shared y axis (to compare labs).
+
+    Parameters
+    ----------
+    fan : pandas.DataFrame
+        A fan table with a ``lab`` column (``run_tables(result)["fan"]`` or ``["capability"]``).
+    variable : str
+    log : bool, optional
+        Logarithmic y axis; by default when any lab's fan spans orders of magnitude.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per lab (up to four a row), each with the 5-95% and 25-75%
+        bands and the median in the lab's colour.
+    """
+    rows = _variable_rows(fan, variable)
+    labs = table_labs(rows) or [""]
+    columns = min(len(labs), 4)
+    lines = -(-len(labs) // columns)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    figure = Figure(figsize=(3.2 * columns + 0.8, 2.9 * lines + 0.6), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(lines, columns, sharey=True, squeeze=False).ravel()
+    units = str(rows["units"].iloc[0])
+    period = str(rows["period"].iloc[0])
+    label = variable_label(rows, variable)
+    use_log = _wants_log(rows) if log is None else log
+    for k, (ax, lab) in enumerate(zip(axes, labs, strict=False)):
+        lab_table = lab_rows(rows, lab) if lab else rows
+        _draw_fan(ax, lab_table, lab_colour(k))
+        _value_axis(ax, label, units, use_log)
+        if k % columns:
+            ax.set_ylabel("")
+        _year_axis(ax)
+        ax.grid(True, alpha=0.3)
+        ax.set_title(f"lab {lab}" if lab else label, fontsize=9, color=lab_colour(k))
+    for ax in axes[len(labs) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7, loc="upper left", framealpha=0.85)
+    by = "by month" if period == "month" else "by year"
+    figure.suptitle(f"{label[:1].upper()}{label[1:]} of each lab, {by}", fontsize=10)
     return figure
 
 
 def ruin_chart(ruin_curve: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Share of draws ruined at or before each month.
+    """Share of draws in which each lab is ruined at or before each month.
 
     Parameters
     ----------
     ruin_curve : pandas.DataFrame
-        ``run_tables(result)["ruin_curve"]`` (columns month, date, p_ruin).
+        ``run_tables(result)["ruin_curve"]`` (columns lab, month, date, p_ruin).
     ax : matplotlib.axes.Axes, optional
 
     Returns
     -------
     matplotlib.figure.Figure
-        One step line, P(ruin) in percent.
+        One step line per lab, P(ruin) in percent; with several labs each
+        in its colour, with a legend.
     """
     from matplotlib.ticker import PercentFormatter  # noqa: PLC0415
 
     figure, ax = _new_axes(ax)
-    x = _decimal_years(ruin_curve["date"])
-    ax.step(x + 1.0 / 12.0, ruin_curve["p_ruin"], where="post", color=_RUIN, lw=1.8, label="P(ruin) by month end")
+    labs = table_labs(ruin_curve)
+    curves = [(lab, lab_rows(ruin_curve, lab)) for lab in labs] if labs else [("", ruin_curve)]
+    for k, (lab, curve) in enumerate(curves):
+        x = _decimal_years(curve["date"])
+        several = len(curves) > 1
+        colour = lab_colour(k) if several else _RUIN
+        text = f"lab {lab}" if several else "P(ruin) by month end"
+        ax.step(x + 1.0 / 12.0, curve["p_ruin"], where="post", color=colour, lw=1.8, label=text)
+    if len(curves) > 1:
+        ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
     ax.set_ylim(bottom=0.0, top=max(float(ruin_curve["p_ruin"].max()) * 1.15, 0.01))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
     ax.set_ylabel("share of draws ruined (%)")
@@ -303,7 +435,41 @@ def frontier_chart(frontier: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return figure
 
 
-def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
+def ruin_by_lab_chart(headline: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Each lab's P(ruin within the horizon) with its 95% Wilson interval.
+
+    Parameters
+    ----------
+    headline : pandas.DataFrame
+        ``run_tables(result)["headline"]`` (columns lab, p_ruin, p_ruin_low, p_ruin_high).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One horizontal bar per lab, in the lab's colour, with its interval.
+    """
+    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415
+
+    labs = [str(lab) for lab in headline["lab"]] if "lab" in headline.columns else [""]
+    figure, ax = _new_axes(ax, (7.0, 0.9 + 0.42 * max(len(labs), 1)))
+    p_ruin = headline["p_ruin"].to_numpy(dtype=float)
+    low = headline["p_ruin_low"].to_numpy(dtype=float)
+    high = headline["p_ruin_high"].to_numpy(dtype=float)
+    rows = np.arange(len(labs))[::-1]
+    colours = [lab_colour(k) for k in range(len(labs))]
+    error = np.maximum(np.vstack([p_ruin - low, high - p_ruin]), 0.0)
+    ax.barh(rows, p_ruin, color=colours, alpha=0.8, xerr=error, ecolor="black", capsize=3)
+    ax.set_yticks(rows, [f"lab {lab}" if lab else "lab" for lab in labs], fontsize=8)
+    ax.set_xlim(left=0.0, right=max(float(np.nanmax(high)) * 1.15, 0.01))
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+    ax.set_xlabel("P(ruin within the horizon), with 95% Wilson interval")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title("P(ruin) of each lab", fontsize=10)
+    return figure
+
+
+def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None, *, lab: str | None = None) -> Figure:
     """When each capability milestone is reached: median date and 5-95% range of draws.
 
     Parameters
@@ -311,6 +477,8 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     milestones : pandas.DataFrame
         ``run_tables(result)["milestones"]``.
     ax : matplotlib.axes.Axes, optional
+    lab : str, optional
+        The lab to draw; may be left out when the table has one lab.
 
     Returns
     -------
@@ -320,6 +488,7 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
         median date; each label gives the share of draws reaching it within
         the horizon.
     """
+    milestones = _one_lab(milestones, lab, "milestones")
     figure, ax = _new_axes(ax, (7.0, 0.9 + 0.45 * max(len(milestones), 1)))
     names = [
         f"{str(m).replace('_', ' ')} ({float(share):.0%})"
@@ -345,7 +514,8 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     _year_axis(ax)
     ax.set_xlabel("date reached (dot: median draw; bar: 5-95% of draws)")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.set_title("Capability milestones (share of draws reaching each)", fontsize=10)
+    title = "Capability milestones (share of draws reaching each)"
+    ax.set_title(title if lab is None else f"{title}: lab {lab}", fontsize=10)
     return figure
 
 
@@ -363,6 +533,10 @@ def charts_from_result(result: SimulationResult) -> dict[str, Figure]:
         ``"capacity_gw"``, ``"cash_usd"``, ``"unserved_usd_per_year"``),
         ``"ruin_curve"`` and, when capability drives demand,
         ``"milestones"``, ``"year_capability_index"`` and ``"year_overhang"``.
+        With several labs each fan chart shows every lab side by side
+        (:func:`lab_fans_chart`), and there are also ``"ruin_by_lab"``,
+        ``"market_demand_usd_per_year"`` (the market's demand) and one
+        ``"milestones.<lab>"`` per lab instead of ``"milestones"``.
     """
     return charts_from_tables(run_tables(result))
 
@@ -373,16 +547,27 @@ def charts_from_tables(tables: dict[str, pd.DataFrame]) -> dict[str, Figure]:
     Charts whose table is missing are left out.
     """
     charts: dict[str, Figure] = {}
-    if "fan" in tables:
-        for variable in pd.unique(tables["fan"]["variable"]):
-            charts[str(variable)] = fan_chart(tables["fan"], str(variable))
+    labs = table_labs(tables["headline"]) if "headline" in tables else []
+    several = len(labs) > 1
+    for name in ("fan", "capability"):
+        if name in tables:
+            for variable in pd.unique(tables[name]["variable"]):
+                draw = lab_fans_chart if several else fan_chart
+                charts[str(variable)] = draw(tables[name], str(variable))
+    if several and "market" in tables:
+        for variable in pd.unique(tables["market"]["variable"]):
+            charts[str(variable)] = fan_chart(tables["market"], str(variable))
     if "ruin_curve" in tables:
         charts["ruin_curve"] = ruin_chart(tables["ruin_curve"])
-    if "milestones" in tables and len(tables["milestones"]):
-        charts["milestones"] = milestone_chart(tables["milestones"])
-    if "capability" in tables:
-        for variable in pd.unique(tables["capability"]["variable"]):
-            charts[str(variable)] = fan_chart(tables["capability"], str(variable))
+    if several and "headline" in tables:
+        charts["ruin_by_lab"] = ruin_by_lab_chart(tables["headline"])
+    milestones = tables.get("milestones")
+    if milestones is not None and len(milestones):
+        if several:
+            for lab in table_labs(milestones):
+                charts[f"milestones.{lab}"] = milestone_chart(milestones, lab=lab)
+        else:
+            charts["milestones"] = milestone_chart(milestones)
     return charts
 
 

@@ -9,6 +9,24 @@ fetching anything but the embedded images.
 
 Everything that comes from the user (scenario text, message, names, table
 cells) is HTML-escaped; URLs in sources are plain text, never links.
+
+Units
+-----
+Every number is shown by its declared unit: the record's ``units`` table
+(see :func:`frontiersim.results.tables.units_table`) gives each column's
+unit and label, or the column that holds each row's unit. Money (``USD``,
+``USD/year``, ``USD/GW/year``, ...) reads ``$1.2B``; a share of draws
+(``probability``) reads in percent; a calendar year or a month index is a
+plain integer; any other unit is shown beside the number or in the column's
+header. A column without a declared unit is a plain number, whatever its
+name: nothing is guessed from names.
+
+Labs
+----
+A run of several labs shows each lab's P(ruin) with its interval and a chart
+comparing them, every fan chart with one panel per lab on a shared axis,
+the market's demand, one P(ruin) curve per lab, and the tables of each lab
+under its own heading.
 """
 
 from __future__ import annotations
@@ -30,10 +48,10 @@ import pandas as pd
 from frontiersim._version import __version__
 from frontiersim.report import charts
 from frontiersim.results.result import SimulationResult
-from frontiersim.results.tables import run_tables
+from frontiersim.results.tables import PROBABILITY, ColumnUnit, column_units, lab_rows, run_tables, table_labs
 from frontiersim.scenario.distributions import Distribution
-from frontiersim.scenario.fields import field_specs
-from frontiersim.scenario.schema import section_types
+from frontiersim.scenario.fields import field_spec, field_specs
+from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS, section_types
 from frontiersim.units import money
 
 #: The first bytes of every PNG file.
@@ -61,26 +79,16 @@ _KNOWN_TABLES = frozenset(
         "schedule",
         "backtest",
         "coverage",
+        "market",
+        "units",
     }
 )
 
-#: Money columns of the optimizer's tables (their names carry no "usd").
-_MONEY_COLUMNS = frozenset(
-    {
-        "objective mean",
-        "objective se",
-        "objective cvar",
-        "vs chosen",
-        "vs chosen se",
-        "revenue served",
-        "unserved demand",
-    }
-)
+#: Units whose numbers are plain integers (a calendar year, a month index counted from the start).
+_INTEGER_UNITS = frozenset({"year", "month"})
 
-#: Integer-like columns shown without thousands separators.
-_PLAIN_INTEGER_COLUMNS = frozenset(
-    {"year", "month", "index", "draw", "release_month", "p50_month", "decision year", "model"}
-)
+#: Units the formatted number already shows (money, percent) or that need no mention.
+_SELF_EVIDENT_UNITS = frozenset({"", PROBABILITY, "year", "month"})
 
 _STYLE = """
 :root { color-scheme: light; }
@@ -282,34 +290,89 @@ def _plain_integer(value: object) -> str:
     return format_number(value)
 
 
-def _column_formatter(column: str, series: pd.Series) -> Callable[[object], str]:
-    """How to show the values of one column, judged from its name and type."""
-    name = column.lower()
+def is_money(unit: str) -> bool:
+    """Whether a unit is an amount of money: ``USD`` or ``USD/...``.
+
+    Examples
+    --------
+    >>> is_money("USD/year"), is_money("GW")
+    (True, False)
+    """
+    return unit == "USD" or unit.startswith("USD/")
+
+
+def unit_formatter(unit: str, *, with_unit: bool = False) -> Callable[[object], str]:
+    """How to show a number of a given unit.
+
+    Parameters
+    ----------
+    unit : str
+        A declared unit (empty: a plain number).
+    with_unit : bool
+        Write the unit after the number when the format does not show it
+        (``"1.5 GW"``); for cells whose unit changes by row.
+
+    Examples
+    --------
+    >>> unit_formatter("USD")(2.5e9), unit_formatter("probability")(0.125), unit_formatter("year")(2026)
+    ('$2.5B', '12.5%', '2026')
+    >>> unit_formatter("GW", with_unit=True)(1.5), unit_formatter("")(12345.678)
+    ('1.5 GW', '12,350')
+    """
+    if is_money(unit):
+        return format_money
+    if unit == PROBABILITY:
+        return format_percent
+    if unit in _INTEGER_UNITS:
+        return _plain_integer
+    if with_unit and unit not in _SELF_EVIDENT_UNITS:
+
+        def number_and_unit(value: object) -> str:
+            text = format_number(value)
+            return f"{text} {unit}" if text else ""
+
+        return number_and_unit
+    return format_number
+
+
+def column_header(column: str, described: ColumnUnit | None) -> str:
+    """The header of a column: its declared label and unit, or its name as it is.
+
+    Examples
+    --------
+    >>> column_header("capacity_gw", ColumnUnit("GW", "capacity"))
+    'capacity (GW)'
+    >>> column_header("p_ruin", ColumnUnit("probability", "P(ruin)")), column_header("value_usd", None)
+    ('P(ruin)', 'value_usd')
+    """
+    if described is None:
+        return column
+    label = described.label or column
+    if described.unit_column or described.unit in _SELF_EVIDENT_UNITS:
+        return label
+    return f"{label} ({described.unit})"
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _column_formatter(series: pd.Series, described: ColumnUnit | None) -> Callable[[object], str]:
+    """How to show the values of one column: by its declared unit, else as plain numbers or text."""
     if pd.api.types.is_bool_dtype(series):
         return format_number
     if not pd.api.types.is_numeric_dtype(series):
         return str
-    if "usd" in name or name in _MONEY_COLUMNS or name.startswith("contract value"):
-        return format_money
-    if name.startswith(("p(ruin)", "p_ruin", "share", "coverage", "rate", "ci_")) or name == "level":
-        return format_percent
-    if name in _PLAIN_INTEGER_COLUMNS:
-        return _plain_integer
-    return format_number
-
-
-def _header(column: str) -> str:
-    """A readable column header: ``training_cost_usd`` -> ``training cost``."""
-    text = column.removesuffix("_usd").removesuffix("_usd_per_year")
-    return text.replace("_", " ")
+    return unit_formatter(described.unit if described is not None else "")
 
 
 def _html_table(
     frame: pd.DataFrame,
     *,
+    units: Mapping[str, ColumnUnit] | None = None,
     formatters: Mapping[str, Callable[[object], str]] | None = None,
-    row_formatter: Callable[[pd.Series, str], Callable[[object], str] | None] | None = None,
     headers: Mapping[str, str] | None = None,
+    hide: Iterable[str] = (),
     max_rows: int = MAX_TABLE_ROWS,
 ) -> str:
     """A table with escaped cells and right-aligned numbers.
@@ -317,28 +380,44 @@ def _html_table(
     Parameters
     ----------
     frame : pandas.DataFrame
+    units : mapping of str to ColumnUnit, optional
+        The declared unit and label of each column (:func:`column_units` of
+        the record's ``units`` table). A column whose unit is given by row
+        is shown in the unit of each row's ``unit_column``.
     formatters : mapping, optional
-        Per-column formatters; others are judged by :func:`_column_formatter`.
-    row_formatter : callable, optional
-        ``(row, column) -> formatter or None``, for tables whose unit changes by row.
+        Per-column formatters, for tables the report makes itself.
     headers : mapping, optional
-        Shown headers of some columns.
+        Shown headers of some columns (else the declared label, else the name).
+    hide : iterable of str
+        Columns left out (a lab's rows without their ``lab``, a unit column
+        whose units the cells show).
     max_rows : int
         Rows shown; a note counts the others.
     """
     if frame.empty:
         return '<p class="note">(no rows)</p>'
-    columns = [str(c) for c in frame.columns]
-    chosen = {c: (formatters or {}).get(c) or _column_formatter(c, frame[c]) for c in columns}
-    numeric = {c: pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in columns}
+    declared = units or {}
+    hidden = set(hide)
+    columns = [str(c) for c in frame.columns if str(c) not in hidden]
+    chosen = {c: (formatters or {}).get(c) or _column_formatter(frame[c], declared.get(c)) for c in columns}
+    row_units = {
+        c: declared[c].unit_column
+        for c in columns
+        if c in declared and declared[c].unit_column in frame.columns and _is_numeric(frame[c])
+    }
+    numeric = {c: _is_numeric(frame[c]) for c in columns}
     head = "".join(
-        f"<th{' class=num' if numeric[c] else ''}>{_e((headers or {}).get(c, _header(c)))}</th>" for c in columns
+        f"<th{' class=num' if numeric[c] else ''}>"
+        f"{_e((headers or {}).get(c) or column_header(c, declared.get(c)))}</th>"
+        for c in columns
     )
     body = []
     for _, row in frame.head(max_rows).iterrows():
         cells = []
         for column in columns:
-            formatter = (row_formatter(row, column) if row_formatter else None) or chosen[column]
+            formatter = chosen[column]
+            if column in row_units:
+                formatter = unit_formatter(str(row[row_units[column]]), with_unit=True)
             value = row[column]
             text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else formatter(value)
             cells.append(f"<td{' class=num' if numeric[column] else ''}>{_e(text)}</td>")
@@ -350,6 +429,35 @@ def _html_table(
         f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>{more}"
     )
+
+
+def _units_of(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, ColumnUnit]:
+    """The declared units of table ``name`` of a record (empty without a ``units`` table)."""
+    return column_units(tables.get("units"), name)
+
+
+def _formatted(tables: Mapping[str, pd.DataFrame], table: str, column: str, value: object) -> str:
+    """One value of a table's column, shown by the column's declared unit."""
+    described = _units_of(tables, table).get(column)
+    return unit_formatter(described.unit if described is not None else "")(value)
+
+
+def _labs(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The labs of a record's run tables, in order (``[]`` without a per-lab table)."""
+    for name in ("headline", "fan", "ruin_curve", "summary"):
+        if name in tables:
+            labs = table_labs(tables[name])
+            if labs:
+                return labs
+    return []
+
+
+def _per_lab(table: pd.DataFrame, render: Callable[[pd.DataFrame, str], str]) -> str:
+    """``render(rows, lab)`` of each lab's rows, under a heading per lab when there are several."""
+    labs = table_labs(table)
+    if len(labs) <= 1:
+        return render(lab_rows(table, labs[0]) if labs else table, labs[0] if labs else "")
+    return "".join(f"<h3>Lab {_e(lab)}</h3>" + render(lab_rows(table, lab), lab) for lab in labs)
 
 
 def _png_image(png: bytes, alt: str, caption: str = "") -> str:
@@ -422,29 +530,50 @@ def _header_section(record: RecordLike, generated_utc: str) -> str:
 
 
 def _headline_section(record: RecordLike) -> str:
-    headline = record.tables.get("headline")
+    tables = record.tables
+    headline = tables.get("headline")
     boxes: list[tuple[str, str]] = []
     note = ""
+    extra = ""
     if headline is not None and len(headline):
         row = headline.iloc[0]
-        p_ruin = row.get("p_ruin")
-        low, high = row.get("p_ruin_low"), row.get("p_ruin_high")
-        interval = f"95% interval {format_percent(low)} to {format_percent(high)} (Wilson)"
-        boxes.append((format_percent(p_ruin), f"P(ruin within the horizon); {interval}"))
-        years = row.get("horizon_years")
-        start = row.get("start")
-        boxes.append((format_money(row.get("revenue_final_year_median_usd")), "revenue in the final year (median)"))
-        boxes.append((format_money(row.get("cash_final_year_median_usd")), "cash at the end (median)"))
-        draws = row.get("draws")
+        labs = table_labs(headline)
+        units = _units_of(tables, "headline")
+
+        def shown(frame_row: pd.Series, column: str) -> str:
+            return _formatted(tables, "headline", column, frame_row.get(column))
+
+        def label(column: str, default: str) -> str:
+            return units[column].label if column in units else default
+
+        if len(labs) <= 1:
+            interval = f"95% interval {shown(row, 'p_ruin_low')} to {shown(row, 'p_ruin_high')} (Wilson)"
+            boxes.append((shown(row, "p_ruin"), f"{label('p_ruin', 'P(ruin)')}; {interval}"))
+            for column in ("revenue_final_year_median_usd", "cash_final_year_median_usd"):
+                if column in headline.columns:
+                    boxes.append((shown(row, column), label(column, column)))
+        else:
+            for _, lab_row in headline.iterrows():
+                interval = f"{shown(lab_row, 'p_ruin_low')} to {shown(lab_row, 'p_ruin_high')}"
+                boxes.append((shown(lab_row, "p_ruin"), f"P(ruin), lab {lab_row['lab']}; 95% interval {interval}"))
+            shared = ("scenario_name", "draws", "seed", "horizon_years", "start")
+            extra = (
+                '<div class="single">'
+                + _figure(charts.ruin_by_lab_chart(headline), "P(ruin) of each lab")
+                + "</div>"
+                + _html_table(headline, units=units, hide=shared)
+            )
         note = (
-            f"{format_number(draws)} draws; horizon {format_number(years)} years from {start}. "
-            "The interval is the Monte Carlo uncertainty of the estimate, not of the world."
+            f"{format_number(row.get('draws'))} draws; horizon {format_number(row.get('horizon_years'))} years "
+            f"from {row.get('start')}. The interval is the Monte Carlo uncertainty of the estimate, not of the world."
         )
+        if len(labs) > 1:
+            note = f"{len(labs)} labs: {', '.join(labs)}. " + note
     elif "p_ruin" in record.metrics:
         boxes.append((format_percent(record.metrics["p_ruin"]), "P(ruin within the horizon)"))
     if not boxes:
         return ""
-    return _section("headline", "Headline", f'{_figure_boxes(boxes)}<p class="note">{_e(note)}</p>')
+    return _section("headline", "Headline", f'{_figure_boxes(boxes)}<p class="note">{_e(note)}</p>{extra}')
 
 
 def _figure_boxes(boxes: Iterable[tuple[str, str]]) -> str:
@@ -460,17 +589,28 @@ def _fan_section(tables: Mapping[str, pd.DataFrame]) -> str:
     fan = tables.get("fan")
     if fan is None or fan.empty:
         return ""
+    several = len(table_labs(fan)) > 1
     figures = []
     for variable in pd.unique(fan["variable"]):
         name = str(variable)
-        label = charts.variable_label(name)
-        figures.append(_figure(charts.fan_chart(fan, name), f"fan chart of {label}"))
+        label = charts.variable_label(fan, name)
+        if several:
+            figures.append(_figure(charts.lab_fans_chart(fan, name), f"{label} of each lab"))
+        else:
+            figures.append(_figure(charts.fan_chart(fan, name), f"fan chart of {label}"))
+    market = tables.get("market")
+    if several and market is not None and not market.empty:
+        for variable in pd.unique(market["variable"]):
+            label = charts.variable_label(market, str(variable))
+            figures.append(_figure(charts.fan_chart(market, str(variable)), f"fan chart of {label}"))
     period = str(fan["period"].iloc[0])
     note = "Shaded: 5-95% and 25-75% of draws; line: the median draw. Revenue and unserved demand are " + (
         "monthly flows annualised (times 12)."
         if period == "month"
         else "yearly totals (the run kept no monthly arrays)."
     )
+    if several:
+        note += " Each lab's panel shares the y axis with the others; the market's demand is shared by all labs."
     return _section("outlook", "Outlook", f'<p class="note">{_e(note)}</p><div class="charts">{"".join(figures)}</div>')
 
 
@@ -478,14 +618,20 @@ def _ruin_section(tables: Mapping[str, pd.DataFrame]) -> str:
     curve = tables.get("ruin_curve")
     if curve is None or curve.empty:
         return ""
-    year_ends = curve.iloc[11::12]
-    by_year = pd.DataFrame(
-        {"by the end of": [str(d)[:4] for d in year_ends["date"]], "P(ruin)": year_ends["p_ruin"].to_numpy()}
-    )
+    labs = table_labs(curve)
+    described = _units_of(tables, "ruin_curve").get("p_ruin", ColumnUnit("", "P(ruin)"))
+    by_lab = [(lab, lab_rows(curve, lab)) for lab in labs] if labs else [("", curve)]
+    first = by_lab[0][1].iloc[11::12]
+    by_year = pd.DataFrame({"by the end of": [str(d)[:4] for d in first["date"]]})
+    units: dict[str, ColumnUnit] = {}
+    for lab, rows in by_lab:
+        column = f"P(ruin), lab {lab}" if len(by_lab) > 1 else "P(ruin)"
+        by_year[column] = rows["p_ruin"].to_numpy()[11::12]
+        units[column] = ColumnUnit(described.unit, column)
     body = (
         '<div class="charts">'
         + _figure(charts.ruin_chart(curve), "P(ruin) over time")
-        + f"<div>{_html_table(by_year)}</div></div>"
+        + f"<div>{_html_table(by_year, units=units)}</div></div>"
     )
     return _section("ruin", "P(ruin) over time", body)
 
@@ -494,12 +640,13 @@ def _company_pnl_section(tables: Mapping[str, pd.DataFrame]) -> str:
     pnl = tables.get("company_pnl")
     if pnl is None:
         return ""
-    money_columns = {c: format_money for c in pnl.columns if c != "line"}
+    units = _units_of(tables, "company_pnl")
+    body = _per_lab(pnl, lambda rows, _lab: _html_table(rows, units=units, hide=("units",)))
     return _section(
         "pnl",
         "Company P&L by year",
-        '<p class="note">Mean over draws, USD. Profit is revenue minus inference, training and other '
-        "operating costs; financing is shown below the line.</p>" + _html_table(pnl, formatters=money_columns),
+        '<p class="note">Mean over draws. Profit is revenue minus inference, training and other '
+        "operating costs; financing is shown below the line.</p>" + body,
     )
 
 
@@ -507,35 +654,26 @@ def _cohort_section(tables: Mapping[str, pd.DataFrame]) -> str:
     cohorts = tables.get("cohort_pnl")
     if cohorts is None:
         return ""
+    units = _units_of(tables, "cohort_pnl")
     return _section(
         "cohorts",
         "Each model as a company",
-        '<p class="note">Per-model P&amp;L, mean over draws, USD: training spent on the model, and the '
+        '<p class="note">Per-model P&amp;L, mean over draws: training spent on the model, and the '
         "revenue and inference cost while it was the frontier model. Release month counts from the "
-        "start (-1: before it).</p>" + _html_table(cohorts),
+        "start (-1: before it).</p>" + _per_lab(cohorts, lambda rows, _lab: _html_table(rows, units=units)),
     )
-
-
-def _summary_row_formatter(row: pd.Series, column: str) -> Callable[[object], str] | None:
-    if column in ("metric", "statistic"):
-        return None
-    metric = str(row.get("metric", ""))
-    if metric.startswith("P(ruin"):
-        return format_percent
-    if "GW" in metric:
-        return lambda v: f"{format_number(v)} GW"
-    return format_money
 
 
 def _summary_section(tables: Mapping[str, pd.DataFrame]) -> str:
     summary = tables.get("summary")
     if summary is None:
         return ""
+    units = _units_of(tables, "summary")
     return _section(
         "summary",
         "Summary by year",
         "<details><summary>Quantiles of the key yearly outcomes over draws</summary>"
-        + _html_table(summary, row_formatter=_summary_row_formatter)
+        + _per_lab(summary, lambda rows, _lab: _html_table(rows, units=units, hide=("units",)))
         + "</details>",
     )
 
@@ -547,19 +685,29 @@ def _milestone_section(tables: Mapping[str, pd.DataFrame]) -> str:
         return ""
     parts = []
     if milestones is not None and not milestones.empty:
-        parts.append(
-            '<div class="single">'
-            + _figure(charts.milestone_chart(milestones), "capability milestone dates")
-            + "</div>"
-        )
+        units = _units_of(tables, "milestones")
+        several = len(table_labs(milestones)) > 1
+
+        def lab_part(rows: pd.DataFrame, lab: str) -> str:
+            alt = f"capability milestone dates, lab {lab}" if several else "capability milestone dates"
+            return (
+                '<div class="single">'
+                + _figure(charts.milestone_chart(rows, lab=lab if several else None), alt)
+                + "</div>"
+                + _html_table(rows, units=units)
+            )
+
         parts.append(
             '<p class="note">Dates are months in which the draw first reaches the milestone; an empty date means '
-            "fewer than that share of draws reach it within the horizon.</p>"
-            + _html_table(milestones, headers={"p50_month": "p50 month (index)"})
+            "fewer than that share of draws reach it within the horizon.</p>" + _per_lab(milestones, lab_part)
         )
     if capability is not None and not capability.empty:
+        several = len(table_labs(capability)) > 1
         figures = [
-            _figure(charts.fan_chart(capability, str(v)), charts.variable_label(str(v)))
+            _figure(
+                charts.lab_fans_chart(capability, str(v)) if several else charts.fan_chart(capability, str(v)),
+                charts.variable_label(capability, str(v)),
+            )
             for v in pd.unique(capability["variable"])
         ]
         parts.append(f'<div class="charts">{"".join(figures)}</div>')
@@ -586,16 +734,30 @@ def _dig(mapping: object, *keys: str) -> object:
     return mapping
 
 
-def _evaluation_boxes(figures: dict[str, Any], sample: str) -> list[tuple[str, str]]:
+def _objective_formatter(record: RecordLike) -> Callable[[object], str]:
+    """How to show the objective: by the unit the frontier or comparison table declares for it.
+
+    The JSON summaries (``optimize.json``, ``frontier.json``) give the
+    objective in USD (``objective_mean_usd``), which is the default.
+    """
+    for table in ("comparison", "frontier"):
+        described = _units_of(record.tables, table).get("objective mean")
+        if described is not None:
+            return unit_formatter(described.unit)
+    return format_money
+
+
+def _evaluation_boxes(record: RecordLike, figures: dict[str, Any], sample: str) -> list[tuple[str, str]]:
     """P(ruin) with its Wilson interval and the objective's mean of one evaluated policy (its JSON figures)."""
     interval = figures.get("p_ruin_wilson")
     text = f"P(ruin) on {sample}"
     if isinstance(interval, list) and len(interval) == 2:
         text += f"; 95% interval {format_percent(interval[0])} to {format_percent(interval[1])}"
     mean, se = figures.get("objective_mean_usd"), figures.get("objective_se_usd")
+    objective = _objective_formatter(record)
     return [
         (format_percent(figures.get("p_ruin")), text),
-        (format_money(mean), f"objective, mean (± {format_money(se)} SE)"),
+        (objective(mean), f"objective, mean (± {objective(se)} SE)"),
     ]
 
 
@@ -606,25 +768,23 @@ def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> str:
     figures = _dig(summary, "recommended", "validation")
     comparison = record.tables.get("comparison")
     if isinstance(figures, dict):
-        boxes += _evaluation_boxes(figures, "fresh draws")
+        boxes += _evaluation_boxes(record, figures, "fresh draws")
     elif comparison is not None and "policy" in comparison.columns:
         chosen = comparison[comparison["policy"].astype(str).str.startswith("recommended")]
         if len(chosen):
             row = chosen.iloc[0]
             label = label or str(row["policy"]).removeprefix("recommended: ")
+
+            def shown(column: str) -> str:
+                return _formatted(record.tables, "comparison", column, row.get(column))
+
             boxes.append(
                 (
-                    format_percent(row.get("P(ruin)")),
-                    f"P(ruin); 95% interval {format_percent(row.get('P(ruin) low'))} to "
-                    f"{format_percent(row.get('P(ruin) high'))}",
+                    shown("P(ruin)"),
+                    f"P(ruin); 95% interval {shown('P(ruin) low')} to {shown('P(ruin) high')}",
                 )
             )
-            boxes.append(
-                (
-                    format_money(row.get("objective mean")),
-                    f"objective, mean (± {format_money(row.get('objective se'))} SE)",
-                )
-            )
+            boxes.append((shown("objective mean"), f"objective, mean (± {shown('objective se')} SE)"))
     if label is None and not boxes:
         return '<p class="note">No recommendation was recorded.</p>'
     parts = [f"<h3>Recommended policy: {_e(label if label is not None else '(unnamed)')}</h3>"]
@@ -683,14 +843,15 @@ def _traced_frontier_section(record: RecordLike) -> str:
     best = _dig(summary, "best_feasible")
     if isinstance(best, dict):
         parts.append(f"<h3>Best feasible candidate: {_e(best.get('label', '(unnamed)'))}</h3>")
-        parts.append(_figure_boxes(_evaluation_boxes(best, "the search draws")))
+        parts.append(_figure_boxes(_evaluation_boxes(record, best, "the search draws")))
     elif summary is not None and _finite(_dig(summary, "settings", "max_ruin")):
         parts.append('<p class="warning">No candidate meets the ruin limit on the search draws.</p>')
     parts.append(_settings_list(summary))
     parts.append(_frontier_chart(record))
     frontier = record.tables.get("frontier")
     if frontier is not None:
-        parts.append("<h3>Every candidate and naive policy</h3>" + _html_table(frontier))
+        units = _units_of(record.tables, "frontier")
+        parts.append("<h3>Every candidate and naive policy</h3>" + _html_table(frontier, units=units))
     if "frontier.json" in record.artifacts:
         text = _decode_text(record.artifacts["frontier.json"])
         parts.append("<details><summary>frontier.json</summary>" + _pre(text) + "</details>")
@@ -706,13 +867,20 @@ def _optimize_section(record: RecordLike) -> str:
         parts.append(
             "<h3>The recommendation against the naive policies (fresh draws)</h3>"
             '<p class="note">"vs chosen": paired (common random numbers) difference of the objective, policy '
-            "minus the recommendation.</p>" + _html_table(comparison)
+            "minus the recommendation.</p>" + _html_table(comparison, units=_units_of(record.tables, "comparison"))
         )
     schedule = record.tables.get("schedule")
     if schedule is not None:
-        parts.append("<h3>Commitment schedule of the recommended policy</h3>" + _html_table(schedule))
+        parts.append(
+            "<h3>Commitment schedule of the recommended policy</h3>"
+            + _html_table(schedule, units=_units_of(record.tables, "schedule"))
+        )
     if frontier is not None:
-        parts.append("<details><summary>Every candidate of the search</summary>" + _html_table(frontier) + "</details>")
+        parts.append(
+            "<details><summary>Every candidate of the search</summary>"
+            + _html_table(frontier, units=_units_of(record.tables, "frontier"))
+            + "</details>"
+        )
     if "optimize.json" in record.artifacts:
         text = _decode_text(record.artifacts["optimize.json"])
         parts.append("<details><summary>optimize.json</summary>" + _pre(text) + "</details>")
@@ -723,12 +891,17 @@ def _backtest_section(record: RecordLike) -> str:
     parts = []
     coverage = record.tables.get("coverage")
     if coverage is not None:
-        parts.append("<h3>Coverage of the predictive intervals</h3>" + _html_table(coverage))
+        parts.append(
+            "<h3>Coverage of the predictive intervals</h3>"
+            + _html_table(coverage, units=_units_of(record.tables, "coverage"))
+        )
     if "backtest.txt" in record.artifacts:
         parts.append(_pre(_decode_text(record.artifacts["backtest.txt"])))
     backtest = record.tables.get("backtest")
     if backtest is not None:
-        parts.append("<h3>Every out-of-sample forecast</h3>" + _html_table(backtest))
+        parts.append(
+            "<h3>Every out-of-sample forecast</h3>" + _html_table(backtest, units=_units_of(record.tables, "backtest"))
+        )
     if not parts:
         parts.append('<p class="note">No backtest tables were recorded.</p>')
     return _section("backtest", "Backtest", "".join(parts))
@@ -738,7 +911,11 @@ def _other_tables_section(record: RecordLike) -> str:
     others = [name for name in record.tables if name not in _KNOWN_TABLES]
     if not others:
         return ""
-    parts = [f"<details><summary>{_e(name)}</summary>{_html_table(record.tables[name])}</details>" for name in others]
+    parts = [
+        f"<details><summary>{_e(name)}</summary>"
+        f"{_html_table(record.tables[name], units=_units_of(record.tables, name))}</details>"
+        for name in others
+    ]
     return _section("other", "Other tables", "".join(parts))
 
 
@@ -894,9 +1071,68 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
             known = key in specs or (table_name == "policy" and key == "kind") or table_name in _WHOLE_TABLE_SECTIONS
             if not known and not nested:
                 rows.append(_unknown(path, value))
-    top_level = {path.split(".")[0] for path in section_paths}
+    labs = data.get("labs")
+    if isinstance(labs, Mapping):
+        rows += _lab_keys(labs, str(policy_kind))
+    top_level = {path.split(".")[0] for path in section_paths} | ({"labs"} if isinstance(labs, Mapping) else set())
     rows += [_unknown(str(name), value) for name, value in data.items() if name not in top_level]
     return rows
+
+
+#: Source of a key a lab sets itself.
+_LAB_SOURCE = "the scenario: this lab's own value (without it, the lab takes the shared key)"
+
+
+def _lab_keys(labs: Mapping[str, Any], shared_policy_kind: str) -> list[ScenarioKey]:
+    """The keys each ``[labs.NAME]`` table sets, with the specification of the shared key they replace."""
+    rows: list[ScenarioKey] = []
+    for name, lab in labs.items():
+        if not isinstance(lab, Mapping):
+            rows.append(_unknown(f"labs.{name}", lab))
+            continue
+        if not lab:
+            meaning = "A lab that sets no key of its own: it takes every shared key and an equal part of the market."
+            rows.append(ScenarioKey(f"labs.{name}", "{}", True, meaning, "", "the scenario"))
+        for key, value in lab.items():
+            path = f"labs.{name}.{key}"
+            if key == "market_share":
+                rows.append(
+                    ScenarioKey(
+                        path,
+                        _toml_value(value),
+                        True,
+                        "The lab's share of demand under [market] share_rule = 'fixed' (a fraction); labs "
+                        "without one share what the others leave equally.",
+                        "in (0, 1]",
+                        _LAB_SOURCE,
+                    )
+                )
+            elif key in LAB_SECTIONS and isinstance(value, Mapping):
+                own_kind = value.get("kind") if key == "policy" else None
+                policy_kind = str(own_kind) if own_kind is not None else shared_policy_kind
+                for sub, sub_value in value.items():
+                    rows.append(_lab_key(f"{path}.{sub}", key, str(sub), sub_value, policy_kind))
+            else:
+                rows.append(_unknown(path, value))
+    return rows
+
+
+def _lab_key(path: str, section: str, key: str, value: object, policy_kind: str) -> ScenarioKey:
+    """One key of a lab's section, documented as the shared key of the same name."""
+    if section == "policy" and key == "kind":
+        return ScenarioKey(
+            path,
+            _toml_value(value),
+            True,
+            "The lab's own procurement policy (it replaces the shared [policy] for this lab).",
+            "one of " + ", ".join(POLICY_KINDS),
+            _LAB_SOURCE,
+        )
+    try:
+        spec = field_spec(f"{section}.{key}", policy_kind=policy_kind if section == "policy" else None)
+    except KeyError:
+        return _unknown(path, value)
+    return ScenarioKey(path, _toml_value(value), True, spec.doc, spec.bounds_text(), _LAB_SOURCE)
 
 
 def _scenario_section(record: RecordLike) -> str:
@@ -980,8 +1216,10 @@ def render_report(record: RecordLike) -> str:
         optimization; the frontier and its best feasible candidate for a
         traced frontier), the backtest tables (for a backtest), milestone dates
         (where capability drives demand) and every scenario key with the
-        source of its default. Sections whose tables the record lacks are
-        left out.
+        source of its default, each lab's own keys included. A run of
+        several labs shows every lab (see the module notes). Numbers are
+        shown by the units the record's ``units`` table declares. Sections
+        whose tables the record lacks are left out.
     """
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     tables = record.tables
@@ -1046,7 +1284,7 @@ def record_from_result(result: SimulationResult, *, message: str = "") -> Result
     """
     attrs = result.dataset.attrs
     tables = run_tables(result)
-    headline = tables["headline"].iloc[0]
+    headline = tables["headline"].iloc[0]  # the first lab's figures, as the store keeps them
     created = str(attrs.get("created_utc", ""))
     text = attrs.get("scenario_toml")
     return ResultRecord(
@@ -1062,9 +1300,8 @@ def record_from_result(result: SimulationResult, *, message: str = "") -> Result
         message=message,
         frontiersim_version=str(attrs.get("frontiersim_version", __version__)),
         metrics={
-            "p_ruin": float(headline["p_ruin"]),
-            "revenue_final_year_median_usd": float(headline["revenue_final_year_median_usd"]),
-            "cash_final_year_median_usd": float(headline["cash_final_year_median_usd"]),
+            name: float(headline[name])
+            for name in ("p_ruin", "revenue_final_year_median_usd", "cash_final_year_median_usd")
         },
         scenario_text=text if isinstance(text, str) else "",
         command=[],
@@ -1099,8 +1336,11 @@ __all__ = [
     "RecordLike",
     "ResultRecord",
     "ScenarioKey",
+    "column_header",
+    "is_money",
     "record_from_result",
     "render_report",
     "report_from_result",
     "scenario_keys",
+    "unit_formatter",
 ]

@@ -26,38 +26,19 @@ FloatArray = NDArray[np.float64]
 
 
 def yearly_aggregates(output: ChunkOutput) -> dict[str, FloatArray]:
-    """Yearly figures from a chunk's month-major arrays, by the catalogue's rules.
+    """Yearly figures of a chunk: the engine's, by the catalogue's rules, and the derived ones.
 
     Returns
     -------
     dict of ndarray, each ``(years, columns)``
-        Month-major like the input; ``columns`` is ``draws * labs`` for per-lab
-        outputs and ``draws`` for market ones.
+        Month-major like the engine's arrays; ``columns`` is ``draws * labs``
+        for per-lab outputs and ``draws`` for market ones.
     """
-    outputs = output.catalogue
-    result: dict[str, FloatArray] = {}
-    for name, spec in outputs.monthly.items():
-        rule = spec.yearly
-        if rule is None:
-            continue
-        values = output.by_month[name]
-        months, columns = values.shape
-        years = months // 12
-        if rule.how == "last":
-            result[rule.name] = values[11::12]
-            continue
-        # Months are added one at a time, in order: numpy's own reductions
-        # change summation order with the array's shape, and results must not
-        # depend on how many draws a chunk holds.
-        months_of_years = values.reshape(years, 12, columns)
-        total = months_of_years[:, 0, :].copy()
-        for month in range(1, 12):
-            total += months_of_years[:, month, :]
-        result[rule.name] = total if rule.how == "sum" else total / 12.0
-    months = next(iter(output.by_month.values())).shape[0]
-    year_end_month = np.arange(months // 12) * 12 + 11
+    result = dict(output.by_year)
+    years = next(iter(result.values())).shape[0]
+    year_end_month = np.arange(years) * 12 + 11
     ruin = output.final["ruin_month"]
-    for derived in outputs.derived:
+    for derived in output.catalogue.derived:
         result[derived.spec.name] = derived.compute(result, ruin, year_end_month)
     return result
 

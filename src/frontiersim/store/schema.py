@@ -25,9 +25,11 @@ Version 3
     ``runs`` gains ``labs``: the names of the labs of a simulation (a JSON
     list, in the order of the ``lab`` column of its tables), NULL for a
     record of a kind without labs (frontier, backtest) and for a run
-    recorded before labs existed. Tables themselves are Parquet payloads and
-    need no migration: a run recorded before labs is read in the current
-    layout (see :mod:`frontiersim.store.legacy`).
+    recorded before labs existed; and ``table_layout``: the layout of the
+    record's tables (:data:`TABLE_LAYOUT`), NULL for every record made
+    before this version. Tables themselves are Parquet payloads and are not
+    rewritten: a record whose ``table_layout`` is NULL is read in the
+    current layout (see :mod:`frontiersim.store.legacy`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
 
 #: Roles of a payload: a summary table, a per-draw table, or an artifact (raw bytes).
 PAYLOAD_ROLES = ("table", "draws", "artifact")
+
+#: Layout of the tables a record holds: 1 before labs; 2 with a ``lab`` column and a ``units`` table.
+TABLE_LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,10 @@ LAYOUT_V1_TO_V2: tuple[str, ...] = (
 )
 
 #: Version 3: the labs of a run.
-LAYOUT_V2_TO_V3: tuple[str, ...] = ("ALTER TABLE runs ADD COLUMN labs VARCHAR",)
+LAYOUT_V2_TO_V3: tuple[str, ...] = (
+    "ALTER TABLE runs ADD COLUMN labs VARCHAR",
+    "ALTER TABLE runs ADD COLUMN table_layout INTEGER",
+)
 
 #: Every migration, in order.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -119,7 +127,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "process id, host and start time of runs; payloads with roles (table, draws, artifact), parts, media types",
         LAYOUT_V1_TO_V2,
     ),
-    Migration(3, "the labs of each run (a JSON list; NULL before labs and for kinds without labs)", LAYOUT_V2_TO_V3),
+    Migration(
+        3,
+        "the labs of each run (a JSON list; NULL before labs and for kinds without labs) and its table layout "
+        "(NULL: recorded before labs)",
+        LAYOUT_V2_TO_V3,
+    ),
 )
 
 #: The layout this code reads and writes.

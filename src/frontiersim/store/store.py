@@ -47,7 +47,7 @@ import pyarrow as pa
 
 from frontiersim._version import __version__
 from frontiersim.store.legacy import upgrade_tables
-from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERSION
+from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERSION, TABLE_LAYOUT
 
 #: Environment variable naming the store file.
 STORE_ENVIRONMENT_VARIABLE = "FRONTIERSIM_STORE"
@@ -188,8 +188,9 @@ class RunRecord(RunInfo):
     tables : dict of str to pandas.DataFrame
         Summary tables (see :func:`frontiersim.results.tables.run_tables`) and
         kind-specific ones (``frontier``, ``backtest``, ...), with the
-        ``units`` table describing their columns. A run recorded before labs
-        is read in the current layout (:func:`frontiersim.store.legacy.upgrade_tables`).
+        ``units`` table describing their columns. Tables are read as they
+        were stored, except those of a run recorded before labs, which are
+        read in the current layout (:func:`frontiersim.store.legacy.upgrade_tables`).
     artifacts : dict of str to bytes
         Files such as ``frontier.png``, ``optimize.json``, ``backtest.txt``.
     error : str
@@ -652,8 +653,8 @@ class RunStore:
             connection.execute(
                 """INSERT INTO runs (run_id, kind, status, created_utc, finished_utc, frontiersim_version,
                     scenario_name, scenario_text, scenario_sha256, seed, draws, message, command, metrics, error,
-                    pid, hostname, process_started)
-                VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?, ?)""",
+                    pid, hostname, process_started, table_layout)
+                VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?, ?, ?)""",
                 [
                     run_id,
                     kind,
@@ -669,6 +670,7 @@ class RunStore:
                     pid,
                     socket.gethostname(),
                     started,
+                    TABLE_LAYOUT,
                 ],
             )
         return run_id
@@ -873,13 +875,15 @@ class RunStore:
             full_id = self._resolve(connection, run_id)
             assert connection is not None
             row = connection.execute(
-                f"SELECT {_INFO_COLUMNS}, scenario_text, command, error FROM runs WHERE run_id = ?", [full_id]
+                f"SELECT {_INFO_COLUMNS}, scenario_text, command, error, table_layout FROM runs WHERE run_id = ?",
+                [full_id],
             ).fetchone()
             assert row is not None
             (row,) = self._mark_incomplete(connection, [row])
-            text_at, command_at, error_at = _LABS + 1, _LABS + 2, _LABS + 3
+            text_at, command_at, error_at, layout_at = _LABS + 1, _LABS + 2, _LABS + 3, _LABS + 4
             if row[2] == "incomplete" and row[error_at] is None:
-                row = (*row[:error_at], f"process {row[12]} on {row[13]} ended before the run was recorded")
+                reason = f"process {row[12]} on {row[13]} ended before the run was recorded"
+                row = (*row[:error_at], reason, *row[error_at + 1 :])
             payloads = connection.execute(
                 "SELECT role, name, payload FROM payloads WHERE run_id = ? AND role IN ('table', 'artifact') "
                 "ORDER BY role, name, part",
@@ -899,7 +903,9 @@ class RunStore:
                 table_parts.setdefault(str(name), []).append(payload)
             else:
                 artifacts[str(name)] = bytes(payload)
-        tables = upgrade_tables(info.kind, {name: _read_parquet(parts) for name, parts in table_parts.items()})
+        tables = {name: _read_parquet(parts) for name, parts in table_parts.items()}
+        if row[layout_at] is None:  # recorded before labs: read in the current layout
+            tables = upgrade_tables(info.kind, tables)
         return RunRecord(
             **{k: getattr(info, k) for k in RunInfo.__dataclass_fields__},
             scenario_text=str(row[text_at]),

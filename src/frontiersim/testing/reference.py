@@ -112,9 +112,6 @@ ScalarPolicy = Callable[[int, int, float, float, float, float], float]
 #: lab, or a mapping of lab name to policy (labs left out keep the scenario's), or None.
 PolicyArgument = ProcurementPolicy | Mapping[str, ProcurementPolicy] | None
 
-#: Largest argument of :func:`math.exp` that does not overflow.
-_MAX_EXP = math.log(np.finfo(np.float64).max)
-
 #: Outputs of the market (one value per draw) and of each lab, each month, in the order they are recorded.
 _MARKET_MONTHLY = ("market_demand_usd_per_year",)
 _LAB_MONTHLY = (
@@ -318,7 +315,10 @@ def _lab_setup(scenario: Scenario, lab: Lab, policy: PolicyArgument) -> _LabSetu
 
 def _exp(x: float) -> float:
     """``exp(x)``, ``inf`` where it overflows (as numpy's)."""
-    return math.exp(x) if x <= _MAX_EXP else math.inf
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _bass_step(adopted: float, ceiling: float, p: float, q: float, dt: float) -> float:
@@ -671,6 +671,30 @@ def _simulate_draw(
     return market_monthly, runs
 
 
+def _to_years(values: Sequence[float], how: str) -> list[float]:
+    """A column's monthly values reduced to years by a yearly rule (``sum``, ``sum_of_rate``, ``mean`` or ``last``).
+
+    Months are added in order, as :class:`~frontiersim.models.catalogue.YearlyAccumulator` adds them.
+    """
+    years = []
+    for start in range(0, len(values) - 11, 12):
+        months = values[start : start + 12]
+        if how == "last":
+            years.append(months[-1])
+            continue
+        total = months[0]
+        for value in months[1:]:
+            total += value
+        years.append(total / 12.0 if how in ("mean", "sum_of_rate") else total)
+    return years
+
+
+def _month_major(columns: Sequence[Sequence[float]], rows: int) -> NDArray[np.float64]:
+    """Per-column lists of ``rows`` values as a ``(rows, columns)`` array."""
+    values: NDArray[np.float64] = np.array(columns, dtype=np.float64).reshape(len(columns), rows).T.copy()
+    return values
+
+
 def _check_catalogue(outputs: Catalogue, monthly: Sequence[str], final: Sequence[str]) -> None:
     """The reference computes exactly the outputs the scenario's catalogue declares."""
     declared_monthly = set(outputs.monthly)
@@ -704,7 +728,9 @@ def simulate_reference(scenario: Scenario, draws: Draws, policy: PolicyArgument 
         the scenario's catalogue to a ``(months, columns)`` array, where
         ``columns`` is ``draws * labs`` (draw-major: column ``i * L + l`` is
         lab ``l`` of draw ``i``) for per-lab outputs and ``draws`` for market
-        ones; ``final`` holds ``ruin_month`` (int, -1 for survival) and
+        ones; ``by_year`` maps each yearly output of a monthly one to a
+        ``(years, columns)`` array, reduced by its yearly rule; ``final``
+        holds ``ruin_month`` (int, -1 for survival) and
         ``obligations_after_horizon_usd`` (``(columns,)``), the per-model
         outputs (``(models, columns)``) and, with capability demand,
         ``milestone_month`` (``(milestones, columns)``, -1 if never reached).
@@ -733,21 +759,19 @@ def simulate_reference(scenario: Scenario, draws: Draws, policy: PolicyArgument 
     results = [_simulate_draw(market, labs, parameters, shocks, i) for i in range(draws.size)]
 
     layout = LabLayout(tuple(lab.name for lab in scenario.labs), draws.size)
-    months, n_labs = market.months, layout.labs
-    by_month: dict[str, NDArray[np.float64]] = {}
+    months = market.months
+    series: dict[str, list[list[float]]] = {}  # name -> one list of months per column
     for name, spec in outputs.monthly.items():
         if spec.per == "market":
-            by_month[name] = (
-                np.array([monthly[name] for monthly, _ in results], dtype=np.float64)
-                .reshape(draws.size, months)
-                .T.copy()
-            )
-            continue
-        values = np.empty((months, layout.columns))
-        for i, (_, runs) in enumerate(results):
-            for lab, run in enumerate(runs):
-                values[:, i * n_labs + lab] = run.monthly[name]
-        by_month[name] = values
+            series[name] = [monthly[name] for monthly, _ in results]
+        else:
+            series[name] = [run.monthly[name] for _, runs in results for run in runs]  # draw-major
+    by_month = {name: _month_major(columns, months) for name, columns in series.items()}
+    by_year = {
+        spec.yearly.name: _month_major([_to_years(column, spec.yearly.how) for column in series[name]], months // 12)
+        for name, spec in outputs.monthly.items()
+        if spec.yearly is not None
+    }
     finals = [run.final() for _, runs in results for run in runs]  # draw-major
     final: dict[str, NDArray[Any]] = {}
     for name in final_names:
@@ -758,4 +782,4 @@ def simulate_reference(scenario: Scenario, draws: Draws, policy: PolicyArgument 
         else:
             rows = market.n_models if spec.shape == "model" else len(market.milestones)
             final[name] = np.array([f[name] for f in finals], dtype=dtype).reshape(layout.columns, rows).T.copy()
-    return ChunkOutput(layout, outputs, by_month, final)
+    return ChunkOutput(layout=layout, catalogue=outputs, by_month=by_month, by_year=by_year, final=final)

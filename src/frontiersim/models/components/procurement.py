@@ -92,7 +92,7 @@ class Procurement(Component):
         months = setup.months
         lead = max(lab.compute.lead_time_months for lab in self.labs)
         term = max(lab.compute.contract_term_months for lab in self.labs)
-        self.book = ContractBook(layout.columns, months, lead, term)
+        self.book = ContractBook(layout.draws, months, lead, term, layout.labs)
         self.base_price = setup.lab_parameter("compute.cost_usd_per_gw_year")
         self.price_decline = setup.lab_parameter("compute.price_decline_per_year")
         initial_gw = setup.lab_parameter("compute.initial_capacity_gw")
@@ -103,7 +103,7 @@ class Procurement(Component):
                 lab.compute.initial_contract_months_remaining,
                 initial_gw[columns],
                 self.base_price[columns],
-                columns,
+                index,
             )
         self.policies: list[ProcurementPolicy] = [
             _policy_for(setup, lab.name, setup.policy) or policy_from_spec(setup.scenario, lab) for lab in self.labs
@@ -137,7 +137,7 @@ class Procurement(Component):
                     month=t,
                     decision_index=self.decisions[index][t],
                     demand_usd_per_year=demand[columns],
-                    scheduled_capacity_at_arrival_gw=self.book.capacity_at(t + compute.lead_time_months)[columns],
+                    scheduled_capacity_at_arrival_gw=self.book.lab_capacity_at(t + compute.lead_time_months, index),
                     price_usd_per_gw_year=price_now,
                     gross_margin=margin[columns],
                     lead_time_months=compute.lead_time_months,
@@ -147,7 +147,7 @@ class Procurement(Component):
                 gw = np.where(alive[columns], np.asarray(policy.commit_gw(observation), dtype=float), 0.0)
                 if np.any(gw < 0) or not np.all(np.isfinite(gw)):
                     raise ValueError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
-                self.book.commit(t, gw, price_now, columns, compute.lead_time_months, compute.contract_term_months)
+                self.book.commit(t, gw, price_now, index, compute.lead_time_months, compute.contract_term_months)
                 committed_gw[columns] = gw
                 committed_usd[columns] = gw * price_now * compute.contract_term_months / 12.0
         state["new_commitment_gw"] = committed_gw

@@ -1,0 +1,181 @@
+"""``frontiersim run``, ``validate``, ``examples``, ``defaults`` and ``scenarios``.
+
+``run`` simulates a scenario, prints P(ruin), the summary by year and the
+P&L (a section per lab when the scenario has several), saves the results and
+records the run in the run store (see :mod:`frontiersim.cli.recording`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from frontiersim.cli.arguments import non_negative_int, positive_int
+from frontiersim.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    bad_input,
+    default_out_dir,
+    out_dir_problem,
+    report_problems,
+    resolve_scenario,
+)
+from frontiersim.cli.format import format_figures, format_result
+from frontiersim.cli.recording import add_recording_arguments, begin_recording
+from frontiersim.examples import EXAMPLES, run_examples
+from frontiersim.scenario.distributions import Distribution
+from frontiersim.scenario.errors import ScenarioError
+from frontiersim.scenario.fields import FieldSpec, field_specs
+from frontiersim.scenario.loader import bundled, bundled_names
+from frontiersim.scenario.schema import section_types
+from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        scenario = resolve_scenario(args.scenario)
+    except ScenarioError as error:
+        return report_problems(error)
+    draws = args.draws if args.draws is not None else scenario.simulation.draws
+    out = Path(args.out) if args.out else default_out_dir(scenario.meta.name)
+    problem = None if args.no_save else out_dir_problem(out)
+    if problem:
+        return bad_input(problem)
+    keep_monthly = False if args.summary_only else None
+    seed = scenario.simulation.seed if args.seed is None else args.seed
+    recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
+    if isinstance(recording, int):
+        return recording
+    with recording.failing_on_error():
+        with tqdm(
+            total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
+        ) as bar:
+
+            def advance(finished: int) -> None:
+                bar.update(finished)
+
+            result = simulate(
+                scenario,
+                draws=draws,
+                seed=args.seed,
+                chunk_size=args.chunk_size,
+                keep_monthly=keep_monthly,
+                workers=args.workers,
+                progress=advance,
+            )
+        print(format_result(result))
+        if not args.no_save:
+            written = result.save(out, format=args.format)
+            print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
+        return recording.finish_simulation(result)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for reference in args.scenarios:
+        try:
+            scenario = resolve_scenario(reference)
+        except ScenarioError as error:
+            status = report_problems(error)
+            continue
+        meta = scenario.meta
+        print(f"ok: {reference} (scenario {meta.name!r}, {meta.horizon_years} years from {meta.start})")
+    return status
+
+
+def _cmd_examples(args: argparse.Namespace) -> int:
+    names = [args.name] if args.name else None
+    if args.name and args.name not in EXAMPLES:
+        return bad_input(f"unknown example {args.name!r}; known: {', '.join(EXAMPLES)}")
+    results = run_examples(names)
+    blocks = [format_figures(name, figures) for name, figures in results.items()]
+    print("\n\n".join(blocks))
+    mismatches = sum(not f.ok for figures in results.values() for f in figures)
+    total = sum(len(figures) for figures in results.values())
+    print(f"\n{total - mismatches} of {total} figures match the brief")
+    return EXIT_OK if mismatches == 0 else EXIT_FAILED
+
+
+def describe_key(key_spec: FieldSpec) -> str:
+    """The label, unit and typical range of a scenario key, as ``frontiersim defaults`` shows them ("" if none).
+
+    Examples
+    --------
+    >>> from frontiersim.scenario.fields import field_spec
+    >>> describe_key(field_spec("policy.hedge_factor"))
+    'label: hedge factor; unit: x; typical: 0 to 2'
+    """
+    parts = []
+    if key_spec.label:
+        parts.append(f"label: {key_spec.label}")
+    if key_spec.unit:
+        parts.append(f"unit: {key_spec.unit}")
+    if key_spec.typical is not None:
+        low, high = key_spec.typical
+        parts.append(f"typical: {low:g} to {high:g}")
+    return "; ".join(parts)
+
+
+def _cmd_defaults(args: argparse.Namespace) -> int:
+    for section, section_type in section_types().items():
+        print(f"[{section}]")
+        defaults = section_type()
+        for key, key_spec in field_specs(section_type).items():
+            value = getattr(defaults, key)
+            shown = value.describe() if isinstance(value, Distribution) else repr(value)
+            print(f"  {key} = {shown}")
+            print(f"      {key_spec.doc} ({key_spec.bounds_text()})")
+            described = describe_key(key_spec)
+            if described:
+                print(f"      {described}")
+            print(f"      source: {key_spec.source}")
+        print()
+    return EXIT_OK
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    for name in bundled_names():
+        scenario = bundled(name)
+        print(f"{name:18s} {scenario.meta.description}")
+    return EXIT_OK
+
+
+def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register ``run``, ``validate``, ``examples``, ``defaults`` and ``scenarios`` on the frontiersim parser."""
+    run = commands.add_parser("run", help="simulate a scenario, print a summary and save the results")
+    run.add_argument("scenario", nargs="?", help="scenario file, or a bundled name (default: the bundled default)")
+    run.add_argument("--draws", type=positive_int, help="number of draws (default: the scenario's)")
+    run.add_argument("--seed", type=non_negative_int, help="root seed (default: the scenario's)")
+    run.add_argument("--out", help="output folder (default: frontiersim-results/<scenario name>)")
+    run.add_argument("--format", choices=("netcdf", "parquet"), default="netcdf", help="results file format")
+    run.add_argument("--summary-only", action="store_true", help="keep yearly results only (bounded memory)")
+    run.add_argument("--chunk-size", type=positive_int, default=DEFAULT_CHUNK_SIZE, help="draws per chunk")
+    run.add_argument("--workers", type=positive_int, default=1, help="processes to use")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(
+        "--no-save",
+        action="store_true",
+        help="print the summary only; write no output files (the run store is governed by --no-store)",
+    )
+    add_recording_arguments(run)
+    run.set_defaults(handler=_cmd_run)
+
+    validate = commands.add_parser("validate", help="check scenario files and report every problem")
+    validate.add_argument("scenarios", nargs="+", help="scenario files (or bundled names)")
+    validate.set_defaults(handler=_cmd_validate)
+
+    examples = commands.add_parser("examples", help="run the interviews' worked examples against the brief")
+    examples.add_argument("name", nargs="?", help=f"one of: {', '.join(EXAMPLES)}")
+    examples.set_defaults(handler=_cmd_examples)
+
+    defaults = commands.add_parser(
+        "defaults", help="list every scenario key with its default, label, unit, typical range and source"
+    )
+    defaults.set_defaults(handler=_cmd_defaults)
+
+    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios.set_defaults(handler=_cmd_scenarios)
