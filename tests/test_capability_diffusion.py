@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
+from frontiersim.experimental.kernels import logistic_adoption_closed_form, logistic_step, reagents_capability
 from frontiersim.models.capability import (
     DEFAULT_MILESTONES,
     CapabilityDemand,
     capability_index,
     effective_compute,
     milestone_arrival_months,
-    reagents_capability,
 )
 from frontiersim.models.demand import DemandDriver
 from frontiersim.models.diffusion import (
@@ -24,8 +24,6 @@ from frontiersim.models.diffusion import (
     bass_adoption_closed_form,
     bass_step,
     combine_segments,
-    logistic_adoption_closed_form,
-    logistic_step,
     segment_adoption_closed_form,
 )
 

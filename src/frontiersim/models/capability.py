@@ -5,9 +5,10 @@ Capability grows with the log of effective training compute (brief s1, 000):
 algorithmic efficiency that halves the compute needed for a given capability
 every few months (Ho et al. 2024 estimate ~8 months for language models).
 Data, compute and model size act like reagents (brief s1, 003, 004): scaling
-one alone runs short of the others, which :func:`reagents_capability` models
-with a CES aggregate that reduces to the log-linear form when the inputs are
-scaled together.
+one alone runs short of the others, which
+:func:`frontiersim.experimental.kernels.reagents_capability` models with a CES
+aggregate (not yet part of the month) that reduces to the log-linear form
+when the inputs are scaled together.
 
 :class:`CapabilityDemand` closes the loop of the first two exponentials: the
 lab's training compute raises capability, capability raises the value the
@@ -93,80 +94,6 @@ def capability_index(effective_flop: ArrayLike, reference_flop: ArrayLike, slope
     """
     with np.errstate(divide="ignore"):
         out: FloatArray = _f64(slope_per_decade) * np.log10(_f64(effective_flop) / _f64(reference_flop))
-    return out
-
-
-def reagents_capability(
-    compute: ArrayLike,
-    data: ArrayLike,
-    parameters: ArrayLike,
-    weights: Sequence[float] = (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0),
-    rho: float = -1.0,
-    slope_per_decade: ArrayLike = 1.0,
-) -> FloatArray:
-    r"""Capability when compute, data and model size are complementary reagents.
-
-    Parameters
-    ----------
-    compute, data, parameters : array_like
-        Each input as a multiple of its amount in the reference (index 0)
-        recipe, dimensionless (>= 0). For compute this is
-        :math:`C_{\text{eff}} / C_{\text{ref}}`; data and parameters are
-        measured the same way against the balanced recipe.
-    weights : sequence of 3 floats
-        CES weights :math:`w_i > 0`; normalised to add up to 1.
-    rho : float
-        CES exponent :math:`\rho \le 1`. ``-inf`` is the minimum (Leontief:
-        the scarcest reagent binds), 0 is Cobb-Douglas, 1 is perfect
-        substitutes. Elasticity of substitution :math:`1 / (1 - \rho)`.
-    slope_per_decade : array_like
-        Index gained per 10x of the aggregate, as in :func:`capability_index`.
-
-    Returns
-    -------
-    ndarray
-        .. math:: I = s \log_{10} X, \quad
-                  X = \Big(\sum_i w_i x_i^{\rho}\Big)^{1/\rho}
-
-        (:math:`X = \prod_i x_i^{w_i}` at :math:`\rho = 0`,
-        :math:`\min_i x_i` at :math:`\rho = -\infty`).
-
-    Notes
-    -----
-    :math:`X` is homogeneous of degree one, so with unconstrained reagents
-    (all scaled by the same :math:`x`) :math:`I = s \log_{10} x`: exactly the
-    log-linear :func:`capability_index`. With :math:`\rho < 0`, scaling one
-    input alone saturates: :math:`X \to w_j^{1/\rho}\,\cdot` (the others) as
-    that input grows (brief s1, 003, 004).
-    """
-    w = _f64(weights)
-    if w.shape != (3,) or np.any(w <= 0):
-        raise ValueError("weights must be three positive numbers")
-    if rho > 1:
-        raise ValueError("rho must be <= 1")
-    w = w / w.sum()
-    with np.errstate(divide="ignore"):
-        logs = np.stack(np.broadcast_arrays(*[np.log(_f64(x)) for x in (compute, data, parameters)]))
-    expand = (slice(None),) + (None,) * (logs.ndim - 1)
-    if np.isneginf(rho):
-        log_aggregate = logs.min(axis=0)
-    elif rho == 0.0:
-        with np.errstate(invalid="ignore"):
-            log_aggregate = (w[expand] * logs).sum(axis=0)
-        log_aggregate = np.where(np.isneginf(logs).any(axis=0), -np.inf, log_aggregate)
-    else:
-        # log-sum-exp: (1/rho) log sum_i w_i exp(rho log x_i), stable for large inputs
-        scaled = rho * logs
-        top = scaled.max(axis=0)
-        safe_top = np.where(np.isfinite(top), top, 0.0)
-        with np.errstate(over="ignore", invalid="ignore"):
-            inner = (w[expand] * np.exp(scaled - safe_top)).sum(axis=0)
-            log_aggregate = (safe_top + np.log(inner)) / rho
-        if rho < 0:  # any zero input makes the aggregate zero
-            log_aggregate = np.where(np.isneginf(logs).any(axis=0), -np.inf, log_aggregate)
-        else:  # only all-zero inputs do
-            log_aggregate = np.where(np.isneginf(logs).all(axis=0), -np.inf, log_aggregate)
-    out: FloatArray = _f64(slope_per_decade) * log_aggregate / np.log(10.0)
     return out
 
 

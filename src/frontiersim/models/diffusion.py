@@ -124,58 +124,6 @@ def bass_step(
     return out
 
 
-def logistic_adoption_closed_form(
-    t_years: ArrayLike, rate_per_year: ArrayLike, midpoint_years: ArrayLike
-) -> FloatArray:
-    r"""Logistic adoption share, the alternative to Bass with no external adoption.
-
-    Parameters
-    ----------
-    t_years : array_like
-        Time, years.
-    rate_per_year : array_like
-        Growth rate :math:`r` of adoption while it is small, 1/year.
-    midpoint_years : array_like
-        Time :math:`t_0` at which half the ceiling has adopted, years.
-
-    Returns
-    -------
-    ndarray
-        :math:`F(t) = 1 / (1 + e^{-r (t - t_0)})`, in :math:`(0, 1)`.
-
-    Notes
-    -----
-    The Bass model with :math:`p = 0` and :math:`q = r`: pure imitation, which
-    never starts from zero adoption, hence the midpoint parametrisation.
-    """
-    t, r, t0 = _f64(t_years), _f64(rate_per_year), _f64(midpoint_years)
-    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * r * (t - t0)))  # = 1/(1+exp(-r(t-t0))) without overflow
-    return out
-
-
-def logistic_step(
-    adopted_share: ArrayLike, ceiling: ArrayLike, rate_per_year: ArrayLike, dt_years: ArrayLike
-) -> FloatArray:
-    r"""Exact step of :math:`dF/dt = r F (1 - F/M)` over ``dt_years`` with :math:`M` held fixed.
-
-    Parameters
-    ----------
-    adopted_share, ceiling : array_like
-        As in :func:`bass_step`.
-    rate_per_year : array_like
-        Logistic rate :math:`r`, 1/year.
-    dt_years : array_like
-        Step length, years.
-
-    Returns
-    -------
-    ndarray
-        :math:`f' = f / (f + (1 - f) e^{-r \Delta t})` times the ceiling,
-        :func:`bass_step` with :math:`p = 0`. Zero adoption stays zero.
-    """
-    return bass_step(adopted_share, ceiling, 0.0, rate_per_year, dt_years)
-
-
 @dataclass(frozen=True, eq=False)
 class Segment:
     """A customer segment with its own diffusion, noise and margin.

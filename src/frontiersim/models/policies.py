@@ -17,7 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from frontiersim.scenario.schema import GrowthHedgePolicySpec, QuantilePolicySpec
+
 FloatArray = NDArray[np.float64]
+
+# Defaults are the scenario schema's, declared once there (with their sources).
+_GROWTH_HEDGE_DEFAULTS = GrowthHedgePolicySpec()
+_QUANTILE_DEFAULTS = QuantilePolicySpec()
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,8 @@ class GrowthHedgePolicy:
     """
 
     assumed_growth_per_year: float
-    hedge_factor: float = 1.0
-    target_training_share: float = 0.5
+    hedge_factor: float = _GROWTH_HEDGE_DEFAULTS.hedge_factor
+    target_training_share: float = _GROWTH_HEDGE_DEFAULTS.target_training_share
 
     def commit_gw(self, observation: Observation) -> FloatArray:
         """GW to commit now, per draw (see :class:`ProcurementPolicy`)."""
@@ -144,7 +150,7 @@ class QuantilePolicy:
     log_growth_mean: float
     log_growth_sd: float
     volatility_per_sqrt_year: float = 0.0
-    target_training_share: float = 0.5
+    target_training_share: float = _QUANTILE_DEFAULTS.target_training_share
 
     @classmethod
     def from_growth_interval(
@@ -153,7 +159,7 @@ class QuantilePolicy:
         growth_p5: float,
         growth_p95: float,
         volatility_per_sqrt_year: float = 0.0,
-        target_training_share: float = 0.5,
+        target_training_share: float = _QUANTILE_DEFAULTS.target_training_share,
     ) -> QuantilePolicy:
         """Belief given as the 90% interval of yearly growth (lognormal)."""
         z95 = float(stats.norm.ppf(0.95))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -13,6 +11,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from frontiersim.atomic import atomic_write_bytes, atomic_write_with
 
 #: Metrics in the summary table: dataset variable -> label.
 SUMMARY_METRICS: dict[str, str] = {
@@ -38,43 +38,6 @@ PNL_LINES: dict[str, str] = {
 
 Statistic = Literal["mean", "median"]
 ResultFormat = Literal["netcdf", "parquet"]
-
-
-def _default_file_mode() -> int:
-    """Permissions a plainly created file would get under the current umask."""
-    current = os.umask(0)
-    os.umask(current)
-    return 0o666 & ~current
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(payload)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _default_file_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_with(path: Path, writer: Callable[[str], object]) -> None:
-    """Call ``writer(temporary_path)`` then rename the temporary file onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        writer(temporary)
-        os.chmod(temporary, _default_file_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def select_lab(dataset: xr.Dataset, name: str) -> xr.Dataset:
