@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import tomllib
 from typing import Any
@@ -19,10 +20,9 @@ from frontiersim.models.capability import (
     log_competitive_share,
     revenue_weighted_margin,
 )
-from frontiersim.models.diffusion import CONSUMER, DEFAULT_SEGMENTS, ENTERPRISE, Segment
 from frontiersim.models.components.demand import segments_from_draws
+from frontiersim.models.diffusion import CONSUMER, DEFAULT_SEGMENTS, ENTERPRISE, Segment
 from frontiersim.models.engine import run_chunk
-from frontiersim.simulate import sample_draws
 from frontiersim.scenario import bundled_text, parse_scenario, parse_scenario_text
 from frontiersim.scenario.schema import (
     MILESTONE_LADDER,
@@ -30,6 +30,7 @@ from frontiersim.scenario.schema import (
     ConsumerSegmentSpec,
     EnterpriseSegmentSpec,
 )
+from frontiersim.simulate import sample_draws
 from frontiersim.testing import assert_accounting_identities
 from frontiersim.testing.assertions import assert_gross_margin_applied
 
@@ -75,8 +76,9 @@ def test_defaults_lists_every_new_key_with_its_source(capsys: pytest.CaptureFixt
         assert f"source: {source}" in milestones
     for key in ("frontier_compute_growth_per_year", "rival_labs"):
         line = next(line for line in out.splitlines() if line.startswith(f"  {key} = "))
-        source = out.split(line)[1].splitlines()[2]
-        assert "source: " in source
+        after = out.split(line)[1].splitlines()[1:]
+        entry = list(itertools.takewhile(lambda row: row.startswith("      "), after))  # the key's own lines
+        source = next(row for row in entry if row.strip().startswith("source: "))
         assert "assumption" not in source.split(":", 1)[1][:12]  # Epoch and brief figures, not assumptions
 
 
@@ -84,12 +86,12 @@ def test_a_scenario_names_its_own_milestones() -> None:
     scenario = capability_scenario(milestones={"started": 0.0, "one tier": 1.0, "far away": 1000.0})
     assert scenario.capability.milestone_thresholds == {"started": 0.0, "one tier": 1.0, "far away": 1000.0}
     result = fs.simulate(scenario, draws=50, seed=1)
-    months = result.dataset["milestone_month"]
-    assert list(result.dataset["milestone"].values) == ["started", "one tier", "far away"]
+    months = result.lab_dataset()["milestone_month"]
+    assert list(result.lab_dataset()["milestone"].values) == ["started", "one tier", "far away"]
     assert (months.sel(milestone="started") == 0).all()
     assert (months.sel(milestone="far away") == -1).all()
     # the arrival month is the first year-end index at or above the threshold, seen in the yearly index
-    index = result.dataset["year_capability_index"].values
+    index = result.lab_dataset()["year_capability_index"].values
     arrival = months.sel(milestone="one tier").values
     for year in range(index.shape[1]):
         above = index[:, year] >= 1.0
@@ -98,7 +100,7 @@ def test_a_scenario_names_its_own_milestones() -> None:
 
 def test_an_empty_ladder_tracks_no_milestones() -> None:
     result = fs.simulate(capability_scenario(milestones={}), draws=5, seed=1)
-    assert "milestone" not in result.dataset.dims
+    assert "milestone" not in result.lab_dataset().dims
 
 
 def test_bad_milestones_get_one_problem_each() -> None:
@@ -159,7 +161,7 @@ def test_segment_keys_are_read_sampled_and_used() -> None:
     built = segments_from_draws(scenario, draws)
     assert [s.name for s in built] == ["enterprise", "consumer"]
     np.testing.assert_array_equal(built[0].gross_margin, margins)
-    dataset = fs.simulate(scenario, draws=20, seed=3).dataset
+    dataset = fs.simulate(scenario, draws=20, seed=3).lab_dataset()
     assert "input.capability.segments.consumer.imitation_per_year" in dataset
     assert "input.operations.gross_margin" not in dataset  # unused in capability mode, not sampled
     assert "input.demand.volatility_per_sqrt_year" not in dataset
@@ -170,7 +172,7 @@ def test_faster_consumer_adoption_raises_early_demand() -> None:
     slow = capability_scenario(segments={"enterprise": calm, "consumer": {**calm, "imitation_per_year": 0.5}})
     fast = capability_scenario(segments={"enterprise": calm, "consumer": {**calm, "imitation_per_year": 4.0}})
     demand = {
-        name: fs.simulate(s, draws=50, seed=4, keep_monthly=True).dataset["demand_usd_per_year"].values[:, 1:6]
+        name: fs.simulate(s, draws=50, seed=4, keep_monthly=True).lab_dataset()["demand_usd_per_year"].values[:, 1:6]
         for name, s in (("slow", slow), ("fast", fast))
     }
     assert np.all(demand["fast"] > demand["slow"])
@@ -184,8 +186,9 @@ def test_segment_volatility_drives_the_noise() -> None:
     calm = capability_scenario(**fixed, segments={"enterprise": quiet, "consumer": quiet})
     noisy = capability_scenario(**fixed, segments={"enterprise": quiet, "consumer": {"volatility_per_sqrt_year": 1.0}})
     policy = fs.FixedSchedulePolicy((0.0,))
-    calm_demand = fs.simulate(calm, draws=30, seed=5, keep_monthly=True, policy=policy).dataset["demand_usd_per_year"]
-    noisy_demand = fs.simulate(noisy, draws=30, seed=5, keep_monthly=True, policy=policy).dataset["demand_usd_per_year"]
+    calm_demand = fs.simulate(calm, draws=30, seed=5, keep_monthly=True, policy=policy).lab_dataset()
+    noisy_demand = fs.simulate(noisy, draws=30, seed=5, keep_monthly=True, policy=policy).lab_dataset()
+    calm_demand, noisy_demand = calm_demand["demand_usd_per_year"], noisy_demand["demand_usd_per_year"]
     assert np.ptp(calm_demand.values[:, 6]) <= 1e-12 * float(calm_demand.values[0, 6])  # every draw the same
     assert np.std(np.log(noisy_demand.values[:, 6])) > 0.05
 
@@ -303,11 +306,11 @@ def test_the_run_uses_the_revenue_weighted_margin_every_month() -> None:
 def test_identities_hold_and_the_margin_assertion_can_fail() -> None:
     result = fs.simulate(fs.bundled("capability_driven"), draws=40, seed=7, keep_monthly=True)
     assert_accounting_identities(result)
-    broken = result.dataset.copy(deep=True)
+    broken = result.lab_dataset().copy(deep=True)
     broken["gross_margin"].values[3, 5] += 0.05
     with pytest.raises(AssertionError, match=r"inference_cost_usd != revenue_usd \* \(1 - gross_margin\)"):
         assert_gross_margin_applied(broken)
-    growth = fs.simulate(fs.bundled("default"), draws=10, seed=7, keep_monthly=True).dataset.copy(deep=True)
+    growth = fs.simulate(fs.bundled("default"), draws=10, seed=7, keep_monthly=True).lab_dataset().copy(deep=True)
     assert_gross_margin_applied(growth)
     growth["gross_margin"].values[1, 2] = 0.99
     growth["inference_cost_usd"].values[1, 2] = growth["revenue_usd"].values[1, 2] * 0.01

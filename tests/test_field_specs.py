@@ -21,6 +21,7 @@ from frontiersim.scenario import (
     key_specs,
     section_types,
 )
+from frontiersim.scenario.fields import spec as declare
 from frontiersim.scenario.fields import walk_keys
 from frontiersim.scenario.schema import LAB_SECTIONS, MILESTONE_LABELS, MILESTONE_LADDER
 
@@ -263,6 +264,32 @@ def test_unknown_paths_raise_a_clear_key_error(path: str, kind: str | None, mess
     with pytest.raises(KeyError) as caught:
         field_spec(path, policy_kind=kind)
     assert message in caught.value.args[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class _ComponentSection:
+    """A component's own section, as :attr:`Component.section` declares one."""
+
+    widget_share: float = declare(
+        1.0, "float", "A component's key.", low=0.0, unit="1", label="widget share", typical=(0.5, 1.0)
+    )
+
+
+def test_component_sections_are_looked_up_when_given() -> None:
+    extra = {"widgets": _ComponentSection}
+    table = key_specs(extra)
+    assert list(table)[-1] == "widgets.widget_share"
+    assert list(table)[:-1] == list(key_specs())
+    assert field_spec("widgets.widget_share", extra_sections=extra) is table["widgets.widget_share"]
+    assert "widgets.widget_share" not in key_specs()
+    with pytest.raises(KeyError, match=r"the keys of \[widgets\] are: widget_share"):
+        field_spec("widgets.watts", extra_sections=extra)
+    with pytest.raises(KeyError, match=r"no scenario key 'widgets\.widget_share'"):
+        field_spec("widgets.widget_share")
+    with pytest.raises(ValueError, match="clash with built-in sections"):
+        key_specs({"finance": _ComponentSection})
+    with pytest.raises(ValueError, match="clash with built-in sections"):
+        field_spec("labs.x", extra_sections={"labs": _ComponentSection})
 
 
 # ---------------------------------------------------------------------------

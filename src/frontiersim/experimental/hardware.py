@@ -63,7 +63,7 @@ class HardwareSpec:
         "FLOP per watt is assumed to improve alike",
         low=0.0,
         low_open=True,
-        unit="x",
+        unit="x/year",
         label="hardware improvement per year",
         typical=(1.0, 2.0),
     )

@@ -334,7 +334,22 @@ def _key_table() -> Mapping[str, FieldSpec]:
     return MappingProxyType(table)
 
 
-def key_specs() -> dict[str, FieldSpec]:
+def _with_extra_sections(extra_sections: Mapping[str, type] | None) -> Mapping[str, FieldSpec]:
+    """The built-in key table, with the keys of components' own sections after it."""
+    table = _key_table()
+    if not extra_sections:
+        return table
+    reserved = {*(path.split(".")[0] for path in table), "labs"}
+    clashing = sorted(set(extra_sections) & reserved)
+    if clashing:  # a programming error, as in parse_scenario
+        raise ValueError(f"extra sections {clashing} clash with built-in sections")
+    merged = dict(table)
+    for name, section_type in extra_sections.items():
+        merged.update(_declared_keys(section_type, name))
+    return merged
+
+
+def key_specs(extra_sections: Mapping[str, type] | None = None) -> dict[str, FieldSpec]:
     """The :class:`FieldSpec` of every declared scenario key, by dotted path.
 
     Paths are those of error messages and random streams:
@@ -346,11 +361,24 @@ def key_specs() -> dict[str, FieldSpec]:
     :data:`~frontiersim.scenario.schema.POLICY_KINDS` that declares it (use
     :func:`field_spec` with ``policy_kind`` for another kind's).
 
+    Parameters
+    ----------
+    extra_sections : mapping of str to type, optional
+        Sections declared by model components outside the built-in schema,
+        as given to :func:`~frontiersim.scenario.parse_scenario`
+        (:func:`frontiersim.models.registry.extension_sections`); their keys
+        follow the built-in ones.
+
     Returns
     -------
     dict of str to FieldSpec
         A new dict, in the order of
         :func:`~frontiersim.scenario.schema.section_types` and of declaration.
+
+    Raises
+    ------
+    ValueError
+        If an extra section has the name of a built-in one.
 
     Examples
     --------
@@ -358,10 +386,12 @@ def key_specs() -> dict[str, FieldSpec]:
     >>> key_specs()["compute.initial_capacity_gw"].unit
     'GW'
     """
-    return dict(_key_table())
+    return dict(_with_extra_sections(extra_sections))
 
 
-def field_spec(path: str, *, policy_kind: str | None = None) -> FieldSpec:
+def field_spec(
+    path: str, *, policy_kind: str | None = None, extra_sections: Mapping[str, type] | None = None
+) -> FieldSpec:
     """The :class:`FieldSpec` of the scenario key at a dotted path.
 
     Parameters
@@ -376,6 +406,8 @@ def field_spec(path: str, *, policy_kind: str | None = None) -> FieldSpec:
         For a ``"policy.<key>"`` path, the policy kind whose key it is
         (``"growth_hedge"``, ``"fixed_schedule"``, ``"quantile"``); by
         default, the first kind that declares the key.
+    extra_sections : mapping of str to type, optional
+        Sections declared by model components, as for :func:`key_specs`.
 
     Returns
     -------
@@ -386,6 +418,8 @@ def field_spec(path: str, *, policy_kind: str | None = None) -> FieldSpec:
     KeyError
         If no key is declared at ``path`` (or ``policy_kind`` is unknown or
         has no such key); the message lists the keys of the nearest section.
+    ValueError
+        If an extra section has the name of a built-in one.
 
     Examples
     --------
@@ -399,7 +433,7 @@ def field_spec(path: str, *, policy_kind: str | None = None) -> FieldSpec:
     parts = path.split(".")
     if len(parts) >= 4 and parts[0] == "labs" and parts[2] in LAB_SECTIONS:
         path = ".".join(parts[2:])
-    table = _key_table()
+    table = _with_extra_sections(extra_sections)
     if policy_kind is not None and path.startswith("policy."):
         if policy_kind not in POLICY_KINDS:
             raise KeyError(f"unknown policy kind {policy_kind!r}; the kinds are {', '.join(POLICY_KINDS)}")
