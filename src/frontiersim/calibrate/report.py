@@ -39,7 +39,7 @@ from frontiersim.calibrate.revenue import (
     cross_check,
     revenue_trend,
 )
-from frontiersim.results.result import atomic_write_bytes
+from frontiersim.atomic import atomic_write_bytes
 from frontiersim.scenario.distributions import Lognormal, to_toml_value
 
 #: Company whose revenue calibrates ``[demand] growth_per_year`` (the default scenario is Anthropic-like).

@@ -389,12 +389,36 @@ def _segment_share_checks(data: Mapping[str, Any]) -> list[Problem]:
 
 
 def _lab_policy_checks(data: Mapping[str, Any]) -> list[Problem]:
-    """A lab's quantile policy passes the same checks as the shared ``[policy]``."""
+    """A lab's keys pass the same cross-checks as the shared ones.
+
+    Its quantile policy; its decision months within the horizon; no gross
+    margin of its own when capability drives demand (the margin is the
+    segments').
+    """
     labs = data.get("labs")
     if not isinstance(labs, Mapping):
         return []
     problems: list[Problem] = []
     capability = _valid(data, "demand", "kind", DemandSpec) == "capability"
+    horizon_years = _valid(data, "scenario", "horizon_years", ScenarioMeta)
+    for name, lab in labs.items():
+        if not isinstance(lab, Mapping):
+            continue
+        own = {section: lab.get(section, {}) for section in ("compute", "operations")}
+        months = _valid(own, "compute", "decision_months", ComputeSpec) if "decision_months" in own["compute"] else None
+        if horizon_years is not None and months and any(m >= 12 * horizon_years for m in months):
+            expected = f"months below {12 * horizon_years} (the horizon is {horizon_years} years)"
+            problems.append(bad_value(f"labs.{name}.compute.decision_months", list(months), expected))
+        operations = own["operations"]
+        if capability and isinstance(operations, Mapping) and "gross_margin" in operations:
+            problems.append(
+                bad_value(
+                    f"labs.{name}.operations.gross_margin",
+                    operations["gross_margin"],
+                    "no value when demand.kind = 'capability': the margin is the revenue-weighted margin of "
+                    "[capability.segments.*] gross_margin",
+                )
+            )
     for name, lab in labs.items():
         table = lab.get("policy") if isinstance(lab, Mapping) else None
         if not isinstance(table, Mapping) or _policy_type(table) is not QuantilePolicySpec or "kind" not in table:

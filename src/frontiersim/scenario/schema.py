@@ -1127,6 +1127,8 @@ class Scenario:
         given = sum(lab.market_share for lab in self.lab_overrides)
         unset = sum(1 for lab in self.lab_overrides if lab.market_share <= 0)
         rest = max(1.0 - given, 0.0) / unset if unset else 0.0
+        # Shares given add up to 1 within 1e-9 (validation); dividing by their total makes them add up to 1.
+        total = given + rest * unset
         resolved = []
         for index, lab in enumerate(self.lab_overrides):
             policy = lab.policy if lab.policy is not None else self.policy
@@ -1137,7 +1139,7 @@ class Scenario:
                 Lab(
                     lab.name,
                     index,
-                    lab.market_share if lab.market_share > 0 else rest,
+                    (lab.market_share if lab.market_share > 0 else rest) / total,
                     replace(self.compute, **lab.keys("compute")),
                     replace(self.operations, **lab.keys("operations")),
                     replace(self.finance, **lab.keys("finance")),
