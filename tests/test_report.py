@@ -15,6 +15,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 import frontiersim as fs
+from four_labs import LABS, four_lab_result
 from frontiersim.calibrate.backtest import backtest_revenue
 from frontiersim.cli.main import main
 from frontiersim.optimize.families import policy_family
@@ -22,11 +23,14 @@ from frontiersim.optimize.plot import Frontier, frontier_png
 from frontiersim.optimize.search import optimize_policy
 from frontiersim.report import (
     charts_from_result,
+    charts_from_tables,
     fan_chart,
     frontier_chart,
+    lab_fans_chart,
     milestone_chart,
     render_report,
     report_from_result,
+    ruin_by_lab_chart,
     ruin_chart,
 )
 from frontiersim.report.html import scenario_keys
@@ -34,7 +38,7 @@ from frontiersim.results import draw_tables, run_tables
 from frontiersim.scenario.fields import field_specs
 from frontiersim.scenario.schema import section_types
 from frontiersim.store import RunStore
-from frontiersim.store.record import backtest_payload, optimization_payload
+from frontiersim.store.record import backtest_payload, optimization_payload, record_simulation
 
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED_HOSTILE = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -256,7 +260,7 @@ def test_run_report_is_self_contained_and_complete(run_record: StandInRecord) ->
     assert_self_contained(page)
     assert set(RUN_SECTIONS) <= _section_ids(page)
     assert page.count('alt="fan chart of') == 5
-    for label in ("revenue", "demand", "capacity under contract", "cash", "unserved demand"):
+    for label in ("revenue", "demand", "capacity", "cash", "unserved demand"):  # the catalogue's labels
         assert f'alt="fan chart of {label}"' in page
     assert 'alt="P(ruin) over time"' in page
     assert "Company P&amp;L by year" in page
@@ -404,8 +408,18 @@ def test_unknown_tables_are_listed(run_record: StandInRecord) -> None:
     extra = pd.DataFrame({"name": [HOSTILE], "value_usd": [2.5e9]})
     page = render_report(replace(run_record, tables={**run_record.tables, "extra": extra}))
     assert "other" in _section_ids(page)
-    assert "$2.5B" in page
     assert HOSTILE not in page
+    # No unit is guessed from a column's name: undeclared, the number is plain.
+    assert "$2.5B" not in page
+    assert "2,500,000,000" in page
+    # Declared in the units table, it is money, under its label.
+    declared = pd.DataFrame(
+        [["extra", "value_usd", "USD", "value of the thing", ""]], columns=list(run_record.tables["units"].columns)
+    )
+    units = pd.concat([run_record.tables["units"], declared], ignore_index=True)
+    page = render_report(replace(run_record, tables={**run_record.tables, "extra": extra, "units": units}))
+    assert "$2.5B" in page
+    assert "value of the thing (USD)" in page
 
 
 # ---------------------------------------------------------------------------
@@ -544,3 +558,101 @@ def test_every_bundled_scenario_key_is_known(name: str) -> None:
     assert len(paths) == len(set(paths))
     assert not [row.path for row in rows if row.meaning == "(not a key of the schema)"]
     assert all(row.source for row in rows)
+
+
+# ---------------------------------------------------------------------------
+# Units from the record, and several labs
+# ---------------------------------------------------------------------------
+
+
+def test_units_come_from_the_units_table_not_from_names(run_record: StandInRecord) -> None:
+    units = run_record.tables["units"].copy()
+    net = (units["table"] == "cohort_pnl") & (units["column"] == "net_usd")
+    assert units.loc[net, "unit"].tolist() == ["USD"]  # as the catalogue declares model_net_usd
+    page = render_report(run_record)
+    assert "net (USD)" in page
+    units.loc[net, "unit"] = "GW"
+    page = render_report(replace(run_record, tables={**run_record.tables, "units": units}))
+    assert "net (GW)" in page
+    assert "net (USD)" not in page
+    # Without any units table, numbers are plain: nothing is guessed from a name ending in _usd.
+    bare = {name: frame for name, frame in run_record.tables.items() if name != "units"}
+    page = render_report(replace(run_record, tables=bare))
+    assert not [c for c in re.findall(r"<td class=num>([^<]*)</td>", page) if c.startswith(("$", "-$"))]
+
+
+@pytest.fixture(scope="module")
+def four_lab_record() -> StandInRecord:
+    result = four_lab_result(draws=200, seed=3)
+    tables = run_tables(result)
+    return StandInRecord(
+        scenario_name="four labs",
+        draws=200,
+        scenario_text=str(result.dataset.attrs["scenario_toml"]),
+        tables=tables,
+        metrics={"p_ruin": float(tables["headline"]["p_ruin"].iloc[0])},
+    )
+
+
+def test_four_lab_report_shows_every_lab(four_lab_record: StandInRecord) -> None:
+    page = render_report(four_lab_record)
+    assert_self_contained(page)
+    assert set(RUN_SECTIONS) <= _section_ids(page)
+    text = "".join(_parse(page).text)
+    for lab in LABS:
+        assert text.count(f"Lab {lab}") >= 3, lab  # P&L, models and summary each have the lab's heading
+        assert f"P(ruin), lab {lab}" in text
+    assert 'alt="P(ruin) of each lab"' in page
+    for label in ("revenue", "demand", "capacity", "cash", "unserved demand"):
+        assert f'alt="{label} of each lab"' in page
+    assert 'alt="fan chart of market demand"' in page
+    assert 'alt="P(ruin) over time"' in page
+    # Each lab's own keys are listed with the shared key's meaning; nothing is an unknown key.
+    for path in ("labs.a.market_share", "labs.b.compute.cost_usd_per_gw_year", "labs.c", "labs.d.policy.hedge_factor"):
+        assert path in text.replace("\u200b", ""), path
+    assert "(not a key of the schema)" not in text
+    # Units from the catalogue: capacity in GW row by row, money as money.
+    assert re.search(r"<td class=num>[0-9.,]+ GW</td>", page)
+    assert "cash at the end, median (USD)" in text
+
+
+def test_four_lab_report_of_a_stored_run() -> None:
+    result = four_lab_result(draws=120, seed=8)
+    store = RunStore()
+    run_id = record_simulation(store, result, message="four labs, stored")
+    record = store.get(run_id)
+    page = render_report(record)
+    assert_self_contained(page)
+    assert "four labs, stored" in page
+    for lab in LABS:
+        assert f"Lab {lab}" in page
+        assert f"P(ruin), lab {lab}" in page
+
+
+def test_lab_charts() -> None:
+    tables = run_tables(four_lab_result(draws=100, seed=2))
+    figure = lab_fans_chart(tables["fan"], "capacity_gw")
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(visible) == len(LABS)
+    assert [ax.get_title() for ax in visible] == [f"lab {lab}" for lab in LABS]
+    assert "GW" in visible[0].get_ylabel()
+    with pytest.raises(ValueError, match="name one with lab="):
+        fan_chart(tables["fan"], "capacity_gw")
+    (ax,) = fan_chart(tables["fan"], "capacity_gw", lab="c").axes
+    assert ax.get_title().endswith("lab c")
+    (ax,) = ruin_chart(tables["ruin_curve"]).axes
+    assert len(ax.lines) == len(LABS)
+    (ax,) = ruin_by_lab_chart(tables["headline"]).axes
+    assert len(ax.patches) == len(LABS)
+    charts = charts_from_tables(tables)
+    assert {"ruin_by_lab", "market_demand_usd_per_year", "revenue_usd_per_year", "ruin_curve"} <= set(charts)
+
+
+def test_milestones_of_several_labs() -> None:
+    text = fs.bundled("capability_driven").source_text + "\n[labs.x]\nmarket_share = 0.6\n\n[labs.y]\n"
+    result = fs.simulate(fs.parse_scenario_text(text), draws=100, seed=3)
+    page = report_from_result(result)
+    assert_self_contained(page)
+    assert 'alt="capability milestone dates, lab x"' in page
+    assert 'alt="capability milestone dates, lab y"' in page
+    assert 'alt="capability index"' in page

@@ -176,9 +176,15 @@ def _variable_rows(fan: pd.DataFrame, variable: str) -> pd.DataFrame:
     return rows
 
 
-def _is_money(units: str) -> bool:
-    """Whether a unit is an amount of money (``USD``, ``USD/year``, ``USD/GW/year``)."""
-    return units == "USD" or units.startswith("USD/")
+def is_money(unit: str) -> bool:
+    """Whether a unit is an amount of money: ``USD`` or ``USD/...`` (``USD/year``, ``USD/GW/year``).
+
+    Examples
+    --------
+    >>> is_money("USD/year"), is_money("GW")
+    (True, False)
+    """
+    return unit == "USD" or unit.startswith("USD/")
 
 
 def _value_axis(ax: Axes, label: str, units: str, log: bool) -> None:
@@ -191,7 +197,7 @@ def _value_axis(ax: Axes, label: str, units: str, log: bool) -> None:
         ax.set_yscale("log", nonpositive="clip")
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_ylabel(f"{label} ({unit_text + ', ' if unit_text else ''}log scale)")
-    if _is_money(units):
+    if is_money(units):
         ax.yaxis.set_major_formatter(FuncFormatter(money_tick))
     elif ax.get_yscale() == "log":
         ax.yaxis.set_major_formatter(FuncFormatter(plain_tick))

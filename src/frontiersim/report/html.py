@@ -272,14 +272,25 @@ def format_percent(value: object) -> str:
 
 
 def format_number(value: object) -> str:
-    """A number with four significant digits and thousands separators (integers in full)."""
+    """A number with four significant digits, whole numbers from 10,000 on, with thousands separators.
+
+    Examples
+    --------
+    >>> format_number(0.012345), format_number(12.345), format_number(12345.678), format_number(7)
+    ('0.01235', '12.35', '12,346', '7')
+    >>> format_number(2.5e9), format_number(3e16), format_number(True)
+    ('2,500,000,000', '3e+16', 'yes')
+    """
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if not _finite(value):
         return ""
-    return f"{float(value):,.4g}"  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]
+    if 1e4 <= abs(number) < 1e15:
+        return f"{number:,.0f}"
+    return f"{number:,.4g}"
 
 
 def _plain_integer(value: object) -> str:
@@ -288,17 +299,6 @@ def _plain_integer(value: object) -> str:
     if _finite(value) and float(value) == int(float(value)):  # type: ignore[arg-type]
         return str(int(float(value)))  # type: ignore[arg-type]
     return format_number(value)
-
-
-def is_money(unit: str) -> bool:
-    """Whether a unit is an amount of money: ``USD`` or ``USD/...``.
-
-    Examples
-    --------
-    >>> is_money("USD/year"), is_money("GW")
-    (True, False)
-    """
-    return unit == "USD" or unit.startswith("USD/")
 
 
 def unit_formatter(unit: str, *, with_unit: bool = False) -> Callable[[object], str]:
@@ -317,9 +317,9 @@ def unit_formatter(unit: str, *, with_unit: bool = False) -> Callable[[object], 
     >>> unit_formatter("USD")(2.5e9), unit_formatter("probability")(0.125), unit_formatter("year")(2026)
     ('$2.5B', '12.5%', '2026')
     >>> unit_formatter("GW", with_unit=True)(1.5), unit_formatter("")(12345.678)
-    ('1.5 GW', '12,350')
+    ('1.5 GW', '12,346')
     """
-    if is_money(unit):
+    if charts.is_money(unit):
         return format_money
     if unit == PROBABILITY:
         return format_percent
@@ -442,16 +442,6 @@ def _formatted(tables: Mapping[str, pd.DataFrame], table: str, column: str, valu
     return unit_formatter(described.unit if described is not None else "")(value)
 
 
-def _labs(tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    """The labs of a record's run tables, in order (``[]`` without a per-lab table)."""
-    for name in ("headline", "fan", "ruin_curve", "summary"):
-        if name in tables:
-            labs = table_labs(tables[name])
-            if labs:
-                return labs
-    return []
-
-
 def _per_lab(table: pd.DataFrame, render: Callable[[pd.DataFrame, str], str]) -> str:
     """``render(rows, lab)`` of each lab's rows, under a heading per lab when there are several."""
     labs = table_labs(table)
@@ -511,6 +501,10 @@ def _header_section(record: RecordLike, generated_utc: str) -> str:
         ("scenario hash (SHA-256)", record.scenario_sha256),
         ("message", record.message),
     ]
+    headline = record.tables.get("headline")
+    labs = table_labs(headline) if headline is not None else []
+    if len(labs) > 1:
+        rows.append(("labs", ", ".join(labs)))
     if record.command:
         rows.append(("command", shlex.join([str(part) for part in record.command])))
     error = getattr(record, "error", "")  # a stored record says why it failed, when it did
@@ -1337,7 +1331,6 @@ __all__ = [
     "ResultRecord",
     "ScenarioKey",
     "column_header",
-    "is_money",
     "record_from_result",
     "render_report",
     "report_from_result",

@@ -20,6 +20,7 @@ from frontiersim.models.catalogue import Catalogue, OutputSpec
 from frontiersim.models.components.cohorts import model_count
 from frontiersim.models.engine import ChunkOutput
 from frontiersim.models.registry import catalogue
+from frontiersim.scenario.fields import field_spec
 from frontiersim.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
@@ -219,8 +220,9 @@ class ResultAccumulator:
                 coords["milestone"] = milestones
             else:
                 del data_vars["milestone_month"]
+        extra = {name: type(section) for name, section in scenario.extensions}
         for name, values in self.parameters.items():
-            data_vars[f"input.{name}"] = ("draw", values, {"description": f"sampled {name}"})
+            data_vars[f"input.{name}"] = ("draw", values, _input_attrs(name, extra))
         if self.keep_monthly:
             months = scenario.horizon_months
             dates = pd.period_range(start, periods=months, freq="M").to_timestamp()
@@ -235,6 +237,17 @@ class ResultAccumulator:
                 else:
                     data_vars[name] = (("draw", "month"), values.T, _attrs(spec))
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
+
+
+def _input_attrs(stream: str, extra_sections: Mapping[str, type]) -> dict[str, str]:
+    """Attributes of a sampled input: its key's unit and label, and what was sampled."""
+    path = stream.split(".", 2)[2] if stream.startswith("labs.") else stream
+    attrs = {"description": f"sampled {stream}"}
+    try:
+        key = field_spec(path, extra_sections=extra_sections)
+    except KeyError:
+        return attrs
+    return {"units": key.unit, "long_name": key.label, **attrs}
 
 
 def _attrs(spec: OutputSpec) -> dict[str, str]:

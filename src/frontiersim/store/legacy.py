@@ -77,9 +77,11 @@ LEGACY_OUTPUTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _insert_after(frame: pd.DataFrame, after: str, column: str, values: list[str]) -> pd.DataFrame:
+def _insert_after(frame: pd.DataFrame, after: tuple[str, ...], column: str, values: list[str]) -> pd.DataFrame:
+    """``frame`` with ``column`` after the last of the columns ``after`` it has (first without any)."""
     table = frame.copy()
-    position = list(table.columns).index(after) + 1 if after in table.columns else 0
+    columns = list(table.columns)
+    position = max((columns.index(name) + 1 for name in after if name in columns), default=0)
     table.insert(position, column, values)
     return table
 
@@ -88,12 +90,13 @@ def _upgrade_run_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     table = frame
     if name == "summary" and "units" not in table.columns and "metric" in table.columns:
         units = [LEGACY_SUMMARY_UNITS.get(str(metric), "") for metric in table["metric"]]
-        table = _insert_after(table, "statistic", "units", units)
+        table = _insert_after(table, ("metric", "statistic"), "units", units)
     if name == "company_pnl" and "units" not in table.columns and "line" in table.columns:
-        table = _insert_after(table, "line", "units", [LEGACY_PNL_UNITS.get(str(line), "") for line in table["line"]])
+        units = [LEGACY_PNL_UNITS.get(str(line), "") for line in table["line"]]
+        table = _insert_after(table, ("line",), "units", units)
     if name in ("fan", "capability") and "label" not in table.columns and "variable" in table.columns:
         labels = [LEGACY_FAN_LABELS.get(str(variable), str(variable)) for variable in table["variable"]]
-        table = _insert_after(table, "variable", "label", labels)
+        table = _insert_after(table, ("variable",), "label", labels)
     if "lab" not in table.columns:
         table = table.copy()
         table.insert(0, "lab", [DEFAULT_LAB_NAME] * len(table))

@@ -27,9 +27,11 @@ and metric names have no dots, so the name splits back unambiguously
 (:func:`split_lab_metric`). :func:`describe_metric` gives the label and kind
 of any metric name, per-lab ones included.
 
-This module imports the producers of what it stores (the optimizer, the
-backtest) for their types only: the store sits above the results layer and
-beside the CLI, the dashboard and the optimizer, and imports none of them.
+The store sits below the producers of what it records (the simulation
+entry point, the optimizer, the backtest) and imports none of them, not even
+for types: what it reads of their results is described by the protocols
+below (:class:`OptimizationLike`, :class:`FrontierLike`,
+:class:`BacktestLike`), which their result classes meet.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import math
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pandas as pd
 
@@ -49,10 +51,190 @@ from frontiersim.store.store import RunStore, StoreError
 from frontiersim.store.units import BACKTEST_UNITS, OBJECTIVE_UNIT, declared_units, optimization_units, with_units
 
 if TYPE_CHECKING:
-    from frontiersim.calibrate.backtest import BacktestResult, Coverage
-    from frontiersim.optimize.plot import Frontier
-    from frontiersim.optimize.search import OptimizationResult
     from frontiersim.scenario.schema import Scenario
+
+
+# ---------------------------------------------------------------------------
+# What the store reads of its producers' results
+# ---------------------------------------------------------------------------
+
+
+class ProportionLike(Protocol):
+    """An estimated probability with its interval (``frontiersim.optimize.stats.Proportion``)."""
+
+    @property
+    def estimate(self) -> float:
+        """The estimate."""
+
+    @property
+    def low(self) -> float:
+        """Low end of the interval."""
+
+    @property
+    def high(self) -> float:
+        """High end of the interval."""
+
+
+class MeanLike(Protocol):
+    """A mean with its standard error (``frontiersim.optimize.stats.MeanEstimate``)."""
+
+    @property
+    def mean(self) -> float:
+        """The mean."""
+
+    @property
+    def standard_error(self) -> float:
+        """Its standard error."""
+
+
+class EvaluationLike(Protocol):
+    """One evaluated policy (``frontiersim.optimize.search.PolicyEvaluation``)."""
+
+    @property
+    def parameter(self) -> float | None:
+        """The policy family's parameter (None for a naive policy)."""
+
+    @property
+    def ruin(self) -> ProportionLike:
+        """P(ruin) with its Wilson interval."""
+
+    @property
+    def objective(self) -> MeanLike:
+        """The objective's mean."""
+
+    @property
+    def cvar(self) -> float:
+        """The objective's CVaR."""
+
+    @property
+    def result(self) -> SimulationResult:
+        """The simulation behind the figures."""
+
+
+class OptimizationLike(Protocol):
+    """An optimization (``frontiersim.optimize.search.OptimizationResult``)."""
+
+    @property
+    def chosen(self) -> EvaluationLike:
+        """The recommendation on its fresh validation draws."""
+
+    @property
+    def objective(self) -> object:
+        """The objective (its ``unit``, when it has one, is the unit of the objective's figures)."""
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the validation draws confirm the ruin limit."""
+
+    @property
+    def search_draws(self) -> int:
+        """Draws per candidate."""
+
+    @property
+    def validation_draws(self) -> int:
+        """Fresh draws of the recommendation."""
+
+    def comparison(self) -> pd.DataFrame:
+        """The recommendation against the naive policies (index: policy)."""
+
+
+class FrontierLike(Protocol):
+    """A frontier (``frontiersim.optimize.plot.Frontier``)."""
+
+    @property
+    def search(self) -> Sequence[object]:
+        """The candidates on the search sample."""
+
+    @property
+    def search_draws(self) -> int:
+        """Draws per candidate."""
+
+    @property
+    def chosen_search(self) -> EvaluationLike | None:
+        """The recommended or best feasible candidate on the search sample, if any."""
+
+    @property
+    def objective(self) -> object:
+        """The objective."""
+
+    @property
+    def parameter(self) -> str:
+        """The family's parameter, with its unit."""
+
+    def table(self) -> pd.DataFrame:
+        """Every candidate and naive policy."""
+
+
+class CoverageLike(Protocol):
+    """Coverage of one level of intervals (``frontiersim.calibrate.backtest.Coverage``)."""
+
+    @property
+    def level(self) -> float:
+        """Nominal level."""
+
+    @property
+    def covered(self) -> int:
+        """Forecasts inside their interval."""
+
+    @property
+    def n(self) -> int:
+        """Forecasts scored."""
+
+    @property
+    def below(self) -> int:
+        """Forecasts below their interval."""
+
+    @property
+    def above(self) -> int:
+        """Forecasts above their interval."""
+
+    @property
+    def rate(self) -> float:
+        """Observed coverage."""
+
+    @property
+    def p_value(self) -> float:
+        """Exact test of the nominal level."""
+
+    @property
+    def verdict(self) -> str:
+        """Plain-language verdict."""
+
+    def clopper_pearson(self, confidence: float = 0.95) -> tuple[float, float]:
+        """Exact interval of the coverage."""
+
+
+class CompanyBacktestLike(Protocol):
+    """The backtest of one company (``frontiersim.calibrate.backtest.CompanyBacktest``)."""
+
+    @property
+    def company(self) -> str:
+        """The company."""
+
+    @property
+    def fitted(self) -> bool:
+        """Whether it could be fitted."""
+
+    def coverage(self, level: float) -> CoverageLike:
+        """Its coverage at one level."""
+
+
+class BacktestLike(Protocol):
+    """A backtest (``frontiersim.calibrate.backtest.BacktestResult``)."""
+
+    @property
+    def companies(self) -> Sequence[CompanyBacktestLike]:
+        """Each company's backtest."""
+
+    def coverage(self, level: float) -> CoverageLike:
+        """Pooled coverage at one level."""
+
+    def table(self) -> pd.DataFrame:
+        """Every forecast."""
+
+    def summary_text(self) -> str:
+        """The summary, as text."""
+
 
 #: How a metric is shown.
 MetricKind = Literal["share", "usd", "count", "number", "flag"]
@@ -226,9 +408,9 @@ def simulation_payload(
 
 
 def optimization_payload(
-    result: OptimizationResult,
+    result: OptimizationLike,
     *,
-    frontier: Frontier,
+    frontier: FrontierLike,
     schedule: pd.DataFrame,
     artifacts: Mapping[str, bytes] = {},
 ) -> RecordPayload:
@@ -236,9 +418,10 @@ def optimization_payload(
 
     Parameters
     ----------
-    result : OptimizationResult
-    frontier : Frontier
-        :meth:`Frontier.from_result` of ``result``.
+    result : OptimizationLike
+        An ``OptimizationResult``.
+    frontier : FrontierLike
+        ``Frontier.from_result(result)``.
     schedule : pandas.DataFrame
         The recommended policy's commitment schedule (index: year).
     artifacts : mapping of str to bytes
@@ -281,12 +464,12 @@ def _objective_unit(objective: object) -> str:
     return unit if isinstance(unit, str) and unit else OBJECTIVE_UNIT
 
 
-def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {}) -> RecordPayload:
+def frontier_payload(frontier: FrontierLike, *, artifacts: Mapping[str, bytes] = {}) -> RecordPayload:
     """What a traced frontier stores: every candidate and naive policy on the search sample.
 
     Parameters
     ----------
-    frontier : Frontier
+    frontier : FrontierLike
         From :func:`~frontiersim.optimize.plot.trace_frontier`.
     artifacts : mapping of str to bytes
         ``frontier.png``, ``frontier.json``, ...
@@ -321,12 +504,12 @@ def frontier_payload(frontier: Frontier, *, artifacts: Mapping[str, bytes] = {})
     return RecordPayload(tables=tables, artifacts=dict(artifacts), metrics=metrics)
 
 
-def coverage_table(result: BacktestResult, levels: Sequence[float] = COVERAGE_LEVELS) -> pd.DataFrame:
+def coverage_table(result: BacktestLike, levels: Sequence[float] = COVERAGE_LEVELS) -> pd.DataFrame:
     """The 50% and 90% coverage of a backtest, per fitted company and pooled.
 
     Parameters
     ----------
-    result : BacktestResult
+    result : BacktestLike
     levels : sequence of float
         Nominal levels of the intervals.
 
@@ -337,7 +520,7 @@ def coverage_table(result: BacktestResult, levels: Sequence[float] = COVERAGE_LE
         ``level``, ``covered``, ``n``, ``below``, ``above``, ``rate``,
         ``ci_low``, ``ci_high`` (exact 95%), ``p_value`` and ``verdict``.
     """
-    rows: list[tuple[str, Coverage]] = []
+    rows: list[tuple[str, CoverageLike]] = []
     for company in result.companies:
         if company.fitted:
             rows.extend((company.company, company.coverage(level)) for level in levels)
@@ -363,12 +546,12 @@ def coverage_table(result: BacktestResult, levels: Sequence[float] = COVERAGE_LE
     return pd.DataFrame.from_records(records)
 
 
-def backtest_payload(result: BacktestResult, levels: Sequence[float] = COVERAGE_LEVELS) -> RecordPayload:
+def backtest_payload(result: BacktestLike, levels: Sequence[float] = COVERAGE_LEVELS) -> RecordPayload:
     """What a backtest stores: its forecasts, coverage and summary text.
 
     Parameters
     ----------
-    result : BacktestResult
+    result : BacktestLike
     levels : sequence of float
         Nominal levels of the intervals (the backtest's own, by default).
 
@@ -426,7 +609,7 @@ def begin_simulation(
     """
     return store.begin(
         kind="run",
-        scenario_text=scenario.source_text or "" if scenario_text is None else scenario_text,
+        scenario_text=(scenario.source_text or "") if scenario_text is None else scenario_text,
         scenario_name=scenario.meta.name,
         scenario_sha256=scenario_hash(scenario),
         seed=seed,
