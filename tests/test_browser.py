@@ -242,6 +242,59 @@ def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, scre
     assert console_errors == [] or all("400" in e or "422" in e for e in console_errors), console_errors
 
 
+def test_dashboard_with_several_labs(browser: Any, server: Server, screenshot_dir: Path) -> None:
+    """The four-lab preset: every lab's P(ruin) in a table, the first lab drawn, another chosen by the selector."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    network = NetworkLog(context, _is_local(server.url))
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    labs = ["alpha", "beta", "gamma", "delta"]
+    try:
+        page.goto(f"{server.url}/")
+        _wait_ready(page, 0)
+        assert page.locator("#labs-panel").is_hidden()  # one lab: no lab table, no selector
+        assert page.locator("#lab-picker").is_hidden()
+        renders = int(page.evaluate("document.body.dataset.renders"))
+        page.select_option("#preset", "bundled:four_labs")
+        page.wait_for_function("() => document.getElementById('lab-name').textContent === 'alpha'")
+        _wait_ready(page, renders)
+        assert page.locator("#labs-panel").is_visible()
+        assert page.locator("#lab-picker").is_visible()
+        assert page.locator("#labs tbody tr").evaluate_all("rows => rows.map(r => r.dataset.lab)") == labs
+        assert page.locator("#labs tbody tr.selected").get_attribute("data-lab") == "alpha"
+        draws = int(page.locator("#draws").input_value())
+        mapping = tomllib.loads(bundled_text("four_labs"))
+        answer = httpx.post(
+            f"{server.url}/api/simulate",
+            json={"scenario": mapping, "draws": draws, "seed": 20260101, "lab": "gamma"},
+            timeout=120,
+        ).json()
+        by_lab = {lab["name"]: lab["p_ruin"] for lab in answer["labs"]}
+        shown = page.locator("#labs tbody tr td[data-value]").evaluate_all("cells => cells.map(c => c.dataset.value)")
+        assert [float(value) for value in shown] == [by_lab[name] for name in labs]
+        own = page.locator(".slider[data-path='finance.starting_cash_usd'] .slider-own")
+        assert "set their own values" in (own.text_content() or "")
+
+        renders = int(page.evaluate("document.body.dataset.renders"))
+        page.select_option("#lab", "gamma")
+        page.wait_for_function(
+            "p => Number(document.getElementById('p-ruin').dataset.value) === p "
+            "&& document.getElementById('lab-name').textContent === 'gamma'",
+            arg=answer["headline"]["p_ruin"],
+        )
+        _wait_ready(page, renders)
+        assert page.locator("#labs tbody tr.selected").get_attribute("data-lab") == "gamma"
+        assert page.locator("#market-figure").is_visible()
+        page.screenshot(path=str(screenshot_dir / "dashboard-four-labs.png"), full_page=True)
+    finally:
+        context.close()
+    assert network.blocked == []
+    assert network.outside() == []
+    assert console_errors == [], console_errors
+
+
 def test_report_renders_offline(browser: Any, tmp_path: Path, screenshot_dir: Path) -> None:
     html = pytest.importorskip("frontiersim.report.html")
     result = simulate(bundled("default"), draws=2000, seed=1, keep_monthly=True)

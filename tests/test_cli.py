@@ -374,3 +374,58 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(argv: list[str]) -> No
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 141, stderr
     assert stderr == b""
+
+
+# ---------------------------------------------------------------------------
+# Labs and units
+# ---------------------------------------------------------------------------
+
+
+def test_a_run_of_several_labs_prints_a_section_per_lab(capsys: pytest.CaptureFixture[str]) -> None:
+    from frontiersim import bundled, simulate  # noqa: PLC0415
+
+    assert main(["run", "four_labs", "--draws", "200", "--seed", "3", "--no-save", "--no-progress", "--no-store"]) == 0
+    out = capsys.readouterr().out
+    labs = ["alpha", "beta", "gamma", "delta"]
+    assert "4 labs: alpha, beta, gamma, delta" in out
+    direct = simulate(bundled("four_labs"), draws=200, seed=3)
+    by_lab = out.split("P(ruin within the horizon), by lab:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split()[0] for line in by_lab] == labs
+    for line, lab in zip(by_lab, labs, strict=True):
+        assert line.split()[1] == f"{direct.ruin_probability(lab):.2%}"
+    sections = out.split("\n== lab ")[1:]
+    assert [section.split(" ==", 1)[0] for section in sections] == labs
+    for section, lab in zip(sections, labs, strict=True):
+        assert f"P(ruin within the horizon) = {direct.ruin_probability(lab):.2%}" in section
+        assert "Company P&L by year (mean over draws):" in section
+        assert "Per-model P&L (mean over draws)" in section
+
+
+def test_a_run_of_one_lab_has_no_lab_sections(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "toy_50_50", "--no-save", "--no-progress", "--no-store"]) == 0
+    out = capsys.readouterr().out
+    assert "== lab" not in out
+    assert "by lab" not in out
+    assert "P(ruin within the horizon) = 0.00%" in out
+
+
+def test_printed_units_come_from_the_results_not_from_names() -> None:
+    from frontiersim import bundled, simulate  # noqa: PLC0415
+    from frontiersim.cli.format import format_result, format_value  # noqa: PLC0415
+
+    result = simulate(bundled("toy_50_50"), draws=1)
+    capacity = [line for line in format_result(result).splitlines() if line.startswith("capacity")]
+    assert capacity[0].split()[-1] == "10.00"  # GW, to two decimals
+    result.dataset["year_capacity_gw"].attrs["units"] = "USD"  # what the catalogue says wins
+    capacity = [line for line in format_result(result).splitlines() if line.startswith("capacity")]
+    assert capacity[0].split()[-1] == "$10"
+    assert format_value(0.125, "probability") == "12.5%"
+    assert format_value(2.5e9, "USD/year") == "$2.5B"
+    assert format_value(0.5, "1") == "0.5"
+
+
+def test_defaults_prints_each_keys_label_and_unit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["defaults"]) == 0
+    out = capsys.readouterr().out
+    block = out.split("  hedge_factor = ", 1)[1].splitlines()[:4]
+    assert "      label: hedge factor; unit: x; typical: 0 to 2" in block

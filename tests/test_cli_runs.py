@@ -279,7 +279,7 @@ def test_an_interrupted_run_is_marked_failed(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("frontiersim.cli.main.simulate", interrupted)
+    monkeypatch.setattr("frontiersim.cli.run_command.simulate", interrupted)
     code, _, err = run_cli(capsys, "run", "toy_50_50", "--draws", "50", "--no-save", "--no-progress", "-m", "stopped")
     assert code == 130
     assert "interrupted" in err
@@ -353,7 +353,7 @@ def test_frontier_records_every_candidate_and_the_best_feasible_one(
         "grid for the board",
     )
     assert record.scenario_text == bundled_text("toy_50_50")
-    assert set(record.tables) == {"frontier"}
+    assert set(record.tables) - {"units"} == {"frontier"}  # and the units of every column
     assert record.draw_table_names == ()
     assert record.artifacts["frontier.png"] == (out / "frontier.png").read_bytes()
     assert record.artifacts["frontier.json"] == (out / "frontier.json").read_bytes()
@@ -387,10 +387,36 @@ def test_backtest_records_its_forecasts_and_coverage(capsys: pytest.CaptureFixtu
         "",
         "Q4 check",
     )
-    assert set(record.tables) == {"backtest", "coverage"}
+    assert set(record.tables) - {"units"} == {"backtest", "coverage"}
     coverage = record.tables["coverage"]
     assert set(coverage["level"]) == {0.5, 0.9}
     assert set(coverage["company"]) == {"OpenAI", "pooled"}
     summary = record.artifacts["backtest.txt"].decode("utf-8")
     assert summary.strip() in out
     assert record.metrics["forecasts"] == len(record.tables["backtest"])
+
+
+def test_a_run_of_several_labs_is_recorded_lab_by_lab(capsys: pytest.CaptureFixture[str]) -> None:
+    labs = ["alpha", "beta", "gamma", "delta"]
+    ids = []
+    for message in ("four labs", "four labs again"):
+        code, out, err = run_cli(
+            capsys, "run", "four_labs", "--draws", "150", "--no-save", "--no-progress", "-m", message
+        )
+        assert code == 0, err
+        ids.append(stored_id(out))
+    record = RunStore().get(ids[0])
+    assert (record.status, record.message) == ("complete", "four labs")
+    assert list(record.tables["headline"]["lab"]) == labs
+    assert record.metrics["p_ruin"] == record.metrics["p_ruin.alpha"]  # the first lab's figures, and each lab's
+    code, out, _ = run_cli(capsys, "runs", "show", ids[0])
+    assert code == 0
+    for lab in labs:
+        assert f"lab {lab}:\n" in out  # the summary by year, lab by lab
+        assert f"P(ruin within the horizon), lab {lab}" in out
+    code, out, _ = run_cli(capsys, "runs", "compare", *ids)
+    assert code == 0
+    assert "the same text" in out
+    by_year = out.split("By year:", 1)[1]
+    for lab in labs:
+        assert f"{lab}: P(ruin by year end)" in by_year

@@ -59,7 +59,7 @@ def bet_result(bet: fs.Scenario) -> OptimizationResult:
 
 
 def total_revenue(evaluation: fs.optimize.PolicyEvaluation) -> FloatArray:
-    return np.asarray(evaluation.result.dataset["year_revenue_usd"].sum("year").values, dtype=float)
+    return np.asarray(evaluation.lab_dataset["year_revenue_usd"].sum("year").values, dtype=float)
 
 
 # ---------------------------------------------------------------------------
@@ -82,9 +82,9 @@ class TestOneTrillionBet:
     def test_the_recommendation_survives_the_slower_worlds(self, bet_result: OptimizationResult, world: str) -> None:
         scenario = one_trillion_bet_worlds()[world]
         hedged = fs.simulate(scenario, draws=1, policy=bet_result.chosen.policy)
-        assert int(hedged.dataset["ruin_month"][0]) == -1
+        assert int(hedged.lab_dataset()["ruin_month"][0]) == -1
         # ... where the naive bet (the scenario's own policy, hedge 1) is ruined
-        assert int(fs.simulate(scenario, draws=1).dataset["ruin_month"][0]) >= 0
+        assert int(fs.simulate(scenario, draws=1).lab_dataset()["ruin_month"][0]) >= 0
 
     def test_the_naive_bet_gains_revenue_and_risks_ruin(self, bet_result: OptimizationResult) -> None:
         chosen = bet_result.chosen
@@ -152,12 +152,8 @@ def test_common_random_numbers_shrink_the_standard_error_of_a_difference(name: s
 
     low, high, high_elsewhere = evaluate(0.50, 11), evaluate(0.52, 11), evaluate(0.52, 12)
     # same seed: the same worlds; another seed: other worlds
-    np.testing.assert_array_equal(
-        low.result.dataset["year_demand_usd"].values, high.result.dataset["year_demand_usd"].values
-    )
-    assert not np.any(
-        low.result.dataset["year_demand_usd"].values == high_elsewhere.result.dataset["year_demand_usd"].values
-    )
+    np.testing.assert_array_equal(low.lab_dataset["year_demand_usd"].values, high.lab_dataset["year_demand_usd"].values)
+    assert not np.any(low.lab_dataset["year_demand_usd"].values == high_elsewhere.lab_dataset["year_demand_usd"].values)
     paired = paired_difference(high.objective_values, low.objective_values)
     independent_se = math.hypot(low.objective.standard_error, high_elsewhere.objective.standard_error)
     ratio = independent_se / paired.standard_error
@@ -416,8 +412,8 @@ class TestReproducibility:
         np.testing.assert_array_equal(again.chosen.objective_values, bet_result.chosen.objective_values)
 
     def test_validation_draws_are_not_the_search_draws(self, bet_result: OptimizationResult) -> None:
-        search = bet_result.chosen_in_search.result.dataset["year_demand_usd"].values
-        validation = bet_result.chosen.result.dataset["year_demand_usd"].values
+        search = bet_result.chosen_in_search.lab_dataset["year_demand_usd"].values
+        validation = bet_result.chosen.lab_dataset["year_demand_usd"].values
         assert search.shape[0] == BET_DRAWS
         assert validation.shape[0] == 4 * BET_DRAWS
         # demand carries monthly noise, so no draw repeats in another sample

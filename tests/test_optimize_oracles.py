@@ -171,7 +171,7 @@ def test_optimizer_finds_the_newsvendor_quantile(
     assert q is not None
 
     # demand in GW in each search draw; the simulated gain is the newsvendor's gain
-    dataset = result.chosen_in_search.result.dataset
+    dataset = result.chosen_in_search.lab_dataset
     demand_gw = dataset["year_demand_usd"].values[:, 0] * (1 - newsvendor.margin) / newsvendor.price
     discount = (1 + objective.discount_rate_per_year) ** -0.5  # one year, discounted at mid-year
     np.testing.assert_allclose(

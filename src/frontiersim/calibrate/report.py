@@ -27,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from frontiersim.atomic import atomic_write_bytes
 from frontiersim.calibrate.capability_check import capability_revenue_check
 from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend
 from frontiersim.calibrate.data import ATTRIBUTION
@@ -39,7 +40,6 @@ from frontiersim.calibrate.revenue import (
     cross_check,
     revenue_trend,
 )
-from frontiersim.atomic import atomic_write_bytes
 from frontiersim.scenario.distributions import Lognormal, to_toml_value
 
 #: Company whose revenue calibrates ``[demand] growth_per_year`` (the default scenario is Anthropic-like).

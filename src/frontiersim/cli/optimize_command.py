@@ -23,6 +23,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from frontiersim._version import __version__
+from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.arguments import bounded, grid_size, non_negative_int, number, positive_int, usd
 from frontiersim.cli.common import (
     EXIT_FAILED,
@@ -41,7 +42,6 @@ from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
 from frontiersim.optimize.plot import frontier_png
 from frontiersim.optimize.search import InfeasibleError, OptimizationResult, PolicyEvaluation, optimize_policy
-from frontiersim.results.result import atomic_write_bytes
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.schema import Scenario
 from frontiersim.store.record import frontier_payload, optimization_payload

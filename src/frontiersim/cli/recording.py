@@ -20,7 +20,7 @@ from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
 from frontiersim.store import RunStore, StoreError
-from frontiersim.store.record import RecordPayload, simulation_payload
+from frontiersim.store.record import RecordPayload, begin_simulation, record_simulation
 
 STORE_HELP = (
     "run store file (default: $FRONTIERSIM_STORE if set, else runs.duckdb in the user's data folder, "
@@ -84,14 +84,26 @@ class Recording:
             payload.store_in(self.store, self.run_id)
         except StoreError as error:
             return self._failed_to_store(error)
-        print(f"\nstored as run {self.run_id} in {self.store.path}")
-        return EXIT_OK
+        return self._stored()
 
     def finish_simulation(self, result: SimulationResult) -> int:
-        """Store a simulation's tables (every lab's) and complete the record; as :meth:`finish`."""
+        """Complete the record of a simulation with its tables (every lab's), as :meth:`finish`.
+
+        Through :func:`~frontiersim.store.record.record_simulation`, the one
+        function that records a simulation.
+        """
         if self.store is None:
             return EXIT_OK
-        return self.finish(simulation_payload(result))
+        try:
+            record_simulation(self.store, result, run_id=self.run_id)
+        except StoreError as error:
+            return self._failed_to_store(error)
+        return self._stored()
+
+    def _stored(self) -> int:
+        assert self.store is not None
+        print(f"\nstored as run {self.run_id} in {self.store.path}")
+        return EXIT_OK
 
     def _failed_to_store(self, error: StoreError) -> int:
         self.fail(f"the results could not be stored: {error}")
@@ -129,21 +141,30 @@ def begin_recording(
     seed: int | None = None,
     draws: int | None = None,
 ) -> Recording | int:
-    """Begin the run's record (unless ``--no-store``), or return EXIT_BAD_INPUT when the store cannot be used."""
+    """Begin the run's record (unless ``--no-store``), or return EXIT_BAD_INPUT when the store cannot be used.
+
+    A simulation (``kind="run"``) is begun by
+    :func:`~frontiersim.store.record.begin_simulation`, to be completed by
+    :meth:`Recording.finish_simulation`.
+    """
     if args.no_store:
         return Recording(None)
     store = RunStore(args.store)
+    command = getattr(args, "argv", ())
     try:
-        run_id = store.begin(
-            kind=kind,
-            scenario_text=(scenario.source_text or "") if scenario is not None else "",
-            scenario_name=scenario.meta.name if scenario is not None else scenario_name,
-            scenario_sha256=scenario_hash(scenario) if scenario is not None else "",
-            seed=seed,
-            draws=draws,
-            message=args.message,
-            command=getattr(args, "argv", ()),
-        )
+        if kind == "run" and scenario is not None and draws is not None:
+            run_id = begin_simulation(store, scenario, seed=seed, draws=draws, message=args.message, command=command)
+        else:
+            run_id = store.begin(
+                kind=kind,
+                scenario_text=(scenario.source_text or "") if scenario is not None else "",
+                scenario_name=scenario.meta.name if scenario is not None else scenario_name,
+                scenario_sha256=scenario_hash(scenario) if scenario is not None else "",
+                seed=seed,
+                draws=draws,
+                message=args.message,
+                command=command,
+            )
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from frontiersim.results.result import atomic_write_bytes
 
 #: Characters kept from a run id in the default output name.
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")

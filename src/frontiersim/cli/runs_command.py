@@ -26,19 +26,19 @@ import io
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
+from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.arguments import positive_int
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from frontiersim.cli.format import format_comparison, format_stored_summary
 from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message
-from frontiersim.results.result import atomic_write_bytes
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
-from frontiersim.store.record import METRICS
+from frontiersim.store.record import METRICS, describe_metric, split_lab_metric
 from frontiersim.units import money
 
 #: Runs listed by default.
@@ -68,7 +68,7 @@ def _when(iso: str | None) -> str:
 
 
 def _metric_label(name: str) -> str:
-    return METRICS.get(name, (name, "number"))[0]
+    return describe_metric(name)[0]
 
 
 #: How each kind of metric value is shown.
@@ -81,19 +81,38 @@ _VALUE_FORMATS: dict[str, Callable[[float], str]] = {
 }
 
 
+def _metric_order(metrics: Mapping[str, float]) -> list[str]:
+    """Metric names in the order of :data:`METRICS`, each run-level one before its labs' (``p_ruin.b``), then others.
+
+    Examples
+    --------
+    >>> _metric_order({"zeta": 1.0, "p_ruin.b": 0.2, "p_ruin": 0.1, "p_ruin.a": 0.1, "p_ruin_low": 0.0})
+    ['p_ruin', 'p_ruin.b', 'p_ruin.a', 'p_ruin_low', 'zeta']
+    """
+    known = list(METRICS)
+
+    def key(name: str) -> tuple[int, int]:
+        base, lab = split_lab_metric(name)
+        return (known.index(base) if base in METRICS else len(known), 0 if lab is None else 1)
+
+    ordered = sorted(metrics, key=key)
+    unknown = sorted(name for name in ordered if split_lab_metric(name)[0] not in METRICS)
+    return [name for name in ordered if split_lab_metric(name)[0] in METRICS] + unknown
+
+
 def _metric_value(name: str, value: float | None) -> str:
     if value is None:
         return "-"
     if not math.isfinite(value):
         return "n/a"
-    return _VALUE_FORMATS[METRICS.get(name, (name, "number"))[1]](value)
+    return _VALUE_FORMATS[describe_metric(name)[1]](value)
 
 
 def _metric_change(name: str, before: float | None, after: float | None) -> str:
     if before is None or after is None or not (math.isfinite(before) and math.isfinite(after)):
         return ""
     change = after - before
-    kind = METRICS.get(name, (name, "number"))[1]
+    kind = describe_metric(name)[1]
     if kind == "share":
         return f"{100 * change:+.2f} pp"
     if kind == "usd":
@@ -162,7 +181,7 @@ def format_record(record: RunRecord) -> str:
     lines = [f"run {record.run_id}", *(f"  {name.ljust(width)}  {text}" for name, text in fields)]
     if record.metrics:
         lines += ["", "Headline:"]
-        names = sorted(record.metrics, key=lambda n: list(METRICS).index(n) if n in METRICS else len(METRICS))
+        names = _metric_order(record.metrics)
         label_width = max(len(_metric_label(n)) for n in names)
         lines += [f"  {_metric_label(n).ljust(label_width)}  {_metric_value(n, record.metrics[n])}" for n in names]
     if "summary" in record.tables:
@@ -206,8 +225,7 @@ def scenario_diff(before: RunRecord, after: RunRecord) -> list[str]:
 
 
 def _outcome_rows(before: RunRecord, after: RunRecord) -> list[list[str]]:
-    names = [n for n in METRICS if n in before.metrics or n in after.metrics]
-    names += sorted(n for n in {*before.metrics, *after.metrics} if n not in METRICS)
+    names = _metric_order({**before.metrics, **after.metrics})
     rows = []
     for name in names:
         a, b = before.metrics.get(name), after.metrics.get(name)

@@ -11,12 +11,13 @@ Routes
     The bundled scenarios (the default and the worked examples) and the
     complete runs in the run store, with the dashboard's limits.
 ``GET /api/presets/{id}``
-    A preset's scenario as a JSON mapping (as read from its TOML), and the
-    sliders' starting values.
+    A preset's scenario as a JSON mapping (as read from its TOML), its labs,
+    and the sliders' starting values.
 ``POST /api/simulate``
-    ``{"scenario": {...}, "draws": n, "seed": s}``: validate the scenario
-    exactly as a file, simulate, and answer with the headline (P(ruin) and
-    its Wilson interval), fan quantiles, the ruin curve and the company P&L.
+    ``{"scenario": {...}, "draws": n, "seed": s, "lab": name}``: validate the
+    scenario exactly as a file, simulate, and answer with every lab's P(ruin)
+    (with its Wilson interval) and, for the lab named (default: the first),
+    the headline, fan quantiles, the ruin curve and the company P&L.
 ``POST /api/scenario.toml``
     The scenario as a TOML file to download, checked to read back the same.
 ``POST /api/runs``
@@ -36,7 +37,7 @@ import threading
 import time
 import tomllib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ from frontiersim.dashboard.inputs import (
     check_fields,
     check_json_content_type,
     integer_field,
+    lab_field,
     message_field,
     parse_json_object,
     read_body,
@@ -70,9 +72,9 @@ from frontiersim.dashboard.inputs import (
 from frontiersim.dashboard.presets import PresetError, list_presets, load_preset
 from frontiersim.dashboard.sliders import slider_states
 from frontiersim.results.result import SimulationResult
-from frontiersim.results.tables import FAN_VARIABLES, draw_tables, run_tables
+from frontiersim.results.tables import draw_tables, run_tables
 from frontiersim.scenario.errors import Problem
-from frontiersim.scenario.loader import parse_scenario, parse_scenario_text, scenario_hash
+from frontiersim.scenario.loader import parse_scenario, parse_scenario_text
 from frontiersim.scenario.writer import scenario_to_toml
 from frontiersim.simulate import simulate
 
@@ -272,51 +274,112 @@ def _json_scalar(value: Any) -> Any:
     return value
 
 
-def result_payload(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """The JSON the page draws: headline, fans, ruin curve and company P&L.
+def lab_rows(table: pd.DataFrame, lab: str | None) -> pd.DataFrame:
+    """The rows of one lab of a run table, without the ``lab`` column.
+
+    A table without a ``lab`` column (what all labs share, or a table of one
+    lab) is returned whole, as is every table when ``lab`` is None.
+    """
+    if lab is None or "lab" not in table.columns:
+        return table
+    rows = table[table["lab"].astype(str) == lab]
+    return rows.drop(columns="lab").reset_index(drop=True)
+
+
+def table_labs(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The labs of a run's tables, in order (from the ``lab`` column of the headline; empty without one)."""
+    headline = tables["headline"]
+    return list(dict.fromkeys(str(lab) for lab in headline["lab"])) if "lab" in headline.columns else []
+
+
+def _fan_payload(fan: pd.DataFrame) -> dict[str, Any]:
+    """Fan rows as the page draws them: ``period``, ``dates`` and per variable its quantiles over time."""
+    variables = []
+    dates: list[str] = []
+    period = ""
+    for name in dict.fromkeys(str(v) for v in fan["variable"]):
+        rows = fan[fan["variable"] == name]
+        dates = [str(d) for d in rows["date"]]
+        period = str(rows["period"].iloc[0])
+        label = str(rows["label"].iloc[0]) if "label" in rows.columns else name
+        entry: dict[str, Any] = {"name": name, "label": label, "units": str(rows["units"].iloc[0])}
+        for column in ("mean", "p5", "p25", "p50", "p75", "p95"):
+            entry[column] = _numbers(rows[column])
+        variables.append(entry)
+    return {"period": period, "dates": dates, "variables": variables}
+
+
+#: A fan table without rows.
+_EMPTY_FAN = pd.DataFrame({"variable": pd.Series(dtype=str)})
+
+#: Headline figures given for every lab.
+_LAB_HEADLINE = ("p_ruin", "p_ruin_low", "p_ruin_high", "revenue_final_year_median_usd", "cash_final_year_median_usd")
+
+
+def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, Any]:
+    """The JSON the page draws: one lab's headline, fans, ruin curve and company P&L, and every lab's P(ruin).
 
     Parameters
     ----------
-    tables : dict of DataFrame
-        :func:`frontiersim.results.tables.run_tables` of the run.
+    tables : mapping of str to DataFrame
+        :func:`frontiersim.results.tables.run_tables` of the run (its tables
+        of several labs have a ``lab`` column; a table without one is
+        taken as the one lab's).
+    lab : str, optional
+        The lab whose figures are drawn (default: the first).
 
     Returns
     -------
     dict
-        ``headline`` (one row as a mapping), ``fan`` (``period``, ``dates``
-        and per variable ``name``, ``label``, ``units`` and the columns
-        ``mean``, ``p5``, ``p25``, ``p50``, ``p75``, ``p95``),
-        ``ruin_curve`` (``dates``, ``p_ruin``), ``company_pnl``
-        (``years``, ``lines``) and ``milestones`` (when capability drives
-        demand: per milestone ``milestone``, ``share_reached``,
-        ``p5_date``, ``p50_date``, ``p95_date``; else an empty list).
-        Non-finite numbers become null.
+        ``lab`` (the lab drawn; None for tables without a ``lab`` column),
+        ``labs`` (per lab ``name``, ``p_ruin`` with its Wilson interval
+        ``p_ruin_low``/``p_ruin_high`` and the final-year medians of revenue
+        and cash), and for the lab drawn: ``headline`` (one row as a
+        mapping), ``fan`` (``period``, ``dates`` and per variable ``name``,
+        ``label``, ``units`` and the columns ``mean``, ``p5``, ``p25``,
+        ``p50``, ``p75``, ``p95``), ``ruin_curve`` (``dates``, ``p_ruin``),
+        ``company_pnl`` (``years``, ``lines``, each with its ``units``) and
+        ``milestones`` (when capability drives demand: per milestone
+        ``milestone``, ``share_reached``, ``p5_date``, ``p50_date``,
+        ``p95_date``; else an empty list); and ``market`` (fans of what all
+        labs share, as ``fan``; empty ``variables`` without it). Non-finite
+        numbers become null.
+
+    Raises
+    ------
+    ValueError
+        For a lab the tables do not have.
     """
-    headline = {str(k): _json_scalar(v) for k, v in tables["headline"].iloc[0].items()}
-    fan = tables["fan"]
-    variables = []
-    dates: list[str] = []
-    period = ""
-    for name, (units, label, _, _) in FAN_VARIABLES.items():
-        rows = fan[fan["variable"] == name]
-        if rows.empty:
-            continue
-        dates = [str(d) for d in rows["date"]]
-        period = str(rows["period"].iloc[0])
-        entry: dict[str, Any] = {"name": name, "label": label, "units": units}
-        for column in ("mean", "p5", "p25", "p50", "p75", "p95"):
-            entry[column] = _numbers(rows[column])
-        variables.append(entry)
-    ruin = tables["ruin_curve"]
-    pnl = tables["company_pnl"]
-    years = [str(c) for c in pnl.columns if c != "line"]
+    labs = table_labs(tables)
+    if lab is not None and labs and lab not in labs:
+        raise ValueError(f"no lab named {lab!r}; labs: {', '.join(labs)}")
+    chosen = lab if lab is not None else (labs[0] if labs else None)
+    headline_rows = tables["headline"]
+    headline = {str(k): _json_scalar(v) for k, v in lab_rows(headline_rows, chosen).iloc[0].items()}
+    ruin = lab_rows(tables["ruin_curve"], chosen)
+    pnl = lab_rows(tables["company_pnl"], chosen)
+    years = [str(c) for c in pnl.columns if str(c).isdigit()]
+    market = tables.get("market")
     return {
+        "lab": chosen,
+        "labs": [
+            {"name": str(row["lab"]), **{key: _json_scalar(row[key]) for key in _LAB_HEADLINE if key in row.index}}
+            for _, row in (headline_rows.iterrows() if labs else ())
+        ],
         "headline": headline,
-        "fan": {"period": period, "dates": dates, "variables": variables},
+        "fan": _fan_payload(lab_rows(tables["fan"], chosen)),
+        "market": _fan_payload(market) if market is not None and len(market) else _fan_payload(_EMPTY_FAN),
         "ruin_curve": {"dates": [str(d) for d in ruin["date"]], "p_ruin": _numbers(ruin["p_ruin"])},
         "company_pnl": {
             "years": years,
-            "lines": [{"line": str(row["line"]), "values": _numbers(row[years])} for _, row in pnl.iterrows()],
+            "lines": [
+                {
+                    "line": str(row["line"]),
+                    "units": str(row["units"]) if "units" in pnl.columns else "USD",
+                    "values": _numbers(row[years]),
+                }
+                for _, row in pnl.iterrows()
+            ],
         },
         "milestones": [
             {
@@ -324,7 +387,7 @@ def result_payload(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
                 "share_reached": _json_scalar(row["share_reached"]),
                 **{column: str(row[column]) for column in ("p5_date", "p50_date", "p95_date")},
             }
-            for _, row in tables.get("milestones", pd.DataFrame()).iterrows()
+            for _, row in lab_rows(tables.get("milestones", pd.DataFrame()), chosen).iterrows()
         ],
     }
 
@@ -360,20 +423,13 @@ def _simulate(scenario: ValidatedScenario, draws: int, seed: int, *, with_draws:
     return _Run(result, tables, per_draw, simulated - started, finished - simulated, messages)
 
 
-def _run_payload(run: _Run, draws: int, seed: int) -> dict[str, Any]:
-    payload = result_payload(run.tables)
+def _run_payload(run: _Run, draws: int, seed: int, lab: str | None) -> dict[str, Any]:
+    payload = result_payload(run.tables, lab)
     payload["draws"] = draws
     payload["seed"] = seed
     payload["timing"] = {"simulate_seconds": run.simulate_seconds, "tables_seconds": run.tables_seconds}
     payload["warnings"] = list(run.warnings)
     return payload
-
-
-def _metrics(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """Headline numbers recorded with a saved run."""
-    row = tables["headline"].iloc[0]
-    names = ("p_ruin", "p_ruin_low", "p_ruin_high", "revenue_final_year_median_usd", "cash_final_year_median_usd")
-    return {name: float(row[name]) for name in names if name in row.index}
 
 
 # ---------------------------------------------------------------------------
@@ -410,14 +466,15 @@ class _Dashboard:
             "draws": min(scenario.simulation.draws, self.settings.max_draws, 10_000),
             "seed": scenario.simulation.seed,
             "horizon_months": scenario.horizon_months,
+            "labs": list(scenario.lab_names),
             "sliders": slider_states(preset.mapping, scenario),
         }
         return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def _request(
         self, request: Request, optional: tuple[str, ...], comment: str = ""
-    ) -> tuple[dict[str, Any], ValidatedScenario, int, int]:
-        """Read and check a POST body: its fields, the scenario (as a file), draws and seed.
+    ) -> tuple[dict[str, Any], ValidatedScenario, int, int, str | None]:
+        """Read and check a POST body: its fields, the scenario (as a file), draws, seed and lab.
 
         Every problem found is reported in one 422 answer.
         """
@@ -432,6 +489,10 @@ class _Dashboard:
         problems += found
         if "message" in optional:
             problems += message_field(body)[1]
+        lab: str | None = None
+        if validated is not None:
+            lab, found = lab_field(body, validated.scenario.lab_names)
+            problems += found
         if validated is not None and draws is None and "draws" not in body:
             draws = validated.scenario.simulation.draws
             if draws > self.settings.max_draws:
@@ -448,7 +509,7 @@ class _Dashboard:
             raise ApiError(422, "the request has problems; nothing was run", problems)
         if seed is None:
             seed = validated.scenario.simulation.seed
-        return body, validated, draws, seed
+        return body, validated, draws, seed, lab
 
     def _horizon_problems(self, validated: ValidatedScenario, draws: int) -> list[Problem]:
         months = validated.scenario.horizon_months
@@ -467,12 +528,12 @@ class _Dashboard:
         ]
 
     async def simulate(self, request: Request) -> Response:
-        _, validated, draws, seed = await self._request(request, ("draws", "seed"))
+        _, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab"))
         run = await run_in_threadpool(_simulate, validated, draws, seed)
-        return JSONResponse(_run_payload(run, draws, seed), headers={"cache-control": "no-store"})
+        return JSONResponse(_run_payload(run, draws, seed, lab), headers={"cache-control": "no-store"})
 
     async def scenario_toml(self, request: Request) -> Response:
-        _, validated, draws, seed = await self._request(request, ("draws", "seed"))
+        _, validated, draws, seed, _ = await self._request(request, ("draws", "seed", "lab"))
         mapping = dict(validated.mapping)
         overrides = {"draws": draws, "seed": seed}
         mapping["simulation"] = {**validated.mapping.get("simulation", {}), **overrides}
@@ -485,14 +546,14 @@ class _Dashboard:
         )
 
     async def save_run(self, request: Request) -> Response:
-        body, validated, draws, seed = await self._request(request, ("draws", "seed", "message"))
+        body, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab", "message"))
         message, _ = message_field(body)
         mapping = dict(validated.mapping)
         mapping["simulation"] = {**validated.mapping.get("simulation", {}), "draws": draws, "seed": seed}
         text = _checked_toml(mapping, "Saved from the frontiersim dashboard.")
         scenario = ValidatedScenario(mapping, text, parse_scenario_text(text, "scenario"))
         run_id, run = await run_in_threadpool(self._record, scenario, draws, seed, message)
-        payload = _run_payload(run, draws, seed)
+        payload = _run_payload(run, draws, seed, lab)
         payload["run_id"] = run_id
         payload["store"] = str(self._store_path())
         return JSONResponse(payload, headers={"cache-control": "no-store"})
@@ -503,34 +564,41 @@ class _Dashboard:
         return self.settings.store_path if self.settings.store_path is not None else default_store_path()
 
     def _record(self, scenario: ValidatedScenario, draws: int, seed: int, message: str) -> tuple[str, _Run]:
-        """Simulate and record the run in the store (in a worker thread)."""
-        from frontiersim.store import RunStore, StoreError  # noqa: PLC0415 - the store pulls in DuckDB only when used
+        """Simulate and record the run in the store (in a worker thread).
+
+        The record is begun before the simulation and completed by
+        :func:`~frontiersim.store.record.record_simulation`, the one function
+        that records a simulation (the CLI's ``run`` uses it too).
+        """
+        # the store pulls in DuckDB only when used
+        from frontiersim.store import RunStore, StoreError  # noqa: PLC0415
+        from frontiersim.store.record import begin_simulation, record_simulation  # noqa: PLC0415
 
         store = RunStore(self.settings.store_path)
         try:
-            run_id = store.begin(
-                kind="run",
-                scenario_text=scenario.text,
-                scenario_name=scenario.scenario.meta.name,
-                scenario_sha256=scenario_hash(scenario.scenario),
+            run_id = begin_simulation(
+                store,
+                scenario.scenario,
                 seed=seed,
                 draws=draws,
                 message=message,
                 command=["frontiersim", "serve"],
+                scenario_text=scenario.text,
             )
         except StoreError as error:
             raise ApiError(503, f"could not save the run: {error}") from None
         try:
             run = _simulate(scenario, draws, seed, with_draws=True)
-            store.finish(run_id, tables=run.tables, draw_tables=run.per_draw, metrics=_metrics(run.tables))
         except BaseException as error:
             try:
                 store.fail(run_id, f"{type(error).__name__}: {error}")
             except StoreError:
                 logger.exception("could not mark run %s failed", run_id)
-            if isinstance(error, StoreError):
-                raise ApiError(503, f"could not save the run: {error}") from None
             raise
+        try:
+            record_simulation(store, run.result, run_id=run_id, tables=run.tables, per_draw=run.per_draw)
+        except StoreError as error:  # the record is marked failed
+            raise ApiError(503, f"could not save the run: {error}") from None
         return run_id, run
 
 

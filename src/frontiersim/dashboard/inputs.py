@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -189,6 +189,16 @@ def integer_field(body: Mapping[str, Any], name: str, low: int, high: int) -> tu
     value = body[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return None, [bad_field(name, value, f"an integer in [{low}, {high}]")]
+    return value, []
+
+
+def lab_field(body: Mapping[str, Any], labs: Sequence[str]) -> tuple[str | None, list[Problem]]:
+    """The optional lab whose figures are wanted: one of the scenario's ``labs`` (None: the first)."""
+    if "lab" not in body:
+        return None, []
+    value = body["lab"]
+    if not isinstance(value, str) or value not in labs:
+        return None, [bad_field("lab", value, f"one of the scenario's labs: {', '.join(labs)}")]
     return value, []
 
 

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from frontiersim.atomic import atomic_write_bytes
 from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
-from frontiersim.results.result import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -12,6 +12,8 @@
     presetId: null,
     scenario: null,
     sliders: [],
+    labs: [],
+    lab: null,
     limits: null,
     inFlight: false,
     dirty: false,
@@ -300,6 +302,7 @@
       `(${ruined.toLocaleString("en-US")} of ${result.draws.toLocaleString("en-US")} draws ruined)`);
     $("p-ruin").setAttribute("data-value", String(h.p_ruin));
     setText("scenario-name", h.scenario_name);
+    renderLabs(result.labs || [], result.lab);
     setText("horizon", `${h.horizon_years} years from ${h.start}`);
     setText("revenue-final", formatMoney(h.revenue_final_year_median_usd));
     setText("cash-final", formatMoney(h.cash_final_year_median_usd));
@@ -314,6 +317,12 @@
       if (svg) drawFan(svg, result.fan.dates, variable);
     }
     drawRuin($("chart-ruin"), result.ruin_curve);
+    const market = (result.market && result.market.variables) || [];
+    $("market-figure").hidden = state.labs.length < 2 || market.length === 0;
+    for (const variable of market) {
+      const svg = $(`chart-${variable.name}`);
+      if (svg && state.labs.length > 1) drawFan(svg, result.market.dates, variable);
+    }
     renderPnl(result.company_pnl);
     renderMilestones(result.milestones || []);
 
@@ -348,8 +357,63 @@
       const th = document.createElement("th");
       th.textContent = line.line;
       row.appendChild(th);
-      for (const value of line.values) row.insertCell().textContent = formatMoney(value);
+      for (const value of line.values) row.insertCell().textContent = formatValue(value, line.units || "USD");
     }
+  }
+
+  // Every lab's P(ruin), the lab drawn highlighted; a click on a row draws that lab.
+  function renderLabs(labs, selected) {
+    const panel = $("labs-panel");
+    panel.hidden = labs.length < 2;
+    const fact = $("lab-fact");
+    fact.hidden = labs.length < 2;
+    setText("lab-name", selected || "–");
+    const table = $("labs");
+    clear(table);
+    if (labs.length < 2) return;
+    const head = table.createTHead().insertRow();
+    for (const title of ["lab", "P(ruin)", "95% Wilson interval", "median revenue, final year", "median cash, final year end"]) {
+      const th = document.createElement("th");
+      th.textContent = title;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const lab of labs) {
+      const row = body.insertRow();
+      row.setAttribute("data-lab", lab.name);
+      if (lab.name === selected) row.className = "selected";
+      const th = document.createElement("th");
+      th.textContent = lab.name;
+      row.appendChild(th);
+      const ruin = row.insertCell();
+      ruin.textContent = formatPercent(lab.p_ruin);
+      ruin.setAttribute("data-value", String(lab.p_ruin));
+      row.insertCell().textContent = `${formatPercent(lab.p_ruin_low)} to ${formatPercent(lab.p_ruin_high)}`;
+      row.insertCell().textContent = formatMoney(lab.revenue_final_year_median_usd);
+      row.insertCell().textContent = formatMoney(lab.cash_final_year_median_usd);
+      row.addEventListener("click", () => selectLab(lab.name));
+    }
+  }
+
+  function renderLabChoice() {
+    const picker = $("lab-picker");
+    picker.hidden = state.labs.length < 2;
+    const select = $("lab");
+    clear(select);
+    for (const name of state.labs) {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = name;
+      select.appendChild(option);
+    }
+    if (state.lab) select.value = state.lab;
+  }
+
+  function selectLab(name) {
+    if (!state.labs.includes(name) || name === state.lab) return;
+    state.lab = name;
+    $("lab").value = name;
+    scheduleSimulation();
   }
 
   function renderMilestones(milestones) {
@@ -414,11 +478,13 @@
   }
 
   function requestBody(extra) {
-    return JSON.stringify(Object.assign({
+    const body = {
       scenario: state.scenario,
       draws: Number($("draws").value),
       seed: Number($("seed").value),
-    }, extra || {}));
+    };
+    if (state.labs.length > 1 && state.lab) body.lab = state.lab;
+    return JSON.stringify(Object.assign(body, extra || {}));
   }
 
   async function post(url, extra) {
@@ -485,6 +551,10 @@
       const label = document.createElement("label");
       label.htmlFor = id;
       label.textContent = slider.label;
+      const section = document.createElement("span");
+      section.className = "slider-section";
+      section.textContent = ` [${slider.path.slice(0, slider.path.indexOf("."))}]`;
+      label.appendChild(section);
       const value = document.createElement("output");
       value.className = "slider-value";
       value.htmlFor = id;
@@ -511,6 +581,15 @@
       source.textContent = slider.source ? `source: ${slider.source}` : "";
 
       row.append(head, input, preset, source);
+      const overridden = slider.overridden_by || [];
+      if (overridden.length > 0) {
+        const own = document.createElement("div");
+        own.className = "slider-note slider-own";
+        own.textContent = overridden.length === 1
+          ? `${overridden[0]} sets its own value: this slider does not move it`
+          : `${overridden.join(", ")} set their own values: this slider does not move them`;
+        row.appendChild(own);
+      }
       if (slider.disabled) {
         input.disabled = true;
         row.classList.add("disabled");
@@ -583,6 +662,9 @@
     state.presetId = preset.id;
     state.scenario = preset.scenario;
     state.sliders = preset.sliders;
+    state.labs = preset.labs || [];
+    state.lab = state.labs.length > 0 ? state.labs[0] : null;
+    renderLabChoice();
     $("draws").value = String(preset.draws);
     $("seed").value = String(preset.seed);
     setText("preset-description", preset.description);
@@ -634,6 +716,7 @@
     $("preset").addEventListener("change", (event) => loadPreset(event.target.value));
     $("draws").addEventListener("change", scheduleSimulation);
     $("seed").addEventListener("change", scheduleSimulation);
+    $("lab").addEventListener("change", (event) => selectLab(event.target.value));
     $("reset").addEventListener("click", () => { if (state.presetId) loadPreset(state.presetId); });
     $("download").addEventListener("click", download);
     $("save").addEventListener("click", save);
