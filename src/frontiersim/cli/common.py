@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+from frontiersim.models.registry import extension_sections
 from frontiersim.scenario.errors import Problem, ScenarioError
 from frontiersim.scenario.loader import bundled, bundled_names, load_scenario
 from frontiersim.scenario.schema import Scenario
@@ -40,7 +41,7 @@ def resolve_scenario(reference: str | None) -> Scenario:
     if not path.exists():
         hint = f" (bundled scenarios: {', '.join(bundled_names())})"
         raise ScenarioError([Problem("", f"no such file{hint}")], reference)
-    return load_scenario(path)
+    return load_scenario(path, extra_sections=extension_sections())
 
 
 def default_out_dir(scenario_name: str) -> Path:

@@ -71,6 +71,7 @@ from frontiersim.dashboard.inputs import (
 )
 from frontiersim.dashboard.presets import PresetError, list_presets, load_preset
 from frontiersim.dashboard.sliders import slider_states
+from frontiersim.models.registry import extension_sections
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import draw_tables, run_tables
 from frontiersim.scenario.errors import Problem
@@ -551,7 +552,9 @@ class _Dashboard:
         mapping = dict(validated.mapping)
         mapping["simulation"] = {**validated.mapping.get("simulation", {}), "draws": draws, "seed": seed}
         text = _checked_toml(mapping, "Saved from the frontiersim dashboard.")
-        scenario = ValidatedScenario(mapping, text, parse_scenario_text(text, "scenario"))
+        scenario = ValidatedScenario(
+            mapping, text, parse_scenario_text(text, "scenario", extra_sections=extension_sections())
+        )
         run_id, run = await run_in_threadpool(self._record, scenario, draws, seed, message)
         payload = _run_payload(run, draws, seed, lab)
         payload["run_id"] = run_id
@@ -605,7 +608,9 @@ class _Dashboard:
 def _checked_toml(mapping: dict[str, Any], comment: str) -> str:
     """TOML text of a valid scenario mapping, checked to read back as the same mapping and scenario."""
     text = scenario_to_toml(mapping, comment)
-    if tomllib.loads(text) != mapping or parse_scenario_text(text) != parse_scenario(mapping):
+    if tomllib.loads(text) != mapping or parse_scenario_text(
+        text, extra_sections=extension_sections()
+    ) != parse_scenario(mapping, extra_sections=extension_sections()):
         raise ApiError(500, "internal error: the scenario's TOML text does not read back the same")
     return text
 

@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from starlette.requests import Request
 
+from frontiersim.models.registry import extension_sections
 from frontiersim.scenario.errors import Problem, ScenarioError, describe_value
 from frontiersim.scenario.loader import parse_scenario_text
 from frontiersim.scenario.schema import Scenario
@@ -283,7 +284,7 @@ def scenario_field(body: Mapping[str, Any], comment: str = "") -> tuple[Validate
         return None, problems
     text = scenario_to_toml(mapping, comment)
     try:
-        scenario = parse_scenario_text(text, "scenario")
+        scenario = parse_scenario_text(text, "scenario", extra_sections=extension_sections())
     except ScenarioError as error:
         return None, list(error.problems)
     return ValidatedScenario(mapping, text, scenario), []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from frontiersim.models.registry import extension_sections
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.loader import bundled, bundled_names, bundled_text, parse_scenario
 from frontiersim.scenario.schema import Scenario
@@ -119,7 +120,7 @@ def load_preset(preset_id: str, store_path: Path | None) -> Preset:
         text, label = _stored_scenario_text(name, store_path)
     mapping = tomllib.loads(text)
     try:
-        scenario = parse_scenario(mapping, preset_id, source_text=text)
+        scenario = parse_scenario(mapping, preset_id, source_text=text, extra_sections=extension_sections())
     except ScenarioError as error:
         raise PresetError(422, f"the scenario of {preset_id} does not validate: {error}") from None
     return Preset(preset_id, label, mapping, scenario)

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from frontiersim.models.registry import used_keys
+from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.optimize.families import typical_range
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
@@ -195,7 +195,7 @@ def _unusable_reason(slider: Slider, mapping: Mapping[str, Any], value: float) -
         return f"[{slider.section}] is not a table"
     table[slider.key] = round(value) if slider.integer else value
     try:
-        parse_scenario(trial)
+        parse_scenario(trial, extra_sections=extension_sections())
     except ScenarioError as error:
         mine = [p.message for p in error.problems if p.path == slider.path]
         return mine[0].split("; expected ", 1)[-1] if mine else ""
