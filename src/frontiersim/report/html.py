@@ -46,11 +46,14 @@ import numpy as np
 import pandas as pd
 
 from frontiersim._version import __version__
+from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.report import charts
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import PROBABILITY, ColumnUnit, column_units, lab_rows, run_tables, table_labs
 from frontiersim.scenario.distributions import Distribution
+from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import field_spec, field_specs
+from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS, section_types
 from frontiersim.units import money
 
@@ -1002,6 +1005,15 @@ def _section_keys(table_name: str, section_type: type, table: Mapping[str, Any])
     return rows
 
 
+def _sections_read(data: Mapping[str, Any]) -> set[str] | None:
+    """The sections whose keys the scenario's model reads, or None if the scenario does not validate."""
+    try:
+        scenario = parse_scenario(data, extra_sections=extension_sections())
+    except (ScenarioError, ValueError, TypeError):
+        return None
+    return {key.split(".")[0] for key in used_keys(scenario)}
+
+
 def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
     """Every scenario key: its value in the scenario (or its default) and its specification.
 
@@ -1015,27 +1027,30 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
     list of ScenarioKey
         The keys of every section of :func:`frontiersim.scenario.schema.section_types`
         (of the policy, only the kind in use; the ``[capability]`` keys only
-        when the scenario has that table or ``demand.kind = "capability"``),
-        in order, then any key the schema does not know.
+        when the scenario has that table or its model reads them, as
+        :func:`frontiersim.models.registry.used_keys` says; every section when
+        the scenario no longer validates), in order, then any key the schema
+        does not know.
 
     Examples
     --------
-    >>> rows = scenario_keys({"demand": {"growth_per_year": 3.0}})
+    >>> rows = scenario_keys({"scenario": {"name": "x"}, "demand": {"growth_per_year": 3.0}})
     >>> [(r.value, r.from_scenario) for r in rows if r.path == "demand.growth_per_year"]
     [('3', True)]
     >>> any(r.path == "finance.starting_cash_usd" and not r.from_scenario for r in rows)
     True
     >>> any(r.path.startswith("capability.") for r in rows)
     False
-    >>> any(r.path.startswith("capability.") for r in scenario_keys({"demand": {"kind": "capability"}}))
+    >>> capability = {"scenario": {"name": "x"}, "demand": {"kind": "capability"}}
+    >>> any(r.path.startswith("capability.") for r in scenario_keys(capability))
     True
     """
     sections = section_types()
     section_paths = {"policy" if name.startswith("policy (") else name for name in sections}
     policy = _subtable(data, "policy")
     policy_kind = policy.get("kind", "growth_hedge")
-    demand_kind = _subtable(data, "demand").get("kind", "growth")
-    capability_unused = demand_kind != "capability" and "capability" not in data
+    read = _sections_read(data)
+    capability_unused = "capability" not in data and read is not None and "capability" not in read
     rows: list[ScenarioKey] = []
     for section, section_type in sections.items():
         table_name = section
