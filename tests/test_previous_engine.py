@@ -1,0 +1,76 @@
+"""With one lab, the engine of components and labs gives the numbers of the single-lab engine before it.
+
+``data/previous_engine.npz`` holds, for every scenario bundled with that
+engine (commit de4c597), its scenario text and its yearly, per-model and
+per-draw results for 64 draws, seed 7 (``data/make_previous_engine.py`` writes
+it). Here each scenario text runs on the current engine.
+
+Which numbers are identical, and which are not:
+
+* **Identical, bit for bit**, in every bundled scenario: every result both
+  engines have (yearly figures, per-model P&L, ruin months, obligations, the
+  capability index, overhang and milestones), since the draw layout of a
+  single lab is unchanged: the same streams, named alike, in the same blocks.
+* **No longer sampled**: in path-demand scenarios the three growth keys the
+  path does not use (``demand.initial_usd_per_year``, ``growth_per_year``,
+  ``growth_persistence_per_year``). The components sample only the keys they
+  read; no other stream moves.
+* **New**: the ``lab`` dimension, the market's demand and each lab's share,
+  and yearly inference and training compute.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import frontiersim as fs
+
+ARCHIVE = Path(__file__).with_name("data") / "previous_engine.npz"
+DRAWS, SEED = 64, 7
+
+#: Inputs the previous engine sampled in path mode although the path does not use them.
+UNUSED_IN_PATH_MODE = {
+    "input.demand.initial_usd_per_year",
+    "input.demand.growth_per_year",
+    "input.demand.growth_persistence_per_year",
+}
+
+
+def _previous() -> dict[str, dict[str, np.ndarray]]:
+    by_scenario: dict[str, dict[str, np.ndarray]] = {}
+    with np.load(ARCHIVE) as archive:
+        for key in archive.files:
+            scenario, variable = key.split("/", 1)
+            by_scenario.setdefault(scenario, {})[variable] = archive[key]
+    return by_scenario
+
+
+PREVIOUS = _previous()
+
+
+def test_the_archive_covers_the_scenarios_bundled_then() -> None:
+    assert set(PREVIOUS) == set(fs.bundled_names()) - {"four_labs"}
+
+
+@pytest.mark.parametrize("name", sorted(PREVIOUS))
+def test_one_lab_reproduces_the_previous_engine(name: str) -> None:
+    previous = PREVIOUS[name]
+    scenario = fs.parse_scenario_text(str(previous.pop("scenario.toml")))
+    result = fs.simulate(scenario, draws=DRAWS, seed=SEED, keep_monthly=False)
+    (lab,) = result.labs
+    current = result.lab_dataset(lab)
+    missing = set(previous) - set(current.data_vars)
+    if scenario.demand.kind == "path":
+        assert missing == UNUSED_IN_PATH_MODE
+    else:
+        assert not missing
+    compared = 0
+    for variable, values in previous.items():
+        if variable in missing:
+            continue
+        np.testing.assert_array_equal(current[variable].values, values, err_msg=f"{name}: {variable}")
+        compared += 1
+    assert compared >= 20
