@@ -10,7 +10,6 @@ declaration (:func:`frontiersim.scenario.fields.field_spec`).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -110,35 +109,15 @@ def parameter_spec(name: str) -> FieldSpec:
 
 
 def typical_range(spec: FieldSpec) -> tuple[float, float]:
-    """The range of values worth exploring for a key: its declared ``typical`` range, else one from its bounds.
-
-    Without a declared range, a finite bound is kept (moved inwards by 1% of
-    the width when the bound is open) and a missing one is put a decade of
-    the other's scale away.
+    """The range of values worth exploring for a key (:meth:`FieldSpec.exploration_range`).
 
     Examples
     --------
     >>> from frontiersim.scenario.fields import FieldSpec
     >>> typical_range(FieldSpec("float", "a share", low=0.0, high=1.0, typical=(0.1, 0.9)))
     (0.1, 0.9)
-    >>> typical_range(FieldSpec("float", "a share", low=0.0, high=1.0, high_open=True))
-    (0.0, 0.99)
-    >>> typical_range(FieldSpec("float", "a multiplier", low=0.0))
-    (0.0, 10.0)
     """
-    if spec.typical is not None:
-        return float(spec.typical[0]), float(spec.typical[1])
-    has_low, has_high = math.isfinite(spec.low), math.isfinite(spec.high)
-    if has_low and has_high:
-        low, high = spec.low, spec.high
-    elif has_low:
-        low, high = spec.low, spec.low + 10.0 * max(abs(spec.low), 1.0)
-    elif has_high:
-        low, high = spec.high - 10.0 * max(abs(spec.high), 1.0), spec.high
-    else:
-        low, high = 0.0, 1.0
-    inset = 0.01 * (high - low)
-    return (low + inset if has_low and spec.low_open else low, high - inset if has_high and spec.high_open else high)
+    return spec.exploration_range()
 
 
 def resolve_lab(scenario: Scenario, lab: str | None = None) -> Lab:

@@ -88,6 +88,40 @@ class FieldSpec:
         if not self._within(lo, hi):
             raise ValueError(f"{where}: not within the key's bounds ({self.bounds_text()})")
 
+    def exploration_range(self) -> tuple[float, float]:
+        """The range of values worth exploring: the declared ``typical`` range, else one from the bounds.
+
+        Sliders, the optimizer's search bounds and generated test scenarios
+        use it. Without a declared range, a finite bound is kept (moved inwards
+        by 1% of the width when the bound is open) and a missing one is put a
+        decade of the other's scale away.
+
+        Examples
+        --------
+        >>> FieldSpec("float", "a share", low=0.0, high=1.0, typical=(0.1, 0.9)).exploration_range()
+        (0.1, 0.9)
+        >>> FieldSpec("float", "a share", low=0.0, high=1.0, high_open=True).exploration_range()
+        (0.0, 0.99)
+        >>> FieldSpec("float", "a multiplier", low=0.0).exploration_range()
+        (0.0, 10.0)
+        """
+        if self.typical is not None:
+            return float(self.typical[0]), float(self.typical[1])
+        has_low, has_high = math.isfinite(self.low), math.isfinite(self.high)
+        if has_low and has_high:
+            low, high = self.low, self.high
+        elif has_low:
+            low, high = self.low, self.low + 10.0 * max(abs(self.low), 1.0)
+        elif has_high:
+            low, high = self.high - 10.0 * max(abs(self.high), 1.0), self.high
+        else:
+            low, high = 0.0, 1.0
+        inset = 0.01 * (high - low)
+        return (
+            low + inset if has_low and self.low_open else low,
+            high - inset if has_high and self.high_open else high,
+        )
+
     def bounds_text(self) -> str:
         """Human-readable bounds such as ``[0, 1)`` or ``> 0``."""
         if self.choices:
