@@ -22,7 +22,12 @@ def test_dataset_dims_and_units(result: fs.SimulationResult) -> None:
     assert dict(dataset.sizes) == {"draw": 400, "lab": 1, "year": 5, "model": 11, "month": 60}
     assert result.labs == ["lab"]
     assert dataset["cash_usd"].dims == ("draw", "lab", "month")
-    assert dataset["market_demand_usd_per_year"].dims == ("draw", "month")
+    # With one lab the market is the lab: its demand and share are not recorded twice.
+    assert "market_demand_usd_per_year" not in dataset
+    assert "market_share" not in dataset
+    labs = fs.simulate(fs.bundled("four_labs"), draws=50, seed=3).dataset
+    assert labs["market_demand_usd_per_year"].dims == ("draw", "month")
+    assert labs["market_share"].dims == ("draw", "lab", "month")
     assert list(dataset["year"].values) == [2026, 2027, 2028, 2029, 2030]
     assert str(dataset["date"].values[0])[:7] == "2026-01"
     for name, variable in dataset.data_vars.items():

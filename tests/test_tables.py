@@ -24,7 +24,7 @@ from frontiersim.results.tables import (
     year_columns,
 )
 
-RUN_KEYS = {"headline", "summary", "company_pnl", "cohort_pnl", "fan", "ruin_curve", "market", "units"}
+RUN_KEYS = {"headline", "summary", "company_pnl", "cohort_pnl", "fan", "ruin_curve", "units"}
 
 #: Run tables with a leading ``lab`` column.
 PER_LAB_TABLES = ("headline", "summary", "company_pnl", "cohort_pnl", "fan", "ruin_curve", "milestones", "capability")
@@ -84,7 +84,7 @@ def test_one_lab_tables_have_the_lab_column(risky: fs.SimulationResult) -> None:
             assert "lab" in tables[name].columns, name
             assert set(tables[name]["lab"]) == {"lab"}, name
     assert list(tables["headline"].columns[:1]) == ["lab"]
-    assert "lab" not in tables["market"].columns
+    assert "market" not in tables  # with one lab the market is the lab
 
 
 def test_units_describe_every_column(risky: fs.SimulationResult, capability: fs.SimulationResult) -> None:
@@ -216,10 +216,13 @@ def test_summary_only_gives_yearly_fans(summary_only: fs.SimulationResult) -> No
     assert set(revenue["units"]) == {"USD/year"}
     cash = fan[fan["variable"] == "cash_usd"]
     np.testing.assert_allclose(cash["p25"], ds["year_cash_usd"].quantile(0.25, "draw").values.ravel(), rtol=1e-12)
-    market = run_tables(summary_only)["market"]
+    labs = fs.simulate(fs.bundled("four_labs"), draws=60, seed=2, keep_monthly=False)
+    market = run_tables(labs)["market"]
     assert tuple(market.columns) == MARKET_COLUMNS
+    assert "lab" not in market.columns
     assert set(market["period"]) == {"year"}
-    np.testing.assert_allclose(market["p50"], ds["year_market_demand_usd"].median("draw").values, rtol=1e-12)
+    expected = labs.dataset["year_market_demand_usd"].median("draw").values
+    np.testing.assert_allclose(market["p50"], expected, rtol=1e-12)
     # The ruin curve is monthly even without monthly arrays.
     assert len(run_tables(summary_only)["ruin_curve"]) == 12 * ds.sizes["year"]
 

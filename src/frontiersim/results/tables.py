@@ -837,7 +837,7 @@ def run_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
     >>> import frontiersim as fs
     >>> tables = run_tables(fs.simulate(fs.bundled("default"), draws=50, seed=1))
     >>> sorted(tables)
-    ['cohort_pnl', 'company_pnl', 'fan', 'headline', 'market', 'ruin_curve', 'summary', 'units']
+    ['cohort_pnl', 'company_pnl', 'fan', 'headline', 'ruin_curve', 'summary', 'units']
     >>> tables["headline"]["lab"].tolist()
     ['lab']
     >>> tables["fan"]["variable"].unique().tolist()  # doctest: +NORMALIZE_WHITESPACE

@@ -748,7 +748,11 @@ def simulate_reference(scenario: Scenario, draws: Draws, policy: PolicyArgument 
     market = _market_setup(scenario)
     labs = [_lab_setup(scenario, lab, policy) for lab in scenario.labs]
     outputs = catalogue(scenario)
-    monthly_names = _MARKET_MONTHLY + _LAB_MONTHLY + (_CAPABILITY_MONTHLY if market.capability else ())
+    several = len(labs) > 1  # with one lab the market is the lab, and its figures are not recorded again
+    lab_monthly = _LAB_MONTHLY if several else tuple(name for name in _LAB_MONTHLY if name != "market_share")
+    monthly_names = (
+        (_MARKET_MONTHLY if several else ()) + lab_monthly + (_CAPABILITY_MONTHLY if market.capability else ())
+    )
     final_names = ("ruin_month", "obligations_after_horizon_usd", *_MODEL_OUTPUTS) + (
         ("milestone_month",) if market.capability else ()
     )

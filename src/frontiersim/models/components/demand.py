@@ -51,11 +51,28 @@ def segment_shock_stream(segment: str) -> str:
     return f"capability.segments.{segment}.log_shocks"
 
 
+def market_outputs(outputs: tuple[OutputSpec, ...], scenario: Scenario) -> tuple[OutputSpec, ...]:
+    """``outputs`` without the market-level ones when the scenario has one lab.
+
+    With one lab the market is the lab: its demand is the lab's
+    (``demand_usd_per_year``) and its share is 1, so recording them again
+    would only cost memory and time.
+    """
+    if len(scenario.labs) > 1:
+        return outputs
+    return tuple(output for output in outputs if output.per != "market" and output.name != "market_share")
+
+
 class _ExogenousDemand(Component):
     """Demand computed up front from the scenario, independent of what the labs do."""
 
     role: ClassVar[str] = "demand"
     outputs: ClassVar[tuple[OutputSpec, ...]] = (MARKET_DEMAND, GROSS_MARGIN)
+
+    @classmethod
+    def outputs_for(cls, scenario: Scenario) -> tuple[OutputSpec, ...]:
+        """The market's demand only with several labs (see :func:`market_outputs`)."""
+        return market_outputs(cls.outputs, scenario)
 
     def __init__(self, driver: PrecomputedDemand, gross_margin: FloatArray) -> None:
         self.driver = driver
@@ -221,6 +238,11 @@ class CapabilityDemandComponent(Component):
         self.layout = setup.layout
         self.demand = demand
         self.milestones = setup.scenario.capability.milestone_thresholds
+
+    @classmethod
+    def outputs_for(cls, scenario: Scenario) -> tuple[OutputSpec, ...]:
+        """The market's demand only with several labs (see :func:`market_outputs`)."""
+        return market_outputs(cls.outputs, scenario)
 
     @classmethod
     def keys_for(cls, scenario: Scenario) -> tuple[str, ...]:

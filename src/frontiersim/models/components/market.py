@@ -14,6 +14,8 @@ from numpy.typing import NDArray
 
 from frontiersim.models.catalogue import OutputSpec, YearlyRule
 from frontiersim.models.components.base import Component, MonthState, Setup
+from frontiersim.models.components.demand import market_outputs
+from frontiersim.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
 
@@ -51,6 +53,11 @@ class FixedShareMarket(Component):
     def __init__(self, setup: Setup) -> None:
         self.layout = setup.layout
         self.share = setup.lab_values(lambda lab: lab.market_share)
+
+    @classmethod
+    def outputs_for(cls, scenario: Scenario) -> tuple[OutputSpec, ...]:
+        """Each lab's demand; its share only with several labs (with one, it is 1)."""
+        return market_outputs(cls.outputs, scenario)
 
     @classmethod
     def build(cls, setup: Setup) -> FixedShareMarket:
