@@ -151,14 +151,20 @@ def reduce_to_years(by_month: Mapping[str, FloatArray], outputs: Catalogue) -> d
     """
     result: dict[str, FloatArray] = {}
     for name, spec in outputs.monthly.items():
-        if spec.yearly is None:
+        rule = spec.yearly
+        if rule is None:
             continue
         values = by_month[name]
         months, columns = values.shape
-        accumulator = YearlyAccumulator(spec, months // 12, columns)
-        for t in range(months):
-            accumulator.add(t, values[t])
-        result[spec.yearly.name] = accumulator.result()
+        by_year = values.reshape(months // 12, 12, columns)
+        if rule.how == "last":
+            result[rule.name] = by_year[:, 11, :].copy()
+            continue
+        # Every year at once, but month by month: the additions of YearlyAccumulator, in its order.
+        total = by_year[:, 0, :].copy()
+        for month in range(1, 12):
+            total += by_year[:, month, :]
+        result[rule.name] = total if rule.how == "sum" else total / 12.0
     return result
 
 
