@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from frontiersim._version import __version__
 from frontiersim.draws import sampling
@@ -20,6 +21,8 @@ from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
+
+FloatArray = NDArray[np.float64]
 
 #: Default number of draws simulated at once; bounds memory at roughly
 #: ``chunk_size * months * 8 bytes * 20`` (about 200 MB for 120 months).
@@ -61,10 +64,15 @@ def simulate_range(
     keep_monthly: bool,
     policy: PolicyOverride = None,
     slots: Sequence[Slot] = SLOTS,
+    monthly_out: Mapping[str, FloatArray] | None = None,
 ) -> ChunkReduction:
-    """Sample and simulate draws ``start:stop`` and reduce them (one chunk)."""
+    """Sample and simulate draws ``start:stop`` and reduce them (one chunk).
+
+    ``monthly_out`` (in this process only) is where the chunk's monthly
+    arrays go (:meth:`ResultAccumulator.monthly_views`).
+    """
     draws = sample_draws(scenario, start, stop, seed, slots)
-    output = run_chunk(scenario, draws, policy, slots=slots, keep_monthly=keep_monthly)
+    output = run_chunk(scenario, draws, policy, slots=slots, keep_monthly=keep_monthly, monthly_out=monthly_out)
     return reduce_chunk(output, start, stop, draws.parameters, keep_monthly)
 
 
@@ -127,7 +135,8 @@ def simulate(
     )
     if workers == 1 or len(bounds) == 1:
         for start, stop in bounds:
-            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots))
+            views = results.monthly_views(start, stop) if keep_monthly else None
+            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views))
             if progress is not None:
                 progress(stop - start)
     else:

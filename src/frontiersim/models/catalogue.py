@@ -158,7 +158,7 @@ def reduce_to_years(by_month: Mapping[str, FloatArray], outputs: Catalogue) -> d
         months, columns = values.shape
         by_year = values.reshape(months // 12, 12, columns)
         if rule.how == "last":
-            result[rule.name] = by_year[:, 11, :].copy()
+            result[rule.name] = by_year[:, 11, :]  # a view: the results layer copies it into place
             continue
         # Every year at once, but month by month: the additions of YearlyAccumulator, in its order.
         total = by_year[:, 0, :].copy()

@@ -10,7 +10,7 @@ draws are chunked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +90,7 @@ def run_chunk(
     *,
     slots: Sequence[Slot] = SLOTS,
     keep_monthly: bool = True,
+    monthly_out: Mapping[str, FloatArray] | None = None,
 ) -> ChunkOutput:
     """Simulate every lab month by month for one chunk of draws.
 
@@ -110,6 +111,10 @@ def run_chunk(
         accumulated month by month as the simulation runs, in the same order
         of additions, so they are identical to those reduced from monthly
         arrays, and memory holds years, not months.
+    monthly_out : mapping of str to ndarray, optional
+        With ``keep_monthly``, where to write each monthly output, ``(months,
+        columns)`` (views into a run's results, so that months are written
+        once, in place). By default the engine allocates its own.
 
     Returns
     -------
@@ -141,7 +146,13 @@ def run_chunk(
         return layout.columns if spec.per == "lab" else layout.draws
 
     # Month-major buffers keep each month's writes contiguous.
-    by_month = {name: np.empty((months, width(spec))) for name, spec in outputs.monthly.items()} if keep_monthly else {}
+    by_month: dict[str, FloatArray] = {}
+    if keep_monthly:
+        for name, spec in outputs.monthly.items():
+            given = None if monthly_out is None else monthly_out.get(name)
+            if given is not None and given.shape != (months, width(spec)):
+                raise ValueError(f"monthly_out[{name!r}] has shape {given.shape}, expected {(months, width(spec))}")
+            by_month[name] = np.empty((months, width(spec))) if given is None else given
     accumulators = (
         {}
         if keep_monthly

@@ -157,7 +157,9 @@ class ResultAccumulator:
                 continue
             lead = (draws, labs) if spec.per == "lab" else (draws,)
             dtype = np.int64 if spec.dtype == "int" else float
-            self.arrays[spec.name] = _touched((*lead, *trailing[spec.shape]), dtype)
+            # Draw-major: each chunk is copied in as one contiguous block of rows,
+            # so the pages are faulted in order without touching them first.
+            self.arrays[spec.name] = np.empty((*lead, *trailing[spec.shape]), dtype=dtype)
         self.parameters = {name: np.empty(draws) for name in parameter_names}
         # Month-major storage: each chunk is copied in as whole contiguous rows;
         # the dataset exposes (draw, [lab,] month) transposed views, without a copy.
@@ -167,6 +169,20 @@ class ResultAccumulator:
                 columns = draws * labs if spec.per == "lab" else draws
                 self.monthly_by_month[name] = _touched((months, columns))
         self._filled = np.zeros(draws, dtype=bool)
+
+    def monthly_views(self, start: int, stop: int) -> dict[str, FloatArray]:
+        """Where draws ``start:stop`` of each monthly output go, ``(months, columns)`` views.
+
+        A chunk simulated in this process writes its months straight into
+        these (``run_chunk(..., monthly_out=...)``), with no buffer of its own
+        to fault in and copy; :meth:`add` then has nothing to copy.
+        """
+        labs = len(self.lab_names)
+        views: dict[str, FloatArray] = {}
+        for name, values in self.monthly_by_month.items():
+            width = labs if self.catalogue.outputs[name].per == "lab" else 1
+            views[name] = values[:, start * width : stop * width]
+        return views
 
     def add(self, chunk: ChunkReduction) -> None:
         """Copy one chunk's reduction into place."""
@@ -181,7 +197,10 @@ class ResultAccumulator:
             labs = len(self.lab_names)
             for name, values in self.monthly_by_month.items():
                 width = labs if self.catalogue.outputs[name].per == "lab" else 1
-                values[:, chunk.start * width : chunk.stop * width] = chunk.monthly_by_month[name]
+                target = values[:, chunk.start * width : chunk.stop * width]
+                source = chunk.monthly_by_month[name]
+                if not _same_memory(target, source):  # else written in place (monthly_views)
+                    target[...] = source
         self._filled[rows] = True
 
     def to_dataset(self, attrs: Mapping[str, object]) -> xr.Dataset:
@@ -237,6 +256,15 @@ class ResultAccumulator:
                 else:
                     data_vars[name] = (("draw", "month"), values.T, _attrs(spec))
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
+
+
+def _same_memory(a: FloatArray, b: FloatArray) -> bool:
+    """Whether two arrays are the same view of the same memory (no copy needed)."""
+    return (
+        a.shape == b.shape
+        and a.strides == b.strides
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
 
 
 def _input_attrs(stream: str, extra_sections: Mapping[str, type]) -> dict[str, str]:
