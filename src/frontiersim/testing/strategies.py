@@ -50,6 +50,7 @@ except ImportError as error:  # pragma: no cover - hypothesis is a dev dependenc
         "frontiersim.testing.strategies needs hypothesis; install it with pip install 'frontiersim[dev]'"
     ) from error
 
+from frontiersim.scenario.fields import field_spec
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import MAX_LABS, POLICY_KINDS, Scenario
 
@@ -293,21 +294,39 @@ def _finance_section(draw: st.DrawFn) -> Table:
     return table
 
 
+def _key_floats(path: str, policy_kind: str | None = None) -> st.SearchStrategy[float]:
+    """Floats over a key's exploration range widened by half its width each way, within the key's bounds.
+
+    The range is the schema's (:meth:`FieldSpec.exploration_range`), so a
+    generated scenario explores what users explore, and past it, without the
+    strategy restating the key's range.
+    """
+    spec = field_spec(path, policy_kind=policy_kind)
+    low, high = spec.exploration_range()
+    margin = 0.5 * (high - low)
+    low, high = max(low - margin, spec.low), min(high + margin, spec.high)
+    if spec.low_open and low <= spec.low:
+        low = spec.low + 0.01 * (high - spec.low)
+    if spec.high_open and high >= spec.high:
+        high = spec.high - 0.01 * (spec.high - low)
+    return _floats(low, high)
+
+
 def _policy_section(draw: st.DrawFn, kind: str, decisions: int, *, needs_belief: bool = False) -> Table:
     """A ``[policy]`` table; a quantile policy always states its growth belief when ``needs_belief``."""
     table: Table = {"kind": kind}
     if kind == "growth_hedge":
         table.update(
-            assumed_growth_per_year=draw(_floats(0.5, 20.0)),
-            hedge_factor=draw(_floats(0.0, 3.0)),
-            target_training_share=draw(_floats(0.0, 0.9)),
+            assumed_growth_per_year=draw(_key_floats("policy.assumed_growth_per_year", kind)),
+            hedge_factor=draw(_key_floats("policy.hedge_factor", kind)),
+            target_training_share=draw(_key_floats("policy.target_training_share", kind)),
         )
     elif kind == "fixed_schedule":
         table["commitments_gw"] = draw(st.lists(_floats(0.0, 10.0), max_size=decisions + 1))
     else:
         table.update(
-            quantile=draw(_floats(0.01, 0.99)),
-            target_training_share=draw(_floats(0.0, 0.9)),
+            quantile=draw(_key_floats("policy.quantile", kind)),
+            target_training_share=draw(_key_floats("policy.target_training_share", kind)),
             belief_volatility_per_sqrt_year=draw(st.one_of(st.just(-1.0), _floats(0.0, 2.0))),
         )
         if needs_belief or draw(st.booleans()):
