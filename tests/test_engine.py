@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,36 @@ def test_results_do_not_depend_on_the_chunk_size_with_monthly_arrays() -> None:
     pieces = fs.simulate(scenario, draws=300, seed=2, keep_monthly=True, chunk_size=70).dataset
     for name in whole.data_vars:
         np.testing.assert_array_equal(whole[name].values, pieces[name].values, err_msg=str(name))
+
+
+def test_a_policy_given_for_a_lab_is_used_even_if_it_is_falsy() -> None:
+    class Empty(fs.FixedSchedulePolicy):
+        def __len__(self) -> int:
+            return 0
+
+    scenario = fs.bundled("four_labs")
+    plain = fs.simulate(scenario, draws=30, seed=1, keep_monthly=False)
+    given = fs.simulate(scenario, draws=30, seed=1, keep_monthly=False, policy={"beta": Empty((0.0,))})
+    assert not np.array_equal(plain.dataset["year_capacity_gw"].values, given.dataset["year_capacity_gw"].values)
+    assert "Empty(commitments_gw=(0.0,))" in given.dataset.attrs["policy"]  # each lab's policy, as run
+    assert "gamma: QuantilePolicySpec" in given.dataset.attrs["policy"]
+
+
+def test_long_tables_keep_inputs_and_market_figures() -> None:
+    result = fs.simulate(fs.bundled("four_labs"), draws=12, seed=1, keep_monthly=True)
+    draws = result.to_dataframe("draws")
+    assert draws.index.names == ["draw", "lab"]
+    assert {"ruin_month", "input.demand.growth_per_year", "input.labs.delta.finance.starting_cash_usd"} <= set(draws)
+    yearly = result.to_dataframe("yearly")
+    assert yearly.index.names == ["draw", "lab", "year"]
+    assert {"year_revenue_usd", "year_market_demand_usd"} <= set(yearly)
+    monthly = result.to_dataframe("monthly")
+    assert {"cash_usd", "market_demand_usd_per_year"} <= set(monthly)
+    assert len(monthly) == 12 * 4 * 60
+
+
+def test_monthly_arrays_by_default_are_bounded_in_lab_months(monkeypatch: pytest.MonkeyPatch) -> None:
+    months = fs.bundled("default").horizon_months
+    monkeypatch.setattr(importlib.import_module("frontiersim.simulate"), "MONTHLY_LIMIT_DRAW_MONTHS", 10 * months * 2)
+    assert fs.simulate(fs.bundled("default"), draws=10, seed=1).has_monthly  # 10 lab-draws x months: under
+    assert not fs.simulate(fs.bundled("four_labs"), draws=10, seed=1).has_monthly  # 40 lab-draws x months: over

@@ -108,3 +108,51 @@ def test_capability_mode_rules_apply_to_each_lab() -> None:
 def test_every_problem_is_reported_in_one_pass() -> None:
     found = problems(labs={"a": {"market_share": 2, "compute": {"initial_capacity_gw": -1}}, "B": {}})
     assert set(found) >= {"labs.a.market_share", "labs.a.compute.initial_capacity_gw", "labs.B"}
+
+
+@pytest.mark.parametrize(
+    ("tables", "path", "expected"),
+    [
+        (  # the lab's keys on top of a shared quantile policy make an inverted belief
+            {
+                "policy": {"kind": "quantile", "belief_growth_p5": 2.0, "belief_growth_p95": 10.0},
+                "labs": {"a": {"policy": {"belief_growth_p5": 20.0}}, "b": {}},
+            },
+            "labs.a.policy.belief_growth_p5",
+            "below belief_growth_p95",
+        ),
+        (  # one percentile only
+            {"policy": {"kind": "quantile"}, "labs": {"a": {"policy": {"belief_growth_p5": 2.0}}, "b": {}}},
+            "labs.a.policy.belief_growth_p95",
+            "give both or neither",
+        ),
+        ({"labs": {"a": {"compute": 5}}}, "labs.a.compute", "a table"),
+        (  # an interval the shared decision months would override unseen
+            {"compute": {"decision_months": [0, 12]}, "labs": {"a": {"compute": {"decision_interval_months": 3}}}},
+            "labs.a.compute.decision_interval_months",
+            "decision_months = []",
+        ),
+    ],
+)
+def test_a_labs_resolved_tables_are_checked(tables: dict[str, Any], path: str, expected: str) -> None:
+    found = problems(**tables)
+    assert path in found, found
+    assert expected in found[path]
+
+
+def test_a_lab_may_decide_by_its_own_interval_when_it_clears_the_shared_months() -> None:
+    scenario = parse(
+        compute={"decision_months": [0, 12]},
+        labs={"a": {"compute": {"decision_months": [], "decision_interval_months": 3}}, "b": {}},
+    )
+    a, b = scenario.labs
+    assert a.decision_months(scenario.horizon_months)[:3] == (0, 3, 6)
+    assert b.decision_months(scenario.horizon_months) == (0, 12)
+
+
+def test_capability_demand_needs_a_belief_above_zero() -> None:
+    base = fs.scenario.bundled_text("capability_driven")
+    text = base + "\n[labs.a.policy]\nkind = 'quantile'\nbelief_growth_p5 = 0\nbelief_growth_p95 = 0\n[labs.b]\n"
+    with pytest.raises(ScenarioError) as error:
+        fs.parse_scenario_text(text)
+    assert [problem.path for problem in error.value.problems] == ["labs.a.policy.belief_growth_p5"]

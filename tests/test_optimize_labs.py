@@ -25,6 +25,7 @@ from frontiersim.optimize import (
 )
 from frontiersim.optimize.families import FAMILY_KEYS, default_fixed_upper_gw
 from frontiersim.scenario.fields import FieldSpec, field_spec
+from frontiersim.store.record import optimization_payload
 
 FOUR_LABS = "four_labs"
 DRAWS = 120
@@ -140,6 +141,11 @@ def test_the_optimizer_and_the_frontier_search_the_familys_lab(four_labs: fs.Sce
     for traced, searched in zip(frontier.search, result.search, strict=True):
         assert traced.ruin == searched.ruin
         assert traced.objective == searched.objective
+    # a record's P(ruin) is the searched lab's, beside its objective
+    payload = optimization_payload(result, frontier=frontier, schedule=result.chosen.commitment_schedule())
+    assert payload.metrics["p_ruin"] == pytest.approx(result.chosen.ruin.estimate)
+    assert payload.metrics["p_ruin"] == payload.metrics["p_ruin.delta"]
+    assert payload.metrics["objective_mean_usd"] == result.chosen.objective.mean
 
 
 def test_an_objective_is_one_labs(four_labs: fs.Scenario) -> None:

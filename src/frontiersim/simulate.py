@@ -46,6 +46,18 @@ def _collect(
         progress(chunk.stop - chunk.start)
 
 
+def _policies_text(scenario: Scenario, policy: PolicyOverride) -> str:
+    """The policy of each lab, as run (a given override in place of the scenario's), for the run's provenance."""
+    labs = scenario.labs
+    if policy is not None and not isinstance(policy, Mapping):
+        return repr(policy)
+    given = policy or {}
+    chosen = {lab.name: repr(given[lab.name]) if lab.name in given else repr(lab.policy) for lab in labs}
+    if len(labs) == 1:
+        return next(iter(chosen.values()))
+    return "; ".join(f"{name}: {text}" for name, text in chosen.items())
+
+
 def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, slots: Sequence[Slot] = SLOTS) -> Draws:
     """Sample every random input of ``scenario`` for draws ``start:stop``.
 
@@ -103,7 +115,7 @@ def simulate(
     keep_monthly : bool, optional
         Keep monthly arrays (``True``) or only yearly, per-model and per-draw
         results (``False``, "summary-only"). By default monthly arrays are kept
-        unless ``draws * months`` exceeds :data:`MONTHLY_LIMIT_DRAW_MONTHS`.
+        unless ``draws * labs * months`` exceeds :data:`MONTHLY_LIMIT_DRAW_MONTHS`.
     policy : ProcurementPolicy or mapping of lab name to one, optional
         Overrides the scenario's policies: one policy for every lab, or some
         labs' by name.
@@ -128,7 +140,7 @@ def simulate(
         raise ValueError(f"workers must be >= 1, got {workers}")
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     if keep_monthly is None:
-        keep_monthly = n * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
+        keep_monthly = n * len(scenario.labs) * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
     bounds = list(_chunk_bounds(n, chunk_size))
     results = ResultAccumulator(
         scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots)
@@ -162,6 +174,6 @@ def simulate(
         "horizon_years": scenario.meta.horizon_years,
         "frontiersim_version": __version__,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "policy": repr(policy) if policy is not None else repr(scenario.policy),
+        "policy": _policies_text(scenario, policy),
     }
     return SimulationResult(results.to_dataset(attrs))

@@ -118,6 +118,8 @@ class SimulationResult:
     def lab_dataset(self, name: str | None = None) -> xr.Dataset:
         """The dataset of one lab (see :meth:`lab`)."""
         if "lab" not in self.dataset.dims:
+            if name is not None and name not in self.labs:
+                raise ValueError(f"this result is lab {', '.join(self.labs)!r}'s, not {name!r}'s")
             return self.dataset
         labs = self.labs
         if name is None:
@@ -208,20 +210,21 @@ class SimulationResult:
     def to_dataframe(self, level: Literal["yearly", "monthly", "cohorts", "draws"] = "yearly") -> pd.DataFrame:
         """A long table of one level of the results (one row per draw and period)."""
         ds = self.dataset
-        lab = ("lab",) if "lab" in ds.dims else ()
-        if level == "monthly":
-            if not self.has_monthly:
-                raise ValueError("this run kept no monthly arrays (summary-only); re-run without --summary-only")
-            names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab, "month")]
-            return ds[names].drop_vars("date").to_dataframe()
-        if level == "yearly":
-            names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab, "year")]
-            return ds[names].to_dataframe()
-        if level == "cohorts":
-            names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab, "model")]
-            return ds[names].to_dataframe()
-        names = [v for v in ds.data_vars if ds[v].dims == ("draw", *lab)]
-        return ds[names].to_dataframe()
+        period = {"monthly": "month", "yearly": "year", "cohorts": "model", "draws": None}[level]
+        if level == "monthly" and not self.has_monthly:
+            raise ValueError("this run kept no monthly arrays (summary-only); re-run without --summary-only")
+        # Every variable indexed by draw (and lab) and the level's period, or by neither period: market
+        # variables and per-draw inputs are repeated for each lab, so no figure is left out.
+        allowed = {"draw", "lab"} | ({period} if period else set())
+        names = [
+            v
+            for v in ds.data_vars
+            if set(ds[v].dims) <= allowed and "draw" in ds[v].dims and (period is None or period in ds[v].dims)
+        ]
+        frame = ds[names].drop_vars("date", errors="ignore").to_dataframe()
+        lab = ["lab"] if "lab" in ds.dims else []
+        order = ["draw", *lab, *([period] if period else [])]
+        return frame.reorder_levels(order).sort_index() if len(order) > 1 else frame
 
     # -- saving -------------------------------------------------------------
     def to_netcdf(self, path: str | Path) -> Path:

@@ -281,11 +281,23 @@ def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
     policy_table = data.get("policy", {})
     if isinstance(policy_table, Mapping) and _policy_type(policy_table) is QuantilePolicySpec:
         problems += _quantile_policy_checks(policy_table)
-        if _valid(data, "demand", "kind", DemandSpec) == "capability" and not any(
-            key in policy_table for key in ("belief_growth_p5", "belief_growth_p95")
-        ):
-            problems.append(Problem("policy.belief_growth_p5", f"missing; expected {CAPABILITY_BELIEF_NEEDED}"))
+        if _valid(data, "demand", "kind", DemandSpec) == "capability":
+            problems += _capability_belief_checks(policy_table, "policy")
     return problems
+
+
+def _capability_belief_checks(table: Mapping[str, Any], path: str) -> list[Problem]:
+    """A quantile policy under capability demand states a growth belief above 0 (there is no other to use)."""
+    if not any(key in table for key in ("belief_growth_p5", "belief_growth_p95")):
+        return [Problem(f"{path}.belief_growth_p5", f"missing; expected {CAPABILITY_BELIEF_NEEDED}")]
+    p5 = _valid({"policy": table}, "policy", "belief_growth_p5", QuantilePolicySpec)
+    if p5 == 0 and "belief_growth_p5" in table:
+        return [
+            bad_value(
+                f"{path}.belief_growth_p5", table["belief_growth_p5"], f"a number > 0: {CAPABILITY_BELIEF_NEEDED}"
+            )
+        ]
+    return []
 
 
 def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[Problem]:
@@ -389,27 +401,27 @@ def _segment_share_checks(data: Mapping[str, Any]) -> list[Problem]:
 
 
 def _lab_policy_checks(data: Mapping[str, Any]) -> list[Problem]:
-    """A lab's keys pass the same cross-checks as the shared ones.
+    """A lab's keys pass the same cross-checks as the shared ones, on the lab's resolved tables.
 
-    Its quantile policy; its decision months within the horizon; no gross
+    Its decision months within the horizon, and no interval setting that the
+    shared ``compute.decision_months`` would silently override; no gross
     margin of its own when capability drives demand (the margin is the
-    segments').
+    segments'); its quantile policy, its own or the shared one with the lab's
+    keys on top, checked like the shared ``[policy]``.
     """
     labs = data.get("labs")
     if not isinstance(labs, Mapping):
         return []
-    problems: list[Problem] = []
     capability = _valid(data, "demand", "kind", DemandSpec) == "capability"
     horizon_years = _valid(data, "scenario", "horizon_years", ScenarioMeta)
+    shared_months = _valid(data, "compute", "decision_months", ComputeSpec)
+    shared_policy = data.get("policy", {})
+    problems: list[Problem] = []
     for name, lab in labs.items():
         if not isinstance(lab, Mapping):
             continue
-        own = {section: lab.get(section, {}) for section in ("compute", "operations")}
-        months = _valid(own, "compute", "decision_months", ComputeSpec) if "decision_months" in own["compute"] else None
-        if horizon_years is not None and months and any(m >= 12 * horizon_years for m in months):
-            expected = f"months below {12 * horizon_years} (the horizon is {horizon_years} years)"
-            problems.append(bad_value(f"labs.{name}.compute.decision_months", list(months), expected))
-        operations = own["operations"]
+        problems += _lab_compute_checks(name, lab.get("compute", {}), shared_months, horizon_years)
+        operations = lab.get("operations", {})
         if capability and isinstance(operations, Mapping) and "gross_margin" in operations:
             problems.append(
                 bad_value(
@@ -419,14 +431,53 @@ def _lab_policy_checks(data: Mapping[str, Any]) -> list[Problem]:
                     "[capability.segments.*] gross_margin",
                 )
             )
-    for name, lab in labs.items():
-        table = lab.get("policy") if isinstance(lab, Mapping) else None
-        if not isinstance(table, Mapping) or _policy_type(table) is not QuantilePolicySpec or "kind" not in table:
-            continue
-        path = f"labs.{name}.policy"
-        problems += _quantile_policy_checks(table, path)
-        if capability and not any(key in table for key in ("belief_growth_p5", "belief_growth_p95")):
-            problems.append(Problem(f"{path}.belief_growth_p5", f"missing; expected {CAPABILITY_BELIEF_NEEDED}"))
+        problems += _lab_quantile_checks(name, lab.get("policy"), shared_policy, capability)
+    return problems
+
+
+def _lab_compute_checks(
+    name: str, compute: Any, shared_months: tuple[int, ...] | None, horizon_years: int | None
+) -> list[Problem]:
+    """A lab's decision months lie within the horizon, and its interval settings are not overridden unseen."""
+    if not isinstance(compute, Mapping):
+        return []  # reported by the lab's own parse
+    problems: list[Problem] = []
+    path = f"labs.{name}.compute"
+    months = (
+        _valid({"compute": compute}, "compute", "decision_months", ComputeSpec)
+        if "decision_months" in compute
+        else None
+    )
+    if horizon_years is not None and months and any(m >= 12 * horizon_years for m in months):
+        expected = f"months below {12 * horizon_years} (the horizon is {horizon_years} years)"
+        problems.append(bad_value(f"{path}.decision_months", list(months), expected))
+    if shared_months and "decision_months" not in compute:
+        for key in ("decision_interval_months", "first_decision_month"):
+            if key in compute:
+                expected = (
+                    f"no value while compute.decision_months = {list(shared_months)} applies to the lab (the months "
+                    f"override the interval); set {path}.decision_months = [] to decide by the interval"
+                )
+                problems.append(bad_value(f"{path}.{key}", compute[key], expected))
+    return problems
+
+
+def _lab_quantile_checks(name: str, table: Any, shared: Any, capability: bool) -> list[Problem]:
+    """The quantile policy a lab resolves to passes the shared ``[policy]``'s checks."""
+    if not isinstance(table, Mapping):
+        return []
+    if "kind" in table:
+        resolved: Mapping[str, Any] = table
+    elif isinstance(shared, Mapping):
+        resolved = {**shared, **table}  # the lab's keys on top of the shared policy
+    else:
+        return []
+    if _policy_type(resolved) is not QuantilePolicySpec:
+        return []
+    path = f"labs.{name}.policy"
+    problems = _quantile_policy_checks(resolved, path)
+    if capability:
+        problems += _capability_belief_checks(resolved, path)
     return problems
 
 

@@ -103,6 +103,10 @@ class EvaluationLike(Protocol):
         """The objective's mean."""
 
     @property
+    def lab(self) -> str | None:
+        """The lab whose policy was evaluated (None for a scenario's one implicit lab)."""
+
+    @property
     def cvar(self) -> float:
         """The objective's CVaR."""
 
@@ -355,14 +359,21 @@ class RecordPayload:
         )
 
 
-def headline_metrics(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+def headline_metrics(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, float]:
     """The :data:`HEADLINE_METRICS` of a run's ``headline`` table (empty without one).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+    lab : str, optional
+        The lab whose figures go under the plain names (the lab an
+        optimization searched); by default the first.
 
     Returns
     -------
     dict of str to float
-        The first lab's figures under their own names and, when the table
-        has several labs, every lab's under :func:`lab_metric` names.
+        That lab's figures under their own names and, when the table has
+        several labs, every lab's under :func:`lab_metric` names.
 
     Examples
     --------
@@ -374,7 +385,13 @@ def headline_metrics(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
     if headline is None or not len(headline):
         return {}
     names = [name for name in HEADLINE_METRICS if name in headline.columns]
-    metrics = {name: float(headline[name].iloc[0]) for name in names}
+    position = 0
+    if lab is not None and "lab" in headline.columns:
+        matches = [k for k, name in enumerate(headline["lab"]) if str(name) == lab]
+        if not matches:
+            raise ValueError(f"no lab {lab!r} in the headline table")
+        position = matches[0]
+    metrics = {name: float(headline[name].iloc[position]) for name in names}
     if "lab" in headline.columns and len(headline) > 1:
         for _, row in headline.iterrows():
             metrics.update({lab_metric(name, str(row["lab"])): float(row[name]) for name in names})
@@ -443,8 +460,10 @@ def optimization_payload(
     }
     declarations = optimization_units(_objective_unit(result.objective), frontier.parameter)
     tables = {**base.tables, **own, "units": with_units(base.tables.get("units"), declared_units(own, declarations))}
+    # P(ruin) and the other headline figures are those of the lab whose policy was searched.
+    searched = headline_metrics(base.tables, chosen.lab) if chosen.lab is not None else base.metrics
     metrics = {
-        **base.metrics,
+        **searched,
         "recommended_parameter": math.nan if chosen.parameter is None else float(chosen.parameter),
         "objective_mean_usd": chosen.objective.mean,
         "objective_se_usd": chosen.objective.standard_error,

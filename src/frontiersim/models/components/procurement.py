@@ -105,9 +105,10 @@ class Procurement(Component):
                 self.base_price[columns],
                 index,
             )
-        self.policies: list[ProcurementPolicy] = [
-            _policy_for(setup, lab.name, setup.policy) or policy_from_spec(setup.scenario, lab) for lab in self.labs
-        ]
+        self.policies: list[ProcurementPolicy] = []
+        for lab in self.labs:
+            given = _policy_for(setup, lab.name, setup.policy)
+            self.policies.append(given if given is not None else policy_from_spec(setup.scenario, lab))
         self.decisions: list[dict[int, int]] = [
             {month: k for k, month in enumerate(lab.decision_months(months))} for lab in self.labs
         ]
