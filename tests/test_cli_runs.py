@@ -420,3 +420,8 @@ def test_a_run_of_several_labs_is_recorded_lab_by_lab(capsys: pytest.CaptureFixt
     by_year = out.split("By year:", 1)[1]
     for lab in labs:
         assert f"{lab}: P(ruin by year end)" in by_year
+    code, out, _ = run_cli(capsys, "runs", "list")
+    assert code == 0
+    low = min(record.metrics[f"p_ruin.{lab}"] for lab in labs)
+    high = max(record.metrics[f"p_ruin.{lab}"] for lab in labs)
+    assert f"{100 * low:.2f}%-{100 * high:.2f}% (4 labs)" in out  # the range over the labs, not the first lab's

@@ -38,7 +38,7 @@ from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from frontiersim.cli.format import format_comparison, format_stored_summary
 from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
-from frontiersim.store.record import METRICS, describe_metric, split_lab_metric
+from frontiersim.store.record import METRICS, describe_metric, lab_metric, split_lab_metric
 from frontiersim.units import money
 
 #: Runs listed by default.
@@ -142,8 +142,19 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _listed_ruin(info: RunInfo) -> str:
+    """P(ruin) of a run in the list: the one lab's, or the range over several labs with their count."""
+    if "p_ruin" not in info.metrics:
+        return ""
+    by_lab = [info.metrics[lab_metric("p_ruin", lab)] for lab in info.labs if lab_metric("p_ruin", lab) in info.metrics]
+    if len(by_lab) < 2:
+        return _metric_value("p_ruin", info.metrics["p_ruin"])
+    low, high = _metric_value("p_ruin", min(by_lab)), _metric_value("p_ruin", max(by_lab))
+    return f"{low}-{high} ({len(by_lab)} labs)"
+
+
 def format_run_list(infos: Sequence[RunInfo]) -> str:
-    """One line per run: id, time, kind, status, scenario, draws, P(ruin) and message."""
+    """One line per run: id, time, kind, status, scenario, draws, P(ruin) (its range over labs) and message."""
     header = ["id", "created (UTC)", "kind", "status", "scenario", "draws", "P(ruin)", "message"]
     rows = [
         [
@@ -153,7 +164,7 @@ def format_run_list(infos: Sequence[RunInfo]) -> str:
             info.status,
             info.scenario_name,
             "" if info.draws is None else f"{info.draws:,}",
-            _metric_value("p_ruin", info.metrics["p_ruin"]) if "p_ruin" in info.metrics else "",
+            _listed_ruin(info),
             _short(info.message, _LIST_MESSAGE_CHARS),
         ]
         for info in infos

@@ -385,7 +385,11 @@ def _labs_table(
     for name, share in zip(names, _market_shares(draw, count), strict=True):
         lab: Table = {} if share is None else {"market_share": share}
         if draw(st.integers(0, 2)) == 0:
-            lab["compute"] = _some_keys(draw, _compute_section(draw, horizon_years))
+            compute = _some_keys(draw, _compute_section(draw, horizon_years))
+            interval = {"decision_interval_months", "first_decision_month"} & set(compute)
+            if interval and tables["compute"].get("decision_months") and "decision_months" not in compute:
+                compute["decision_months"] = []  # the shared months would override the lab's interval
+            lab["compute"] = compute
         if draw(st.integers(0, 2)) == 0:
             lab["operations"] = _some_keys(draw, _operations_section(draw, demand_kind))
         if draw(st.integers(0, 2)) == 0:
