@@ -111,6 +111,10 @@ class PrecomputedDemand:
 
     def demand_usd_per_year(self, month: int, training_gw_last_month: FloatArray) -> FloatArray:
         """Demand in ``month``, USD/year (see :class:`DemandDriver`); independent of compute."""
+        return self.demand_in(month)
+
+    def demand_in(self, month: int) -> FloatArray:
+        """Demand in ``month``, USD/year, one value per draw (a view of the precomputed path)."""
         row: FloatArray = self._by_month[month]
         return row
 

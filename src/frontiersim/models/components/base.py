@@ -35,7 +35,7 @@ an array in place, so last month's values stay as they were.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -247,9 +247,3 @@ class Component(ABC):
     def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
         """Outputs recorded once, at the end (``final``, ``model``, ``yearly`` or ``milestone`` shapes)."""
         return {}
-
-
-def iter_lab_groups(layout: LabLayout) -> Iterator[tuple[int, slice]]:
-    """Each lab's index and its columns in per-lab arrays."""
-    for lab in range(layout.labs):
-        yield lab, layout.lab_columns(lab)

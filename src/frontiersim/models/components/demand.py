@@ -92,7 +92,7 @@ class _ExogenousDemand(Component):
 
     def step(self, state: MonthState) -> None:
         """Write the month's market demand and the labs' gross margins."""
-        state["market_demand_usd_per_year"] = self.driver.demand_usd_per_year(state.month, None)  # type: ignore[arg-type]
+        state["market_demand_usd_per_year"] = self.driver.demand_in(state.month)
         state["gross_margin"] = self.gross_margin
 
 
