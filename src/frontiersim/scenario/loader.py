@@ -31,6 +31,12 @@ from frontiersim.scenario.schema import (
     ScenarioMeta,
 )
 
+#: What a gross margin key expects when capability drives demand (shared ``[operations]`` or a lab's).
+_SEGMENT_MARGIN = (
+    "no value when demand.kind = 'capability': the margin is the revenue-weighted margin of "
+    "[capability.segments.*] gross_margin"
+)
+
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -256,17 +262,9 @@ def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
         problems.append(bad_value("scenario.start", start, "a month written YYYY-MM, e.g. '2026-01'"))
     horizon_years = _valid(data, "scenario", "horizon_years", ScenarioMeta)
     problems += _demand_checks(data, horizon_years)
-    decision_months = _valid(data, "compute", "decision_months", ComputeSpec)
-    if horizon_years is not None and decision_months is not None:
-        horizon = 12 * horizon_years
-        if any(m >= horizon for m in decision_months):
-            problems.append(
-                bad_value(
-                    "compute.decision_months",
-                    list(decision_months),
-                    f"months below {horizon} (the horizon is {horizon_years} years)",
-                )
-            )
+    problems += _decision_months_checks(
+        _valid(data, "compute", "decision_months", ComputeSpec), horizon_years, "compute.decision_months"
+    )
     if (
         _valid(data, "market", "share_rule", MarketSpec) == "capability"
         and _valid(data, "demand", "kind", DemandSpec) != "capability"
@@ -346,8 +344,7 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
             bad_value(
                 "operations.gross_margin",
                 operations_table["gross_margin"],
-                "no value when demand.kind = 'capability': the margin is the revenue-weighted margin of "
-                "[capability.segments.*] gross_margin",
+                _SEGMENT_MARGIN,
             )
         )
     if kind != "capability" and "capability" in data:
@@ -427,12 +424,19 @@ def _lab_policy_checks(data: Mapping[str, Any]) -> list[Problem]:
                 bad_value(
                     f"labs.{name}.operations.gross_margin",
                     operations["gross_margin"],
-                    "no value when demand.kind = 'capability': the margin is the revenue-weighted margin of "
-                    "[capability.segments.*] gross_margin",
+                    _SEGMENT_MARGIN,
                 )
             )
         problems += _lab_quantile_checks(name, lab.get("policy"), shared_policy, capability)
     return problems
+
+
+def _decision_months_checks(months: tuple[int, ...] | None, horizon_years: int | None, path: str) -> list[Problem]:
+    """Explicit decision months (shared or a lab's) lie within the horizon."""
+    if horizon_years is None or not months or all(m < 12 * horizon_years for m in months):
+        return []
+    expected = f"months below {12 * horizon_years} (the horizon is {horizon_years} years)"
+    return [bad_value(path, list(months), expected)]
 
 
 def _lab_compute_checks(
@@ -448,9 +452,7 @@ def _lab_compute_checks(
         if "decision_months" in compute
         else None
     )
-    if horizon_years is not None and months and any(m >= 12 * horizon_years for m in months):
-        expected = f"months below {12 * horizon_years} (the horizon is {horizon_years} years)"
-        problems.append(bad_value(f"{path}.decision_months", list(months), expected))
+    problems += _decision_months_checks(months, horizon_years, f"{path}.decision_months")
     if shared_months and "decision_months" not in compute:
         for key in ("decision_interval_months", "first_decision_month"):
             if key in compute:

@@ -31,9 +31,8 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from frontiersim.models.finance import RUIN_TOLERANCE_USD
-from frontiersim.models.registry import catalogue
+from frontiersim.models.registry import SLOTS
 from frontiersim.results.result import SimulationResult, select_lab
-from frontiersim.scenario.loader import bundled
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -45,9 +44,16 @@ RTOL = 1e-9
 
 #: Monthly flows summed into yearly totals (``year_<name>``), as the output catalogue declares them.
 YEARLY_FLOWS = tuple(
-    spec.name
-    for spec in catalogue(bundled("default")).monthly.values()
-    if spec.yearly is not None and spec.yearly.how == "sum"
+    dict.fromkeys(
+        output.name
+        for slot in SLOTS
+        for component in slot.kinds.values()
+        for output in component.outputs
+        if output.shape == "monthly"
+        and output.per == "lab"
+        and output.yearly is not None
+        and output.yearly.how == "sum"
+    )
 )
 
 #: Monthly variables that must be exactly zero after ruin.
