@@ -40,6 +40,10 @@ class ContractBook:
         how far the schedules run).
     labs : int
         Labs with a book each, side by side.
+    runoff_months : int
+        Months after the horizon the schedules also cover, so that the
+        run-off can pay every contract to its end (0: only as far as the
+        last decision's arrival).
 
     Attributes
     ----------
@@ -61,15 +65,22 @@ class ContractBook:
     """
 
     def __init__(
-        self, draws: int, months: int, lead_time_months: int, contract_term_months: int, labs: int = 1
+        self,
+        draws: int,
+        months: int,
+        lead_time_months: int,
+        contract_term_months: int,
+        labs: int = 1,
+        runoff_months: int = 0,
     ) -> None:
         self.months = months
         self.labs = labs
         self.lead_time_months = lead_time_months
         self.contract_term_months = contract_term_months
         # Rows run past the horizon by the lead time, so that a decision in
-        # the last month still sees what is scheduled at its arrival.
-        width = months + lead_time_months + 1
+        # the last month still sees what is scheduled at its arrival, and on
+        # to the end of the run-off.
+        width = months + max(lead_time_months + 1, runoff_months)
         self._capacity: FloatArray = np.zeros((width, labs, draws))
         self._payment: FloatArray = np.zeros((width, labs, draws))
         self._obligations: FloatArray = np.zeros((labs, draws))
@@ -142,6 +153,26 @@ class ContractBook:
         """Capacity of lab ``lab`` under contract in ``month``, GW, ``(draws,)``."""
         row: FloatArray = self._capacity[month, lab]
         return row
+
+    def lab_capacity_through(self, month: int, window_months: int, lab: int) -> FloatArray:
+        """Least capacity of lab ``lab`` under contract in ``[month, month + window_months]``, GW, ``(draws,)``.
+
+        What a decision can count on through its planning window: contracts
+        that expire within it no longer count. Months past the schedules'
+        end hold no contract.
+        """
+        stop = month + window_months + 1
+        if stop > self._capacity.shape[0]:
+            return np.zeros(self._capacity.shape[2])
+        if window_months == 0:
+            return self.lab_capacity_at(month, lab)
+        least: FloatArray = self._capacity[month:stop, lab].min(axis=0)
+        return least
+
+    @property
+    def schedule_months(self) -> int:
+        """Months the schedules cover, from month 0."""
+        return int(self._capacity.shape[0])
 
     def payment_at(self, month: int) -> FloatArray:
         """Contract payments in ``month``, as an annual rate, USD/year, ``(draws * labs,)``."""

@@ -10,6 +10,9 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
+#: Largest trailing revenue growth a round responds to, x/year (revenue from nothing is "infinite" growth).
+MAX_GROWTH_PER_YEAR = 1000.0
+
 #: Ruin is cash below minus this many dollars: flows that cancel exactly must
 #: not be ruled ruinous by the last digit of floating-point rounding.
 RUIN_TOLERANCE_USD = 1.0
@@ -33,7 +36,11 @@ class FundraisingRule:
     min_interval_months : int or ndarray of int
         Months after a round closes before another can be attempted.
     success_probability : ndarray
-        Chance an attempted round closes.
+        Chance an attempted round closes, at the reference growth.
+    reference_growth_per_year : float or ndarray
+        Yearly revenue growth at which a round has its full size and chance.
+    growth_elasticity : float or ndarray
+        How strongly size and chance depend on revenue growth (0: not at all).
     """
 
     enabled: bool | BoolArray
@@ -42,6 +49,41 @@ class FundraisingRule:
     max_usd: FloatArray
     min_interval_months: int | NDArray[np.int64]
     success_probability: FloatArray
+    reference_growth_per_year: float | FloatArray = 10.0
+    growth_elasticity: float | FloatArray = 0.0
+
+    def round_terms(self, served_usd_per_year: FloatArray, growth_per_year: FloatArray) -> tuple[FloatArray, FloatArray]:
+        r"""Size and chance of closing of a round, per draw.
+
+        Parameters
+        ----------
+        served_usd_per_year : ndarray
+            Annualised served revenue.
+        growth_per_year : ndarray
+            Trailing yearly growth of served revenue.
+
+        Returns
+        -------
+        size_usd, probability : ndarray
+
+        Notes
+        -----
+        With revenue :math:`R`, growth :math:`g`, reference growth
+        :math:`g^*` and elasticity :math:`e > 0`, a round is
+        :math:`\min(M, k R (g / g^*)^e)` and closes with probability
+        :math:`p` if revenue grew (:math:`g > 1`), else never: investors pay
+        for revenue and its growth, and a lab whose revenue does not grow,
+        or that has none, cannot raise. At :math:`e = 0` neither size nor
+        chance depends on growth.
+        """
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            growth = np.clip(
+                np.nan_to_num(growth_per_year, nan=0.0, posinf=MAX_GROWTH_PER_YEAR), 0.0, MAX_GROWTH_PER_YEAR
+            )
+            relative = np.power(growth / self.reference_growth_per_year, self.growth_elasticity)
+        size = np.minimum(self.max_usd, self.revenue_multiple * served_usd_per_year * relative)
+        grows = (growth > 1.0) | (np.asarray(self.growth_elasticity) == 0)
+        return size, np.where(grows, self.success_probability, 0.0)
 
 
 @dataclass
@@ -73,6 +115,7 @@ def cash_step(
     outflow_usd: FloatArray,
     rule: FundraisingRule,
     raise_uniform: FloatArray,
+    revenue_growth_per_year: FloatArray | None = None,
 ) -> FloatArray:
     """Advance cash by one month; raise if the rule allows; mark ruin.
 
@@ -90,6 +133,10 @@ def cash_step(
     raise_uniform : ndarray
         One uniform per draw; a round closes when it is below the success
         probability.
+    revenue_growth_per_year : ndarray, optional
+        Trailing yearly growth of served revenue, for rounds that depend on
+        it (:meth:`FundraisingRule.round_terms`); None means the reference
+        growth.
 
     Returns
     -------
@@ -116,8 +163,14 @@ def cash_step(
         )
         if not everywhere:
             attempt &= rule.enabled
-        closes = attempt & (raise_uniform < rule.success_probability)
-        raised = np.where(closes, np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year), 0.0)
+        if revenue_growth_per_year is None or not np.any(rule.growth_elasticity):
+            size, probability = np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year), (
+                rule.success_probability
+            )
+        else:
+            size, probability = rule.round_terms(served_usd_per_year, revenue_growth_per_year)
+        closes = attempt & (raise_uniform < probability)
+        raised = np.where(closes, size, 0.0)
         state.months_since_raise = np.where(closes & (raised > 0), 0, state.months_since_raise + 1)
     state.cash_usd = cash_before + raised
     newly_ruined = state.alive & (state.cash_usd < -RUIN_TOLERANCE_USD)

@@ -9,7 +9,8 @@ the order of :data:`SLOTS`:
 3. procurement (decisions, contracts, capacity and payments);
 4. allocation (inference and training);
 5. finance (costs, fundraising, cash and ruin);
-6. cohorts (each model's P&L).
+6. cohorts (each model's P&L);
+7. run-off (after the horizon: paying every contract to its end).
 
 Adding a component touches its own module, one line here and its tests.
 A gate that pauses training, for example, is a slot between procurement and
@@ -27,7 +28,7 @@ from operator import attrgetter
 
 from frontiersim.draws.sampling import DrawPlan, ShockStream, scenario_parameters
 from frontiersim.models.catalogue import Catalogue
-from frontiersim.models.components.allocation import ResidualAllocation
+from frontiersim.models.components.allocation import Allocation
 from frontiersim.models.components.base import Component
 from frontiersim.models.components.cohorts import Cohorts
 from frontiersim.models.components.demand import (
@@ -38,6 +39,7 @@ from frontiersim.models.components.demand import (
 from frontiersim.models.components.finance import Finance
 from frontiersim.models.components.market import CapabilityShareMarket, FixedShareMarket
 from frontiersim.models.components.procurement import Procurement
+from frontiersim.models.components.runoff import RunOff
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.schema import Scenario
 
@@ -95,9 +97,10 @@ SLOTS: tuple[Slot, ...] = (
     ),
     Slot("market", {"fixed": FixedShareMarket, "capability": CapabilityShareMarket}, attrgetter("market.share_rule")),
     Slot.always("procurement", Procurement),
-    Slot.always("allocation", ResidualAllocation),
+    Slot.always("allocation", Allocation),
     Slot.always("finance", Finance),
     Slot.always("cohorts", Cohorts),
+    Slot.always("runoff", RunOff),
 )
 
 

@@ -11,6 +11,7 @@ Run ``frontiersim defaults`` to print this table.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
@@ -117,7 +118,7 @@ class DemandSpec:
         typical=(0.05, 1.5),
     )
     delay_months: Distribution = spec(
-        {"dist": "choice", "values": [0, 12], "weights": [0.8, 0.2]},
+        0.0,
         "dist",
         "Months before growth starts: the curve arriving late, months.",
         "brief s4 (000): 'the curve is just one year late'; weights are an assumption",
@@ -140,10 +141,11 @@ class DemandSpec:
         typical=(0.0, 1.5),
     )
     ceiling_usd_per_year: float = spec(
-        1.1e14,
+        5.0e13,
         "float",
-        "Upper bound on annualised demand, USD/year (keeps extreme draws finite).",
-        "assumption: world GDP ~$110T a year; brief s4 (000): the economy cannot grow 300% a year",
+        "Upper bound on annualised demand, USD/year: the wage bill the models could take over.",
+        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential', 2026-02-13: 'We pay "
+        "humans upwards of $50 trillion in wages'",
         low=0.0,
         low_open=True,
         unit="USD/year",
@@ -568,6 +570,128 @@ class CapabilitySpec:
 
 
 @dataclass(frozen=True)
+class ContractSpec:
+    """One contract already signed at the start: capacity, when it comes online, its term and price.
+
+    Attributes
+    ----------
+    name : str
+        What the contract is (a site or a deal).
+    online : str
+        First month the capacity is available, ``YYYY-MM``; it may be before
+        the scenario's start (capacity already running).
+    gw : float
+        Capacity, GW.
+    term_months : int
+        Months the capacity stays under contract and is paid for, from ``online``.
+    cost_usd_per_gw_year : float
+        Price, USD per GW-year; 0 means the lab's ``compute.cost_usd_per_gw_year``.
+    source : str
+        Public source of the figures.
+    """
+
+    name: str
+    online: str
+    gw: float
+    term_months: int
+    cost_usd_per_gw_year: float = 0.0
+    source: str = ""
+
+    def online_month(self, start: str) -> int:
+        """Month index, counted from ``start`` (``YYYY-MM``), at which the capacity comes online."""
+        return _month_index(self.online) - _month_index(start)
+
+
+def _month_index(month: str) -> int:
+    """Months since year 0 of a ``YYYY-MM`` string."""
+    year, number = month.split("-")
+    return 12 * int(year) + int(number) - 1
+
+
+#: Longest term of a contract in a book, months (50 years).
+MAX_CONTRACT_TERM_MONTHS = 600
+
+#: Largest capacity of one contract, GW.
+MAX_CONTRACT_GW = 1.0e4
+
+_CONTRACT_KEYS = ("name", "online", "gw", "term_months", "cost_usd_per_gw_year", "source")
+
+
+def parse_contracts(value: Any, path: str) -> tuple[tuple[ContractSpec, ...] | None, list[Problem]]:
+    """Validate ``[[compute.contracts]]``: the contracts signed before the start.
+
+    Parameters
+    ----------
+    value : Any
+        An array of tables as read from TOML (``[[compute.contracts]]`` or
+        ``contracts = [...]``).
+    path : str
+        Its dotted path, ``"compute.contracts"``.
+
+    Returns
+    -------
+    contracts : tuple of ContractSpec or None
+        The book, in file order, or None if there were problems.
+    problems : list of Problem
+        One per bad entry or key.
+    """
+    if not isinstance(value, list | tuple):
+        return None, [bad_value(path, value, "an array of tables ([[compute.contracts]])")]
+    problems: list[Problem] = []
+    book: list[ContractSpec] = []
+    for index, entry in enumerate(value):
+        where = f"{path}[{index}]"
+        if not isinstance(entry, Mapping):
+            problems.append(bad_value(where, entry, "a table with name, online, gw, term_months"))
+            continue
+        found: list[Problem] = [
+            bad_value(f"{where}.{key}", entry[key], f"a contract key ({', '.join(_CONTRACT_KEYS)})")
+            for key in entry
+            if key not in _CONTRACT_KEYS
+        ]
+        for key in ("name", "online", "gw", "term_months"):
+            if key not in entry:
+                found.append(Problem(f"{where}.{key}", "missing; every contract needs name, online, gw, term_months"))
+        name, online = entry.get("name", ""), entry.get("online", "2026-01")
+        if not isinstance(name, str):
+            found.append(bad_value(f"{where}.name", name, "a string"))
+        if not isinstance(online, str) or not _MONTH_TEXT.match(online):
+            found.append(bad_value(f"{where}.online", online, "a month written YYYY-MM, e.g. '2026-07'"))
+        gw = entry.get("gw", 0.0)
+        if not _number(gw) or not 0.0 < gw <= MAX_CONTRACT_GW:
+            found.append(bad_value(f"{where}.gw", gw, f"a number in (0, {MAX_CONTRACT_GW:g}] GW"))
+        term = entry.get("term_months", 1)
+        if not isinstance(term, int) or isinstance(term, bool) or not 1 <= term <= MAX_CONTRACT_TERM_MONTHS:
+            found.append(bad_value(f"{where}.term_months", term, f"an integer in [1, {MAX_CONTRACT_TERM_MONTHS}]"))
+        cost = entry.get("cost_usd_per_gw_year", 0.0)
+        if not _number(cost) or not 0.0 <= cost <= 1.0e15:
+            found.append(
+                bad_value(
+                    f"{where}.cost_usd_per_gw_year",
+                    cost,
+                    "a number in [0, 1e15] USD per GW-year (0: the lab's compute.cost_usd_per_gw_year)",
+                )
+            )
+        source = entry.get("source", "")
+        if not isinstance(source, str):
+            found.append(bad_value(f"{where}.source", source, "a string"))
+        problems += found
+        if not found:
+            book.append(ContractSpec(name, online, float(gw), int(term), float(cost), source))
+    if problems:
+        return None, problems
+    return tuple(book), []
+
+
+def _number(value: Any) -> bool:
+    """A finite int or float that is not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
 class ComputeSpec:
     """``[compute]``: capacity already owned, contract terms and prices."""
 
@@ -661,6 +785,50 @@ class ComputeSpec:
         unit="months",
         label="decision months",
     )
+    planning_window_months: int = spec(
+        -1,
+        "int",
+        "Months after arrival a decision must cover: a policy sees the capacity still under contract at the "
+        "end of this window, so it replaces contracts that expire within it (-1: until the next decision's "
+        "capacity arrives, the decision interval; 0: only the arrival month).",
+        "assumption: a buyer renews what lapses before its next purchase can arrive",
+        low=-1,
+        high=600,
+        unit="months",
+        label="planning window",
+        typical=(0, 24),
+    )
+    contracts: tuple[ContractSpec, ...] = field(
+        default=(),
+        metadata=table_metadata(
+            "Contracts signed before the start ([[compute.contracts]]: name, online, gw, term_months, "
+            "cost_usd_per_gw_year, source); they add to initial_capacity_gw.",
+            parse=parse_contracts,
+        ),
+    )
+    training_flop_per_gw_month: Distribution = spec(
+        "5e26 to 9e26",
+        "dist",
+        "Training compute one GW delivers in a month at the start, FLOP/(GW month): how GW of training become "
+        "model size.",
+        "assumption: ~7e26 FLOP per GW-month for H100-class fleets at ~40% utilisation",
+        low=0.0,
+        low_open=True,
+        unit="FLOP/(GW month)",
+        label="FLOP per GW-month",
+        typical=(1.0e25, 1.0e28),
+    )
+    flop_per_gw_growth_per_year: Distribution = spec(
+        1.3,
+        "dist",
+        "Yearly multiplier of the FLOP a GW delivers (hardware energy efficiency), for capacity of every age.",
+        "assumption: Epoch AI Machine Learning Hardware, FLOP/s per watt growth",
+        low=1.0,
+        high=10.0,
+        unit="x/year",
+        label="hardware FLOP per GW growth",
+        typical=(1.0, 2.0),
+    )
 
 
 @dataclass(frozen=True)
@@ -679,8 +847,44 @@ class OperationsSpec:
         label="gross margin",
         typical=(0.3, 0.9),
     )
+    allocation_rule: str = spec(
+        "target_share",
+        "str",
+        "How capacity is split between inference and training each month: 'target_share' plans "
+        "target_training_share for training, lets demand squeeze it down to min_training_share and gives "
+        "training whatever demand leaves; 'inference_first' serves demand up to max_inference_share of "
+        "capacity; 'residual' serves demand up to all but min_training_share.",
+        choices=("target_share", "inference_first", "residual"),
+        unit="",
+        label="allocation rule",
+    )
+    target_training_share: Distribution = spec(
+        0.5,
+        "dist",
+        "Share of capacity planned for training under the 'target_share' rule.",
+        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential', 2026-02-13: the toy "
+        "model splits compute half for training, half for inference",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        unit="1",
+        label="target training share",
+        typical=(0.1, 0.9),
+    )
+    max_inference_share: Distribution = spec(
+        0.75,
+        "dist",
+        "Largest share of capacity inference may use under the 'inference_first' rule.",
+        "assumption: the training share stays 'of order one' (Dwarkesh Podcast, 2026-02-13)",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        unit="1",
+        label="inference cap",
+        typical=(0.1, 1.0),
+    )
     min_training_share: Distribution = spec(
-        0.0,
+        0.3,
         "dist",
         "Share of capacity always kept for training, even when demand goes unserved.",
         "assumption: brief s5 (000) lets demand squeeze research",
@@ -719,7 +923,7 @@ class ModelsSpec:
     """``[models]``: the release cadence of model cohorts."""
 
     release_interval_months: int = spec(
-        6,
+        3,
         "int",
         "Months between frontier model releases.",
         "assumption: roughly two major releases a year",
@@ -729,7 +933,7 @@ class ModelsSpec:
         typical=(3, 24),
     )
     first_release_month: int = spec(
-        6,
+        3,
         "int",
         "Month index of the first release within the horizon.",
         "assumption",
@@ -795,6 +999,34 @@ class FinanceSpec:
         unit="months",
         label="months between rounds",
         typical=(1, 24),
+    )
+    raise_reference_growth_per_year: float = spec(
+        10.0,
+        "float",
+        "Yearly revenue growth at which a round closes with raise_success_probability and is "
+        "raise_revenue_multiple times revenue; slower growth makes rounds smaller and rarer.",
+        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential', 2026-02-13: revenue has "
+        "grown about 10x a year",
+        low=1.0,
+        low_open=True,
+        high=1000.0,
+        unit="x/year",
+        label="reference growth for rounds",
+        typical=(2.0, 30.0),
+    )
+    raise_growth_elasticity: float = spec(
+        0.5,
+        "float",
+        "How strongly a round depends on revenue growth g (0: not at all): its size scales by "
+        "(g / reference)^e, and for e > 0 a lab whose revenue demand did not grow over the last year cannot "
+        "raise (g: the growth of the demand for the lab's models over the last 12 months).",
+        "assumption: investors pay for revenue growth, less than one for one (valuation multiples rise "
+        "with growth more slowly than growth itself)",
+        low=0.0,
+        high=5.0,
+        unit="1",
+        label="round growth elasticity",
+        typical=(0.0, 2.0),
     )
     raise_success_probability: Distribution = spec(
         0.8,

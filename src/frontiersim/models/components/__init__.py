@@ -1,6 +1,6 @@
 """Model components: the parts of the month, each declaring its keys, streams and outputs."""
 
-from frontiersim.models.components.allocation import ResidualAllocation
+from frontiersim.models.components.allocation import Allocation
 from frontiersim.models.components.base import Component, LabLayout, MonthState, Setup
 from frontiersim.models.components.cohorts import Cohorts
 from frontiersim.models.components.demand import (
@@ -25,7 +25,7 @@ __all__ = [
     "MonthState",
     "PathDemandComponent",
     "Procurement",
-    "ResidualAllocation",
+    "Allocation",
     "Setup",
     "segment_shock_stream",
 ]

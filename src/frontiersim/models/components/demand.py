@@ -217,6 +217,10 @@ def segments_from_draws(
 class CapabilityDemandComponent(Component):
     """``demand.kind = "capability"``: capability from each lab's training compute, diffused to demand.
 
+    Training compute counts in GW-months at the start's hardware: a GW of
+    month :math:`t` is worth :math:`h^{t/12}` of them, with hardware
+    improving :math:`h`-fold a year (``compute.flop_per_gw_growth_per_year``).
+
     Each lab's capability index follows its own training compute
     (:class:`~frontiersim.models.capability.CapabilityDemand`); the segments'
     shocks are the market's, common to the labs. The market's demand is that
@@ -237,6 +241,7 @@ class CapabilityDemandComponent(Component):
     def __init__(self, setup: Setup, demand: SegmentedDemand) -> None:
         self.layout = setup.layout
         self.demand = demand
+        self.log_hardware_growth = np.log(setup.lab_parameter("compute.flop_per_gw_growth_per_year"))
         self.milestones = setup.scenario.capability.milestone_thresholds
 
     @classmethod
@@ -256,6 +261,7 @@ class CapabilityDemandComponent(Component):
             "demand.initial_usd_per_year",
             "demand.ceiling_usd_per_year",
             *_CAPABILITY_KEYS,
+            "compute.flop_per_gw_growth_per_year",
             "capability.rival_labs",
             *segment_keys,
         )
@@ -309,6 +315,9 @@ class CapabilityDemandComponent(Component):
         training_last = state.last("training_gw")
         if training_last is None:
             training_last = np.zeros(self.layout.columns)
+        elif state.month > 1:
+            # Hardware improves the FLOP a GW delivers (last month's GW, at last month's hardware).
+            training_last = training_last * np.exp(self.log_hardware_growth * ((state.month - 1) / 12.0))
         demand = self.demand.demand_usd_per_year(state.month, training_last)
         if self.layout.labs == 1:
             state["market_demand_usd_per_year"] = demand

@@ -13,6 +13,8 @@ from frontiersim.models.components.base import Component, MonthState, Setup
 from frontiersim.models.finance import CashState, FundraisingRule, cash_step
 from frontiersim.scenario.schema import Scenario
 
+FloatArray = NDArray[np.float64]
+
 #: Each lab's stream of uniforms deciding whether an attempted round closes.
 RAISE_UNIFORMS = "finance.raise_uniforms"
 
@@ -36,6 +38,8 @@ class Finance(Component):
         "finance.raise_max_usd",
         "finance.raise_min_interval_months",
         "finance.raise_success_probability",
+        "finance.raise_reference_growth_per_year",
+        "finance.raise_growth_elasticity",
     )
     outputs: ClassVar[tuple[OutputSpec, ...]] = (
         flow("other_opex_usd", "other operating costs", "non-compute operating costs in the month"),
@@ -78,9 +82,19 @@ class Finance(Component):
             if one
             else setup.lab_values(lambda lab: lab.finance.raise_min_interval_months).astype(np.int64),
             success_probability=setup.lab_parameter("finance.raise_success_probability"),
+            reference_growth_per_year=finance.raise_reference_growth_per_year
+            if one
+            else setup.lab_values(lambda lab: lab.finance.raise_reference_growth_per_year),
+            growth_elasticity=finance.raise_growth_elasticity
+            if one
+            else setup.lab_values(lambda lab: lab.finance.raise_growth_elasticity),
         )
         self.cash = CashState.start(setup.lab_parameter("finance.starting_cash_usd"), self.rule.min_interval_months)
         self.raise_uniforms = setup.lab_shocks_by_month(RAISE_UNIFORMS)
+        self.growth_matters = bool(np.any(self.rule.growth_elasticity)) and bool(np.any(self.rule.enabled))
+        # Served revenue of the last 12 months (ring buffer), for the trailing growth of revenue.
+        self.served_history = np.zeros((12, setup.layout.columns)) if self.growth_matters else None
+        self.opening_served = np.zeros(setup.layout.columns)
 
     @classmethod
     def streams(cls, scenario: Scenario) -> tuple[ShockStream, ...]:
@@ -108,20 +122,52 @@ class Finance(Component):
         """Pay costs, raise if the rule allows, and mark ruin."""
         alive = state["alive"]
         revenue = state["revenue_usd"]
+        served = state["served_usd_per_year"]
         other_opex = np.where(alive, self.opex_fixed_monthly + self.opex_share * revenue, 0.0)
         state["financing_usd"] = cash_step(
             self.cash,
             state.month,
             revenue,
-            state["served_usd_per_year"],
+            served,
             state["compute_payment_usd"] + other_opex,
             self.rule,
             self.raise_uniforms[state.month],
+            self._trailing_growth(state.month, np.where(alive, state["demand_usd_per_year"], 0.0)),
         )
         state["other_opex_usd"] = other_opex
         state["cash_usd"] = self.cash.cash_usd
         state["alive"] = self.cash.alive
 
+    def _trailing_growth(self, month: int, demand: FloatArray) -> FloatArray | None:
+        r"""Growth of the lab's revenue demand over the last 12 months, x/year (None when rounds ignore it).
+
+        Investors see the demand for the lab's models, served or not: a lab
+        turning customers away for lack of compute is growing, although its
+        served revenue is flat until new capacity arrives.
+
+        Notes
+        -----
+        :math:`g_t = D_t / D_{t-12}`. Before the start, demand is taken to
+        have grown at the reference growth :math:`g^*`, so
+        :math:`D_{t-12} = D_0 (g^*)^{(t-12)/12}` for :math:`t < 12`, and
+        :math:`g_0 = g^*`.
+        """
+        served = demand
+        if self.served_history is None:
+            return None
+        slot = month % 12
+        if month == 0:
+            self.opening_served = served
+        if month < 12:
+            year_ago = self.opening_served * np.power(self.rule.reference_growth_per_year, (month - 12) / 12.0)
+        else:
+            year_ago = self.served_history[slot]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.where(year_ago > 0, served / year_ago, np.where(served > 0, np.inf, 0.0))
+        self.served_history[slot] = served  # after reading: year_ago may be a view of this row
+        return growth
+
     def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
-        """The month each lab was ruined (-1 if it survived)."""
+        """The month each lab was ruined (-1 if it survived); also left in the state for the run-off."""
+        state["ruin_month"] = self.cash.ruin_month
         return {"ruin_month": self.cash.ruin_month}

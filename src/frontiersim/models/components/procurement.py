@@ -18,6 +18,7 @@ from frontiersim.models.components.base import Component, MonthState, Setup
 from frontiersim.models.compute import ContractBook, price_usd_per_gw_year
 from frontiersim.models.policies import Observation, ProcurementPolicy
 from frontiersim.models.policy_specs import policy_from_spec
+from frontiersim.scenario.schema import Lab, Scenario
 
 FloatArray = NDArray[np.float64]
 
@@ -92,10 +93,13 @@ class Procurement(Component):
         months = setup.months
         lead = max(lab.compute.lead_time_months for lab in self.labs)
         term = max(lab.compute.contract_term_months for lab in self.labs)
-        self.book = ContractBook(layout.draws, months, lead, term, layout.labs)
+        self.book = ContractBook(
+            layout.draws, months, lead, term, layout.labs, runoff_months=runoff_months(setup.scenario)
+        )
         self.base_price = setup.lab_parameter("compute.cost_usd_per_gw_year")
         self.price_decline = setup.lab_parameter("compute.price_decline_per_year")
         initial_gw = setup.lab_parameter("compute.initial_capacity_gw")
+        start = setup.scenario.meta.start
         for index, lab in enumerate(self.labs):
             columns = layout.lab_columns(index)
             self.book.add(
@@ -105,6 +109,18 @@ class Procurement(Component):
                 self.base_price[columns],
                 index,
             )
+            for contract in lab.compute.contracts:
+                online = contract.online_month(start)
+                first, end = max(online, 0), online + contract.term_months
+                if end <= first:
+                    continue
+                price = (
+                    np.full(layout.draws, contract.cost_usd_per_gw_year)
+                    if contract.cost_usd_per_gw_year > 0
+                    else self.base_price[columns]
+                )
+                self.book.add(first, end - first, np.full(layout.draws, contract.gw), price, index)
+        self.windows = [planning_windows(lab, months) for lab in self.labs]
         self.policies: list[ProcurementPolicy] = []
         for lab in self.labs:
             given = _policy_for(setup, lab.name, setup.policy)
@@ -114,6 +130,10 @@ class Procurement(Component):
         ]
         self.any_decision = frozenset(month for decisions in self.decisions for month in decisions)
         self.zeros = np.zeros(layout.columns)
+
+    def start(self, state: MonthState) -> None:
+        """Share the contract book with the run-off, which pays what is owed after the horizon."""
+        state["contract_book"] = self.book
 
     @classmethod
     def build(cls, setup: Setup) -> Procurement:
@@ -138,7 +158,9 @@ class Procurement(Component):
                     month=t,
                     decision_index=self.decisions[index][t],
                     demand_usd_per_year=demand[columns],
-                    scheduled_capacity_at_arrival_gw=self.book.lab_capacity_at(t + compute.lead_time_months, index),
+                    scheduled_capacity_at_arrival_gw=self.book.lab_capacity_through(
+                        t + compute.lead_time_months, self.windows[index][t], index
+                    ),
                     price_usd_per_gw_year=price_now,
                     gross_margin=margin[columns],
                     lead_time_months=compute.lead_time_months,
@@ -159,6 +181,39 @@ class Procurement(Component):
     def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
         """Payments owed after the horizon by labs that survive it."""
         return {"obligations_after_horizon_usd": np.where(state["alive"], self.book.obligations_after_horizon_usd, 0.0)}
+
+
+def planning_windows(lab: Lab, horizon_months: int) -> dict[int, int]:
+    """Months after arrival each of the lab's decisions must cover, by decision month.
+
+    With ``compute.planning_window_months = -1``, a decision covers the
+    capacity until the next decision's capacity arrives: the gap to the next
+    decision, less one month (the decision interval after the last one).
+    """
+    months = lab.decision_months(horizon_months)
+    window = lab.compute.planning_window_months
+    if window >= 0:
+        return dict.fromkeys(months, window)
+    gaps = [later - month for month, later in zip(months, months[1:], strict=False)]
+    gaps.append(lab.compute.decision_interval_months)
+    return {month: max(gap - 1, 0) for month, gap in zip(months, gaps, strict=True)}
+
+
+def runoff_months(scenario: Scenario) -> int:
+    """Months after the horizon until the last contract any lab could hold ends.
+
+    A commitment in the last month arrives after the lead time and runs a
+    term; a contract signed before the start ends when its term does.
+    """
+    horizon = scenario.horizon_months
+    end = horizon
+    for lab in scenario.labs:
+        compute = lab.compute
+        end = max(end, horizon - 1 + compute.lead_time_months + compute.contract_term_months)
+        end = max(end, compute.initial_contract_months_remaining)
+        for contract in compute.contracts:
+            end = max(end, contract.online_month(scenario.meta.start) + contract.term_months)
+    return end - horizon
 
 
 def _policy_for(setup: Setup, lab: str, policy: PolicyOverride) -> ProcurementPolicy | None:
