@@ -65,7 +65,8 @@ class Interview:
     def entry(self) -> str:
         """Bibliography entry: the short reference, the speaker and the locator."""
         where = f"; {self.locator}" if self.locator else ""
-        return f"{self.cite()}, interview with {self.speaker}{where}"
+        speaker = "" if self.speaker in self.title else f", interview with {self.speaker}"
+        return f"{self.cite()}{speaker}{where}"
 
 
 @dataclass(frozen=True)
