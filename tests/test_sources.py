@@ -96,10 +96,12 @@ def test_spec_keeps_plain_string_sources() -> None:
     """Components outside the schema may still declare a key with a plain string."""
     declared = spec(1.0, "float", "A figure.", "assumption")
     key = declared.metadata["spec"]
-    assert key.source == "assumption" and key.reference is None
+    assert key.source == "assumption"
+    assert key.reference is None
     assert _status(key) == "assumption"
     cited = spec(1.0, "float", "A figure.", Assumption("a reason given here")).metadata["spec"]
-    assert cited.source == "assumption: a reason given here" and cited.reference == Assumption("a reason given here")
+    assert cited.source == "assumption: a reason given here"
+    assert cited.reference == Assumption("a reason given here")
 
 
 def test_the_milestone_ladder_cites_the_interview_for_its_names() -> None:
@@ -110,7 +112,8 @@ def test_the_milestone_ladder_cites_the_interview_for_its_names() -> None:
 def test_status_counts_add_up() -> None:
     counts = {kind: sum(_status(key) == kind for key in KEYS.values()) for kind in ("public", "assumption", "setting")}
     assert sum(counts.values()) == len(KEYS)
-    assert counts["public"] > 0 and counts["assumption"] > 0
+    assert counts["public"] > 0
+    assert counts["assumption"] > 0
 
 
 def _assumption_paths() -> list[str]:
@@ -122,7 +125,9 @@ def test_defaults_prints_the_count_of_assumptions_and_lists_them(capsys: pytest.
     out = capsys.readouterr().out
     assumptions = _assumption_paths()
     public = sum(_status(key) == "public" for key in KEYS.values())
-    match = re.search(r"^(\d+) of (\d+) keys have a public source; (\d+) are settings .*; (\d+) are assumptions:$", out, re.M)
+    match = re.search(
+        r"^(\d+) of (\d+) keys have a public source; (\d+) are settings .*; (\d+) are assumptions:$", out, re.M
+    )
     assert match, out[-2000:]
     assert [int(g) for g in match.groups()] == [
         public,
@@ -132,7 +137,8 @@ def test_defaults_prints_the_count_of_assumptions_and_lists_them(capsys: pytest.
     ]
     listed = [line.split(":", 1)[0].strip() for line in out[match.end() :].splitlines() if line.startswith("  ")]
     assert listed == assumptions
-    assert "source: " in out and "brief" not in out.lower()
+    assert "source: " in out
+    assert "brief" not in out.lower()
 
 
 def test_defaults_unsourced_lists_only_the_assumptions(capsys: pytest.CaptureFixture[str]) -> None:

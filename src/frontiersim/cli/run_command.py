@@ -26,7 +26,7 @@ from frontiersim.cli.common import (
 )
 from frontiersim.cli.format import format_figures, format_result
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
-from frontiersim.examples import EXAMPLES, run_examples
+from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
@@ -93,11 +93,14 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     if args.name and args.name not in EXAMPLES:
         return bad_input(f"unknown example {args.name!r}; known: {', '.join(EXAMPLES)}")
     results = run_examples(names)
-    blocks = [format_figures(name, figures) for name, figures in results.items()]
+    blocks = [
+        format_figures(name, figures, EXAMPLE_SOURCES[name].render() if name in EXAMPLE_SOURCES else "")
+        for name, figures in results.items()
+    ]
     print("\n\n".join(blocks))
     mismatches = sum(not f.ok for figures in results.values() for f in figures)
     total = sum(len(figures) for figures in results.values())
-    print(f"\n{total - mismatches} of {total} figures match the brief")
+    print(f"\n{total - mismatches} of {total} figures match the interviews")
     return EXIT_OK if mismatches == 0 else EXIT_FAILED
 
 
@@ -207,7 +210,9 @@ def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
     validate.add_argument("scenarios", nargs="+", help="scenario files (or bundled names)")
     validate.set_defaults(handler=_cmd_validate)
 
-    examples = commands.add_parser("examples", help="run the interviews' worked examples against the brief")
+    examples = commands.add_parser(
+        "examples", help="run the interviews' worked examples against the figures they state"
+    )
     examples.add_argument("name", nargs="?", help=f"one of: {', '.join(EXAMPLES)}")
     examples.set_defaults(handler=_cmd_examples)
 
