@@ -53,7 +53,7 @@ def problems(text: str) -> list[fs.Problem]:
 # --- milestones ----------------------------------------------------------------------------------------------------
 
 
-def test_the_default_ladder_is_the_briefs_with_a_source_each() -> None:
+def test_the_default_ladder_is_the_interviews_with_a_source_each() -> None:
     ladder = CapabilitySpec().milestones
     assert [name for name, _ in ladder] == list(MILESTONE_LADDER) == list(DEFAULT_MILESTONES)
     assert ladder[-1][0] == "country_of_geniuses_in_a_data_center"
@@ -61,8 +61,8 @@ def test_the_default_ladder_is_the_briefs_with_a_source_each() -> None:
     assert thresholds == sorted(thresholds)
     assert len(set(thresholds)) == len(thresholds)
     for _, source in MILESTONE_LADDER.values():
-        assert "brief s1" in source
-        assert "threshold an assumption" in source or "threshold set so that" in source
+        assert "Dwarkesh Podcast" in source.render()
+        assert source.render().startswith("assumption: threshold") or "threshold set so that" in source.render()
 
 
 def test_defaults_lists_every_new_key_with_its_source(capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,13 +73,13 @@ def test_defaults_lists_every_new_key_with_its_source(capsys: pytest.CaptureFixt
     milestones = out.split("[capability.milestones]")[1].split("\n\n")[0]
     for name, (threshold, source) in MILESTONE_LADDER.items():
         assert f"  {name} = {threshold!r}" in milestones
-        assert f"source: {source}" in milestones
+        assert f"source: {source.render()}" in milestones
     for key in ("frontier_compute_growth_per_year", "rival_labs"):
         line = next(line for line in out.splitlines() if line.startswith(f"  {key} = "))
         after = out.split(line)[1].splitlines()[1:]
         entry = list(itertools.takewhile(lambda row: row.startswith("      "), after))  # the key's own lines
         source = next(row for row in entry if row.strip().startswith("source: "))
-        assert "assumption" not in source.split(":", 1)[1][:12]  # Epoch and brief figures, not assumptions
+        assert "assumption" not in source.split(":", 1)[1][:12]  # Epoch and interview figures, not assumptions
 
 
 def test_a_scenario_names_its_own_milestones() -> None:
@@ -138,7 +138,7 @@ def test_segment_defaults_are_the_schema_defaults() -> None:
     assert ENTERPRISE.gross_margin == float(enterprise.gross_margin.ppf(0.5)) == 0.7
     assert CONSUMER.innovation_per_year == float(consumer.innovation_per_year.ppf(0.5))
     assert enterprise.value_share + consumer.value_share == pytest.approx(1.0)
-    # the brief's contrasts: enterprise slower to start, steadier, better margins (s2)
+    # the interviews' contrasts: enterprise slower to start, steadier, better margins (Davos, 2026-01)
     assert ENTERPRISE.innovation_per_year < CONSUMER.innovation_per_year
     assert ENTERPRISE.volatility_per_sqrt_year < CONSUMER.volatility_per_sqrt_year
     assert ENTERPRISE.gross_margin > CONSUMER.gross_margin

@@ -1,4 +1,7 @@
-"""The interviews' worked examples, reproduced by running the model (brief s4-s6)."""
+"""The interviews' worked examples, reproduced by running the model.
+
+Dwarkesh Podcast (2026-02-13) and Cheeky Pint with John Collison (2025-08-06).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def worlds() -> dict[str, fs.Scenario]:
 
 
 class TestToy5050:
-    """$100B of compute, $50B serves $150B of revenue, $50B trains, $50B profit (brief s5, 000)."""
+    """$100B of compute, $50B serves $150B of revenue, $50B trains, $50B profit (Dwarkesh Podcast, 2026-02-13)."""
 
     def test_on_forecast(self) -> None:
         result = fs.simulate(fs.bundled("toy_50_50"))
@@ -74,7 +77,7 @@ class TestToy5050:
 
 
 class TestCohortCartoon:
-    """$0.1B, $1B, $10B models each earn 2x the next year; company -0.1, -0.8, -8 (brief s6, 001)."""
+    """$0.1B, $1B, $10B models each earn 2x the next year; company -0.1, -0.8, -8 (Cheeky Pint, 2025-08-06)."""
 
     @pytest.mark.parametrize(("year", "stated_usd"), [(2023, -0.1e9), (2024, -0.8e9), (2025, -8e9)])
     def test_company_loses_money(self, result: fs.SimulationResult, year: int, stated_usd: float) -> None:
@@ -90,7 +93,7 @@ class TestCohortCartoon:
 
 
 class TestSingleModel:
-    """$1B to train, $4B revenue, $1B inference: 75% margin, $2B net, $10B into the next (brief s6, 000)."""
+    """$1B to train, $4B revenue, $1B inference: 75% margin, $2B net, $10B into the next (Dwarkesh, 2026-02-13)."""
 
     def test_figures(self) -> None:
         result = fs.simulate(fs.bundled("single_model"))
@@ -108,7 +111,7 @@ class TestSingleModel:
 
 
 class TestOneTrillionBet:
-    """Buying for 10x growth ends in ruin at 5x or one year late; a hedge survives (brief s4, 000)."""
+    """Buying for 10x growth ends in ruin at 5x or one year late; a hedge survives (Dwarkesh Podcast, 2026-02-13)."""
 
     def test_naive_bet_is_a_trillion_a_year_for_five_years(self, worlds: dict[str, fs.Scenario]) -> None:
         result = fs.simulate(worlds["10x a year"])
@@ -149,7 +152,7 @@ class TestOneTrillionBet:
             assert (int(fs.simulate(scenario).lab_dataset()["ruin_month"][0]) >= 0) is ruined
 
 
-def test_every_example_matches_the_brief() -> None:
+def test_every_example_matches_the_interviews() -> None:
     figures = run_examples()
     assert set(figures) == set(EXAMPLES)
     mismatches = [f"{name}: {f.label}" for name, group in figures.items() for f in group if not f.ok]

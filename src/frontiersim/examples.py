@@ -2,12 +2,17 @@
 
 Each example loads a bundled scenario (and variants of it), runs the
 simulator, and reports every figure the model computes beside the figure the
-brief states. Nothing here is a hard-coded output: the ``stated`` side is the
-brief's number or claim, the ``value`` side comes from :func:`simulate`.
+interview states. Nothing here is a hard-coded output: the ``stated`` side is
+the interview's number or claim, the ``value`` side comes from
+:func:`simulate`. :data:`EXAMPLE_SOURCES` cites each example's interview.
 
 References
 ----------
-Brief sections 4-6 (``shared/brief/domain.md``); transcripts 000 and 001.
+Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
+(2026-02-13): the 50/50 toy, the single model and the $1T bet.
+Cheeky Pint with John Collison, "Anthropic CEO Dario Amodei on designing
+AGI-pilled products, model economics, and 19th-century vitalism" (2025-08-06):
+each model as a company.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.distributions import Fixed
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
+from frontiersim.scenario.sources import CHEEKY_PINT_2025, DWARKESH_2026, Citation
 from frontiersim.simulate import simulate
 from frontiersim.units import money
 
@@ -41,7 +47,7 @@ class Figure:
     value : float
         What the model computes.
     stated : str
-        What the brief states (a number or a claim).
+        What the interview states (a number or a claim).
     ok : bool
         Whether the computed value matches the statement.
     unit : str
@@ -56,7 +62,7 @@ class Figure:
 
 
 def _usd(label: str, value: float, stated_usd: float) -> Figure:
-    """A dollar figure that must match the brief to the dollar."""
+    """A dollar figure that must match the interview's to the dollar."""
     return Figure(label, value, money(stated_usd), abs(value - stated_usd) <= DOLLAR_TOLERANCE_USD)
 
 
@@ -74,7 +80,12 @@ def _with_demand_path(scenario: Scenario, path_usd_per_year: list[float]) -> Sce
 
 
 def toy_50_50() -> list[Figure]:
-    """Brief s5 (000): $100B of compute, half inference at $150B revenue, $50B profit."""
+    """The 50/50 toy: $100B of compute, half inference at $150B revenue, $50B profit.
+
+    Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
+    (2026-02-13): "let's say you pay $100 billion a year for compute and on $50
+    billion a year, you support $150 billion".
+    """
     scenario = bundled("toy_50_50")
     on_plan = simulate(scenario, draws=1)
     figures = [
@@ -127,7 +138,11 @@ def toy_50_50() -> list[Figure]:
 
 
 def cohort_cartoon() -> list[Figure]:
-    """Brief s6 (001): models of $0.1B, $1B, $10B each earn 2x; the company loses money."""
+    """Each model a company: models of $0.1B, $1B, $10B each earn 2x; the company loses money.
+
+    Cheeky Pint with John Collison (2025-08-06): "in 2025, you get $2 billion of
+    revenue from that $1 billion and you spend $10 billion to train the model."
+    """
     result = simulate(bundled("cohort_cartoon"), draws=1)
     figures = [
         _usd(f"company result {year}", _year(result, "year_profit_usd", k), stated)
@@ -144,7 +159,12 @@ def cohort_cartoon() -> list[Figure]:
 
 
 def single_model() -> list[Figure]:
-    """Brief s6 (000): $1B to train, $4B revenue, $1B inference, 75% margin, $2B net; $10B into the next."""
+    """One model: $1B to train, $4B revenue, $1B inference, 75% margin, $2B net; $10B into the next.
+
+    Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
+    (2026-02-13): "this year it produced uh $4 billion of revenue and cost $1
+    billion to to uh to to to inference from".
+    """
     result = simulate(bundled("single_model"), draws=1)
     model = result.lab_dataset().isel(draw=0, model=1)
     revenue = float(model["model_revenue_usd"])
@@ -186,7 +206,12 @@ def _ruin_text(result: SimulationResult) -> str:
 
 
 def one_trillion_bet() -> list[Figure]:
-    """Brief s4 (000): buying for 10x growth ends in ruin at 5x or one year late; a hedge survives."""
+    """The $1T bet: buying for 10x growth ends in ruin at 5x or one year late; a hedge survives.
+
+    Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
+    (2026-02-13): "there's no hedge on earth that could stop me from going
+    bankrupt if I if I buy that much compute".
+    """
     worlds = one_trillion_bet_worlds()
     naive = {name: simulate(scenario, draws=1) for name, scenario in worlds.items()}
     hedged = {name: simulate(scenario, draws=1, policy=HEDGED_BET_POLICY) for name, scenario in worlds.items()}
@@ -241,6 +266,27 @@ EXAMPLES: dict[str, Callable[[], list[Figure]]] = {
 }
 
 
+#: The interview each worked example reproduces, with its words.
+EXAMPLE_SOURCES: dict[str, Citation] = {
+    "toy_50_50": Citation(
+        DWARKESH_2026,
+        "let's say you pay $100 billion a year for compute and on $50 billion a year, you support $150 billion",
+    ),
+    "cohort_cartoon": Citation(
+        CHEEKY_PINT_2025,
+        "in 2025, you get $2 billion of revenue from that $1 billion and you spend $10 billion to train the model.",
+    ),
+    "single_model": Citation(
+        DWARKESH_2026,
+        "this year it produced uh $4 billion of revenue and cost $1 billion to to uh to to to inference from",
+    ),
+    "one_trillion_bet": Citation(
+        DWARKESH_2026,
+        "there's no hedge on earth that could stop me from going bankrupt if I if I buy that much compute",
+    ),
+}
+
+
 def run_examples(names: list[str] | None = None) -> dict[str, list[Figure]]:
     """Run worked examples (all by default) and return their figures by name."""
     chosen = names if names else list(EXAMPLES)
@@ -251,5 +297,5 @@ def run_examples(names: list[str] | None = None) -> dict[str, list[Figure]]:
 
 
 def all_ok(figures: dict[str, list[Figure]]) -> bool:
-    """Whether every figure matches the brief."""
+    """Whether every figure matches the interview's."""
     return bool(np.all([f.ok for group in figures.values() for f in group]))

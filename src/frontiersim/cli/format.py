@@ -209,8 +209,8 @@ def format_result(result: SimulationResult) -> str:
     return "\n".join(lines)
 
 
-def format_figures(name: str, figures: list[Figure]) -> str:
-    """A worked example's figures beside the brief's."""
+def format_figures(name: str, figures: list[Figure], source: str = "") -> str:
+    """A worked example's figures beside the interview's, under the citation of the interview (when given)."""
 
     def shown(figure: Figure) -> str:
         if figure.unit == "USD":
@@ -222,11 +222,11 @@ def format_figures(name: str, figures: list[Figure]) -> str:
         return f"{figure.value:g}"
 
     rows = [
-        ("figure", "model", "brief", ""),
+        ("figure", "model", "interview", ""),
         *[(f.label, shown(f), f.stated, "ok" if f.ok else "MISMATCH") for f in figures],
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [f"== {name} =="]
+    lines = [f"== {name} =="] + ([f"source: {source}"] if source else [])
     for k, row in enumerate(rows):
         lines.append(f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2].ljust(widths[2])}  {row[3]}")
         if k == 0:

@@ -8,8 +8,8 @@ The sub-commands live by group: :mod:`~frontiersim.cli.run_command` (``run``,
 :mod:`~frontiersim.cli.report_command` (``report``) and
 :mod:`~frontiersim.cli.serve_command` (``serve``).
 
-Exit codes: 0 success; 1 a run failed, an example did not match the brief, no
-policy meets the ruin limit (``optimize``; nothing is written) or the fresh
+Exit codes: 0 success; 1 a run failed, an example did not match the
+interview's figures, no policy meets the ruin limit (``optimize``; nothing is written) or the fresh
 validation sample does not confirm it (``optimize``; results are written);
 2 bad input (a scenario with problems, bad arguments, an unknown ``--lab``,
 or a run store that cannot be opened); 130 interrupted; 141 the reader of

@@ -26,12 +26,13 @@ from frontiersim.cli.common import (
 )
 from frontiersim.cli.format import format_figures, format_result
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
-from frontiersim.examples import EXAMPLES, run_examples
+from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
-from frontiersim.scenario.fields import FieldSpec, field_specs
+from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
 from frontiersim.scenario.loader import bundled, bundled_names
 from frontiersim.scenario.schema import section_types
+from frontiersim.scenario.sources import status
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
 
 
@@ -92,11 +93,14 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     if args.name and args.name not in EXAMPLES:
         return bad_input(f"unknown example {args.name!r}; known: {', '.join(EXAMPLES)}")
     results = run_examples(names)
-    blocks = [format_figures(name, figures) for name, figures in results.items()]
+    blocks = [
+        format_figures(name, figures, EXAMPLE_SOURCES[name].render() if name in EXAMPLE_SOURCES else "")
+        for name, figures in results.items()
+    ]
     print("\n\n".join(blocks))
     mismatches = sum(not f.ok for figures in results.values() for f in figures)
     total = sum(len(figures) for figures in results.values())
-    print(f"\n{total - mismatches} of {total} figures match the brief")
+    print(f"\n{total - mismatches} of {total} figures match the interviews")
     return EXIT_OK if mismatches == 0 else EXIT_FAILED
 
 
@@ -120,7 +124,44 @@ def describe_key(key_spec: FieldSpec) -> str:
     return "; ".join(parts)
 
 
+def sources_summary(*, unsourced_only: bool = False) -> str:
+    """How many scenario keys have a public source, and the keys that are assumptions, with their reasons.
+
+    Every declared key (:func:`~frontiersim.scenario.fields.key_specs`) is
+    counted once: a key whose source cites a public document, an assumption,
+    or a setting (a name, the number of draws) with nothing to source.
+
+    Parameters
+    ----------
+    unsourced_only : bool
+        Leave out the list of settings (``frontiersim defaults --unsourced``).
+
+    Returns
+    -------
+    str
+        ``"N of M keys have a public source; S are settings with nothing to
+        source; K are assumptions:"``, then one line per assumption.
+    """
+    specs = key_specs()
+    by_status: dict[str, list[str]] = {"public": [], "setting": [], "assumption": []}
+    for path, key_spec in specs.items():
+        by_status[status(key_spec.reference, key_spec.source)].append(path)
+    assumptions = by_status["assumption"]
+    lines = [
+        f"{len(by_status['public'])} of {len(specs)} keys have a public source; "
+        f"{len(by_status['setting'])} are settings with nothing to source; "
+        f"{len(assumptions)} are assumptions:"
+    ]
+    lines += [f"  {path}: {specs[path].source}" for path in assumptions]
+    if not unsourced_only and by_status["setting"]:
+        lines.append("Settings: " + ", ".join(by_status["setting"]))
+    return "\n".join(lines)
+
+
 def _cmd_defaults(args: argparse.Namespace) -> int:
+    if args.unsourced:
+        print(sources_summary(unsourced_only=True))
+        return EXIT_OK
     for section, section_type in section_types().items():
         print(f"[{section}]")
         defaults = section_type()
@@ -134,6 +175,7 @@ def _cmd_defaults(args: argparse.Namespace) -> int:
                 print(f"      {described}")
             print(f"      source: {key_spec.source}")
         print()
+    print(sources_summary())
     return EXIT_OK
 
 
@@ -168,12 +210,19 @@ def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
     validate.add_argument("scenarios", nargs="+", help="scenario files (or bundled names)")
     validate.set_defaults(handler=_cmd_validate)
 
-    examples = commands.add_parser("examples", help="run the interviews' worked examples against the brief")
+    examples = commands.add_parser(
+        "examples", help="run the interviews' worked examples against the figures they state"
+    )
     examples.add_argument("name", nargs="?", help=f"one of: {', '.join(EXAMPLES)}")
     examples.set_defaults(handler=_cmd_examples)
 
     defaults = commands.add_parser(
-        "defaults", help="list every scenario key with its default, label, unit, typical range and source"
+        "defaults",
+        help="list every scenario key with its default, label, unit, typical range and source, "
+        "then count the keys with no public source",
+    )
+    defaults.add_argument(
+        "--unsourced", action="store_true", help="list only the keys whose default is an assumption, with the reason"
     )
     defaults.set_defaults(handler=_cmd_defaults)
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution
 from frontiersim.scenario.errors import Problem, bad_value
+from frontiersim.scenario.sources import KeySource, Setting
 
 Kind = Literal["dist", "float", "int", "str", "bool", "floats", "ints"]
 
@@ -33,8 +34,10 @@ class FieldSpec:
     doc : str
         One-line meaning of the key, with its unit.
     source : str
-        Where the default comes from: a brief section and interview file, an
-        Epoch AI figure, or ``"assumption"``.
+        Where the default comes from, as text: the rendering of
+        ``reference`` when there is one (a public interview with a quote, a
+        dataset, or an assumption with its reason); a plain string for keys
+        declared by components outside the schema.
     low, high : float
         Bounds on the value (for ``"dist"``: on the distribution's support).
     low_open, high_open : bool
@@ -51,6 +54,10 @@ class FieldSpec:
         generated test scenarios), within the bounds; for a ``"dist"`` key,
         the range of a fixed value of it, and for an array, of each entry.
         None for keys with no such range (names, kinds, flags, seeds).
+    reference : KeySource or None
+        The structured source (:mod:`frontiersim.scenario.sources`): a
+        citation of public documents, an assumption or a setting; None when
+        the key was declared with a plain string.
 
     Raises
     ------
@@ -71,6 +78,7 @@ class FieldSpec:
     unit: str = ""
     label: str = ""
     typical: tuple[float, float] | None = None
+    reference: KeySource | None = None
 
     def __post_init__(self) -> None:
         if self.typical is None:
@@ -239,7 +247,7 @@ def spec(
     default: Any,
     kind: Kind,
     doc: str,
-    source: str = "assumption",
+    source: str | KeySource = "assumption",
     *,
     unit: str = "",
     label: str = "",
@@ -253,7 +261,11 @@ def spec(
     default : Any
         Default value; for ``"dist"`` fields, a number or a distribution
         written as in TOML (it is parsed once, here).
-    kind, doc, source, unit, label, typical, **bounds
+    source : str or KeySource
+        A citation of public documents, an assumption with its reason or a
+        setting (:mod:`frontiersim.scenario.sources`), kept as the spec's
+        ``reference`` and rendered as its ``source``; or a plain string.
+    kind, doc, unit, label, typical, **bounds
         See :class:`FieldSpec` (``**bounds``: ``low``, ``high``,
         ``low_open``, ``high_open``, ``choices``).
 
@@ -261,7 +273,9 @@ def spec(
     -------
     dataclasses.Field
     """
-    key_spec = FieldSpec(kind, doc, source, unit=unit, label=label, typical=typical, **bounds)
+    reference = None if isinstance(source, str) else source
+    text = source if isinstance(source, str) else source.render()
+    key_spec = FieldSpec(kind, doc, text, unit=unit, label=label, typical=typical, reference=reference, **bounds)
     if kind == "dist" and not isinstance(default, Distribution):
         parsed, problems = parse_distribution(default, "<default>")
         if parsed is None:  # pragma: no cover - a programming error in a default
@@ -484,7 +498,8 @@ def field_spec(
     if path.startswith(milestones) and len(path) > len(milestones):
         rung = next(spec for key, spec in table.items() if key.startswith(milestones))
         name = path.removeprefix(milestones)
-        return dataclasses.replace(rung, source="the scenario's own milestone ladder", label=name.replace("_", " "))
+        own = Setting("the scenario's own milestone ladder")
+        return dataclasses.replace(rung, source=own.render(), reference=own, label=name.replace("_", " "))
     raise KeyError(_unknown_key_message(path, table))
 
 

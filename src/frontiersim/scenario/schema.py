@@ -1,11 +1,14 @@
 """The scenario schema: every key, its default, unit and source, in one place.
 
 The defaults describe an Anthropic-like frontier lab as of January 2026, taken
-from the figures in the interviews (``shared/brief/domain.md``; transcripts
-``000`` newest to ``004`` oldest). A key's ``source`` names the brief section
-and transcript, an Epoch AI figure, or says ``assumption``.
+from the figures Dario Amodei gave in five public interviews (2024-11 to
+2026-02) and from public datasets (Epoch AI, CC-BY 4.0). A key's ``source`` is
+a citation from the bibliography of :mod:`frontiersim.scenario.sources` (an
+interview's title, date and a short quote, or a dataset), an assumption with
+its reason, or a setting with nothing to source.
 
-Run ``frontiersim defaults`` to print this table.
+Run ``frontiersim defaults`` to print this table, with the count of the keys
+that are assumptions (``frontiersim defaults --unsourced`` lists only those).
 """
 
 from __future__ import annotations
@@ -19,6 +22,22 @@ from typing import Any
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import Problem, bad_value
 from frontiersim.scenario.fields import spec, table_metadata
+from frontiersim.scenario.sources import (
+    CHEEKY_PINT_2025,
+    DAVOS_2026,
+    DWARKESH_2026,
+    EPOCH_COMPUTE_SPEND,
+    EPOCH_ML_HARDWARE,
+    EPOCH_NOTABLE_MODELS,
+    EPOCH_REVENUE_REPORTS,
+    HO_2024,
+    KAMATH_2026,
+    SULTAN_1990,
+    Assumption,
+    Citation,
+    Setting,
+    Sources,
+)
 
 INF = math.inf
 
@@ -28,19 +47,43 @@ class ScenarioMeta:
     """``[scenario]``: what the scenario is and the period it covers."""
 
     name: str = spec(
-        "default", "str", "Short name of the scenario (required in files).", unit="", label="scenario name"
+        "default",
+        "str",
+        "Short name of the scenario (required in files).",
+        Setting("a label chosen by the scenario's author"),
+        unit="",
+        label="scenario name",
     )
-    description: str = spec("", "str", "Free text describing the scenario.", unit="", label="description")
+    description: str = spec(
+        "",
+        "str",
+        "Free text describing the scenario.",
+        Setting("free text chosen by the scenario's author"),
+        unit="",
+        label="description",
+    )
     start: str = spec(
         "2026-01",
         "str",
         "First simulated month, as YYYY-MM.",
-        "brief s3-s4 (000): the lab as of January 2026",
+        Citation(
+            DWARKESH_2026,
+            "beginning of this year we're looking at 10 billion in in in annual in you know rate of annual ize revenue",
+            note="the lab as of January 2026, the month of the interview's starting figures",
+        ),
         unit="",
         label="start month",
     )
     horizon_years: int = spec(
-        5, "int", "Length of the simulation in years.", low=1, high=50, unit="years", label="horizon", typical=(1, 10)
+        5,
+        "int",
+        "Length of the simulation in years.",
+        Setting("the period the user simulates; five years runs to the end of 2030"),
+        low=1,
+        high=50,
+        unit="years",
+        label="horizon",
+        typical=(1, 10),
     )
 
     @property
@@ -53,9 +96,23 @@ class ScenarioMeta:
 class SimulationSettings:
     """``[simulation]``: Monte Carlo settings (the CLI can override both)."""
 
-    draws: int = spec(10_000, "int", "Number of Monte Carlo draws.", low=1, unit="draws", label="draws")
+    draws: int = spec(
+        10_000,
+        "int",
+        "Number of Monte Carlo draws.",
+        Setting("precision of the Monte Carlo estimates, not a figure about the lab"),
+        low=1,
+        unit="draws",
+        label="draws",
+    )
     seed: int = spec(
-        20260101, "int", "Root seed of the SeedSequence all randomness is spawned from.", low=0, unit="1", label="seed"
+        20260101,
+        "int",
+        "Root seed of the SeedSequence all randomness is spawned from.",
+        Setting("any seed; fixed so that runs repeat"),
+        low=0,
+        unit="1",
+        label="seed",
     )
 
 
@@ -80,6 +137,7 @@ class DemandSpec:
         "growth",
         "str",
         "Demand driver: exogenous growth, a given yearly path, or capability and diffusion ([capability]).",
+        Setting("which demand model to run; exogenous growth is the simplest reading of the revenue curve"),
         choices=("growth", "path", "capability"),
         unit="",
         label="demand driver",
@@ -88,7 +146,16 @@ class DemandSpec:
         1.0e10,
         "dist",
         "Annualised revenue demand in the first month, USD/year.",
-        "brief s3 (000): ~$9-10B annualised at end 2025",
+        Sources(
+            (
+                Citation(DWARKESH_2026, "2025 it was a billion to like 9 or 10 billion"),
+                Citation(
+                    EPOCH_REVENUE_REPORTS,
+                    note="Anthropic's reported run-rates: $1B at 2024-12-31, $7B at 2025-10-21",
+                ),
+            ),
+            note="~$10B annualised revenue at the start of 2026",
+        ),
         low=0.0,
         unit="USD/year",
         label="starting demand",
@@ -98,7 +165,17 @@ class DemandSpec:
         "3 to 20",
         "dist",
         "Yearly multiplier of demand in the first year (10 means 10x a year).",
-        "brief s3 (000): ~10x a year so far; 3-10x thought possible at hundreds of $B",
+        Sources(
+            (
+                Citation(DWARKESH_2026, "we've had a 10x a year increase every year"),
+                Citation(
+                    DWARKESH_2026,
+                    "three or five or 10x a year growth even when you're in the hundreds of billions of dollars",
+                ),
+            ),
+            note="10x a year so far, 3-10x thought possible at scale; the 3-20 range (median ~7.7x) spreads "
+            "around them, an assumption",
+        ),
         low=0.0,
         low_open=True,
         unit="x/year",
@@ -109,7 +186,12 @@ class DemandSpec:
         0.7,
         "dist",
         "Share of the log growth rate kept from one year to the next (1 = growth never slows).",
-        "assumption: growth slows with scale, brief s3 and s4 (000): the economy cannot grow 300% a year",
+        Citation(
+            DWARKESH_2026,
+            "three or five or 10x a year growth even when you're in the hundreds of billions of dollars",
+            note="0.7 takes 10x a year to ~5x in the second year and ~3x in the third, when revenue is in the "
+            "hundreds of billions",
+        ),
         low=0.0,
         low_open=True,
         high=1.5,
@@ -121,7 +203,12 @@ class DemandSpec:
         0.0,
         "dist",
         "Months before growth starts: the curve arriving late, months.",
-        "brief s4 (000): 'the curve is just one year late'; weights are an assumption",
+        Citation(
+            DWARKESH_2026,
+            "we added another few billion to revenue in January",
+            note="the curve had not stalled at the start of 2026: no delay by default; the interview's late curve "
+            "('off by a year') is the one_trillion_bet_uncertain scenario",
+        ),
         low=0.0,
         high=600.0,
         unit="months",
@@ -133,7 +220,10 @@ class DemandSpec:
         "dist",
         "Volatility of log demand, per square-root year (monthly shocks sd = value / sqrt(12)); "
         "growth and path demand (capability demand uses each segment's).",
-        "assumption",
+        Assumption(
+            "no public figure for the month-to-month noise of a lab's revenue; 0.3 puts a year's one-sigma "
+            "band at about -26% to +35%"
+        ),
         low=0.0,
         high=5.0,
         unit="1/sqrt(year)",
@@ -144,8 +234,11 @@ class DemandSpec:
         5.0e13,
         "float",
         "Upper bound on annualised demand, USD/year: the wage bill the models could take over.",
-        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential', 2026-02-13: 'We pay "
-        "humans upwards of $50 trillion in wages'",
+        Citation(
+            DWARKESH_2026,
+            "We pay humans upwards of $50 trillion in wages",
+            note="the wage bill, which AI revenue replaces, rather than world GDP (~$110T)",
+        ),
         low=0.0,
         low_open=True,
         unit="USD/year",
@@ -156,7 +249,7 @@ class DemandSpec:
         (),
         "floats",
         "kind = 'path' only: annualised demand for each simulated year, USD/year.",
-        "worked examples",
+        Setting("given by a scenario that follows a stated path, such as the worked examples"),
         low=0.0,
         unit="USD/year",
         label="demand path",
@@ -164,32 +257,54 @@ class DemandSpec:
     )
 
 
-#: The milestone ladder of brief s1 (000, 004): name -> (threshold in capability tiers above the
-#: frontier model at the start, source). The names and their order are the brief's. The last rung is
-#: calibrated to the brief's odds for it; the others are spaced evenly below it (an assumption).
-#: One tier = 10x effective training compute at ``slope_per_decade = 1``.
-MILESTONE_LADDER: dict[str, tuple[float, str]] = {
+#: The milestone ladder named in the Dwarkesh Podcast (2026-02-13): name -> (threshold in capability
+#: tiers above the frontier model at the start, source). The names and their order are the interview's.
+#: The last rung is calibrated to the interview's odds for it; the others are spaced evenly below it
+#: (an assumption). One tier = 10x effective training compute at ``slope_per_decade = 1``.
+MILESTONE_LADDER: dict[str, tuple[float, Citation | Assumption]] = {
     "code_90pct_written_by_models": (
         0.4,
-        "brief s1 (000): first rung named; threshold an assumption (one sixth of the ladder, reached in 2026)",
+        Assumption(
+            "threshold one sixth of the ladder, reached in 2026; the rung is named in the interview",
+            context=(Citation(DWARKESH_2026, "90% of code is written by the model"),),
+        ),
     ),
-    "code_100pct_written_by_models": (0.8, "brief s1 (000): second rung; threshold an assumption (evenly spaced)"),
+    "code_100pct_written_by_models": (
+        0.8,
+        Assumption(
+            "threshold evenly spaced below the last rung; the rung is named in the interview",
+            context=(Citation(DWARKESH_2026, "100% of code is written by the model"),),
+        ),
+    ),
     "swe_tasks_90pct_end_to_end": (
         1.2,
-        "brief s1 (000): 90% of end-to-end software-engineering tasks; threshold an assumption (evenly spaced)",
+        Assumption(
+            "threshold evenly spaced below the last rung; the rung is named in the interview",
+            context=(Citation(DWARKESH_2026, "90% of the end toend SWE tasks"),),
+        ),
     ),
     "swe_tasks_100pct_end_to_end": (
         1.55,
-        "brief s1 (000): 100% of end-to-end tasks; threshold an assumption (evenly spaced)",
+        Assumption(
+            "threshold evenly spaced below the last rung; the rung is named in the interview",
+            context=(Citation(DWARKESH_2026, "100% of today's suite tasks are are are written by the models"),),
+        ),
     ),
     "engineer_demand_minus_90pct": (
         1.95,
-        "brief s1 (000): 90% less demand for engineers; threshold an assumption (evenly spaced)",
+        Assumption(
+            "threshold evenly spaced below the last rung; the rung is named in the interview",
+            context=(Citation(DWARKESH_2026, "there's 90% less demand for SWES which I think will happen"),),
+        ),
     ),
     "country_of_geniuses_in_a_data_center": (
         2.35,
-        "brief s1 (000, 004): 50/50 within 1-3 years; threshold set so that the bundled capability_driven "
-        "scenario reaches it by 2029-01 in half its draws",
+        Citation(
+            DWARKESH_2026,
+            "I have a hunch this is more like a 50/50 thing that it's going to be more like 1 to two, maybe more "
+            "like 1 to three",
+            note="threshold set so that the bundled capability_driven scenario reaches it by 2029-01 in half its draws",
+        ),
     ),
 }
 
@@ -307,21 +422,28 @@ class SegmentSpec:
     gross_margin: Distribution
 
 
-_BASS_NOTE = (
-    "well above the classic Bass averages p ~0.03, q ~0.38 a year (Sultan, Farley and Lehmann 1990), "
-    "since diffusion is 'much faster than any previous technology' (brief s2, 000)"
+#: Why the Bass coefficients sit well above the classic averages: the published averages and the interview.
+_BASS_CONTEXT = (
+    Citation(SULTAN_1990, note="average Bass coefficients p ~0.03, q ~0.38 a year"),
+    Citation(DWARKESH_2026, "not instant not slow much faster than any previous technology but it has its limits"),
 )
+_BASS_NOTE = "well above the classic Bass averages, since AI diffuses faster than any previous technology"
 
 
 @dataclass(frozen=True)
 class EnterpriseSegmentSpec(SegmentSpec):
-    """``[capability.segments.enterprise]``: slower to adopt, steadier, better margins (brief s2)."""
+    """``[capability.segments.enterprise]``: slower to adopt, steadier, better margins (Davos, 2026-01)."""
 
     value_share: float = spec(
         0.7,
         "float",
         "Share of addressable value that belongs to the segment (the shares of all segments add up to 1).",
-        "assumption: most revenue comes from businesses and developers, who adopt first (brief s2, 001)",
+        Assumption(
+            "most revenue comes from businesses and developers, who adopt first; no public split of revenue",
+            context=(
+                Citation(DAVOS_2026, "Anthropic has focused, I think, first and foremost on enterprises, developers."),
+            ),
+        ),
         low=0.0,
         high=1.0,
         unit="1",
@@ -332,7 +454,13 @@ class EnterpriseSegmentSpec(SegmentSpec):
         0.05,
         "dist",
         "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
-        "assumption: slow start from legal, security and compliance review (brief s2, 000, 001); " + _BASS_NOTE,
+        Assumption(
+            "a slow start from legal, security and compliance review; " + _BASS_NOTE,
+            context=(
+                Citation(DWARKESH_2026, "you have to go through legal, you have to provision it for everyone"),
+                *_BASS_CONTEXT,
+            ),
+        ),
         low=0.0,
         unit="1/year",
         label="enterprise innovation (Bass p)",
@@ -342,7 +470,7 @@ class EnterpriseSegmentSpec(SegmentSpec):
         1.0,
         "dist",
         "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
-        "assumption: " + _BASS_NOTE,
+        Assumption(_BASS_NOTE, context=_BASS_CONTEXT),
         low=0.0,
         unit="1/year",
         label="enterprise imitation (Bass q)",
@@ -352,7 +480,10 @@ class EnterpriseSegmentSpec(SegmentSpec):
         0.2,
         "dist",
         "Volatility of the segment's log demand, per square-root year (monthly shocks sd = value / sqrt(12)).",
-        "assumption: enterprise demand is the more predictable (brief s2, 000, 002)",
+        Assumption(
+            "enterprise demand is the more predictable; no public figure for its noise",
+            context=(Citation(DAVOS_2026, "enterprise purchasing enterprise predictions are predictable"),),
+        ),
         low=0.0,
         high=5.0,
         unit="1/sqrt(year)",
@@ -363,8 +494,14 @@ class EnterpriseSegmentSpec(SegmentSpec):
         0.7,
         "dist",
         "Gross margin on the segment's revenue: inference cost = revenue x (1 - margin).",
-        "assumption: enterprise carries the better margins (brief s2, 000, 002); with consumer 0.4 the "
-        "value-share-weighted margin is 0.61 (brief s5-s6: above 50%; Epoch: ~60% in July 2025)",
+        Assumption(
+            "enterprise carries the better margins; with consumer 0.4 the value-share-weighted margin is 0.61, "
+            "near the reported company-wide margin",
+            context=(
+                Citation(DAVOS_2026, "enterprise tends to have better margins"),
+                Citation(EPOCH_COMPUTE_SPEND, "Anthropic has a gross margin of around 60% as of July 2025"),
+            ),
+        ),
         low=0.0,
         high=1.0,
         unit="1",
@@ -375,13 +512,13 @@ class EnterpriseSegmentSpec(SegmentSpec):
 
 @dataclass(frozen=True)
 class ConsumerSegmentSpec(SegmentSpec):
-    """``[capability.segments.consumer]``: quicker to try, fickle, thinner margins (brief s2)."""
+    """``[capability.segments.consumer]``: quicker to try, fickle, thinner margins (Davos, 2026-01)."""
 
     value_share: float = spec(
         0.3,
         "float",
         "Share of addressable value that belongs to the segment (the shares of all segments add up to 1).",
-        "assumption: the rest of the value after enterprise",
+        Assumption("the rest of the value after enterprise"),
         low=0.0,
         high=1.0,
         unit="1",
@@ -392,7 +529,7 @@ class ConsumerSegmentSpec(SegmentSpec):
         0.2,
         "dist",
         "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
-        "assumption: consumers try new models at once (brief s2, 000); " + _BASS_NOTE,
+        Assumption("consumers try new models at once; " + _BASS_NOTE, context=_BASS_CONTEXT),
         low=0.0,
         unit="1/year",
         label="consumer innovation (Bass p)",
@@ -402,7 +539,7 @@ class ConsumerSegmentSpec(SegmentSpec):
         1.5,
         "dist",
         "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
-        "assumption: " + _BASS_NOTE,
+        Assumption(_BASS_NOTE, context=_BASS_CONTEXT),
         low=0.0,
         unit="1/year",
         label="consumer imitation (Bass q)",
@@ -412,7 +549,10 @@ class ConsumerSegmentSpec(SegmentSpec):
         0.6,
         "dist",
         "Volatility of the segment's log demand, per square-root year (monthly shocks sd = value / sqrt(12)).",
-        "assumption: consumer demand is fickle (brief s2, 000, 002)",
+        Assumption(
+            "consumer demand is fickle, three times the enterprise noise; no public figure",
+            context=(Citation(DAVOS_2026, "Consumers, very fickle"),),
+        ),
         low=0.0,
         high=5.0,
         unit="1/sqrt(year)",
@@ -423,7 +563,10 @@ class ConsumerSegmentSpec(SegmentSpec):
         0.4,
         "dist",
         "Gross margin on the segment's revenue: inference cost = revenue x (1 - margin).",
-        "assumption: thinner consumer margins (brief s2, 000, 002)",
+        Assumption(
+            "consumer margins thinner than enterprise; no public figure for the segment",
+            context=(Citation(DAVOS_2026, "enterprise tends to have better margins"),),
+        ),
         low=0.0,
         high=1.0,
         unit="1",
@@ -468,7 +611,11 @@ class CapabilitySpec:
         "2e26 to 1e27",
         "dist",
         "Physical training compute behind the frontier model at the start, FLOP.",
-        "Epoch AI notable models: largest disclosed 2025 runs ~5e26 FLOP (assumption for undisclosed ones)",
+        Citation(
+            EPOCH_NOTABLE_MODELS,
+            note="largest disclosed 2025 training runs ~5e26 FLOP; the range for undisclosed frontier runs is "
+            "an assumption",
+        ),
         low=0.0,
         low_open=True,
         unit="FLOP",
@@ -479,9 +626,15 @@ class CapabilitySpec:
         "4e25 to 2e26",
         "dist",
         "Frontier-model training compute one GW of training capacity adds in a month, FLOP/(GW month).",
-        "~7e26 FLOP per GW-month (H100-class, ~40% utilisation), ~13% of it (median 8.9e25) in the frontier "
-        "run: Epoch AI estimates ~10% of OpenAI's 2024 R&D compute went to final training runs; the median is "
-        "set so that capability_driven's median December-2026 run-rate follows the brief's ~10x a year (s3, 000)",
+        Sources(
+            (
+                Citation(EPOCH_ML_HARDWARE, note="~7e26 FLOP per GW-month for H100-class chips at ~40% utilisation"),
+                Citation(EPOCH_COMPUTE_SPEND, note="~10% of OpenAI's 2024 R&D compute went to final training runs"),
+                Citation(DWARKESH_2026, "we've had a 10x a year increase every year"),
+            ),
+            note="~13% of a GW-month (median 8.9e25) in the frontier run, the median set so that "
+            "capability_driven's median December-2026 run-rate grows ~10x a year",
+        ),
         low=0.0,
         unit="FLOP/(GW month)",
         label="training compute per GW-month",
@@ -491,7 +644,7 @@ class CapabilitySpec:
         "5 to 14",
         "dist",
         "Months for algorithmic progress to halve the compute needed, months.",
-        "Epoch AI (Ho et al. 2024): ~8 months, 95% CI ~5-14",
+        Citation(HO_2024, note="compute to reach a fixed performance halves every ~8 months, 95% CI ~5-14"),
         low=0.0,
         low_open=True,
         unit="months",
@@ -502,7 +655,12 @@ class CapabilitySpec:
         1.0,
         "dist",
         "Capability tiers gained per 10x of effective compute.",
-        "brief s1 (001): 10x more training spend moves a model roughly one tier",
+        Citation(
+            CHEEKY_PINT_2025,
+            "I spend 10 times more on the model. And, you know, the model goes from being, you know, a smart "
+            "undergrad to a smart PhD student",
+            note="one tier per 10x of training compute",
+        ),
         low=0.0,
         unit="tiers/decade",
         label="tiers per 10x compute",
@@ -512,7 +670,11 @@ class CapabilitySpec:
         "5 to 20",
         "dist",
         "Multiple of addressable value per capability tier.",
-        "brief s1 (001): customers value one tier at roughly 10x",
+        Citation(
+            CHEEKY_PINT_2025,
+            "Often they end up saying, you know, that's worth about 10x.",
+            note="10x per tier; the 5-20 spread around it is an assumption",
+        ),
         low=0.0,
         low_open=True,
         unit="x",
@@ -523,7 +685,11 @@ class CapabilitySpec:
         10.0,
         "dist",
         "Addressable value over deployed value at the start.",
-        "brief s2 (002): capability is about 10x what enterprises can deploy",
+        Citation(
+            DAVOS_2026,
+            "what the technology is capable of today is probably ten times what the enterprise of the world are "
+            "able to are able to deploy",
+        ),
         low=1.0,
         unit="x",
         label="capability overhang",
@@ -533,7 +699,11 @@ class CapabilitySpec:
         {"dist": "lognormal", "p5": 4.64, "p95": 5.08},
         "dist",
         "Yearly multiplier of the rival labs' frontier training compute (level with the lab's at the start).",
-        "Epoch AI notable models, top-10 at release 2010-2025: 4.86x a year, 90% CI 4.64-5.08 (frontiersim calibrate)",
+        Citation(
+            EPOCH_NOTABLE_MODELS,
+            note="compute of the top-10 models at release, 2010-2025: 4.86x a year, 90% CI 4.64-5.08 "
+            "(frontiersim calibrate)",
+        ),
         low=0.0,
         low_open=True,
         unit="x/year",
@@ -544,7 +714,13 @@ class CapabilitySpec:
         2,
         "int",
         "Rival labs at the industry frontier the lab shares its market with (0: no competition).",
-        "brief s7 (000): 'three, maybe four' players can build frontier models; (001): three to six",
+        Sources(
+            (
+                Citation(DWARKESH_2026, "I think I think that's the same for AI. Three maybe four."),
+                Citation(CHEEKY_PINT_2025, "there's probably somewhere between three and six players"),
+            ),
+            note="three frontier players in all: the lab and two rivals",
+        ),
         low=0,
         high=100,
         unit="labs",
@@ -699,7 +875,12 @@ class ComputeSpec:
         2.0,
         "dist",
         "Capacity under contract in the first month, GW.",
-        "assumption: multi-GW deals for 2026; industry ~10-15 GW in 2026, brief s4 (000)",
+        Assumption(
+            "a lab's share of the industry's 2026 build-out; no public figure for one lab's capacity",
+            context=(
+                Citation(DWARKESH_2026, "call it 10 15 gawatts next year I you know it goes up by roughly 3x a year"),
+            ),
+        ),
         low=0.0,
         unit="GW",
         label="starting capacity",
@@ -709,7 +890,7 @@ class ComputeSpec:
         36,
         "int",
         "Months the initial capacity stays under contract.",
-        "assumption",
+        Assumption("no public term for the contracts in force; about half of a new five-year commitment"),
         low=0,
         unit="months",
         label="initial contract remaining",
@@ -719,7 +900,7 @@ class ComputeSpec:
         "10e9 to 15e9",
         "dist",
         "Price of one GW of compute for one year, USD/GW/year (also the initial fleet's price).",
-        "brief s4 (000): each GW costs ~$10-15B a year",
+        Citation(DWARKESH_2026, "each gigawatt costs maybe 10 billion you know order 10 to 15 billion a year"),
         low=0.0,
         low_open=True,
         unit="USD/GW/year",
@@ -730,7 +911,16 @@ class ComputeSpec:
         0.0,
         "dist",
         "Fractional fall per year in the price of newly signed capacity, 1/year.",
-        "assumption: flat per GW; Epoch's ~1.3x/yr FLOP/s per dollar shows up as capability per GW",
+        Assumption(
+            "the price per GW held flat; hardware progress would show as more FLOP per GW, not a lower price",
+            context=(
+                Citation(
+                    EPOCH_ML_HARDWARE,
+                    note="tensor FP16/BF16 FLOP/s per watt of TDP grows ~1.2x a year (least squares, 62 chips released "
+                    "since 2014)",
+                ),
+            ),
+        ),
         low=0.0,
         high=1.0,
         high_open=True,
@@ -742,7 +932,11 @@ class ComputeSpec:
         18,
         "int",
         "Months from commitment to available capacity.",
-        "brief s4 (000): data centres reserved 1-2 years ahead",
+        Citation(
+            DWARKESH_2026,
+            "it takes a year or two to actually build out the data centers to reserve the data centers",
+            note="18 months, the middle of a year or two",
+        ),
         low=0,
         unit="months",
         label="lead time",
@@ -752,7 +946,7 @@ class ComputeSpec:
         60,
         "int",
         "Months each commitment lasts and is paid for.",
-        "brief s4 (000): a $1T-a-year commitment for 5 years is $5T",
+        Citation(DWARKESH_2026, "it would be a trillion dollar a year for for five years"),
         low=1,
         unit="months",
         label="contract term",
@@ -762,7 +956,11 @@ class ComputeSpec:
         12,
         "int",
         "Months between procurement decisions.",
-        "brief s4 (000): yearly buying decisions",
+        Citation(
+            DWARKESH_2026,
+            "at the beginning of the year. We have to decide how much compute to buy.",
+            note="one decision a year, as in the interview's example",
+        ),
         low=1,
         unit="months",
         label="decision interval",
@@ -772,6 +970,7 @@ class ComputeSpec:
         0,
         "int",
         "Month index of the first procurement decision.",
+        Setting("the first decision at the start of the simulation"),
         low=0,
         unit="months",
         label="first decision month",
@@ -781,6 +980,7 @@ class ComputeSpec:
         (),
         "ints",
         "Explicit month indices of procurement decisions (overrides the interval when given).",
+        Setting("empty: decisions follow the interval"),
         low=0,
         unit="months",
         label="decision months",
@@ -791,7 +991,7 @@ class ComputeSpec:
         "Months after arrival a decision must cover: a policy sees the capacity still under contract at the "
         "end of this window, so it replaces contracts that expire within it (-1: until the next decision's "
         "capacity arrives, the decision interval; 0: only the arrival month).",
-        "assumption: a buyer renews what lapses before its next purchase can arrive",
+        Assumption("a buyer renews what lapses before its next purchase can arrive"),
         low=-1,
         high=600,
         unit="months",
@@ -807,11 +1007,15 @@ class ComputeSpec:
         ),
     )
     training_flop_per_gw_month: Distribution = spec(
-        "5e26 to 9e26",
+        "7e26 to 1.2e27",
         "dist",
         "Training compute one GW delivers in a month at the start, FLOP/(GW month): how GW of training become "
         "model size.",
-        "assumption: ~7e26 FLOP per GW-month for H100-class fleets at ~40% utilisation",
+        Citation(
+            EPOCH_ML_HARDWARE,
+            note="~9.3e20 FLOP/s (16-bit) per GW of facility power for 2024-2025 accelerators at ~1.4 kW all-in per "
+            "chip, at ~30-50% utilisation over a 30.4-day month (frontiersim.calibrate.hardware)",
+        ),
         low=0.0,
         low_open=True,
         unit="FLOP/(GW month)",
@@ -819,10 +1023,14 @@ class ComputeSpec:
         typical=(1.0e25, 1.0e28),
     )
     flop_per_gw_growth_per_year: Distribution = spec(
-        1.3,
+        1.2,
         "dist",
         "Yearly multiplier of the FLOP a GW delivers (hardware energy efficiency), for capacity of every age.",
-        "assumption: Epoch AI Machine Learning Hardware, FLOP/s per watt growth",
+        Citation(
+            EPOCH_ML_HARDWARE,
+            note="16-bit FLOP/s per watt of 62 accelerators, 2017-2026: 1.20x a year, 95% CI 1.15-1.26 "
+            "(frontiersim.calibrate.hardware)",
+        ),
         low=1.0,
         high=10.0,
         unit="x/year",
@@ -840,7 +1048,14 @@ class OperationsSpec:
         "dist",
         "Inference gross margin: inference compute cost = revenue x (1 - margin); growth and path demand "
         "(with capability demand it is the revenue-weighted margin of the segments).",
-        "brief s5-s6 (000): margin above 50%, 75% in the single-model example; Epoch: ~60% in July 2025",
+        Sources(
+            (
+                Citation(DWARKESH_2026, "the inference has some gross margin that's like more than 50%"),
+                Citation(DWARKESH_2026, "that would be 75% you know gross gross gross margins"),
+                Citation(EPOCH_COMPUTE_SPEND, "Anthropic has a gross margin of around 60% as of July 2025"),
+            ),
+            note="from above 50% to 75%, most likely 60%",
+        ),
         low=0.0,
         high=1.0,
         unit="1",
@@ -854,6 +1069,7 @@ class OperationsSpec:
         "target_training_share for training, lets demand squeeze it down to min_training_share and gives "
         "training whatever demand leaves; 'inference_first' serves demand up to max_inference_share of "
         "capacity; 'residual' serves demand up to all but min_training_share.",
+        Setting("the lab's rule for splitting compute; the default follows the interviews' planned split"),
         choices=("target_share", "inference_first", "residual"),
         unit="",
         label="allocation rule",
@@ -862,8 +1078,7 @@ class OperationsSpec:
         0.5,
         "dist",
         "Share of capacity planned for training under the 'target_share' rule.",
-        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential', 2026-02-13: the toy "
-        "model splits compute half for training, half for inference",
+        Citation(DWARKESH_2026, "Let's say half of your compute is for training and half of your compute is for inference."),
         low=0.0,
         high=1.0,
         high_open=True,
@@ -875,7 +1090,10 @@ class OperationsSpec:
         0.75,
         "dist",
         "Largest share of capacity inference may use under the 'inference_first' rule.",
-        "assumption: the training share stays 'of order one' (Dwarkesh Podcast, 2026-02-13)",
+        Assumption(
+            "a cap that keeps a quarter of capacity for training",
+            context=(Citation(DWARKESH_2026, "you spend of order one fraction of the business, right? Like not 5% not 95%"),),
+        ),
         low=0.0,
         high=1.0,
         low_open=True,
@@ -887,7 +1105,13 @@ class OperationsSpec:
         0.3,
         "dist",
         "Share of capacity always kept for training, even when demand goes unserved.",
-        "assumption: brief s5 (000) lets demand squeeze research",
+        Sources(
+            (
+                Citation(DWARKESH_2026, "you spend of order one fraction of the business, right? Like not 5% not 95%"),
+                Citation(DWARKESH_2026, "if you uh get more demand than you thought then your research gets squeezed"),
+            ),
+            note="demand may squeeze research, but the share stays of order one: a floor of 30%",
+        ),
         low=0.0,
         high=1.0,
         high_open=True,
@@ -899,7 +1123,10 @@ class OperationsSpec:
         4.0e9,
         "dist",
         "Non-compute operating costs (staff, offices), USD/year.",
-        "assumption",
+        Assumption(
+            "staff and offices of a lab of ~2,500 people at ~$1.6M a head a year; no public cost figure",
+            context=(Citation(DWARKESH_2026, "Like it's 2500 people."),),
+        ),
         low=0.0,
         unit="USD/year",
         label="other operating costs",
@@ -909,7 +1136,7 @@ class OperationsSpec:
         0.1,
         "dist",
         "Further operating costs as a share of served revenue.",
-        "assumption",
+        Assumption("sales, support and other costs that grow with revenue; no public figure"),
         low=0.0,
         high=1.0,
         unit="1",
@@ -926,7 +1153,7 @@ class ModelsSpec:
         3,
         "int",
         "Months between frontier model releases.",
-        "assumption: roughly two major releases a year",
+        Citation(KAMATH_2026, "We release a new model every two or three months.", note="every three months"),
         low=1,
         unit="months",
         label="release interval",
@@ -936,7 +1163,7 @@ class ModelsSpec:
         3,
         "int",
         "Month index of the first release within the horizon.",
-        "assumption",
+        Setting("the first release of the horizon, one release interval after the start by default"),
         low=0,
         unit="months",
         label="first release month",
@@ -952,19 +1179,28 @@ class FinanceSpec:
         3.0e10,
         "dist",
         "Cash in the first month, USD.",
-        "assumption: after the 2025 funding rounds",
+        Assumption(
+            "cash after the 2025 funding rounds; no public cash balance",
+            context=(Citation(KAMATH_2026, "You've raised 35 billion.", note="the interviewer's words"),),
+        ),
         low=0.0,
         unit="USD",
         label="starting cash",
         typical=(0.0, 2.0e11),
     )
     fundraising_enabled: bool = spec(
-        True, "bool", "Whether the lab can raise money.", "assumption", unit="", label="fundraising enabled"
+        True,
+        "bool",
+        "Whether the lab can raise money.",
+        Setting("a switch for the case of a lab that cannot raise"),
+        unit="",
+        label="fundraising enabled",
     )
     raise_when_runway_below_months: float = spec(
         12.0,
         "float",
         "Try to raise when cash covers fewer months of the current burn.",
+        Assumption("raise a year before the cash runs out"),
         low=0.0,
         unit="months",
         label="runway that triggers a raise",
@@ -974,7 +1210,11 @@ class FinanceSpec:
         "1 to 4",
         "dist",
         "Size of a round as a multiple of annualised served revenue.",
-        "assumption: rounds at ~20-40x revenue selling ~5-10% of the company",
+        Citation(
+            KAMATH_2026,
+            "You've raised 35 billion. You do 15 billion of revenue",
+            note="the interviewer's figures: ~2.3x revenue raised, inside 1-4x",
+        ),
         low=0.0,
         unit="x",
         label="round size (x revenue)",
@@ -984,7 +1224,7 @@ class FinanceSpec:
         1.0e11,
         "dist",
         "Largest single round, USD.",
-        "assumption",
+        Assumption("about three times the largest raise named in the interviews"),
         low=0.0,
         unit="USD",
         label="largest round",
@@ -994,7 +1234,7 @@ class FinanceSpec:
         6,
         "int",
         "Months between two rounds.",
-        "assumption",
+        Assumption("two rounds a year at most"),
         low=1,
         unit="months",
         label="months between rounds",
@@ -1005,8 +1245,7 @@ class FinanceSpec:
         "float",
         "Yearly revenue growth at which a round closes with raise_success_probability and is "
         "raise_revenue_multiple times revenue; slower growth makes rounds smaller and rarer.",
-        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential', 2026-02-13: revenue has "
-        "grown about 10x a year",
+        Citation(DWARKESH_2026, "we've had a 10x a year increase every year", note="the growth investors have priced"),
         low=1.0,
         low_open=True,
         high=1000.0,
@@ -1020,8 +1259,18 @@ class FinanceSpec:
         "How strongly a round depends on revenue growth g (0: not at all): its size scales by "
         "(g / reference)^e, and for e > 0 a lab whose revenue demand did not grow over the last year cannot "
         "raise (g: the growth of the demand for the lab's models over the last 12 months).",
-        "assumption: investors pay for revenue growth, less than one for one (valuation multiples rise "
-        "with growth more slowly than growth itself)",
+        Assumption(
+            "investors pay for revenue growth, less than one for one (valuation multiples rise more slowly "
+            "than growth)",
+            context=(
+                Citation(
+                    KAMATH_2026,
+                    "380 billion today. You've raised 35 billion. You do 15 billion of revenue, but going up really, "
+                    "really fast.",
+                    note="the interviewer's figures",
+                ),
+            ),
+        ),
         low=0.0,
         high=5.0,
         unit="1",
@@ -1032,13 +1281,25 @@ class FinanceSpec:
         0.8,
         "dist",
         "Probability that an attempted round closes.",
-        "assumption",
+        Assumption("most rounds of a fast-growing lab close; no public figure"),
         low=0.0,
         high=1.0,
         unit="1",
         label="round success probability",
         typical=(0.0, 1.0),
     )
+
+
+#: The training share of the policies: the interview's 50/50 toy and "of order one".
+_TRAINING_SHARE_SOURCE = Sources(
+    (
+        Citation(
+            DWARKESH_2026, "Let's say half of your compute is for training and half of your compute is for inference."
+        ),
+        Citation(DWARKESH_2026, "you spend of order one fraction of the business, right? Like not 5% not 95%."),
+    ),
+    note="half the capacity planned for training",
+)
 
 
 @dataclass(frozen=True)
@@ -1049,7 +1310,11 @@ class GrowthHedgePolicySpec:
         3.0,
         "float",
         "Yearly growth the buyer assumes when forecasting demand at arrival.",
-        "assumption: 'hundreds of billions, not trillions', brief s4 (000)",
+        Citation(
+            DWARKESH_2026,
+            "you're supporting hundreds of billions not trillions",
+            note="3x a year from ~$10B reaches hundreds of billions, not trillions, by 2029",
+        ),
         low=0.0,
         low_open=True,
         unit="x/year",
@@ -1060,7 +1325,7 @@ class GrowthHedgePolicySpec:
         0.6,
         "float",
         "Multiplier on the forecast requirement.",
-        "assumption: ~2% ruin in the default",
+        Assumption("chosen so that the default scenario's P(ruin) is about 2%"),
         low=0.0,
         unit="x",
         label="hedge factor",
@@ -1070,7 +1335,7 @@ class GrowthHedgePolicySpec:
         0.5,
         "float",
         "Share of capacity planned for training when sizing a purchase.",
-        "brief s5 (000): the 50/50 toy; training share 'of order one'",
+        _TRAINING_SHARE_SOURCE,
         low=0.0,
         high=1.0,
         high_open=True,
@@ -1088,6 +1353,7 @@ class FixedSchedulePolicySpec:
         (),
         "floats",
         "GW committed at each decision, in order (missing entries mean 0).",
+        Setting("the schedule a user tries; empty buys nothing"),
         low=0.0,
         unit="GW",
         label="commitments",
@@ -1099,7 +1365,7 @@ class FixedSchedulePolicySpec:
 CAPABILITY_BELIEF_NEEDED = (
     "the buyer's belief about yearly demand growth, belief_growth_p5 and belief_growth_p95 (numbers > 0), "
     "when demand.kind = 'capability': without it the belief would come from demand.growth_per_year, which "
-    "capability demand does not use (for example 5 and 15, around the ~10x a year of brief s3)"
+    "capability demand does not use (for example 5 and 15, around the ~10x a year of the revenue so far)"
 )
 
 
@@ -1111,6 +1377,7 @@ class QuantilePolicySpec:
         0.5,
         "float",
         "Quantile of forecast demand at arrival to buy for.",
+        Setting("a decision of the quantile policy; the median by default"),
         low=0.0,
         high=1.0,
         low_open=True,
@@ -1123,7 +1390,7 @@ class QuantilePolicySpec:
         0.5,
         "float",
         "Share of capacity planned for training when sizing a purchase.",
-        "brief s5 (000)",
+        _TRAINING_SHARE_SOURCE,
         low=0.0,
         high=1.0,
         high_open=True,
@@ -1136,6 +1403,7 @@ class QuantilePolicySpec:
         "float",
         "Buyer's 5th percentile of yearly growth (0: use the scenario's demand growth; "
         "required when capability drives demand).",
+        Setting("0 takes the belief from the scenario's demand growth"),
         low=0.0,
         unit="x/year",
         label="believed growth, 5th percentile",
@@ -1145,6 +1413,7 @@ class QuantilePolicySpec:
         0.0,
         "float",
         "Buyer's 95th percentile of yearly growth (0: use the scenario's demand growth).",
+        Setting("0 takes the belief from the scenario's demand growth"),
         low=0.0,
         unit="x/year",
         label="believed growth, 95th percentile",
@@ -1154,6 +1423,7 @@ class QuantilePolicySpec:
         -1.0,
         "float",
         "Buyer's view of demand volatility (-1: use the scenario's median volatility).",
+        Setting("-1 takes the belief from the scenario's volatility"),
         low=-1.0,
         unit="1/sqrt(year)",
         label="believed demand volatility",
@@ -1175,8 +1445,7 @@ class MarketSpec:
         "How demand is split between labs: 'fixed' (each lab's market_share) or 'capability' "
         "(market_share weighted by value_multiple_per_tier to the power of the lab's capability index; "
         "capability demand only).",
-        "Dwarkesh Podcast, 'Dario Amodei: We are near the end of the exponential' (2026-02-13): "
-        "'three, maybe four' players; the split rule is an assumption",
+        Setting("which split rule to apply; with one lab it has no effect"),
         choices=("fixed", "capability"),
         unit="",
         label="market share rule",
