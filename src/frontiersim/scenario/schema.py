@@ -1083,7 +1083,7 @@ class OperationsSpec:
         high=1.0,
         high_open=True,
         unit="1",
-        label="target training share",
+        label="planned training share",
         typical=(0.1, 0.9),
     )
     max_inference_share: Distribution = spec(
