@@ -131,8 +131,14 @@ class PredictiveDemand:
             f"{float(self.persistence.ppf(0.5)):.2f})",
         ]
 
-    def demand_toml(self) -> str:
-        """The ``[demand]`` table, every line commented with its source of uncertainty."""
+    def demand_toml(self, growth_source: str = "") -> str:
+        """The ``[demand]`` table, every line commented with its source of uncertainty.
+
+        Parameters
+        ----------
+        growth_source : str, optional
+            Comment on the ``growth_per_year`` line (default: the dataset, company and reports used).
+        """
         source = (
             f"Epoch AI revenue reports ({REVENUE_REPORTS_FILE}, retrieved {REVENUE_REPORTS_RETRIEVED}); "
             f"{self.company}, {self.fit.n} reports to {self.last_date}"
@@ -145,7 +151,8 @@ class PredictiveDemand:
                 *(f"#   {line}" for line in self.components()),
                 f"# {source}. {ATTRIBUTION}.",
                 f"initial_usd_per_year = {_inline(to_toml_value(self.initial))}  # starting level",
-                f"growth_per_year = {_inline(to_toml_value(self.growth))}  # parameter uncertainty; {source}",
+                f"growth_per_year = {_inline(to_toml_value(self.growth))}  # parameter uncertainty; "
+                f"{growth_source or source}",
                 f"growth_persistence_per_year = {_inline(to_toml_value(self.persistence))}  # prior on slowing",
                 f"volatility_per_sqrt_year = {self.volatility_per_sqrt_year:.4g}  # process noise",
                 "delay_months = 0  # the fitted trend is under way at the start",
