@@ -58,7 +58,12 @@ def _fan(ax: Axes, fan: pd.DataFrame, reports: pd.DataFrame, cutoff: pd.Timestam
         after = reports[reports["date"] > cutoff]
         ax.scatter(before["date"], before["revenue_usd_per_year"], color=_FITTED, s=14, label="reports fitted")
         ax.scatter(after["date"], after["revenue_usd_per_year"], color=_LATER, s=14, marker="D", label="later reports")
-        ax.axvline(cutoff, color=_FITTED, lw=0.8, ls="--")
+        ax.axvline(
+            cutoff,  # type: ignore[arg-type]  # matplotlib converts dates
+            color=_FITTED,
+            lw=0.8,
+            ls="--",
+        )
     else:
         ax.scatter(reports["date"], reports["revenue_usd_per_year"], color=_LATER, s=14, label="reports fitted")
     ax.set_yscale("log")
@@ -99,9 +104,7 @@ def pit_coverage_png(result: SimulatorBacktest) -> bytes:
         cov = result.coverage(level)
         low, high = cov.clopper_pearson()
         if cov.n:
-            cover.errorbar(
-                [i], [cov.rate], yerr=[[cov.rate - low], [high - cov.rate]], fmt="o", color=_BAND, capsize=4
-            )
+            cover.errorbar([i], [cov.rate], yerr=[[cov.rate - low], [high - cov.rate]], fmt="o", color=_BAND, capsize=4)
         cover.scatter([i], [level], marker="_", s=400, color=_LATER)
     cover.set_xticks(range(len(LEVELS)), [f"{level:.0%} intervals" for level in LEVELS])
     cover.set_ylim(0.0, 1.05)

@@ -48,7 +48,7 @@ def _parse_date(text: str) -> datetime | None:
     return None
 
 
-def read_reports_csv(path: str | Path) -> pd.DataFrame:
+def read_reports_csv(path: str | Path) -> pd.DataFrame:  # noqa: PLR0912 (one check per problem)
     """Read a user's revenue reports.
 
     Parameters

@@ -355,8 +355,8 @@ class SimulatorBacktest:
             "dated on or before it (a predictive distribution: parameter uncertainty + process noise + a prior on",
             f"growth slowing), simulated from the month after the cutoff with {self.draws:,} draws (seed {self.seed});",
             "each later report is scored against the simulated served revenue (revenue_usd x 12) in its month.",
-            f"The lab holds {BACKTEST_CAPACITY_GW:g} GW and {BACKTEST_CASH_USD:g} USD of cash so that capacity and ruin "
-            "never bind: the backtest scores the demand forecast.",
+            f"The lab holds {BACKTEST_CAPACITY_GW:g} GW and {BACKTEST_CASH_USD:g} USD of cash so that capacity "
+            "and ruin never bind: the backtest scores the demand forecast.",
         ]
         if self.added_reports:
             lines.append(f"Reports: the shipped Epoch AI reports plus {self.added_reports} from --reports.")

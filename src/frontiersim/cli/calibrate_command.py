@@ -59,7 +59,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_backtest(args: argparse.Namespace) -> int:
+def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 (one check per option, each its own exit)
     cutoffs = []
     for text in args.cutoff:
         try:
