@@ -106,12 +106,13 @@ def test_parse_cutoff_rejects_bad_dates(text: str) -> None:
 
 
 def test_cli_backtest_prints_table_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["backtest", "--cutoff", "2024-12-31"]) == 0
+    assert main(["backtest", "--cutoff", "2024-12-31", "--trend-line"]) == 0
     out = capsys.readouterr().out
     assert "covered90" in out
     assert "2025-10-21" in out
     assert "Pooled (Anthropic, OpenAI)" in out
-    assert main(["backtest", "--cutoff", "2024-12-31", "--company", "OpenAI"]) == 0
+    assert "not the simulator" in out
+    assert main(["backtest", "--cutoff", "2024-12-31", "--company", "OpenAI", "--trend-line"]) == 0
     out = capsys.readouterr().out
     assert "Anthropic" not in out
     assert "Pooled" not in out

@@ -133,7 +133,7 @@ def test_calibrated_scenario_validates(tmp_path: Path) -> None:
     assert growth.p5 == pytest.approx(low, rel=0.01)
     assert growth.p95 == pytest.approx(high, rel=0.01)
     line = next(line for line in text.splitlines() if line.startswith("growth_per_year"))
-    assert "# Epoch AI revenue reports" in line
+    assert "# parameter uncertainty; Epoch AI revenue reports" in line
     assert "2025-10-15" in line  # the dropped row is named in the source comment
     assert "4.86x/yr" in text  # the compute trend's source, beside the pointer to the key it calibrates
     assert "frontier_compute_growth_per_year" in text

@@ -299,7 +299,10 @@ class BacktestResult:
 
     def summary_text(self) -> str:
         """Per company and pooled coverage, each with an honest verdict given the number of observations."""
-        lines = [f"Backtest of the revenue trend: fitted on reports up to {self.cutoff}, forecast the later ones."]
+        lines = [
+            f"Trend-line backtest (the fitted line's OLS prediction intervals, not the simulator): fitted on reports "
+            f"up to {self.cutoff}, forecast the later ones."
+        ]
         for c in self.companies:
             if not c.fitted:
                 lines.append(

@@ -3,19 +3,24 @@
 Two calibrated scenarios are written, one per demand mode, since each fit
 calibrates a key of one mode:
 
-- growth mode (the file asked for): ``[demand] growth_per_year`` is a
-  lognormal whose 5th and 95th percentiles are the 90% confidence interval
-  (OLS, Student t) of the yearly growth of Anthropic's annualised revenue
-  fitted to Epoch's revenue reports;
+- growth mode (the file asked for): ``[demand]`` is a *predictive*
+  distribution of Anthropic's annualised revenue fitted to Epoch's revenue
+  reports (:mod:`frontiersim.calibrate.predictive`): parameter uncertainty
+  (``growth_per_year``, the 90% OLS interval of the yearly growth), process
+  noise (``volatility_per_sqrt_year`` from the reports' scatter about the
+  trend, and a starting level anchored on the latest report) and a prior on
+  growth slowing or speeding up (``growth_persistence_per_year``), each stated
+  in a comment of the file;
 - capability mode (its twin, ``<name>_capability.toml``):
   ``[capability] frontier_compute_growth_per_year``, the yearly growth of the
   rival labs' frontier training compute that the lab's capability is measured
   against, is a lognormal whose p5/p95 are the 90% OLS interval of the
   top-10-at-release compute trend.
 
-Both are the uncertainty of a historical trend's parameter, not predictive
-intervals: they say how well the past pins down the past rate, not whether
-that rate will continue.
+The capability twin's key is the uncertainty of a historical trend's
+parameter, not a predictive interval; the growth-mode demand is predictive,
+and ``frontiersim backtest`` scores such predictive distributions, calibrated
+on data up to a cutoff, against the later reports.
 
 References
 ----------
@@ -30,13 +35,15 @@ from typing import Any
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.calibrate.capability_check import capability_revenue_check
 from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend
-from frontiersim.calibrate.data import ATTRIBUTION
+from frontiersim.calibrate.data import ATTRIBUTION, revenue_reports
 from frontiersim.calibrate.fit import LogLinearFit
+from frontiersim.calibrate.predictive import PredictiveDemand, predictive_demand
 from frontiersim.calibrate.revenue import (
     BRIEF_GROWTH_PER_YEAR,
     COMPANIES,
     DROPPED_ROWS,
     RevenueTrend,
+    apply_drops,
     cross_check,
     revenue_trend,
 )
@@ -47,6 +54,9 @@ CALIBRATION_COMPANY = "Anthropic"
 
 #: Central interval of the fitted growth used as the lognormal's p5-p95.
 SCENARIO_INTERVAL = 0.90
+
+#: First month of the calibrated scenarios.
+CALIBRATED_START = "2026-01"
 
 #: Suffix added to the growth-mode file's stem for its capability-mode twin.
 CAPABILITY_TWIN_SUFFIX = "_capability"
@@ -77,6 +87,47 @@ def demand_growth_distribution(trend: RevenueTrend | None = None) -> Lognormal:
     trend = trend or revenue_trend(CALIBRATION_COMPANY)
     low, high = trend.fit.ols_interval(SCENARIO_INTERVAL)
     return Lognormal(float(f"{low:.3g}"), float(f"{high:.3g}"))
+
+
+def calibrated_predictive(company: str = CALIBRATION_COMPANY) -> PredictiveDemand:
+    """The predictive distribution of ``company``'s demand from :data:`CALIBRATED_START`, on every kept report.
+
+    Returns
+    -------
+    PredictiveDemand
+        Its ``growth`` equals :func:`demand_growth_distribution` (to rounding).
+    """
+    return predictive_demand(apply_drops(revenue_reports()), company, CALIBRATED_START)
+
+
+def calibrated_fan_png(draws: int = 1_000, horizon_years: int = 2, seed: int = 20260101) -> bytes:
+    """PNG of the calibrated scenario's predictive fan of demand after the reports it was calibrated on.
+
+    The calibrated ``[demand]`` is simulated by :func:`frontiersim.simulate` with the backtest's lab
+    that always serves its demand (:func:`~frontiersim.calibrate.simulator_backtest.backtest_scenario_text`),
+    so the fan is the demand forecast itself.
+    """
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    from frontiersim.calibrate.plots import calibration_fan_png  # noqa: PLC0415
+    from frontiersim.calibrate.simulator_backtest import FAN_QUANTILES, backtest_scenario_text  # noqa: PLC0415
+    from frontiersim.scenario.loader import parse_scenario_text  # noqa: PLC0415
+    from frontiersim.simulate import simulate  # noqa: PLC0415
+
+    predictive = calibrated_predictive()
+    scenario = parse_scenario_text(backtest_scenario_text(predictive, horizon_years))
+    lab = simulate(scenario, draws=draws, seed=seed, keep_monthly=True).dataset.isel(lab=0)
+    revenue = np.asarray(lab["revenue_usd"].values, dtype=np.float64) * 12.0
+    quantiles = np.quantile(revenue, FAN_QUANTILES, axis=0)
+    fan = pd.DataFrame(
+        {"date": pd.to_datetime(lab["date"].values)}
+        | {f"q{round(100 * q):02d}": quantiles[i] for i, q in enumerate(FAN_QUANTILES)}
+    )
+    reports = apply_drops(revenue_reports())
+    reports = reports[reports["company"] == predictive.company]
+    title = f"Calibrated predictive demand ({predictive.company}, {draws:,} draws) after the reports fitted"
+    return calibration_fan_png(fan, reports, title)
 
 
 def frontier_growth_distribution(compute: ComputeTrend | None = None) -> Lognormal:
@@ -147,9 +198,11 @@ def calibrate_report() -> str:
     frontier = frontier_growth_distribution(compute)
     lines += [
         "",
-        f"Scenario: [demand] growth_per_year = {growth.describe()} "
-        f"({SCENARIO_INTERVAL:.0%} OLS interval of the {CALIBRATION_COMPANY} fit:",
-        "  parameter uncertainty of the past trend, not a predictive interval for future growth)",
+        "Scenario: [demand] is a PREDICTIVE distribution of demand from "
+        f"{CALIBRATED_START} ({CALIBRATION_COMPANY}), not the fit's parameter interval:",
+        *(f"  {line}" for line in calibrated_predictive().components()),
+        f"  (growth_per_year alone, {growth.describe()}, is the {SCENARIO_INTERVAL:.0%} OLS interval of the past "
+        "rate; `frontiersim backtest` scores such predictive distributions on later reports)",
         f"Capability-mode twin (<name>{CAPABILITY_TWIN_SUFFIX}.toml): [capability] frontier_compute_growth_per_year = "
         f"{frontier.describe()}",
         f"  ({SCENARIO_INTERVAL:.0%} OLS interval of the compute trend: the rival labs' frontier the lab's "
@@ -187,8 +240,8 @@ def calibrated_scenario_text(
     """
     trend = trend or revenue_trend(CALIBRATION_COMPANY)
     compute = compute or compute_trend()
-    growth = demand_growth_distribution(trend)
     boot = trend.fit.bootstrap_interval(SCENARIO_INTERVAL)
+    predictive = calibrated_predictive(trend.company)
     compute_boot = compute.fit.bootstrap_interval()
     return "\n".join(
         [
@@ -203,14 +256,12 @@ def calibrated_scenario_text(
             "[scenario]",
             'name = "calibrated"',
             'description = "Schema-default lab; demand growth from a fit to Epoch AI revenue reports (Anthropic)."',
-            'start = "2026-01"',
+            f'start = "{CALIBRATED_START}"',
             "",
-            "[demand]",
-            'kind = "growth"',
-            f"# p5/p95 = {SCENARIO_INTERVAL:.0%} OLS confidence interval of the fitted growth (parameter uncertainty,",
-            f"# not predictive); bootstrap {SCENARIO_INTERVAL:.0%} interval {boot[0]:.3g}-{boot[1]:.3g}.",
-            f"growth_per_year = {_inline(to_toml_value(growth))}  # {trend.source()}",
+            f"# Revenue trend: {trend.source()}; bootstrap {SCENARIO_INTERVAL:.0%} interval "
+            f"{boot[0]:.3g}-{boot[1]:.3g}.",
             "",
+            predictive.demand_toml(trend.source()),
         ]
     )
 
@@ -312,6 +363,8 @@ __all__ = [
     "SCENARIO_INTERVAL",
     "calibrate_report",
     "calibrated_capability_scenario_text",
+    "calibrated_fan_png",
+    "calibrated_predictive",
     "calibrated_scenario_text",
     "capability_twin_path",
     "demand_growth_distribution",

@@ -885,7 +885,11 @@ def _optimize_section(record: RecordLike) -> str:
 
 
 def _backtest_section(record: RecordLike) -> str:
-    parts = []
+    parts = [
+        _png_image(png, name)
+        for name, png in record.artifacts.items()
+        if name.startswith("backtest_") and name.endswith(".png") and png.startswith(_PNG_SIGNATURE)
+    ]
     coverage = record.tables.get("coverage")
     if coverage is not None:
         parts.append(
