@@ -60,7 +60,7 @@ def test_noisy_data_recovers_the_parameters_within_four_standard_errors() -> Non
     z = errors_in_standard_errors(fit.estimates, fit.standard_errors_log, dict(DEFAULT_TRUTH))
     assert all(abs(value) < 4.0 for value in z.values()), z
     # the standard errors are small enough for the check to mean something
-    assert fit.standard_errors_log["efficiency_doubling_months"] < 0.045
+    assert fit.standard_errors_log["efficiency_doubling_months"] < 0.06
     for name in ("value_multiple_per_tier", "innovation_per_year", "imitation_per_year"):
         assert fit.standard_errors_log[name] < 0.07, name
     for name in FITTED_PARAMETERS:

@@ -293,8 +293,11 @@ def test_the_run_uses_the_revenue_weighted_margin_every_month() -> None:
         axis=1,
     ) * (draws["capability.segments.consumer.volatility_per_sqrt_year"][:, None] / math.sqrt(12.0))
     training = output.monthly["training_gw"]
+    hardware = draws["compute.flop_per_gw_growth_per_year"]
     for t in range(scenario.horizon_months):
-        driver.demand_usd_per_year(t, training[:, t - 1] if t > 0 else np.zeros(draws.size))
+        # last month's GW, counted at last month's hardware
+        last = training[:, t - 1] * hardware ** (max(t - 1, 0) / 12.0) if t > 0 else np.zeros(draws.size)
+        driver.demand_usd_per_year(t, last)
         enterprise, consumer = driver.deployed_by_segment
         consumer = consumer * np.exp(consumer_walk[:, t])
         expected = (0.8 * enterprise + 0.2 * consumer) / (enterprise + consumer)

@@ -9,7 +9,8 @@ the interview's number or claim, the ``value`` side comes from
 References
 ----------
 Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
-(2026-02-13): the 50/50 toy, the single model and the $1T bet.
+(2026-02-13): the 50/50 toy, the 1.4x model of a 70% training share, the
+single model and the $1T bet.
 Cheeky Pint with John Collison, "Anthropic CEO Dario Amodei on designing
 AGI-pilled products, model economics, and 19th-century vitalism" (2025-08-06):
 each model as a company.
@@ -137,6 +138,50 @@ def toy_50_50() -> list[Figure]:
     return figures
 
 
+def _split(scenario: Scenario, training_share: float) -> Scenario:
+    """``scenario`` with inference capped so that training gets ``training_share`` of capacity."""
+    operations = dataclasses.replace(
+        scenario.operations, allocation_rule="inference_first", max_inference_share=Fixed(1.0 - training_share)
+    )
+    return dataclasses.replace(scenario, operations=operations)
+
+
+def training_share() -> list[Figure]:
+    """70% of a fixed compute budget for training instead of 50% buys only a 1.4x larger model.
+
+    Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
+    (2026-02-13): "If 70% would get you a very little bit of a smaller model
+    through a factor of 1.4x ... like that extra $20 billion". The 50/50 toy's
+    $100B of compute, split 50/50 and then 70/30; a model's size is the
+    training compute spent on it.
+    """
+    scenario = bundled("toy_50_50")
+    half = simulate(_split(scenario, 0.5), draws=1)
+    more = simulate(_split(scenario, 0.7), draws=1)
+
+    def trained(result: SimulationResult) -> float:
+        # the model in training over the one-year horizon (index 1; index 0 is the incumbent)
+        return float(result.lab_dataset()["model_training_flop"].isel(draw=0, model=1))
+
+    ratio = trained(more) / trained(half)
+    return [
+        _usd("training compute, 50% split", _year(half, "year_training_cost_usd", 0), 50e9),
+        _usd("training compute, 70% split", _year(more, "year_training_cost_usd", 0), 70e9),
+        _usd(
+            "extra training spend",
+            _year(more, "year_training_cost_usd", 0) - _year(half, "year_training_cost_usd", 0),
+            20e9,
+        ),
+        _claim("model size, 70% against 50%", ratio, "1.4x", abs(ratio - 1.4) <= 1e-12, unit=""),
+        _claim(
+            "revenue given up for it",
+            _year(half, "year_revenue_usd", 0) - _year(more, "year_revenue_usd", 0),
+            "inference squeezed (> $0)",
+            _year(half, "year_revenue_usd", 0) > _year(more, "year_revenue_usd", 0),
+        ),
+    ]
+
+
 def cohort_cartoon() -> list[Figure]:
     """Each model a company: models of $0.1B, $1B, $10B each earn 2x; the company loses money.
 
@@ -260,6 +305,7 @@ def one_trillion_bet() -> list[Figure]:
 #: Worked examples by name, each returning its figures.
 EXAMPLES: dict[str, Callable[[], list[Figure]]] = {
     "toy_50_50": toy_50_50,
+    "training_share": training_share,
     "cohort_cartoon": cohort_cartoon,
     "single_model": single_model,
     "one_trillion_bet": one_trillion_bet,
@@ -271,6 +317,11 @@ EXAMPLE_SOURCES: dict[str, Citation] = {
     "toy_50_50": Citation(
         DWARKESH_2026,
         "let's say you pay $100 billion a year for compute and on $50 billion a year, you support $150 billion",
+    ),
+    "training_share": Citation(
+        DWARKESH_2026,
+        "If if 70% would get you a very little bit of a smaller model through a factor of of 1.4x, right? "
+        "like that extra $20 billion",
     ),
     "cohort_cartoon": Citation(
         CHEEKY_PINT_2025,

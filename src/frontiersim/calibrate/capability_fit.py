@@ -78,7 +78,11 @@ KNOWN_PARAMETERS: Mapping[str, float] = {
     "initial_overhang": 10.0,
     "frontier_compute_growth_per_year": 4.86,
     "initial_usd_per_year": 1.0e10,
+    "flop_per_gw_growth_per_year": 1.2,
 }
+
+#: Known parameters that are not keys of ``[capability]``: scenario section of each.
+_OTHER_SECTIONS: Mapping[str, str] = {"initial_usd_per_year": "demand", "flop_per_gw_growth_per_year": "compute"}
 
 #: The truth :func:`synthetic_capability_data` generates with unless told otherwise (the schema defaults'
 #: central values: ~8-month halving, 10x value per tier, the enterprise segment's Bass coefficients).
@@ -208,8 +212,11 @@ def capability_demand_path(parameters: Mapping[str, float], observations: Capabi
     training = observations.training_gw
     path = np.empty_like(observations.demand_usd_per_year)
     last = np.zeros(draws)
+    hardware_growth = known.get("flop_per_gw_growth_per_year", 1.0)
     for month in range(observations.months):
-        path[:, month] = driver.demand_usd_per_year(month, last)
+        # last month's GW at last month's hardware, as the simulator counts them
+        hardware = hardware_growth ** ((month - 1) / 12.0) if month > 1 else 1.0
+        path[:, month] = driver.demand_usd_per_year(month, last * hardware)
         last = training[:, month]
     return path
 
@@ -304,7 +311,7 @@ def synthetic_capability_scenario(
         "scenario": {"name": "synthetic_capability", "horizon_years": horizon_years},
         "demand": {"kind": "capability", "initial_usd_per_year": KNOWN_PARAMETERS["initial_usd_per_year"]},
         "capability": {
-            **{key: KNOWN_PARAMETERS[key] for key in KNOWN_PARAMETERS if key != "initial_usd_per_year"},
+            **{key: KNOWN_PARAMETERS[key] for key in KNOWN_PARAMETERS if key not in _OTHER_SECTIONS},
             "efficiency_doubling_months": truth["efficiency_doubling_months"],
             "value_multiple_per_tier": truth["value_multiple_per_tier"],
             "rival_labs": rival_labs,
@@ -318,8 +325,14 @@ def synthetic_capability_scenario(
                 "consumer": {"value_share": 0.0},
             },
         },
-        "compute": {"cost_usd_per_gw_year": 12.5e9, "lead_time_months": 6, "decision_interval_months": 6},
-        "operations": {"min_training_share": 0.3},
+        "compute": {
+            "cost_usd_per_gw_year": 12.5e9,
+            "lead_time_months": 6,
+            "decision_interval_months": 6,
+            "flop_per_gw_growth_per_year": KNOWN_PARAMETERS["flop_per_gw_growth_per_year"],
+        },
+        # the residual rule: training compute moves with demand, which makes the data informative
+        "operations": {"allocation_rule": "residual", "min_training_share": 0.3},
         "finance": {"starting_cash_usd": 1.0e15},
         "policy": {"kind": "fixed_schedule", "commitments_gw": [0.0, 4.0, 1.0, 10.0, 2.0, 30.0, 5.0, 60.0]},
     }

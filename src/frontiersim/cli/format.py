@@ -164,6 +164,16 @@ def _model_units(dataset: xr.Dataset) -> dict[str, str]:
     }
 
 
+def _obligation_lines(result: SimulationResult, lab: str | None) -> list[str]:
+    """What the lab still owes after the horizon, and whether it could pay it."""
+    owed = result.obligations_after_horizon(lab)
+    return [
+        f"P(ruin including the run-off) = {result.ruin_probability(lab, including_runoff=True):.2%}"
+        "  (no new contracts after the horizon; every contract paid to its end)",
+        f"Obligations after the horizon = {money(owed)} (median over the draws that survive the horizon)",
+    ]
+
+
 def _lab_tables(result: SimulationResult, lab: str | None) -> list[str]:
     """P(ruin), the summary, the company P&L and the per-model P&L of one lab."""
     dataset = result.lab_dataset(lab)
@@ -171,6 +181,7 @@ def _lab_tables(result: SimulationResult, lab: str | None) -> list[str]:
     pnl_units = {line: units.get(variable, "") for line, variable in PNL_LINES.items()}
     return [
         f"P(ruin within the horizon) = {result.ruin_probability(lab):.2%}",
+        *_obligation_lines(result, lab),
         "",
         format_table(result.summary(lab=lab), summary_units(dataset)),
         "",
@@ -201,8 +212,12 @@ def format_result(result: SimulationResult) -> str:
     lines += [
         f"{len(labs)} labs: {', '.join(labs)}",
         "",
-        "P(ruin within the horizon), by lab:",
-        *(f"  {lab.ljust(width)}  {result.ruin_probability(lab):7.2%}" for lab in labs),
+        "P(ruin) by lab: within the horizon, including the run-off; obligations after the horizon (median):",
+        *(
+            f"  {lab.ljust(width)}  {result.ruin_probability(lab):7.2%}  "
+            f"{result.ruin_probability(lab, including_runoff=True):7.2%}  {money(result.obligations_after_horizon(lab))}"
+            for lab in labs
+        ),
     ]
     for lab in labs:
         lines += ["", f"== lab {lab} ==", *_lab_tables(result, lab)]

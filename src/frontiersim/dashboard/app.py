@@ -314,7 +314,15 @@ def _fan_payload(fan: pd.DataFrame) -> dict[str, Any]:
 _EMPTY_FAN = pd.DataFrame({"variable": pd.Series(dtype=str)})
 
 #: Headline figures given for every lab.
-_LAB_HEADLINE = ("p_ruin", "p_ruin_low", "p_ruin_high", "revenue_final_year_median_usd", "cash_final_year_median_usd")
+_LAB_HEADLINE = (
+    "p_ruin",
+    "p_ruin_low",
+    "p_ruin_high",
+    "revenue_final_year_median_usd",
+    "cash_final_year_median_usd",
+    "p_ruin_including_runoff",
+    "obligations_after_horizon_median_usd",
+)
 
 
 def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, Any]:

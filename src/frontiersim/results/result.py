@@ -130,9 +130,32 @@ class SimulationResult:
             raise ValueError(f"no lab named {name!r}; labs: {', '.join(labs)}")
         return select_lab(self.dataset, name)
 
-    def ruin_probability(self, lab: str | None = None) -> float:
-        """Share of draws in which the lab is ruined within the horizon."""
-        return float((self.lab_dataset(lab)["ruin_month"] >= 0).mean())
+    def ruin_probability(self, lab: str | None = None, *, including_runoff: bool = False) -> float:
+        """Share of draws in which the lab is ruined within the horizon (or, optionally, in the run-off).
+
+        Parameters
+        ----------
+        lab : str, optional
+            Required when the run has several labs.
+        including_runoff : bool
+            Count ruin in the run-off after the horizon too: the lab signs
+            nothing new and pays its contracts to their end
+            (:mod:`frontiersim.models.components.runoff`).
+        """
+        dataset = self.lab_dataset(lab)
+        name = "ruin_month_including_runoff" if including_runoff and "ruin_month_including_runoff" in dataset else "ruin_month"
+        return float((dataset[name] >= 0).mean())
+
+    def obligations_after_horizon(self, lab: str | None = None, statistic: Statistic = "median") -> float:
+        """Contract payments owed after the horizon, over the draws in which the lab survives it, USD.
+
+        NaN when the lab survives in no draw.
+        """
+        dataset = self.lab_dataset(lab)
+        owed = np.asarray(dataset["obligations_after_horizon_usd"].values)[np.asarray(dataset["ruin_month"].values) < 0]
+        if not owed.size:
+            return float("nan")
+        return float(np.median(owed) if statistic == "median" else np.mean(owed))
 
     def ruin_probability_by_year(self, lab: str | None = None) -> pd.Series:
         """Share of draws ruined by the end of each year."""

@@ -457,6 +457,14 @@ def _headline(result: SimulationResult) -> pd.DataFrame:
     low, high = wilson_interval(ruined, result.draws)
     revenue = np.asarray(ds["year_revenue_usd"].values, dtype=float)[:, -1]
     cash = np.asarray(ds["year_cash_usd"].values, dtype=float)[:, -1]
+    survived = np.asarray(ds["ruin_month"].values) < 0
+    owed = np.asarray(ds["obligations_after_horizon_usd"].values, dtype=float)[survived]
+    with_runoff = (
+        int((np.asarray(ds["ruin_month_including_runoff"].values) >= 0).sum())
+        if "ruin_month_including_runoff" in ds
+        else ruined
+    )
+    runoff_low, runoff_high = wilson_interval(with_runoff, result.draws)
     return pd.DataFrame(
         {
             "scenario_name": [str(ds.attrs.get("scenario_name", ""))],
@@ -469,6 +477,10 @@ def _headline(result: SimulationResult) -> pd.DataFrame:
             "p_ruin_high": [high],
             "revenue_final_year_median_usd": [float(np.median(revenue))],
             "cash_final_year_median_usd": [float(np.median(cash))],
+            "p_ruin_including_runoff": [with_runoff / max(result.draws, 1)],
+            "p_ruin_including_runoff_low": [runoff_low],
+            "p_ruin_including_runoff_high": [runoff_high],
+            "obligations_after_horizon_median_usd": [float(np.median(owed)) if owed.size else float("nan")],
         }
     )
 
@@ -612,6 +624,9 @@ _OWN_COLUMNS: dict[str, dict[str, ColumnUnit]] = {
         "p_ruin": ColumnUnit(PROBABILITY, "P(ruin within the horizon)"),
         "p_ruin_low": ColumnUnit(PROBABILITY, "P(ruin), 95% Wilson low"),
         "p_ruin_high": ColumnUnit(PROBABILITY, "P(ruin), 95% Wilson high"),
+        "p_ruin_including_runoff": ColumnUnit(PROBABILITY, "P(ruin including the run-off)"),
+        "p_ruin_including_runoff_low": ColumnUnit(PROBABILITY, "P(ruin including the run-off), 95% Wilson low"),
+        "p_ruin_including_runoff_high": ColumnUnit(PROBABILITY, "P(ruin including the run-off), 95% Wilson high"),
     },
     "summary": {
         "lab": _LAB,
@@ -659,6 +674,10 @@ _VARIABLE_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "headline": {
         "revenue_final_year_median_usd": ("year_revenue_usd", "{label} in the final year, median"),
         "cash_final_year_median_usd": ("year_cash_usd", "{label} at the end, median"),
+        "obligations_after_horizon_median_usd": (
+            "obligations_after_horizon_usd",
+            "{label}, median over the draws that survive the horizon",
+        ),
     },
     "cohort_pnl": {column: (variable, "{label}") for column, variable in _COHORT_COLUMNS.items()},
 }

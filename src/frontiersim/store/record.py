@@ -250,6 +250,10 @@ METRICS: dict[str, tuple[str, MetricKind]] = {
     "p_ruin_high": ("P(ruin), 95% Wilson high", "share"),
     "revenue_final_year_median_usd": ("revenue in the final year, median", "usd"),
     "cash_final_year_median_usd": ("cash at the end, median", "usd"),
+    "p_ruin_including_runoff": ("P(ruin including the run-off)", "share"),
+    "p_ruin_including_runoff_low": ("P(ruin including the run-off), 95% Wilson low", "share"),
+    "p_ruin_including_runoff_high": ("P(ruin including the run-off), 95% Wilson high", "share"),
+    "obligations_after_horizon_median_usd": ("obligations after the horizon, median of survivors", "usd"),
     "recommended_parameter": ("recommended policy parameter", "number"),
     "best_feasible_parameter": ("best feasible candidate: parameter (search sample)", "number"),
     "best_feasible_p_ruin": ("best feasible candidate: P(ruin)", "share"),
@@ -277,6 +281,10 @@ HEADLINE_METRICS = (
     "p_ruin_high",
     "revenue_final_year_median_usd",
     "cash_final_year_median_usd",
+    "p_ruin_including_runoff",
+    "p_ruin_including_runoff_low",
+    "p_ruin_including_runoff_high",
+    "obligations_after_horizon_median_usd",
 )
 
 #: Levels of the predictive intervals a backtest reports (those of ``frontiersim.calibrate.backtest.LEVELS``).

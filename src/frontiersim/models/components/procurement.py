@@ -192,6 +192,8 @@ def planning_windows(lab: Lab, horizon_months: int) -> dict[int, int]:
     """
     months = lab.decision_months(horizon_months)
     window = lab.compute.planning_window_months
+    if not months:
+        return {}
     if window >= 0:
         return dict.fromkeys(months, window)
     gaps = [later - month for month, later in zip(months, months[1:], strict=False)]
