@@ -59,10 +59,11 @@ def test_noisy_data_recovers_the_parameters_within_four_standard_errors() -> Non
     assert fit.success
     z = errors_in_standard_errors(fit.estimates, fit.standard_errors_log, dict(DEFAULT_TRUTH))
     assert all(abs(value) < 4.0 for value in z.values()), z
-    # the standard errors are small enough for the check to mean something
+    # the standard errors are small enough for the check to mean something (hardware growth, known to
+    # the fit, shares its time trend with algorithmic progress, which widens them a little)
     assert fit.standard_errors_log["efficiency_doubling_months"] < 0.06
     for name in ("value_multiple_per_tier", "innovation_per_year", "imitation_per_year"):
-        assert fit.standard_errors_log[name] < 0.07, name
+        assert fit.standard_errors_log[name] < 0.08, name
     for name in FITTED_PARAMETERS:
         low, high = fit.interval(name, 0.9999)
         assert low < DEFAULT_TRUTH[name] < high

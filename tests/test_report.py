@@ -405,20 +405,20 @@ def test_incomplete_record_renders(run_record: StandInRecord) -> None:
 
 
 def test_unknown_tables_are_listed(run_record: StandInRecord) -> None:
-    extra = pd.DataFrame({"name": [HOSTILE], "value_usd": [2.5e9]})
+    extra = pd.DataFrame({"name": [HOSTILE], "value_usd": [2.3456789e9]})  # a figure no other table shows
     page = render_report(replace(run_record, tables={**run_record.tables, "extra": extra}))
     assert "other" in _section_ids(page)
     assert HOSTILE not in page
     # No unit is guessed from a column's name: undeclared, the number is plain.
-    assert "$2.5B" not in page
-    assert "2,500,000,000" in page
+    assert "$2.35B" not in page
+    assert "2,345,678,900" in page
     # Declared in the units table, it is money, under its label.
     declared = pd.DataFrame(
         [["extra", "value_usd", "USD", "value of the thing", ""]], columns=list(run_record.tables["units"].columns)
     )
     units = pd.concat([run_record.tables["units"], declared], ignore_index=True)
     page = render_report(replace(run_record, tables={**run_record.tables, "extra": extra, "units": units}))
-    assert "$2.5B" in page
+    assert "$2.35B" in page
     assert "value of the thing (USD)" in page
 
 

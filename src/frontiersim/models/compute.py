@@ -169,6 +169,21 @@ class ContractBook:
         least: FloatArray = self._capacity[month:stop, lab].min(axis=0)
         return least
 
+    def last_contract_end(self, after: int = 0) -> NDArray[np.int64]:
+        """Month after the last month with capacity or payments under contract, ``(draws * labs,)``.
+
+        ``after`` when no contract runs in or after that month.
+        """
+        tail = (self._capacity[after:] > 0) | (self._payment[after:] > 0)
+        rows = tail.shape[0]
+        if rows == 0:
+            return np.full(self.labs * self._capacity.shape[2], after, dtype=np.int64)
+        live = tail.any(axis=0)
+        # the last live row: the first True from the end
+        last_row = rows - 1 - np.argmax(tail[::-1], axis=0)
+        end = np.where(live, after + last_row + 1, after).astype(np.int64)
+        return self._draw_major(end)  # type: ignore[arg-type]
+
     @property
     def schedule_months(self) -> int:
         """Months the schedules cover, from month 0."""

@@ -52,7 +52,7 @@ from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import PROBABILITY, ColumnUnit, column_units, lab_rows, run_tables, table_labs
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
-from frontiersim.scenario.fields import field_spec, field_specs
+from frontiersim.scenario.fields import field_spec, field_specs, table_specs
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS, section_types
 from frontiersim.units import money
@@ -1078,11 +1078,16 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
         table = _subtable(data, table_name)
         rows += _section_keys(table_name, section_type, table)
         specs = field_specs(section_type)
+        free_tables = {
+            name: table_spec for name, table_spec in table_specs(section_type).items() if table_spec.section_type is None
+        }
         for key, value in table.items():
             path = f"{table_name}.{key}"
             nested = any(p == path or p.startswith(path + ".") for p in section_paths)
             known = key in specs or (table_name == "policy" and key == "kind") or table_name in _WHOLE_TABLE_SECTIONS
-            if not known and not nested:
+            if key in free_tables and not nested:
+                rows.append(ScenarioKey(path, _toml_value(value), True, free_tables[key].doc, "", "the scenario"))
+            elif not known and not nested:
                 rows.append(_unknown(path, value))
     labs = data.get("labs")
     if isinstance(labs, Mapping):

@@ -17,8 +17,10 @@ horizon on, month by month, until its last contract ends:
   revenue), and is ruined in the first month its cash falls below minus one
   dollar, as within the horizon.
 
-The loop is over months, vectorized over draws and labs; no randomness is
-drawn, so the run-off adds nothing to the draws and the horizon's numbers
+Each lab runs off until its own last contract ends, through any gap
+between contracts, so that a draw's run-off does not depend on the other
+draws of its chunk. The loop is over months, vectorized over draws and
+labs; no randomness is drawn, so the run-off adds nothing to the draws and the horizon's numbers
 are unchanged. Written by hand because it is a continuation of this
 model's own accounting, which no library holds.
 """
@@ -125,21 +127,22 @@ class RunOff(Component):
         margin = state["gross_margin"]
         no_floor = np.zeros_like(cash)
         revenue_total = np.zeros_like(cash)
-        for t in range(self.months, book.schedule_months):
-            if not alive.any():
+        # each lab runs off until its own last contract ends (gaps between contracts included)
+        end = book.last_contract_end(self.months)
+        for t in range(self.months, int(end.max(initial=self.months))):
+            running = alive & (t < end)
+            if not running.any():
                 break
-            capacity = np.where(alive, book.capacity_at(t), 0.0)
-            payment = np.where(alive, book.payment_at(t), 0.0)
-            if not (capacity.any() or payment.any()):
-                break
+            capacity = np.where(running, book.capacity_at(t), 0.0)
+            payment = np.where(running, book.payment_at(t), 0.0)
             log_demand = log_demand + log_growth * self.persistence ** ((t - self.months + 1) / 12.0) / 12.0
             demand = np.where(last > 0, np.minimum(np.exp(np.minimum(log_demand, 700.0)), self.ceiling_usd_per_year), 0.0)
             served = allocate(demand, capacity, payment, margin, no_floor).served_usd_per_year
-            revenue = np.where(alive, served / 12.0, 0.0)
-            outflow = np.where(alive, payment / 12.0 + self.opex_fixed_monthly + self.opex_share * revenue, 0.0)
-            cash = np.where(alive, cash + revenue - outflow, cash)
+            revenue = np.where(running, served / 12.0, 0.0)
+            outflow = np.where(running, payment / 12.0 + self.opex_fixed_monthly + self.opex_share * revenue, 0.0)
+            cash = np.where(running, cash + revenue - outflow, cash)
             revenue_total += revenue
-            ruined = alive & (cash < -RUIN_TOLERANCE_USD)
+            ruined = running & (cash < -RUIN_TOLERANCE_USD)
             ruin = np.where(ruined, t, ruin)
             alive &= ~ruined
         return {
