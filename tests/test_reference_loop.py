@@ -32,6 +32,7 @@ import frontiersim as fs
 from frontiersim.models import ChunkOutput, run_chunk
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.scenario import bundled_text, parse_scenario
+from frontiersim.scenario.schema import Lab
 from frontiersim.testing import scalar_policy, scenarios, seeds, simulate_reference
 
 #: Relative tolerance of the comparison. An absolute floor of ``ATOL_SHARE`` times the largest finite magnitude among
@@ -306,7 +307,7 @@ class Comparison:
             spans.append((arrival, arrival + compute.contract_term_months))
         return {m for first, stop in spans for m in range(max(first, horizon), stop)}
 
-    def _initial_gw(self, lab: fs.Lab, i: int) -> float:
+    def _initial_gw(self, lab: Lab, i: int) -> float:
         return float(self.draws[lab.parameter_stream("compute.initial_capacity_gw")][i])
 
     def engine_may_stop_elsewhere(self, reference: ChunkOutput, i: int) -> bool:
@@ -339,11 +340,12 @@ def _assert_same_runoff(
     atol = ATOL_SHARE * scale
 
     def agree(a: dict[str, NDArray[Any]], b: dict[str, NDArray[Any]], i: Any, j: Any) -> NDArray[np.bool_]:
-        return (
+        same: NDArray[np.bool_] = (
             np.isclose(a["cash_after_runoff_usd"][i], b["cash_after_runoff_usd"][j], rtol=RTOL, atol=atol)
             & np.isclose(a["runoff_revenue_usd"][i], b["runoff_revenue_usd"][j], rtol=RTOL, atol=atol)
             & (a["ruin_month_including_runoff"][i] == b["ruin_month_including_runoff"][j])
         )
+        return same
 
     ruined = ref["ruin_month"][columns] >= 0
     assert agree(ref, vec, columns[ruined], columns[ruined]).all(), "run-off outputs of labs ruined in the horizon"
