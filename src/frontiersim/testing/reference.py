@@ -91,7 +91,7 @@ from frontiersim.models.components.base import LabLayout
 from frontiersim.models.components.demand import DEMAND_SHOCKS, segment_shock_stream
 from frontiersim.models.components.finance import RAISE_UNIFORMS
 from frontiersim.models.engine import ChunkOutput
-from frontiersim.models.finance import RUIN_TOLERANCE_USD
+from frontiersim.models.finance import MAX_GROWTH_PER_YEAR, RUIN_TOLERANCE_USD
 from frontiersim.models.policies import (
     FixedSchedulePolicy,
     GrowthHedgePolicy,
@@ -123,6 +123,9 @@ _LAB_MONTHLY = (
     "new_commitment_usd",
     "inference_gw",
     "training_gw",
+    "training_share",
+    "squeezed_training_gw",
+    "spare_training_gw",
     "revenue_usd",
     "unserved_usd",
     "inference_cost_usd",
@@ -133,7 +136,14 @@ _LAB_MONTHLY = (
     "cash_usd",
 )
 _CAPABILITY_MONTHLY = ("capability_index", "overhang")
-_MODEL_OUTPUTS = ("model_training_cost_usd", "model_revenue_usd", "model_inference_cost_usd", "model_net_usd")
+_MODEL_OUTPUTS = (
+    "model_training_cost_usd",
+    "model_revenue_usd",
+    "model_inference_cost_usd",
+    "model_net_usd",
+    "model_training_flop",
+)
+_RUNOFF_OUTPUTS = ("ruin_month_including_runoff", "cash_after_runoff_usd", "runoff_revenue_usd")
 
 
 def scalar_policy(policy: ProcurementPolicy, lead_time_months: int, contract_term_months: int) -> ScalarPolicy:
@@ -256,7 +266,12 @@ class _LabSetup:
     fundraising: bool
     runway_threshold_months: float
     raise_min_interval_months: int
+    raise_reference_growth: float
+    raise_growth_elasticity: float
     policy: ScalarPolicy
+    allocation_rule: str
+    windows: Mapping[int, int]
+    contracts: tuple[tuple[int, int, float, float], ...]
 
 
 def _market_setup(scenario: Scenario) -> _MarketSetup:
@@ -291,6 +306,25 @@ def _lab_policy(scenario: Scenario, lab: Lab, policy: PolicyArgument) -> Procure
     return chosen if chosen is not None else policy_from_spec(scenario, lab)
 
 
+def _planning_windows(lab: Lab, horizon_months: int) -> dict[int, int]:
+    """Months after arrival each decision must cover, by decision month.
+
+    A window of -1 covers until the next decision's capacity arrives: one
+    month less than the gap to the next decision (than the decision interval
+    after the last decision), and never less than 0.
+    """
+    months = sorted(lab.decision_months(horizon_months))
+    window = lab.compute.planning_window_months
+    windows = {}
+    for k, month in enumerate(months):
+        if window >= 0:
+            windows[month] = window
+        else:
+            gap = months[k + 1] - month if k + 1 < len(months) else lab.compute.decision_interval_months
+            windows[month] = max(gap - 1, 0)
+    return windows
+
+
 def _lab_setup(scenario: Scenario, lab: Lab, policy: PolicyArgument) -> _LabSetup:
     compute, finance = lab.compute, lab.finance
     return _LabSetup(
@@ -302,8 +336,16 @@ def _lab_setup(scenario: Scenario, lab: Lab, policy: PolicyArgument) -> _LabSetu
         fundraising=finance.fundraising_enabled,
         runway_threshold_months=finance.raise_when_runway_below_months,
         raise_min_interval_months=finance.raise_min_interval_months,
+        raise_reference_growth=finance.raise_reference_growth_per_year,
+        raise_growth_elasticity=finance.raise_growth_elasticity,
         policy=scalar_policy(
             _lab_policy(scenario, lab, policy), compute.lead_time_months, compute.contract_term_months
+        ),
+        allocation_rule=lab.operations.allocation_rule,
+        windows=_planning_windows(lab, scenario.horizon_months),
+        contracts=tuple(
+            (c.online_month(scenario.meta.start), c.term_months, c.gw, c.cost_usd_per_gw_year)
+            for c in compute.contracts
         ),
     )
 
@@ -445,7 +487,7 @@ class _CapabilityDemand:
 
 
 class _LabRun:
-    """One lab's books in one draw: contracts, allocation, cash and cohorts, and its monthly outputs."""
+    """One lab's books in one draw: contracts, allocation, cash and cohorts, its monthly outputs and its run-off."""
 
     def __init__(
         self,
@@ -459,16 +501,30 @@ class _LabRun:
         self.market = market
         self.uniforms = uniforms
         self.capability = capability
-        # Contract book: capacity (GW) and payments (USD/year) in every month, past the horizon by the lead time.
-        self.width = market.months + setup.lead_time + 1
-        self.capacity_book = [0.0] * self.width
-        self.payment_book = [0.0] * self.width
+        # Contract book: capacity (GW) and payments (USD/year) by month from 0, as long as the last contract runs.
+        self.capacity_book: list[float] = []
+        self.payment_book: list[float] = []
         self.obligations_after_horizon = 0.0
         self.base_price = p["compute.cost_usd_per_gw_year"]
         self.price_decline = p["compute.price_decline_per_year"]
         self.add_contract(0, setup.initial_contract_months, p["compute.initial_capacity_gw"], self.base_price)
+        for online, term, gw, price in setup.contracts:  # signed before the start; months before 0 are gone
+            first = max(online, 0)
+            self.add_contract(first, online + term - first, gw, price if price > 0 else self.base_price)
         self.fixed_margin = math.nan if capability is not None else p["operations.gross_margin"]
-        self.min_training = p["operations.min_training_share"]
+        # Allocation: the share of capacity inference may use, and the planned training share.
+        floor = p.get("operations.min_training_share", 0.0)
+        if setup.allocation_rule == "inference_first":
+            self.inference_cap = p["operations.max_inference_share"]
+            self.planned_training = 1.0 - self.inference_cap
+        else:
+            self.inference_cap = 1.0 - floor
+            self.planned_training = (
+                max(p["operations.target_training_share"], floor) if setup.allocation_rule == "target_share" else floor
+            )
+        self.flop_per_gw_month = p["compute.training_flop_per_gw_month"]
+        self.hardware_growth = p["compute.flop_per_gw_growth_per_year"]
+        self.persistence = p["demand.growth_persistence_per_year"]
         self.opex_fixed_monthly = p["operations.other_opex_usd_per_year"] / 12.0
         self.opex_share = p["operations.opex_share_of_revenue"]
         self.revenue_multiple = p["finance.raise_revenue_multiple"]
@@ -479,58 +535,100 @@ class _LabRun:
         self.ruin_month = -1
         self.months_since_raise = setup.raise_min_interval_months
         self.training_gw_last = 0.0
+        self.demand_seen: list[float] = []  # the lab's demand each month while alive (0 once ruined)
+        self.last_margin = math.nan
         self.model_revenue = [0.0] * market.n_models
         self.model_inference = [0.0] * market.n_models
         self.model_training = [0.0] * market.n_models
+        self.model_flop = [0.0] * market.n_models
+        self.runoff: dict[str, Any] = {}
         names = _LAB_MONTHLY + (_CAPABILITY_MONTHLY if capability is not None else ())
         self.monthly: dict[str, list[float]] = {name: [] for name in names}
 
     def add_contract(self, first: int, term_months: int, gw: float, price: float) -> None:
         """A contract live in months ``[first, first + term_months)``; payments after the horizon are owed."""
-        months_after = first + term_months - max(first, self.market.months)
+        end = first + term_months
+        months_after = end - max(first, self.market.months)
         if months_after > 0:
             self.obligations_after_horizon += gw * price * (months_after / 12.0)
+        if end > len(self.capacity_book):
+            grow = end - len(self.capacity_book)
+            self.capacity_book += [0.0] * grow
+            self.payment_book += [0.0] * grow
         rate = gw * price
-        for m in range(first, min(first + term_months, self.width)):
+        for m in range(first, end):
             self.capacity_book[m] += gw
             self.payment_book[m] += rate
 
+    def capacity_at(self, month: int) -> float:
+        """Capacity under contract in ``month`` (0 past the last contract)."""
+        return self.capacity_book[month] if month < len(self.capacity_book) else 0.0
+
+    def payment_at(self, month: int) -> float:
+        """Contract payments in ``month``, USD/year (0 past the last contract)."""
+        return self.payment_book[month] if month < len(self.payment_book) else 0.0
+
     def step_capability(self, t: int) -> tuple[float, float]:
-        """Step the lab's capability on its training compute of last month: its deployed demand and margin."""
+        """Step the lab's capability on its training compute of last month: its deployed demand and margin.
+
+        Last month's GW count at last month's hardware, ``h^((t - 1) / 12)`` GW at the start's.
+        """
         assert self.capability is not None
-        deployed, margin, index, overhang = self.capability.step(t, self.training_gw_last)
+        training = self.training_gw_last
+        if t > 1:
+            training = training * self.hardware_growth ** ((t - 1) / 12.0)
+        deployed, margin, index, overhang = self.capability.step(t, training)
         self.monthly["capability_index"].append(index)
         self.monthly["overhang"].append(overhang)
         return deployed, margin
+
+    def _round(self, t: int, served: float, seen: float) -> tuple[float, float]:
+        """Size and chance of closing of a round attempted in month ``t``."""
+        setup = self.setup
+        size = min(self.raise_max, self.revenue_multiple * served)
+        elasticity = setup.raise_growth_elasticity
+        if elasticity == 0:
+            return size, self.success_probability
+        reference = setup.raise_reference_growth
+        # Demand a year ago; before month 12, as if it had grown at the reference growth before the start.
+        year_ago = self.demand_seen[t - 12] if t >= 12 else self.demand_seen[0] * reference ** ((t - 12) / 12.0)
+        no_base = math.inf if seen > 0 else 0.0  # demand from nothing is growth without bound
+        growth = seen / year_ago if year_ago > 0 else no_base
+        growth = 0.0 if math.isnan(growth) else min(max(growth, 0.0), MAX_GROWTH_PER_YEAR)
+        size = min(self.raise_max, self.revenue_multiple * served * (growth / reference) ** elasticity)
+        return size, (self.success_probability if growth > 1.0 else 0.0)
 
     def step(self, t: int, demand: float, share: float, margin: float) -> None:
         """Month ``t`` of the lab, given its demand, market share and gross margin."""
         setup = self.setup
         cost_share = 1.0 - margin
 
-        # Procurement at the lab's decision months.
+        # Procurement at the lab's decision months: the policy sees the least capacity under contract over the
+        # decision's planning window, from arrival on.
         committed_gw = committed_usd = 0.0
         decision = setup.decisions.get(t)
         if decision is not None:
             price_now = self.base_price if t == 0 else self.base_price * (1.0 - self.price_decline) ** (t / 12.0)
             if self.alive:
-                scheduled = self.capacity_book[t + setup.lead_time]
+                arrival = t + setup.lead_time
+                window = setup.windows[t]
+                scheduled = min(self.capacity_at(m) for m in range(arrival, arrival + window + 1))
                 committed_gw = setup.policy(t, decision, demand, scheduled, price_now, margin)
                 if not (committed_gw >= 0.0 and math.isfinite(committed_gw)):
                     raise ValueError(
                         f"policy of lab {setup.lab.name!r} returned negative or non-finite GW at month {t}"
                     )
-                self.add_contract(t + setup.lead_time, setup.term, committed_gw, price_now)
+                self.add_contract(arrival, setup.term, committed_gw, price_now)
             committed_usd = committed_gw * price_now * setup.term / 12.0
 
-        # Allocation: inference serves demand up to capacity (less the training floor); the rest trains.
+        # Allocation: inference serves demand up to its cap of capacity; the rest trains.
         alive = self.alive
-        capacity = self.capacity_book[t] if alive else 0.0
-        payment_rate = self.payment_book[t] if alive else 0.0
+        capacity = self.capacity_at(t) if alive else 0.0
+        payment_rate = self.payment_at(t) if alive else 0.0
         wanted = demand if alive else 0.0
         cost_per_gw = payment_rate / capacity if capacity > 0 else 0.0
         inference_cost_needed = wanted * cost_share
-        available_gw = capacity * (1.0 - self.min_training)
+        available_gw = capacity * self.inference_cap
         available_cost = available_gw * cost_per_gw
         if inference_cost_needed <= available_cost:
             inference_cost_rate = inference_cost_needed
@@ -541,6 +639,7 @@ class _LabRun:
             inference_gw = available_gw
             served = min(available_cost / cost_share, wanted)
         training_gw = capacity - inference_gw
+        planned_gw = self.planned_training * capacity
 
         # Monthly flows.
         revenue = served / 12.0
@@ -549,7 +648,9 @@ class _LabRun:
         training_cost = compute_payment - inference_cost
         other_opex = self.opex_fixed_monthly + self.opex_share * revenue if alive else 0.0
 
-        # Cash, fundraising and ruin.
+        # Cash, fundraising (rounds may depend on the growth of the lab's demand) and ruin.
+        seen = demand if alive else 0.0
+        self.demand_seen.append(seen)
         net = revenue - (compute_payment + other_opex)
         cash_before = self.cash + net
         raised = 0.0
@@ -559,20 +660,24 @@ class _LabRun:
             attempt = (
                 alive and self.months_since_raise >= setup.raise_min_interval_months and (low_runway or cash_before < 0)
             )
-            closes = attempt and self.uniforms[t] < self.success_probability
-            if closes:
-                raised = min(self.raise_max, self.revenue_multiple * served)
+            closes = False
+            if attempt:
+                size, probability = self._round(t, served, seen)
+                closes = self.uniforms[t] < probability
+                raised = size if closes else 0.0
             self.months_since_raise = 0 if closes and raised > 0 else self.months_since_raise + 1
         self.cash = cash_before + raised
         if alive and self.cash < -RUIN_TOLERANCE_USD:
             self.alive = False
             self.ruin_month = t
 
-        # Model cohorts: the frontier model earns; the next one is trained.
+        # Model cohorts: the frontier model earns; the next one is trained, with FLOP at this month's hardware.
         frontier = self.market.frontier_index[t]
         self.model_revenue[frontier] += revenue
         self.model_inference[frontier] += inference_cost
         self.model_training[frontier + 1] += training_cost
+        flop_per_gw = self.flop_per_gw_month * self.hardware_growth ** (t / 12.0)
+        self.model_flop[frontier + 1] += training_gw * flop_per_gw
 
         values = {
             "gross_margin": margin,
@@ -583,6 +688,9 @@ class _LabRun:
             "new_commitment_usd": committed_usd,
             "inference_gw": inference_gw,
             "training_gw": training_gw,
+            "training_share": training_gw / capacity if capacity > 0 else 0.0,
+            "squeezed_training_gw": max(planned_gw - training_gw, 0.0),
+            "spare_training_gw": max(training_gw - planned_gw, 0.0),
             "revenue_usd": revenue,
             "unserved_usd": (wanted - served) / 12.0,
             "inference_cost_usd": inference_cost,
@@ -595,9 +703,53 @@ class _LabRun:
         for name, value in values.items():
             self.monthly[name].append(value)
         self.training_gw_last = training_gw
+        self.last_margin = margin
+
+    def run_off(self, ceiling: float) -> None:
+        """After the horizon: pay every contract to its end on cash and revenue alone.
+
+        No commitments, no rounds, no training: demand grows at the last
+        year's log growth, decaying by the growth persistence, up to
+        ``ceiling``, and is served with all of the capacity left. The run-off
+        lasts until the lab's last month with capacity or payments under
+        contract; it stops at ruin.
+        """
+        horizon = self.market.months
+        cash, ruin, revenue_total = self.cash, self.ruin_month, 0.0
+        if self.alive:
+            demand_history = self.monthly["demand_usd_per_year"]
+            base_month = max(horizon - 13, 0)
+            last, base = demand_history[-1], demand_history[base_month]
+            years = max(horizon - 1 - base_month, 1) / 12.0
+            log_growth = math.log(last / base) / years if last > 0 and base > 0 else 0.0
+            log_demand = math.log(last) if last > 0 else 0.0
+            cost_share = 1.0 - self.last_margin
+            books_end = max(
+                (m + 1 for m in range(len(self.capacity_book)) if self.capacity_book[m] or self.payment_book[m]),
+                default=0,
+            )
+            for t in range(horizon, books_end):
+                log_demand += log_growth * self.persistence ** ((t - horizon + 1) / 12.0) / 12.0
+                demand = min(_exp(min(log_demand, 700.0)), ceiling) if last > 0 else 0.0
+                capacity, payment = self.capacity_book[t], self.payment_book[t]
+                # All of capacity serves: at the fleet's cost per GW, serving takes `payment` a year at most.
+                available = payment if capacity > 0 else 0.0
+                needed = demand * cost_share
+                served = demand if needed <= available else min(available / cost_share, demand)
+                revenue = served / 12.0
+                cash += revenue - (payment / 12.0 + self.opex_fixed_monthly + self.opex_share * revenue)
+                revenue_total += revenue
+                if cash < -RUIN_TOLERANCE_USD:
+                    ruin = t
+                    break
+        self.runoff = {
+            "ruin_month_including_runoff": ruin,
+            "cash_after_runoff_usd": cash,
+            "runoff_revenue_usd": revenue_total,
+        }
 
     def final(self) -> dict[str, Any]:
-        """Outputs recorded once: ruin month, obligations, per-model P&L and milestone months."""
+        """Outputs recorded once: ruin month, obligations, per-model P&L, milestone months and the run-off."""
         out: dict[str, Any] = {
             "ruin_month": self.ruin_month,
             "obligations_after_horizon_usd": self.obligations_after_horizon if self.alive else 0.0,
@@ -607,6 +759,8 @@ class _LabRun:
             "model_net_usd": [
                 r - i - c for r, i, c in zip(self.model_revenue, self.model_inference, self.model_training, strict=True)
             ],
+            "model_training_flop": self.model_flop,
+            **self.runoff,
         }
         if self.capability is not None:
             index = self.monthly["capability_index"]
@@ -668,6 +822,8 @@ def _simulate_draw(
         for run, share, margin in zip(runs, shares, margins, strict=True):
             run.step(t, demand if len(runs) == 1 else demand * share, share, margin)
         market_monthly["market_demand_usd_per_year"].append(demand)
+    for run in runs:
+        run.run_off(market.ceiling)
     return market_monthly, runs
 
 
@@ -753,7 +909,7 @@ def simulate_reference(scenario: Scenario, draws: Draws, policy: PolicyArgument 
     monthly_names = (
         (_MARKET_MONTHLY if several else ()) + lab_monthly + (_CAPABILITY_MONTHLY if market.capability else ())
     )
-    final_names = ("ruin_month", "obligations_after_horizon_usd", *_MODEL_OUTPUTS) + (
+    final_names = ("ruin_month", "obligations_after_horizon_usd", *_MODEL_OUTPUTS, *_RUNOFF_OUTPUTS) + (
         ("milestone_month",) if market.capability else ()
     )
     _check_catalogue(outputs, monthly_names, final_names)

@@ -7,8 +7,12 @@ capability demand (sometimes under a binding demand ceiling; capability
 demand with random segments, rivals and milestone ladders), fixed values and
 distributions (``"a to b"`` lognormals, lognormal, uniform, triangular, beta
 and choice tables), zero and positive volatility, edge gross margins of 0
-and 1, every policy kind, fundraising on and off, and starting cash small
-enough that a good share of scenarios ends in ruin.
+and 1, every policy kind, fundraising on and off (rounds independent of
+revenue growth, or growing with it), starting cash small enough that a good
+share of scenarios ends in ruin, every allocation rule with its keys, a
+small book of contracts signed before the start (0-3, some already online,
+some ended), planning windows of -1, 0 or a few months, and hardware FLOP
+per GW that stays flat or grows.
 
 Labs
 ----
@@ -230,7 +234,30 @@ def _capability_section(draw: st.DrawFn) -> Table:
     return table
 
 
-def _compute_section(draw: st.DrawFn, horizon_years: int) -> Table:
+def _month_text(start: str, offset: int) -> str:
+    """The month ``offset`` months after ``start`` (both ``YYYY-MM``), as ``YYYY-MM``."""
+    year, month = (int(part) for part in start.split("-"))
+    index = 12 * year + month - 1 + offset
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _contracts(draw: st.DrawFn, start: str) -> list[Table]:
+    """A small book of contracts signed before the start: 0-3, some already online, some ended before it."""
+    book = []
+    for k in range(draw(st.integers(0, 3))):
+        contract: Table = {
+            "name": f"site {k}",
+            "online": _month_text(start, draw(st.integers(-36, 30))),
+            "gw": draw(_floats(0.01, 5.0)),
+            "term_months": draw(st.integers(1, 72)),
+        }
+        if draw(st.booleans()):
+            contract["cost_usd_per_gw_year"] = draw(st.one_of(st.just(0.0), _floats(5e9, 2e10)))
+        book.append(contract)
+    return book
+
+
+def _compute_section(draw: st.DrawFn, horizon_years: int, start: str = "2026-01") -> Table:
     table: Table = {
         "initial_capacity_gw": draw(
             st.one_of(_floats(0.0, 10.0), st.just(0.0), _lognormal(0.1, 5.0, 5.0), _uniform(0.0, 10.0, 0.1))
@@ -244,6 +271,10 @@ def _compute_section(draw: st.DrawFn, horizon_years: int) -> Table:
         "contract_term_months": draw(st.integers(1, 72)),
         "decision_interval_months": draw(st.integers(1, 24)),
         "first_decision_month": draw(st.integers(0, 24)),
+        "planning_window_months": draw(st.one_of(st.sampled_from([-1, 0]), st.integers(1, 6))),
+        "contracts": _contracts(draw, start),
+        "training_flop_per_gw_month": draw(st.one_of(_floats(1e25, 1e28), _lognormal(1e25, 1e27, 5.0))),
+        "flop_per_gw_growth_per_year": draw(st.one_of(st.just(1.0), _floats(1.0, 3.0), _uniform(1.0, 3.0, 0.01))),
     }
     if draw(st.integers(0, 3)) == 0:
         table["decision_months"] = draw(st.lists(st.integers(0, 12 * horizon_years - 1), max_size=6))
@@ -260,6 +291,11 @@ def _operations_section(draw: st.DrawFn, demand_kind: str) -> Table:
                 _triangular(0.0, 1.0, 0.01),
                 _beta(),
             )
+        ),
+        "allocation_rule": draw(st.sampled_from(("target_share", "inference_first", "residual"))),
+        "target_training_share": draw(_share(1.0, high_open=True)),
+        "max_inference_share": draw(
+            st.one_of(st.just(1.0), _floats(0.01, 1.0), _uniform(0.01, 1.0, 0.01), _triangular(0.01, 1.0, 0.01))
         ),
         "min_training_share": draw(_share(1.0, high_open=True)),
         "other_opex_usd_per_year": draw(st.one_of(st.just(0.0), _floats(0.0, 1e10), _lognormal(1e8, 5e9, 4.0))),
@@ -287,6 +323,8 @@ def _finance_section(draw: st.DrawFn) -> Table:
             raise_revenue_multiple=draw(st.one_of(_floats(0.0, 5.0), _lognormal(0.5, 2.0, 4.0))),
             raise_max_usd=draw(_floats(0.0, 1e11)),
             raise_min_interval_months=draw(st.integers(1, 12)),
+            raise_reference_growth_per_year=draw(_floats(1.5, 30.0)),
+            raise_growth_elasticity=draw(st.one_of(st.just(0.0), _floats(0.05, 2.0))),
             raise_success_probability=draw(
                 st.one_of(st.sampled_from([1.0, 0.0, 0.8]), _floats(0.0, 1.0), _uniform(0.0, 1.0, 0.01), _beta())
             ),
@@ -385,7 +423,7 @@ def _labs_table(
     for name, share in zip(names, _market_shares(draw, count), strict=True):
         lab: Table = {} if share is None else {"market_share": share}
         if draw(st.integers(0, 2)) == 0:
-            compute = _some_keys(draw, _compute_section(draw, horizon_years))
+            compute = _some_keys(draw, _compute_section(draw, horizon_years, tables["scenario"]["start"]))
             interval = {"decision_interval_months", "first_decision_month"} & set(compute)
             if interval and tables["compute"].get("decision_months") and "decision_months" not in compute:
                 compute["decision_months"] = []  # the shared months would override the lab's interval
@@ -413,7 +451,7 @@ def _scenario_tables(
     horizon_years: int = meta["horizon_years"]
     demand_kind = draw(st.sampled_from(demand_kinds))
     policy_kind = draw(st.sampled_from(policy_kinds))
-    compute = _compute_section(draw, horizon_years)
+    compute = _compute_section(draw, horizon_years, meta["start"])
     interval: int = compute["decision_interval_months"]
     decisions = len(compute.get("decision_months", ())) or -(-12 * horizon_years // interval)
     tables: Table = {
