@@ -215,7 +215,8 @@ def format_result(result: SimulationResult) -> str:
         "P(ruin) by lab: within the horizon, including the run-off; obligations after the horizon (median):",
         *(
             f"  {lab.ljust(width)}  {result.ruin_probability(lab):7.2%}  "
-            f"{result.ruin_probability(lab, including_runoff=True):7.2%}  {money(result.obligations_after_horizon(lab))}"
+            f"{result.ruin_probability(lab, including_runoff=True):7.2%}  "
+            f"{money(result.obligations_after_horizon(lab))}"
             for lab in labs
         ),
     ]

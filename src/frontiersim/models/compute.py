@@ -182,7 +182,11 @@ class ContractBook:
         # the last live row: the first True from the end
         last_row = rows - 1 - np.argmax(tail[::-1], axis=0)
         end = np.where(live, after + last_row + 1, after).astype(np.int64)
-        return self._draw_major(end)  # type: ignore[arg-type]
+        if self.labs == 1:
+            one: NDArray[np.int64] = end[0]
+            return one
+        flat: NDArray[np.int64] = end.T.reshape(-1)
+        return flat
 
     @property
     def schedule_months(self) -> int:

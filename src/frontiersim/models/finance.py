@@ -52,7 +52,9 @@ class FundraisingRule:
     reference_growth_per_year: float | FloatArray = 10.0
     growth_elasticity: float | FloatArray = 0.0
 
-    def round_terms(self, served_usd_per_year: FloatArray, growth_per_year: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def round_terms(
+        self, served_usd_per_year: FloatArray, growth_per_year: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         r"""Size and chance of closing of a round, per draw.
 
         Parameters
@@ -164,8 +166,9 @@ def cash_step(
         if not everywhere:
             attempt &= rule.enabled
         if revenue_growth_per_year is None or not np.any(rule.growth_elasticity):
-            size, probability = np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year), (
-                rule.success_probability
+            size, probability = (
+                np.minimum(rule.max_usd, rule.revenue_multiple * served_usd_per_year),
+                (rule.success_probability),
             )
         else:
             size, probability = rule.round_terms(served_usd_per_year, revenue_growth_per_year)

@@ -1079,7 +1079,9 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
         rows += _section_keys(table_name, section_type, table)
         specs = field_specs(section_type)
         free_tables = {
-            name: table_spec for name, table_spec in table_specs(section_type).items() if table_spec.section_type is None
+            name: table_spec
+            for name, table_spec in table_specs(section_type).items()
+            if table_spec.section_type is None
         }
         for key, value in table.items():
             path = f"{table_name}.{key}"

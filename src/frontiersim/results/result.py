@@ -143,7 +143,11 @@ class SimulationResult:
             (:mod:`frontiersim.models.components.runoff`).
         """
         dataset = self.lab_dataset(lab)
-        name = "ruin_month_including_runoff" if including_runoff and "ruin_month_including_runoff" in dataset else "ruin_month"
+        name = (
+            "ruin_month_including_runoff"
+            if including_runoff and "ruin_month_including_runoff" in dataset
+            else "ruin_month"
+        )
         return float((dataset[name] >= 0).mean())
 
     def obligations_after_horizon(self, lab: str | None = None, statistic: Statistic = "median") -> float:

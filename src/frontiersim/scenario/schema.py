@@ -816,47 +816,60 @@ def parse_contracts(value: Any, path: str) -> tuple[tuple[ContractSpec, ...] | N
     problems: list[Problem] = []
     book: list[ContractSpec] = []
     for index, entry in enumerate(value):
-        where = f"{path}[{index}]"
-        if not isinstance(entry, Mapping):
-            problems.append(bad_value(where, entry, "a table with name, online, gw, term_months"))
-            continue
-        found: list[Problem] = [
-            bad_value(f"{where}.{key}", entry[key], f"a contract key ({', '.join(_CONTRACT_KEYS)})")
-            for key in entry
-            if key not in _CONTRACT_KEYS
-        ]
-        for key in ("name", "online", "gw", "term_months"):
-            if key not in entry:
-                found.append(Problem(f"{where}.{key}", "missing; every contract needs name, online, gw, term_months"))
-        name, online = entry.get("name", ""), entry.get("online", "2026-01")
-        if not isinstance(name, str):
-            found.append(bad_value(f"{where}.name", name, "a string"))
-        if not isinstance(online, str) or not _MONTH_TEXT.match(online):
-            found.append(bad_value(f"{where}.online", online, "a month written YYYY-MM, e.g. '2026-07'"))
-        gw = entry.get("gw", 0.0)
-        if not _number(gw) or not 0.0 < gw <= MAX_CONTRACT_GW:
-            found.append(bad_value(f"{where}.gw", gw, f"a number in (0, {MAX_CONTRACT_GW:g}] GW"))
-        term = entry.get("term_months", 1)
-        if not isinstance(term, int) or isinstance(term, bool) or not 1 <= term <= MAX_CONTRACT_TERM_MONTHS:
-            found.append(bad_value(f"{where}.term_months", term, f"an integer in [1, {MAX_CONTRACT_TERM_MONTHS}]"))
-        cost = entry.get("cost_usd_per_gw_year", 0.0)
-        if not _number(cost) or not 0.0 <= cost <= 1.0e15:
-            found.append(
-                bad_value(
-                    f"{where}.cost_usd_per_gw_year",
-                    cost,
-                    "a number in [0, 1e15] USD per GW-year (0: the lab's compute.cost_usd_per_gw_year)",
-                )
-            )
-        source = entry.get("source", "")
-        if not isinstance(source, str):
-            found.append(bad_value(f"{where}.source", source, "a string"))
+        contract, found = _parse_contract(entry, f"{path}[{index}]")
         problems += found
-        if not found:
-            book.append(ContractSpec(name, online, float(gw), int(term), float(cost), source))
+        if contract is not None:
+            book.append(contract)
     if problems:
         return None, problems
     return tuple(book), []
+
+
+def _parse_contract(entry: Any, where: str) -> tuple[ContractSpec | None, list[Problem]]:
+    """Validate one contract of the book at ``where``."""
+    if not isinstance(entry, Mapping):
+        return None, [bad_value(where, entry, "a table with name, online, gw, term_months")]
+    found: list[Problem] = [
+        bad_value(f"{where}.{key}", entry[key], f"a contract key ({', '.join(_CONTRACT_KEYS)})")
+        for key in entry
+        if key not in _CONTRACT_KEYS
+    ]
+    found += [
+        Problem(f"{where}.{key}", "missing; every contract needs name, online, gw, term_months")
+        for key in ("name", "online", "gw", "term_months")
+        if key not in entry
+    ]
+    name, online, source = entry.get("name", ""), entry.get("online", "2026-01"), entry.get("source", "")
+    gw, term, cost = entry.get("gw", 1.0), entry.get("term_months", 1), entry.get("cost_usd_per_gw_year", 0.0)
+    checks = (
+        ("name", name, isinstance(name, str), "a string"),
+        ("source", source, isinstance(source, str), "a string"),
+        (
+            "online",
+            online,
+            isinstance(online, str) and bool(_MONTH_TEXT.match(online)),
+            "a month written YYYY-MM, e.g. '2026-07'",
+        ),
+        ("gw", gw, _number(gw) and 0.0 < gw <= MAX_CONTRACT_GW, f"a number in (0, {MAX_CONTRACT_GW:g}] GW"),
+        (
+            "term_months",
+            term,
+            isinstance(term, int) and not isinstance(term, bool) and 1 <= term <= MAX_CONTRACT_TERM_MONTHS,
+            f"an integer in [1, {MAX_CONTRACT_TERM_MONTHS}]",
+        ),
+        (
+            "cost_usd_per_gw_year",
+            cost,
+            _number(cost) and 0.0 <= cost <= 1.0e15,
+            "a number in [0, 1e15] USD per GW-year (0: the lab's compute.cost_usd_per_gw_year)",
+        ),
+    )
+    found += [
+        bad_value(f"{where}.{key}", got, expected) for key, got, ok, expected in checks if key in entry and not ok
+    ]
+    if found:
+        return None, found
+    return ContractSpec(name, online, float(gw), int(term), float(cost), source), []
 
 
 def _number(value: Any) -> bool:
@@ -1078,7 +1091,9 @@ class OperationsSpec:
         0.5,
         "dist",
         "Share of capacity planned for training under the 'target_share' rule.",
-        Citation(DWARKESH_2026, "Let's say half of your compute is for training and half of your compute is for inference."),
+        Citation(
+            DWARKESH_2026, "Let's say half of your compute is for training and half of your compute is for inference."
+        ),
         low=0.0,
         high=1.0,
         high_open=True,
@@ -1092,7 +1107,9 @@ class OperationsSpec:
         "Largest share of capacity inference may use under the 'inference_first' rule.",
         Assumption(
             "a cap that keeps a quarter of capacity for training",
-            context=(Citation(DWARKESH_2026, "you spend of order one fraction of the business, right? Like not 5% not 95%"),),
+            context=(
+                Citation(DWARKESH_2026, "you spend of order one fraction of the business, right? Like not 5% not 95%"),
+            ),
         ),
         low=0.0,
         high=1.0,

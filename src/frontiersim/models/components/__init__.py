@@ -14,6 +14,7 @@ from frontiersim.models.components.market import CapabilityShareMarket, FixedSha
 from frontiersim.models.components.procurement import Procurement
 
 __all__ = [
+    "Allocation",
     "CapabilityDemandComponent",
     "CapabilityShareMarket",
     "Cohorts",
@@ -25,7 +26,6 @@ __all__ = [
     "MonthState",
     "PathDemandComponent",
     "Procurement",
-    "Allocation",
     "Setup",
     "segment_shock_stream",
 ]

@@ -122,9 +122,7 @@ class Allocation(Component):
     @classmethod
     def keys_for(cls, scenario: Scenario) -> tuple[str, ...]:
         """The keys of the rules the scenario's labs use."""
-        return tuple(
-            dict.fromkeys(key for lab in scenario.labs for key in RULE_KEYS[lab.operations.allocation_rule])
-        )
+        return tuple(dict.fromkeys(key for lab in scenario.labs for key in RULE_KEYS[lab.operations.allocation_rule]))
 
     @classmethod
     def build(cls, setup: Setup) -> Allocation:

@@ -32,9 +32,7 @@ def model_count(scenario: Scenario) -> int:
     return len(scenario.release_months()) + 2
 
 
-def flop_per_gw_month(
-    initial_flop_per_gw_month: FloatArray, log_growth_per_year: FloatArray, month: int
-) -> FloatArray:
+def flop_per_gw_month(initial_flop_per_gw_month: FloatArray, log_growth_per_year: FloatArray, month: int) -> FloatArray:
     r"""Training compute one GW delivers in ``month``, FLOP: :math:`f_0 h^{t/12}`."""
     if month == 0:
         return initial_flop_per_gw_month

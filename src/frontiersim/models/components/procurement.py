@@ -7,6 +7,7 @@ not (:mod:`frontiersim.models.compute`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -196,7 +197,7 @@ def planning_windows(lab: Lab, horizon_months: int) -> dict[int, int]:
         return {}
     if window >= 0:
         return dict.fromkeys(months, window)
-    gaps = [later - month for month, later in zip(months, months[1:], strict=False)]
+    gaps = [later - month for month, later in itertools.pairwise(months)]
     gaps.append(lab.compute.decision_interval_months)
     return {month: max(gap - 1, 0) for month, gap in zip(months, gaps, strict=True)}
 

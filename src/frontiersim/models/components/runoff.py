@@ -1,4 +1,4 @@
-r"""The run-off component: can each lab pay what it still owes after the horizon?
+r"""The run-off component: whether each lab can pay what it still owes after the horizon.
 
 Within the horizon a lab keeps signing contracts; at the horizon it still
 owes the payments of every contract that runs past it ("a $1T-a-year
@@ -136,7 +136,9 @@ class RunOff(Component):
             capacity = np.where(running, book.capacity_at(t), 0.0)
             payment = np.where(running, book.payment_at(t), 0.0)
             log_demand = log_demand + log_growth * self.persistence ** ((t - self.months + 1) / 12.0) / 12.0
-            demand = np.where(last > 0, np.minimum(np.exp(np.minimum(log_demand, 700.0)), self.ceiling_usd_per_year), 0.0)
+            demand = np.where(
+                last > 0, np.minimum(np.exp(np.minimum(log_demand, 700.0)), self.ceiling_usd_per_year), 0.0
+            )
             served = allocate(demand, capacity, payment, margin, no_floor).served_usd_per_year
             revenue = np.where(running, served / 12.0, 0.0)
             outflow = np.where(running, payment / 12.0 + self.opex_fixed_monthly + self.opex_share * revenue, 0.0)
