@@ -37,9 +37,9 @@ def test_2026_follows_the_briefs_run_rates(check: fs.calibrate.CapabilityRevenue
     # brief s3 (003): ~$15B quoted around February 2026
     assert march.model_median_usd == pytest.approx(15 * BILLION, rel=0.1)
     # roughly 10x a year (brief s3): December at 10^(11/12) times January's run-rate
-    assert december.model_median_usd == pytest.approx(december.brief_low_usd, rel=0.1)
+    assert december.model_median_usd == pytest.approx(december.interview_low_usd, rel=0.1)
     # the 10x path's 2026 revenue is inside the 50% interval
-    assert year.model_quantiles_usd[1] <= year.brief_low_usd <= year.model_quantiles_usd[3]
+    assert year.model_quantiles_usd[1] <= year.interview_low_usd <= year.model_quantiles_usd[3]
     assert check.consistent()
     assert "within the simulated 90% interval" in check.describe()
 

@@ -39,7 +39,7 @@ from frontiersim.calibrate.data import ATTRIBUTION, revenue_reports
 from frontiersim.calibrate.fit import LogLinearFit
 from frontiersim.calibrate.predictive import PredictiveDemand, predictive_demand
 from frontiersim.calibrate.revenue import (
-    BRIEF_GROWTH_PER_YEAR,
+    INTERVIEW_GROWTH_PER_YEAR,
     COMPANIES,
     DROPPED_ROWS,
     RevenueTrend,
@@ -191,7 +191,7 @@ def calibrate_report() -> str:
         for check in cross_check(anthropic)
     ]
     lines.append(
-        f"  ~{BRIEF_GROWTH_PER_YEAR:g}x a year: fit {anthropic.fit.growth_per_year:.1f}x; "
+        f"  ~{INTERVIEW_GROWTH_PER_YEAR:g}x a year: fit {anthropic.fit.growth_per_year:.1f}x; "
         f"~$0 at start 2023: fit ${anthropic.fit.predict(2023.0) / 1e6:.0f}M (extrapolated before the first report)"
     )
     growth = demand_growth_distribution(anthropic)

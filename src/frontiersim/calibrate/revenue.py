@@ -85,7 +85,7 @@ BRIEF_HISTORY: tuple[tuple[float, float, str], ...] = (
     (2025.0, 1.0e9, "~$1B at end 2024"),
     (2026.0, 9.5e9, "~$9-10B at end 2025"),
 )
-BRIEF_GROWTH_PER_YEAR = 10.0
+INTERVIEW_GROWTH_PER_YEAR = 10.0
 
 
 def _is_dropped(frame: pd.DataFrame, row: DroppedRow) -> pd.Series:
@@ -242,7 +242,7 @@ def cross_check(trend: RevenueTrend) -> list[CrossCheck]:
 
 
 __all__ = [
-    "BRIEF_GROWTH_PER_YEAR",
+    "INTERVIEW_GROWTH_PER_YEAR",
     "BRIEF_HISTORY",
     "COMPANIES",
     "DROPPED_ROWS",
