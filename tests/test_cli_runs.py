@@ -72,7 +72,9 @@ def test_runs_are_recorded_listed_and_shown(two_runs: tuple[str, str], capsys: p
     assert code == 0
     assert f"run {first}" in out
     assert "message   baseline from the brief" in out
-    assert f"P(ruin within the horizon)         {record.metrics['p_ruin']:.2%}" in out
+    assert re.search(rf"P\(ruin within the horizon\) +{record.metrics['p_ruin']:.2%}", out)
+    assert re.search(r"P\(ruin including the run-off\) +\d+\.\d\d%", out)
+    assert re.search(r"obligations after the horizon, median of survivors +\$[\d.]+[BT]", out)
     assert money(record.metrics["revenue_final_year_median_usd"]) in out
     assert "Summary by year:" in out
     assert "per-draw tables: cohorts, draws, yearly" in out
@@ -390,7 +392,7 @@ def test_backtest_records_its_forecasts_and_coverage(capsys: pytest.CaptureFixtu
     assert set(record.tables) - {"units"} == {"backtest", "coverage"}
     coverage = record.tables["coverage"]
     assert set(coverage["level"]) == {0.5, 0.9}
-    assert set(coverage["company"]) == {"OpenAI", "pooled"}
+    assert set(coverage["company"]) == {"OpenAI @ 2024-12-31", "pooled"}
     summary = record.artifacts["backtest.txt"].decode("utf-8")
     assert summary.strip() in out
     assert record.metrics["forecasts"] == len(record.tables["backtest"])

@@ -19,7 +19,13 @@ def result() -> fs.SimulationResult:
 
 def test_dataset_dims_and_units(result: fs.SimulationResult) -> None:
     dataset = result.dataset
-    assert dict(dataset.sizes) == {"draw": 400, "lab": 1, "year": 5, "model": 11, "month": 60}
+    assert dict(dataset.sizes) == {
+        "draw": 400,
+        "lab": 1,
+        "year": 5,
+        "model": 21,
+        "month": 60,
+    }  # a release every 3 months
     assert result.labs == ["lab"]
     assert dataset["cash_usd"].dims == ("draw", "lab", "month")
     # With one lab the market is the lab: its demand and share are not recorded twice.

@@ -68,7 +68,10 @@ class CheckRow:
 
     def interview_within_90(self) -> bool:
         """Whether the brief's range overlaps the simulated 90% interval."""
-        return self.interview_high_usd >= self.model_quantiles_usd[0] and self.interview_low_usd <= self.model_quantiles_usd[4]
+        return (
+            self.interview_high_usd >= self.model_quantiles_usd[0]
+            and self.interview_low_usd <= self.model_quantiles_usd[4]
+        )
 
     def describe(self) -> str:
         """One line, in $B."""

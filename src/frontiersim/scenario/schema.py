@@ -263,42 +263,42 @@ class DemandSpec:
 #: (an assumption). One tier = 10x effective training compute at ``slope_per_decade = 1``.
 MILESTONE_LADDER: dict[str, tuple[float, Citation | Assumption]] = {
     "code_90pct_written_by_models": (
-        0.4,
+        0.45,
         Assumption(
             "threshold one sixth of the ladder, reached in 2026; the rung is named in the interview",
             context=(Citation(DWARKESH_2026, "90% of code is written by the model"),),
         ),
     ),
     "code_100pct_written_by_models": (
-        0.8,
+        0.9,
         Assumption(
             "threshold evenly spaced below the last rung; the rung is named in the interview",
             context=(Citation(DWARKESH_2026, "100% of code is written by the model"),),
         ),
     ),
     "swe_tasks_90pct_end_to_end": (
-        1.2,
+        1.35,
         Assumption(
             "threshold evenly spaced below the last rung; the rung is named in the interview",
             context=(Citation(DWARKESH_2026, "90% of the end toend SWE tasks"),),
         ),
     ),
     "swe_tasks_100pct_end_to_end": (
-        1.55,
+        1.8,
         Assumption(
             "threshold evenly spaced below the last rung; the rung is named in the interview",
             context=(Citation(DWARKESH_2026, "100% of today's suite tasks are are are written by the models"),),
         ),
     ),
     "engineer_demand_minus_90pct": (
-        1.95,
+        2.25,
         Assumption(
             "threshold evenly spaced below the last rung; the rung is named in the interview",
             context=(Citation(DWARKESH_2026, "there's 90% less demand for SWES which I think will happen"),),
         ),
     ),
     "country_of_geniuses_in_a_data_center": (
-        2.35,
+        2.75,
         Citation(
             DWARKESH_2026,
             "I have a hunch this is more like a 50/50 thing that it's going to be more like 1 to two, maybe more "
@@ -623,17 +623,20 @@ class CapabilitySpec:
         typical=(1.0e25, 1.0e28),
     )
     flop_per_gw_month: Distribution = spec(
-        "4e25 to 2e26",
+        "6e25 to 3e26",
         "dist",
         "Frontier-model training compute one GW of training capacity adds in a month, FLOP/(GW month).",
         Sources(
             (
-                Citation(EPOCH_ML_HARDWARE, note="~7e26 FLOP per GW-month for H100-class chips at ~40% utilisation"),
+                Citation(
+                    EPOCH_ML_HARDWARE,
+                    note="~9.3e20 FLOP/s per GW for 2024-2025 accelerators: ~1e27 FLOP per GW-month at ~40%",
+                ),
                 Citation(EPOCH_COMPUTE_SPEND, note="~10% of OpenAI's 2024 R&D compute went to final training runs"),
                 Citation(DWARKESH_2026, "we've had a 10x a year increase every year"),
             ),
-            note="~13% of a GW-month (median 8.9e25) in the frontier run, the median set so that "
-            "capability_driven's median December-2026 run-rate grows ~10x a year",
+            note="~13% of a GW-month (median 1.3e26) in the frontier run, the median set so that "
+            "capability_driven's median December-2026 demand run-rate grows ~10x a year",
         ),
         low=0.0,
         unit="FLOP/(GW month)",
