@@ -167,6 +167,11 @@ def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, scre
         assert before["p_ruin_text"]
         assert before["p_ruin_text"].endswith("%")
         assert "95% Wilson interval" in (before["interval"] or "")
+        # what the lab owes after the horizon, and P(ruin) if it then runs off its contracts
+        runoff = float(page.locator("#p-ruin-runoff").get_attribute("data-value") or "nan")
+        assert float(before["p_ruin_value"] or "nan") <= runoff <= 1.0
+        assert (page.locator("#p-ruin-runoff").text_content() or "").endswith("%")
+        assert re.fullmatch(r"\$[\d.]+[BT]", page.locator("#obligations").text_content() or "")
         assert page.locator("#chart-revenue_usd_per_year path.median").get_attribute("d")
         assert page.locator("input[type=range]").count() == 10
         page.screenshot(path=str(screenshot_dir / "dashboard-default.png"), full_page=True)

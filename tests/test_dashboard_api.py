@@ -174,8 +174,18 @@ def test_simulate_matches_a_direct_simulation(client: TestClient, default_mappin
     body = response.json()
     direct = run_tables(simulate(parse_scenario(default_mapping), draws=3000, seed=7, keep_monthly=True))
     headline = direct["headline"].iloc[0]
-    for key in ("p_ruin", "p_ruin_low", "p_ruin_high", "revenue_final_year_median_usd"):
+    for key in (
+        "p_ruin",
+        "p_ruin_low",
+        "p_ruin_high",
+        "revenue_final_year_median_usd",
+        "p_ruin_including_runoff",
+        "obligations_after_horizon_median_usd",
+    ):
         assert body["headline"][key] == pytest.approx(float(headline[key]), rel=1e-12), key
+    # the run-off can only add ruin; surviving labs of the default owe payments after the horizon
+    assert body["headline"]["p_ruin"] <= body["headline"]["p_ruin_including_runoff"] <= 1.0
+    assert body["headline"]["obligations_after_horizon_median_usd"] > 0
     assert body["headline"]["p_ruin_low"] < body["headline"]["p_ruin"] < body["headline"]["p_ruin_high"]
     assert body["draws"] == 3000
     assert body["seed"] == 7

@@ -269,6 +269,10 @@ def test_run_report_is_self_contained_and_complete(run_record: StandInRecord) ->
     headline = run_record.tables["headline"].iloc[0]
     assert f"{100 * headline['p_ruin']:.3g}%" in page
     assert "Wilson" in page
+    # what the lab owes after the horizon, and P(ruin) including the run-off
+    assert f"{100 * headline['p_ruin_including_runoff']:.3g}%" in page
+    assert "P(ruin including the run-off)" in page
+    assert "obligations after the horizon" in page
     # The header.
     for text in (run_record.run_id, "complete", fs.__version__, "0" * 64, "300"):
         assert text in page

@@ -546,13 +546,37 @@ def _headline_section(record: RecordLike) -> str:
         if len(labs) <= 1:
             interval = f"95% interval {shown(row, 'p_ruin_low')} to {shown(row, 'p_ruin_high')} (Wilson)"
             boxes.append((shown(row, "p_ruin"), f"{label('p_ruin', 'P(ruin)')}; {interval}"))
-            for column in ("revenue_final_year_median_usd", "cash_final_year_median_usd"):
+            if "p_ruin_including_runoff" in headline.columns:
+                runoff = (
+                    f"95% interval {shown(row, 'p_ruin_including_runoff_low')} to "
+                    f"{shown(row, 'p_ruin_including_runoff_high')}: no new contracts after the horizon, every "
+                    "contract paid to its end"
+                )
+                boxes.append(
+                    (
+                        shown(row, "p_ruin_including_runoff"),
+                        f"{label('p_ruin_including_runoff', 'P(ruin including the run-off)')}; {runoff}",
+                    )
+                )
+            for column in (
+                "obligations_after_horizon_median_usd",
+                "revenue_final_year_median_usd",
+                "cash_final_year_median_usd",
+            ):
                 if column in headline.columns:
                     boxes.append((shown(row, column), label(column, column)))
         else:
             for _, lab_row in headline.iterrows():
                 interval = f"{shown(lab_row, 'p_ruin_low')} to {shown(lab_row, 'p_ruin_high')}"
                 boxes.append((shown(lab_row, "p_ruin"), f"P(ruin), lab {lab_row['lab']}; 95% interval {interval}"))
+                if "p_ruin_including_runoff" in headline.columns:
+                    boxes.append(
+                        (
+                            shown(lab_row, "p_ruin_including_runoff"),
+                            f"P(ruin including the run-off), lab {lab_row['lab']}; owes "
+                            f"{shown(lab_row, 'obligations_after_horizon_median_usd')} after the horizon (median)",
+                        )
+                    )
             shared = ("scenario_name", "draws", "seed", "horizon_years", "start")
             extra = (
                 '<div class="single">'

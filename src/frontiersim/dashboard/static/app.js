@@ -306,6 +306,9 @@
     setText("horizon", `${h.horizon_years} years from ${h.start}`);
     setText("revenue-final", formatMoney(h.revenue_final_year_median_usd));
     setText("cash-final", formatMoney(h.cash_final_year_median_usd));
+    setText("p-ruin-runoff", formatPercent(h.p_ruin_including_runoff));
+    $("p-ruin-runoff").setAttribute("data-value", String(h.p_ruin_including_runoff));
+    setText("obligations", formatMoney(h.obligations_after_horizon_median_usd));
     const t = result.timing;
     setText("timing",
       `${result.draws.toLocaleString("en-US")} draws (seed ${result.seed}): simulated in ` +
@@ -372,7 +375,8 @@
     clear(table);
     if (labs.length < 2) return;
     const head = table.createTHead().insertRow();
-    for (const title of ["lab", "P(ruin)", "95% Wilson interval", "median revenue, final year", "median cash, final year end"]) {
+    for (const title of ["lab", "P(ruin)", "95% Wilson interval", "P(ruin) with run-off", "owed after the horizon",
+      "median revenue, final year", "median cash, final year end"]) {
       const th = document.createElement("th");
       th.textContent = title;
       head.appendChild(th);
@@ -389,6 +393,8 @@
       ruin.textContent = formatPercent(lab.p_ruin);
       ruin.setAttribute("data-value", String(lab.p_ruin));
       row.insertCell().textContent = `${formatPercent(lab.p_ruin_low)} to ${formatPercent(lab.p_ruin_high)}`;
+      row.insertCell().textContent = formatPercent(lab.p_ruin_including_runoff);
+      row.insertCell().textContent = formatMoney(lab.obligations_after_horizon_median_usd);
       row.insertCell().textContent = formatMoney(lab.revenue_final_year_median_usd);
       row.insertCell().textContent = formatMoney(lab.cash_final_year_median_usd);
       row.addEventListener("click", () => selectLab(lab.name));
