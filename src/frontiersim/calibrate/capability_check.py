@@ -214,9 +214,9 @@ def capability_revenue_check(
 
 
 __all__ = [
-    "INTERVIEW_GROWTH_PER_YEAR",
     "CHECK_DRAWS",
     "CHECK_SEED",
+    "INTERVIEW_GROWTH_PER_YEAR",
     "CapabilityRevenueCheck",
     "CheckRow",
     "capability_revenue_check",

@@ -39,9 +39,9 @@ from frontiersim.calibrate.data import ATTRIBUTION, revenue_reports
 from frontiersim.calibrate.fit import LogLinearFit
 from frontiersim.calibrate.predictive import PredictiveDemand, predictive_demand
 from frontiersim.calibrate.revenue import (
-    INTERVIEW_GROWTH_PER_YEAR,
     COMPANIES,
     DROPPED_ROWS,
+    INTERVIEW_GROWTH_PER_YEAR,
     RevenueTrend,
     apply_drops,
     cross_check,

@@ -242,10 +242,10 @@ def cross_check(trend: RevenueTrend) -> list[CrossCheck]:
 
 
 __all__ = [
-    "INTERVIEW_GROWTH_PER_YEAR",
     "BRIEF_HISTORY",
     "COMPANIES",
     "DROPPED_ROWS",
+    "INTERVIEW_GROWTH_PER_YEAR",
     "CrossCheck",
     "DroppedRow",
     "RevenueTrend",

@@ -98,6 +98,32 @@ def bounded(low: float, high: float, *, low_open: bool = False, high_open: bool 
     return parse
 
 
+def shares(text: str) -> tuple[float, ...]:
+    """Distinct shares in [0, 1), comma-separated (``--training-shares``).
+
+    Examples
+    --------
+    >>> shares("0.3, 0.5,0.7")
+    (0.3, 0.5, 0.7)
+    >>> shares("0.5,1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number in [0, 1), got 1
+    >>> shares("0.5,0.5")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected distinct shares, got 0.5 twice
+    """
+    share = bounded(0.0, 1.0, high_open=True)
+    values = tuple(share(part.strip()) for part in text.split(",") if part.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected shares separated by commas, e.g. 0.3,0.5,0.7, got {text!r}")
+    for value in values:
+        if values.count(value) > 1:
+            raise argparse.ArgumentTypeError(f"expected distinct shares, got {value:g} twice")
+    return values
+
+
 def grid_size(text: str) -> int:
     """A grid of at least two candidates (``--candidates``)."""
     return integer_in(text, 2)

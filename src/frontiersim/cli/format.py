@@ -11,6 +11,7 @@ import xarray as xr
 from frontiersim.examples import Figure
 from frontiersim.optimize.frontier import Frontier
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
+from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
 from frontiersim.results.tables import PROBABILITY
 from frontiersim.units import money
@@ -541,3 +542,27 @@ def format_frontier(frontier: Frontier) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def format_training_shares(split: TrainingShareSearch) -> str:
+    """The best policy at each training share searched, and the pair recommended."""
+    table = split.table()
+    rows = []
+    for _, row in table.iterrows():
+        if not row["feasible"]:
+            rows.append([f"{row['training_share']:.0%}", "no policy meets the ruin limit", "", "", "", ""])
+            continue
+        rows.append(
+            [
+                f"{row['training_share']:.0%}",
+                f"{row['parameter']:.4g}",
+                f"{row['p_ruin']:.2%}",
+                money(row["objective_mean_usd"]),
+                "yes" if row["confirmed"] else "no",
+                "<- recommended" if row["best"] else "",
+            ]
+        )
+    header = ["training share", "best parameter", "P(ruin), fresh draws", "objective, mean", "confirmed", ""]
+    return "Training share searched with the policy (each share planned and kept for training):\n" + format_rows(
+        header, rows
+    )

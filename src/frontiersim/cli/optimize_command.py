@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from frontiersim._version import __version__
 from frontiersim.atomic import atomic_write_bytes
-from frontiersim.cli.arguments import bounded, grid_size, non_negative_int, number, positive_int, usd
+from frontiersim.cli.arguments import bounded, grid_size, non_negative_int, number, positive_int, shares, usd
 from frontiersim.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -35,13 +35,14 @@ from frontiersim.cli.common import (
     report_problems,
     resolve_scenario,
 )
-from frontiersim.cli.format import format_frontier, format_optimization
+from frontiersim.cli.format import format_frontier, format_optimization, format_training_shares
 from frontiersim.cli.recording import Recording, add_recording_arguments, begin_recording
 from frontiersim.optimize.families import FAMILY_NAMES, PolicyFamily, parameter_spec, policy_family, resolve_lab
 from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
 from frontiersim.optimize.plot import frontier_png
 from frontiersim.optimize.search import InfeasibleError, OptimizationResult, PolicyEvaluation, optimize_policy
+from frontiersim.optimize.split import TrainingShareSearch, optimize_training_share
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.schema import Scenario
 from frontiersim.store.record import frontier_payload, optimization_payload
@@ -288,24 +289,50 @@ def _optimize(
     validation_draws = args.validation_draws or 4 * args.draws
     started = time.perf_counter()
     outcome: OptimizationResult | InfeasibleError
-    with _evaluation_bar(args, args.candidates + _REFINEMENT_STEPS, f"optimize {scenario.meta.name}") as bar:
-        try:
-            outcome = optimize_policy(
+    search = {
+        "max_ruin": args.max_ruin,
+        "draws": args.draws,
+        "validation_draws": validation_draws,
+        "seed": args.seed,
+        "candidates": args.candidates,
+        "cvar_alpha": args.cvar_alpha,
+        "min_cvar": args.min_cvar,
+    }
+    split: TrainingShareSearch | None = None
+    steps = (args.candidates + _REFINEMENT_STEPS) * len(args.training_shares or (None,))
+    with _evaluation_bar(args, steps, f"optimize {scenario.meta.name}") as bar:
+        if args.training_shares:
+            split = optimize_training_share(
                 scenario,
-                family,
-                objective,
-                max_ruin=args.max_ruin,
-                draws=args.draws,
-                validation_draws=validation_draws,
-                seed=args.seed,
-                candidates=args.candidates,
-                cvar_alpha=args.cvar_alpha,
-                min_cvar=args.min_cvar,
+                family.name,
+                args.training_shares,
+                lab=args.lab,
+                low=args.low,
+                high=args.high,
+                objective=objective,
                 progress=_advance(bar),
+                **search,
             )
-        except InfeasibleError as error:
-            outcome = error
+            best_share, best = split.best_share, split.best
+            if best_share is None or best is None:
+                _finish(bar)
+                print(format_training_shares(split))
+                message = (
+                    f"no {family.name} policy meets the ruin limit at any training share "
+                    f"({', '.join(f'{s:g}' for s in args.training_shares)})"
+                )
+                print(f"infeasible: {message}; nothing written", file=sys.stderr)
+                recording.fail(f"infeasible: {message}")
+                return EXIT_FAILED
+            scenario, outcome, family = split.scenarios[best_share], best, best.family
+        else:
+            try:
+                outcome = optimize_policy(scenario, family, objective, progress=_advance(bar), **search)
+            except InfeasibleError as error:
+                outcome = error
         _finish(bar)
+    if split is not None:
+        print(format_training_shares(split))
     if isinstance(outcome, InfeasibleError):
         print(f"infeasible: {outcome}", file=sys.stderr)
         print(
@@ -344,6 +371,9 @@ def _optimize(
             },
             "elapsed_seconds": round(elapsed, 3),
         }
+        if split is not None:
+            summary["training_shares"] = json.loads(split.table().to_json(orient="records"))
+            summary["training_share"] = split.best_share
         artifacts = {"frontier.png": frontier_png(frontier), "optimize.json": _json_bytes(summary)}
         if out is not None:
             _write_all(
@@ -354,6 +384,7 @@ def _optimize(
                     "comparison.csv": _csv_bytes(result.comparison()),
                     "schedule.csv": _csv_bytes(schedule),
                     "optimize.json": artifacts["optimize.json"],
+                    **({} if split is None else {"training_shares.csv": _csv_bytes(split.table(), index=False)}),
                     **_scenario_toml(result.chosen_in_search),
                 },
             )
@@ -522,6 +553,13 @@ def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
     _add_search_arguments(optimize, max_ruin=0.05, suffix="optimize")
     optimize.add_argument(
         "--validation-draws", type=positive_int, help="fresh draws to re-check the choice (default: 4 x --draws)"
+    )
+    optimize.add_argument(
+        "--training-shares",
+        type=shares,
+        metavar="S1,S2,...",
+        help="also search the lab's training share: plan and keep each share in turn (allocation and policy), "
+        "search the family at each, and recommend the best confirmed pair (e.g. 0.3,0.4,0.5,0.6)",
     )
     add_recording_arguments(optimize)
     optimize.set_defaults(handler=_cmd_optimize)
