@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 import frontiersim as fs
+from four_labs import four_lab_scenario
 from frontiersim.cli.main import main
 from frontiersim.optimize.split import optimize_training_share, with_training_share
 from frontiersim.scenario.distributions import Fixed
-from four_labs import four_lab_scenario
 
 
 def test_a_share_is_planned_and_kept_by_the_allocation_and_the_policy() -> None:
