@@ -113,9 +113,9 @@ def test_dropped_rows_are_documented_and_applied() -> None:
     assert not kept.duplicated(subset=["company", "date"]).any()
 
 
-def test_anthropic_revenue_matches_brief() -> None:
+def test_anthropic_revenue_matches_the_interviews() -> None:
     trend = revenue_trend("Anthropic")
-    assert 8.0 < trend.fit.growth_per_year < 12.0  # the brief: ~10x a year
+    assert 8.0 < trend.fit.growth_per_year < 12.0  # the interviews: ~10x a year (Dwarkesh Podcast, 2026-02-13)
     low, high = trend.fit.ols_interval()
     assert low < 10.0 < high
     boot_low, boot_high = trend.fit.bootstrap_interval()

@@ -1,4 +1,4 @@
-"""The capability-mode defaults give a 2026 consistent with the brief's revenue run-rates and Epoch's revenue fit.
+"""The capability-mode defaults give a 2026 consistent with the interviews' revenue run-rates and Epoch's revenue fit.
 
 Reproduce the figures with::
 
@@ -30,13 +30,13 @@ def test_the_bundled_scenario_uses_the_capability_defaults() -> None:
     assert fs.bundled("capability_driven").capability == CapabilitySpec()
 
 
-def test_2026_follows_the_briefs_run_rates(check: fs.calibrate.CapabilityRevenueCheck) -> None:
+def test_2026_follows_the_interviews_run_rates(check: fs.calibrate.CapabilityRevenueCheck) -> None:
     february, march, december, year = check.rows
-    # brief s3: $9-10B at end 2025 plus "another few billion" in January 2026
+    # Dwarkesh Podcast (2026-02-13): $9-10B at end 2025 plus "another few billion" in January 2026
     assert 11 * BILLION <= february.model_median_usd <= 14 * BILLION
-    # brief s3 (003): ~$15B quoted around February 2026
+    # conversation with Nikhil Kamath, Bengaluru (2026-02): ~$15B quoted around February 2026
     assert march.model_median_usd == pytest.approx(15 * BILLION, rel=0.1)
-    # roughly 10x a year (brief s3): December at 10^(11/12) times January's run-rate
+    # roughly 10x a year (Dwarkesh Podcast, 2026-02-13): December at 10^(11/12) times January's run-rate
     assert december.model_median_usd == pytest.approx(december.interview_low_usd, rel=0.1)
     # the 10x path's 2026 revenue is inside the 50% interval
     assert year.model_quantiles_usd[1] <= year.interview_low_usd <= year.model_quantiles_usd[3]
@@ -54,7 +54,7 @@ def test_2026_is_beside_the_epoch_fit(check: fs.calibrate.CapabilityRevenueCheck
 
 
 def test_the_check_can_fail() -> None:
-    """With a tenth of the frontier-run compute, the year falls short of the brief's path."""
+    """With a tenth of the frontier-run compute, the year falls short of the interviews' path."""
     scenario = fs.bundled("capability_driven")
     slow = dataclasses.replace(
         scenario,
@@ -70,7 +70,11 @@ def test_the_check_can_fail() -> None:
 
 
 def test_the_last_milestone_is_even_odds_by_2029() -> None:
-    """Brief s1 (000, 004): a country of geniuses 50/50 within 1-3 years; half the draws reach it by 2029-01."""
+    """A country of geniuses 50/50 within 1-3 years; half the draws reach it by 2029-01.
+
+    Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential" (2026-02-13); Lex Fridman
+    Podcast #452 (2024-11).
+    """
     dataset = fs.simulate(fs.bundled("capability_driven"), draws=2000, seed=20260101).lab_dataset()
     months = dataset["milestone_month"].sel(milestone="country_of_geniuses_in_a_data_center").values
     assert 0.4 <= np.mean((months >= 0) & (months < 36)) <= 0.6

@@ -253,7 +253,7 @@ def test_capability_demand_closes_the_loop() -> None:
     # and over time for every draw
     assert np.all(np.diff(index, axis=1) > 0)
     assert np.all(np.diff(demand, axis=1) > 0)
-    # overhang is addressable / deployed; starts at 10x (brief s2, 002)
+    # overhang is addressable / deployed; starts at 10x (news interview at the World Economic Forum, Davos, 2026-01)
     addressable = np.stack(driver.addressable_usd_per_year_history, axis=1)
     np.testing.assert_allclose(driver.overhang_path, addressable / demand, rtol=1e-12)
     np.testing.assert_allclose(driver.overhang_path[:, 0], 10.0)

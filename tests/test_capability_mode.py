@@ -45,7 +45,7 @@ def test_runs_with_capability_outputs_and_identities(scenario: fs.Scenario) -> N
 def test_buying_more_compute_raises_demand(scenario: fs.Scenario) -> None:
     """The loop is closed: more training compute, better models, more demand."""
     # Without noise, with a training floor (else demand squeezes training to
-    # nothing, brief s5) and with cash enough that no lab is ruined.
+    # nothing: Dwarkesh Podcast, 2026-02-13) and with cash enough that no lab is ruined.
     calm = dataclasses.replace(
         scenario,
         demand=dataclasses.replace(scenario.demand, volatility_per_sqrt_year=Fixed(0.0)),

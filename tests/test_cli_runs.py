@@ -42,7 +42,7 @@ def two_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, s
     first.write_text(text, encoding="utf-8")
     second.write_text(text.replace('growth_per_year = "3 to 20"', 'growth_per_year = "1.5 to 4"'), encoding="utf-8")
     ids = []
-    for path, message in ((first, "baseline from the brief"), (second, "slower growth after the Q3 report")):
+    for path, message in ((first, "baseline from the interviews"), (second, "slower growth after the Q3 report")):
         code, out, err = run_cli(
             capsys, "run", str(path), "--draws", DRAWS, "--no-save", "--no-progress", "-m", message
         )
@@ -59,7 +59,7 @@ def test_runs_are_recorded_listed_and_shown(two_runs: tuple[str, str], capsys: p
     first_line = next(k for k, line in enumerate(lines) if line.startswith(first))
     second_line = next(k for k, line in enumerate(lines) if line.startswith(second))
     assert second_line < first_line, "newest first"
-    assert "baseline from the brief" in lines[first_line]
+    assert "baseline from the interviews" in lines[first_line]
     assert "complete" in lines[first_line]
     assert "2 of 2 runs" in out
 
@@ -71,7 +71,7 @@ def test_runs_are_recorded_listed_and_shown(two_runs: tuple[str, str], capsys: p
     code, out, _ = run_cli(capsys, "runs", "show", first[:-3])
     assert code == 0
     assert f"run {first}" in out
-    assert "message   baseline from the brief" in out
+    assert "message   baseline from the interviews" in out
     assert re.search(rf"P\(ruin within the horizon\) +{record.metrics['p_ruin']:.2%}", out)
     assert re.search(r"P\(ruin including the run-off\) +\d+\.\d\d%", out)
     assert re.search(r"obligations after the horizon, median of survivors +\$[\d.]+[BT]", out)
@@ -79,7 +79,7 @@ def test_runs_are_recorded_listed_and_shown(two_runs: tuple[str, str], capsys: p
     assert "Summary by year:" in out
     assert "per-draw tables: cohorts, draws, yearly" in out
     assert record.command[:2] == ["frontiersim", "run"]
-    assert record.command[-2:] == ["-m", "baseline from the brief"]
+    assert record.command[-2:] == ["-m", "baseline from the interviews"]
     assert record.draws == int(DRAWS)
 
 
@@ -91,7 +91,7 @@ def test_compare_shows_the_scenario_diff_and_the_change_in_outcomes(
     before, after = store.get(first), store.get(second)
     code, out, _ = run_cli(capsys, "runs", "compare", first, second)
     assert code == 0
-    assert "reason: baseline from the brief" in out
+    assert "reason: baseline from the interviews" in out
     assert "reason: slower growth after the Q3 report" in out
     diff = [line for line in out.splitlines() if line.startswith(("-growth", "+growth"))]
     assert diff[0].startswith('-growth_per_year = "3 to 20"')

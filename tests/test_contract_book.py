@@ -70,7 +70,8 @@ def test_bad_contracts_get_one_message_per_problem() -> None:
         "compute.contracts[2]",
     ]
     text = str(error.value)
-    assert "a month written YYYY-MM" in text and "an integer in [1, 600]" in text
+    assert "a month written YYYY-MM" in text
+    assert "an integer in [1, 600]" in text
 
 
 def test_a_policy_renews_what_lapses_within_its_planning_window() -> None:

@@ -8,6 +8,8 @@ while customers wait; and what is owed after the horizon is part of the bet.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -36,7 +38,7 @@ def test_models_cost_more_year_after_year_and_none_is_free(default_run: fs.Simul
     median = np.median(cost, axis=0)
     years = releases[released] // 12
     by_year = [median[released][years == year].mean() for year in np.unique(years)]
-    assert all(later > earlier for earlier, later in zip(by_year, by_year[1:], strict=False)), by_year
+    assert all(later > earlier for earlier, later in itertools.pairwise(by_year)), by_year
     # every model released within the horizon in a draw where the lab is alive at its release cost something
     ruin = dataset["ruin_month"].values
     alive_at_release = (ruin[:, None] < 0) | (ruin[:, None] > releases[None, :])

@@ -6,7 +6,7 @@ Data: Epoch AI, https://epoch.ai/data, CC-BY 4.0 (see
 - :func:`compute_trend`: training compute of the top-10 models at release, ~4.9x a year.
 - :func:`revenue_trend`: a company's annualised revenue, after :data:`DROPPED_ROWS`.
 - :func:`backtest_revenue`: the revenue trend fitted to a cutoff, scored on later reports.
-- :func:`capability_revenue_check`: capability-mode 2026 against the brief's run-rates and the revenue fit.
+- :func:`capability_revenue_check`: capability-mode 2026 against the interviews' run-rates and the revenue fit.
 - :func:`fit_capability`: capability and diffusion parameters (algorithmic halving time, value per
   tier, Bass p and q) by least squares on observed demand and training compute; checked on data the
   full simulator generates (:func:`synthetic_capability_data`).

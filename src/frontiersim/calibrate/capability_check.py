@@ -1,12 +1,13 @@
-"""Capability-driven demand in 2026 against the brief's revenue run-rates and Epoch's revenue fit.
+"""Capability-driven demand in 2026 against the interviews' revenue run-rates and Epoch's revenue fit.
 
 The capability-mode defaults are assumptions about compute, capability and
 diffusion, not a fit to revenue; this check says whether they give a 2026
 consistent with what is known of the lab's revenue:
 
-* the brief (``domain.md`` s3, transcripts 000 and 003): ~$9-10B annualised at
-  the end of 2025, "another few billion" added in January 2026, ~$15B quoted
-  around February 2026, roughly 10x a year;
+* the interviews (Dwarkesh Podcast, "Dario Amodei: We are near the end of the
+  exponential", 2026-02-13; conversation with Nikhil Kamath, Bengaluru,
+  2026-02): ~$9-10B annualised at the end of 2025, "another few billion" added
+  in January 2026, ~$15B quoted around February 2026, roughly 10x a year;
 * Epoch AI's revenue reports: the Anthropic trend of
   :func:`~frontiersim.calibrate.revenue.revenue_trend` (least squares of log
   annualised revenue on year), extrapolated through 2026.
@@ -30,9 +31,10 @@ from frontiersim.calibrate.revenue import RevenueTrend, revenue_trend
 from frontiersim.models.policy_specs import uses_growth_distribution
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
+from frontiersim.scenario.sources import DWARKESH_2026, KAMATH_2026
 from frontiersim.simulate import simulate
 
-#: The brief's yearly multiplier of annualised revenue (s3, 000: "roughly 10x a year").
+#: The interviews' yearly multiplier of annualised revenue (Dwarkesh Podcast, 2026-02-13: "roughly 10x a year").
 INTERVIEW_GROWTH_PER_YEAR = 10.0
 
 #: Draws and seed of the check unless told otherwise.
@@ -42,13 +44,13 @@ CHECK_SEED = 20260101
 
 @dataclass(frozen=True)
 class CheckRow:
-    """One figure of 2026: the brief, the Epoch fit and the simulation.
+    """One figure of 2026: the interviews, the Epoch fit and the simulation.
 
     Attributes
     ----------
     label : str
     interview_low_usd, interview_high_usd : float
-        The brief's figure as a range (equal ends for a point figure), USD or USD/year.
+        The interviews' figure as a range (equal ends for a point figure), USD or USD/year.
     epoch_usd : float
         The Epoch-fit trend at the same date (or summed over the year), same unit.
     model_quantiles_usd : tuple of float
@@ -67,7 +69,7 @@ class CheckRow:
         return self.model_quantiles_usd[2]
 
     def interview_within_90(self) -> bool:
-        """Whether the brief's range overlaps the simulated 90% interval."""
+        """Whether the interviews' range overlaps the simulated 90% interval."""
         return (
             self.interview_high_usd >= self.model_quantiles_usd[0]
             and self.interview_low_usd <= self.model_quantiles_usd[4]
@@ -76,14 +78,14 @@ class CheckRow:
     def describe(self) -> str:
         """One line, in $B."""
         b = 1e9
-        brief = (
+        interview = (
             f"${self.interview_low_usd / b:.1f}B"
             if self.interview_low_usd == self.interview_high_usd
             else f"${self.interview_low_usd / b:.1f}-{self.interview_high_usd / b:.1f}B"
         )
         q = [value / b for value in self.model_quantiles_usd]
         return (
-            f"{self.label:<34} brief {brief:<13} Epoch fit ${self.epoch_usd / b:5.1f}B   "
+            f"{self.label:<34} interviews {interview:<13} Epoch fit ${self.epoch_usd / b:5.1f}B   "
             f"model median ${q[2]:5.1f}B (50% {q[1]:.1f}-{q[3]:.1f}, 90% {q[0]:.1f}-{q[4]:.1f})"
         )
 
@@ -111,14 +113,14 @@ class CapabilityRevenueCheck:
     median_revenue_last_year_usd: float
 
     def consistent(self) -> bool:
-        """Every brief figure overlaps the simulated 90% interval."""
+        """Every figure of the interviews overlaps the simulated 90% interval."""
         return all(row.interview_within_90() for row in self.rows)
 
     def describe(self) -> str:
         """Multi-line text."""
         lines = [
             f"Capability mode, 2026 ({self.scenario_name}, {self.draws:,} draws, seed {self.seed}) against the "
-            "brief's run-rates (s3) and the Epoch Anthropic fit:"
+            f"interviews' run-rates ({DWARKESH_2026.cite()}; {KAMATH_2026.cite()}) and the Epoch Anthropic fit:"
         ]
         lines += [f"  {row.describe()}" for row in self.rows]
         lines.append(
@@ -126,7 +128,7 @@ class CapabilityRevenueCheck:
             f"last year of the horizon ${self.median_revenue_last_year_usd / 1e12:.2f}T"
         )
         verdict = "within" if self.consistent() else "OUTSIDE"
-        lines.append(f"  every brief figure is {verdict} the simulated 90% interval")
+        lines.append(f"  every figure of the interviews is {verdict} the simulated 90% interval")
         return "\n".join(lines)
 
 
@@ -142,7 +144,7 @@ def capability_revenue_check(
     seed: int = CHECK_SEED,
     trend: RevenueTrend | None = None,
 ) -> CapabilityRevenueCheck:
-    """Simulate a capability-mode scenario starting in January 2026 and set 2026 beside the brief and Epoch.
+    """Simulate a capability-mode scenario starting in January 2026 and set 2026 beside the interviews and Epoch.
 
     Parameters
     ----------

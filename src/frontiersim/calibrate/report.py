@@ -48,6 +48,7 @@ from frontiersim.calibrate.revenue import (
     revenue_trend,
 )
 from frontiersim.scenario.distributions import Lognormal, to_toml_value
+from frontiersim.scenario.sources import DWARKESH_2026
 
 #: Company whose revenue calibrates ``[demand] growth_per_year`` (the default scenario is Anthropic-like).
 CALIBRATION_COMPANY = "Anthropic"
@@ -155,13 +156,13 @@ def capability_twin_path(path: str | Path) -> Path:
 
 
 def calibrate_report() -> str:
-    """Both fits, their intervals, the revenue rows dropped and the cross-check with the brief.
+    """Both fits, their intervals, the revenue rows dropped and the cross-check with the interviews.
 
     Returns
     -------
     str
         Multi-line human-readable text, ending with the capability-mode
-        check of 2026 against the brief and the revenue fit
+        check of 2026 against the interviews and the revenue fit
         (:func:`~frontiersim.calibrate.capability_check.capability_revenue_check`).
     """
     compute = compute_trend()
@@ -185,9 +186,9 @@ def calibrate_report() -> str:
     lines += ["", "Revenue reports dropped (not company-wide annualised run-rates):"]
     lines += [f"  {row.company} {row.date} ${row.revenue_usd_per_year / 1e9:g}B: {row.reason}" for row in DROPPED_ROWS]
     anthropic = trends[CALIBRATION_COMPANY]
-    lines += ["", f"Cross-check, {CALIBRATION_COMPANY} fit vs the brief's history (s3, 000):"]
+    lines += ["", f"Cross-check, {CALIBRATION_COMPANY} fit vs the interviews' history ({DWARKESH_2026.cite()}):"]
     lines += [
-        f"  {check.label}: fit ${check.fitted_usd_per_year / 1e9:.2f}B ({check.ratio:.2f}x the brief)"
+        f"  {check.label}: fit ${check.fitted_usd_per_year / 1e9:.2f}B ({check.ratio:.2f}x the interviews)"
         for check in cross_check(anthropic)
     ]
     lines.append(

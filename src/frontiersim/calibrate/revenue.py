@@ -2,15 +2,17 @@
 
 Least squares of ``log10(annualised revenue, USD/year)`` on fractional year,
 one company at a time, after dropping the rows listed in :data:`DROPPED_ROWS`
-(reports that are not company-wide annualised run-rates) [1]_. The brief's own
-history of the lab (``shared/brief/domain.md`` s3, transcript 000): ~$0 at the
-start of 2023, ~$100M at the end of 2023, ~$1B at the end of 2024, ~$9-10B at
-the end of 2025, i.e. ~10x a year; :func:`cross_check` compares the fit with it.
+(reports that are not company-wide annualised run-rates) [1]_. The history of
+the lab given in the interviews [2]_: ~$0 at the start of 2023, ~$100M at the
+end of 2023, ~$1B at the end of 2024, ~$9-10B at the end of 2025, i.e. ~10x a
+year; :func:`cross_check` compares the fit with it.
 
 References
 ----------
 .. [1] Epoch AI, "AI Companies" data hub, revenue reports (annualised),
    https://epoch.ai/data, CC-BY 4.0.
+.. [2] Dwarkesh Podcast, "Dario Amodei: We are near the end of the
+   exponential" (2026-02-13).
 """
 
 from __future__ import annotations
@@ -78,9 +80,9 @@ DROPPED_ROWS: tuple[DroppedRow, ...] = (
 #: Companies fitted by default.
 COMPANIES = ("Anthropic", "OpenAI")
 
-#: The brief's history of the lab's annualised revenue (``domain.md`` s3, 000): (fractional year, USD/year).
-#: "~$0 at the start of 2023" has no finite log and is checked as "below $10M", not fitted.
-BRIEF_HISTORY: tuple[tuple[float, float, str], ...] = (
+#: The interviews' history of the lab's annualised revenue (Dwarkesh Podcast, 2026-02-13): (fractional year,
+#: USD/year). "~$0 at the start of 2023" has no finite log and is checked as "below $10M", not fitted.
+INTERVIEW_HISTORY: tuple[tuple[float, float, str], ...] = (
     (2024.0, 1.0e8, "~$100M at end 2023"),
     (2025.0, 1.0e9, "~$1B at end 2024"),
     (2026.0, 9.5e9, "~$9-10B at end 2025"),
@@ -205,30 +207,30 @@ def revenue_trend(
 
 @dataclass(frozen=True)
 class CrossCheck:
-    """The fit beside one point of the brief's history.
+    """The fit beside one point of the interviews' history.
 
     Attributes
     ----------
     year : float
         Fractional year.
-    brief_usd_per_year : float
+    interview_usd_per_year : float
     fitted_usd_per_year : float
     label : str
     """
 
     year: float
-    brief_usd_per_year: float
+    interview_usd_per_year: float
     fitted_usd_per_year: float
     label: str
 
     @property
     def ratio(self) -> float:
-        """Fitted over brief."""
-        return self.fitted_usd_per_year / self.brief_usd_per_year
+        """Fitted over the interviews' figure."""
+        return self.fitted_usd_per_year / self.interview_usd_per_year
 
 
 def cross_check(trend: RevenueTrend) -> list[CrossCheck]:
-    """The fitted line at the brief's history points (end 2023, 2024, 2025).
+    """The fitted line at the interviews' history points (end 2023, 2024, 2025).
 
     Parameters
     ----------
@@ -238,14 +240,14 @@ def cross_check(trend: RevenueTrend) -> list[CrossCheck]:
     -------
     list of CrossCheck
     """
-    return [CrossCheck(year, value, trend.fit.predict(year), label) for year, value, label in BRIEF_HISTORY]
+    return [CrossCheck(year, value, trend.fit.predict(year), label) for year, value, label in INTERVIEW_HISTORY]
 
 
 __all__ = [
-    "BRIEF_HISTORY",
     "COMPANIES",
     "DROPPED_ROWS",
     "INTERVIEW_GROWTH_PER_YEAR",
+    "INTERVIEW_HISTORY",
     "CrossCheck",
     "DroppedRow",
     "RevenueTrend",

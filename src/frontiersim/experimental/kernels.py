@@ -67,7 +67,8 @@ def reagents_capability(
     (all scaled by the same :math:`x`) :math:`I = s \log_{10} x`: exactly the
     log-linear :func:`capability_index`. With :math:`\rho < 0`, scaling one
     input alone saturates: :math:`X \to w_j^{1/\rho}\,\cdot` (the others) as
-    that input grows (brief s1, 003, 004).
+    that input grows (conversation with Nikhil Kamath, Bengaluru, 2026-02; Lex
+    Fridman Podcast #452, 2024-11).
     """
     w = _f64(weights)
     if w.shape != (3,) or np.any(w <= 0):

@@ -1,7 +1,8 @@
 """Splitting capacity between inference and training.
 
 Inference gets the compute needed to serve demand, up to capacity (less any
-training floor); whatever it does not use trains models (brief s5, 000).
+training floor); whatever it does not use trains models (Dwarkesh Podcast,
+"Dario Amodei: We are near the end of the exponential", 2026-02-13).
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ def allocate(
     needs :math:`R (1 - m) / c` GW. Inference gets
     :math:`I = \min(D (1 - m) / c, K (1 - s_{min}))`; it serves
     :math:`R = I c / (1 - m)` (all of :math:`D` when :math:`m = 1`); training
-    gets :math:`K - I`. In the 50/50 toy of brief s5 (000), :math:`P = \$100B`,
-    :math:`m = 2/3` and :math:`D = \$150B` give :math:`I c = \$50B`.
+    gets :math:`K - I`. In the 50/50 toy of the Dwarkesh Podcast (2026-02-13),
+    :math:`P = \$100B`, :math:`m = 2/3` and :math:`D = \$150B` give
+    :math:`I c = \$50B`.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         cost_per_gw = np.where(capacity_gw > 0, payment_usd_per_year / capacity_gw, 0.0)

@@ -1,11 +1,13 @@
 r"""The capability exponential: compute in, capability and addressable value out.
 
-Capability grows with the log of effective training compute (brief s1, 000):
+Capability grows with the log of effective training compute (Dwarkesh
+Podcast, "Dario Amodei: We are near the end of the exponential", 2026-02-13):
 "the big blob of compute". Effective compute is physical compute times an
 algorithmic efficiency that halves the compute needed for a given capability
 every few months (Ho et al. 2024 estimate ~8 months for language models).
-Data, compute and model size act like reagents (brief s1, 003, 004): scaling
-one alone runs short of the others, which
+Data, compute and model size act like reagents (conversation with Nikhil
+Kamath, Bengaluru, 2026-02; Lex Fridman Podcast #452, 2024-11): scaling one
+alone runs short of the others, which
 :func:`frontiersim.experimental.kernels.reagents_capability` models with a CES
 aggregate (not yet part of the month) that reduces to the log-linear form
 when the inputs are scaled together.
@@ -13,7 +15,9 @@ when the inputs are scaled together.
 :class:`CapabilityDemand` closes the loop of the first two exponentials: the
 lab's training compute raises capability, capability raises the value the
 models could address (10x training spend moves one tier, and customers value a
-tier at ~10x, brief s1, 001), and that value diffuses into deployed demand
+tier at ~10x: Cheeky Pint with John Collison, "Anthropic CEO Dario Amodei on
+designing AGI-pilled products, model economics, and 19th-century vitalism",
+2025-08-06), and that value diffuses into deployed demand
 (:mod:`frontiersim.models.diffusion`). It implements
 :class:`~frontiersim.models.demand.DemandDriver`.
 
@@ -82,15 +86,15 @@ def capability_index(effective_flop: ArrayLike, reference_flop: ArrayLike, slope
         Effective compute of the reference model (index 0), FLOP (> 0).
     slope_per_decade : array_like
         Index gained per 10x effective compute (1 = one tier per 10x training
-        spend, brief s1, 001).
+        spend, Cheeky Pint with John Collison, 2025-08-06).
 
     Returns
     -------
     ndarray
         .. math:: I = s \log_{10}(C_{\text{eff}} / C_{\text{ref}})
 
-        (performance grows with the log of compute, brief s1, 000; Kaplan et
-        al. 2020). ``-inf`` for zero compute.
+        (performance grows with the log of compute, Dwarkesh Podcast,
+        2026-02-13; Kaplan et al. 2020). ``-inf`` for zero compute.
     """
     with np.errstate(divide="ignore"):
         out: FloatArray = _f64(slope_per_decade) * np.log10(_f64(effective_flop) / _f64(reference_flop))
@@ -125,11 +129,12 @@ def milestone_arrival_months(index_path: ArrayLike, thresholds: Mapping[str, flo
     return out
 
 
-#: The milestone ladder of brief s1 (000, 004), as capability-index thresholds
-#: in tiers above the frontier model at the start (index 0; one tier = one
-#: decade of effective compute at ``slope_per_decade = 1``): the default of
-#: ``[capability.milestones]``. The names are the brief's; the threshold values
-#: are assumptions (sources: ``frontiersim defaults``).
+#: The milestone ladder of the interviews (Dwarkesh Podcast, 2026-02-13; Lex
+#: Fridman Podcast #452, 2024-11), as capability-index thresholds in tiers above
+#: the frontier model at the start (index 0; one tier = one decade of effective
+#: compute at ``slope_per_decade = 1``): the default of
+#: ``[capability.milestones]``. The names are the interviews'; the threshold
+#: values are assumptions (sources: ``frontiersim defaults``).
 DEFAULT_MILESTONES: Mapping[str, float] = MappingProxyType(dict(DEFAULT_MILESTONE_LADDER))
 
 
@@ -222,11 +227,12 @@ class CapabilityDemand:
     initial_addressable_usd_per_year : array_like
         Value the month-0 capability could address if fully deployed, USD/year.
     value_multiple_per_tier : array_like
-        Multiple of addressable value per capability index unit (~10, brief
-        s1, 001: 10x spend ~ one tier ~ 10x value).
+        Multiple of addressable value per capability index unit (~10, Cheeky
+        Pint with John Collison, 2025-08-06: 10x spend ~ one tier ~ 10x value).
     initial_deployed_usd_per_year : array_like
         Deployed demand at month 0, USD/year (> 0). The initial overhang is
-        addressable / deployed (~10, brief s2, 002).
+        addressable / deployed (~10, news interview at the World Economic
+        Forum, Davos, 2026-01).
     draws : int
         Number of draws; scalar parameters are broadcast to ``(draws,)``.
     segments : sequence of Segment

@@ -1,6 +1,7 @@
 r"""Compute contracts: capacity that arrives after a lead time and is paid for a term.
 
-Capacity committed is money owed, whether it is used or not (brief s4, 000):
+Capacity committed is money owed, whether it is used or not (Dwarkesh Podcast,
+"Dario Amodei: We are near the end of the exponential", 2026-02-13):
 a commitment of :math:`q` GW at month :math:`\tau` and price :math:`p` adds
 :math:`q` GW of capacity and :math:`q p` USD/year of payments to every month
 in :math:`[\tau + L, \tau + L + T)`, where :math:`L` is the lead time and

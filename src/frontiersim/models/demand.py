@@ -131,7 +131,8 @@ class GrowthDemand(PrecomputedDemand):
 
     The median path is the deterministic one; shocks are mean zero in logs.
     Demand is capped at ``ceiling_usd_per_year``.
-    A delay of 12 months is "the curve is just one year late" (brief s4, 000).
+    A delay of 12 months is "the curve is just one year late" (Dwarkesh Podcast,
+    "Dario Amodei: We are near the end of the exponential", 2026-02-13).
 
     Parameters
     ----------

@@ -1,9 +1,10 @@
 r"""Diffusion of capability into deployed use: Bass and logistic kernels.
 
-The second of the "two exponentials" (brief s2, 000): what a model can do
-reaches the economy only as fast as customers adopt it, "not instant, not
-slow". Adoption follows the Bass (1969) diffusion model towards a ceiling
-:math:`M` (the value the current capability could address),
+The second of the "two exponentials" (Dwarkesh Podcast, "Dario Amodei: We are
+near the end of the exponential", 2026-02-13): what a model can do reaches the
+economy only as fast as customers adopt it, "not instant, not slow". Adoption
+follows the Bass (1969) diffusion model towards a ceiling :math:`M` (the value
+the current capability could address),
 
 .. math:: \frac{dF}{dt} = \left(p + q \frac{F}{M}\right)(M - F),
 
@@ -14,8 +15,11 @@ a fixed ceiling it reproduces the closed form to rounding.
 
 Enterprise and consumer demand diffuse differently: enterprise is slower
 (legal, security and compliance review, change management) but more
-predictable and carries better margins; consumer demand is fickle (brief s2,
-000, 001, 002). :class:`Segment` carries those parameters and
+predictable and carries better margins; consumer demand is fickle (Dwarkesh
+Podcast, 2026-02-13; Cheeky Pint with John Collison, "Anthropic CEO Dario
+Amodei on designing AGI-pilled products, model economics, and 19th-century
+vitalism", 2025-08-06; news interview at the World Economic Forum, Davos,
+2026-01). :class:`Segment` carries those parameters and
 :func:`combine_segments` adds segments up.
 
 All functions are pure and vectorized: arguments broadcast against each other.
@@ -197,13 +201,14 @@ def segment_from_spec(name: str, spec: SegmentSpec) -> Segment:
     )
 
 
-#: Enterprise: slower to start (review and change management, brief s2, 000/001),
-#: steadier and with better margins (000, 002). The defaults of
+#: Enterprise: slower to start (review and change management: Dwarkesh Podcast,
+#: 2026-02-13; Cheeky Pint with John Collison, 2025-08-06), steadier and with
+#: better margins (Dwarkesh Podcast, 2026-02-13; Davos, 2026-01). The defaults of
 #: ``[capability.segments.enterprise]`` (sources: ``frontiersim defaults``).
 ENTERPRISE = segment_from_spec("enterprise", EnterpriseSegmentSpec())
 
-#: Consumer: quicker to try, fickle, thinner margins (brief s2, 000/002). The
-#: defaults of ``[capability.segments.consumer]``.
+#: Consumer: quicker to try, fickle, thinner margins (Dwarkesh Podcast,
+#: 2026-02-13; Davos, 2026-01). The defaults of ``[capability.segments.consumer]``.
 CONSUMER = segment_from_spec("consumer", ConsumerSegmentSpec())
 
 #: The default split of addressable value: enterprise and consumer.

@@ -77,9 +77,10 @@ def required_capacity_gw(
     Notes
     -----
     Inference needs :math:`D (1 - m) / p` GW; keeping a share :math:`s` for
-    training scales that by :math:`1 / (1 - s)`. In the 50/50 toy of brief s5
-    (000): :math:`D = 150`, :math:`m = 2/3`, :math:`s = 1/2` give \$100B of
-    capacity.
+    training scales that by :math:`1 / (1 - s)`. In the 50/50 toy of the
+    Dwarkesh Podcast, "Dario Amodei: We are near the end of the exponential"
+    (2026-02-13): :math:`D = 150`, :math:`m = 2/3`, :math:`s = 1/2` give
+    \$100B of capacity.
     """
     return demand_usd_per_year * (1.0 - gross_margin) / ((1.0 - target_training_share) * price_usd_per_gw_year)
 
@@ -93,7 +94,8 @@ class GrowthHedgePolicy:
     Forecast at arrival :math:`\hat D = D_t g^{L/12}`; commit
     :math:`\max(0, h \cdot \text{req}(\hat D) - K_{t+L})`, where
     :math:`K_{t+L}` is capacity already scheduled at arrival. "Assume 10x
-    continues" with :math:`h = 1` is the naive bet of brief s4 (000).
+    continues" with :math:`h = 1` is the naive bet of the Dwarkesh Podcast
+    (2026-02-13).
     """
 
     assumed_growth_per_year: float

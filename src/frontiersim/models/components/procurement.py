@@ -36,7 +36,7 @@ class Procurement(Component):
     lab's demand, the capacity already scheduled at arrival
     :math:`K_{t+L}`, the price :math:`p_t = p_0 (1-\delta)^{t/12}` and the
     gross margin, and commits :math:`q_t \ge 0` GW; the contract is worth
-    :math:`q_t p_t T / 12` USD (brief s4; Dwarkesh Podcast, 2026-02-13:
+    :math:`q_t p_t T / 12` USD (Dwarkesh Podcast, 2026-02-13:
     compute is bought one to two years ahead on multi-year contracts).
     Capacity and payments of a ruined lab are zero.
     """
