@@ -389,10 +389,12 @@ def test_a_run_of_several_labs_prints_a_section_per_lab(capsys: pytest.CaptureFi
     labs = ["alpha", "beta", "gamma", "delta"]
     assert "4 labs: alpha, beta, gamma, delta" in out
     direct = simulate(bundled("four_labs"), draws=200, seed=3)
-    by_lab = out.split("P(ruin within the horizon), by lab:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    header = "P(ruin) by lab: within the horizon, including the run-off; obligations after the horizon (median):\n"
+    by_lab = out.split(header, 1)[1].split("\n\n", 1)[0].splitlines()
     assert [line.split()[0] for line in by_lab] == labs
     for line, lab in zip(by_lab, labs, strict=True):
         assert line.split()[1] == f"{direct.ruin_probability(lab):.2%}"
+        assert line.split()[2] == f"{direct.ruin_probability(lab, including_runoff=True):.2%}"
     sections = out.split("\n== lab ")[1:]
     assert [section.split(" ==", 1)[0] for section in sections] == labs
     for section, lab in zip(sections, labs, strict=True):

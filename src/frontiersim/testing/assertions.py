@@ -31,8 +31,9 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from frontiersim.models.finance import RUIN_TOLERANCE_USD
-from frontiersim.models.registry import SLOTS
+from frontiersim.models.registry import SLOTS, extension_sections
 from frontiersim.results.result import SimulationResult, select_lab
+from frontiersim.scenario.loader import parse_scenario_text
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -66,6 +67,7 @@ _STARTING_CASH = "input.finance.starting_cash_usd"
 _GROSS_MARGIN = "input.operations.gross_margin"
 _MONTHLY_MARGIN = "gross_margin"
 _MIN_TRAINING_SHARE = "input.operations.min_training_share"
+_MAX_INFERENCE_SHARE = "input.operations.max_inference_share"
 _MAX_REPORTED = 5
 
 
@@ -125,6 +127,25 @@ def _array(dataset: xr.Dataset, name: str, dims: Sequence[str]) -> FloatArray:
 def _per_draw(dataset: xr.Dataset, name: str) -> FloatArray:
     """A per-draw input as a column, broadcasting against (draw, month) arrays."""
     return _array(dataset, name, ("draw",))[:, None]
+
+
+def _allocation_rule(dataset: xr.Dataset) -> str:
+    """The lab's ``operations.allocation_rule``, from the scenario the result records (one lab's dataset)."""
+    text = dataset.attrs.get("scenario_toml")
+    if isinstance(text, str) and text:
+        scenario = parse_scenario_text(text, extra_sections=extension_sections())
+        lab = str(dataset.coords["lab"].values) if "lab" in dataset.coords else None
+        labs = {resolved.name: resolved for resolved in scenario.labs}
+        return (labs.get(lab) if lab in labs else scenario.labs[0]).operations.allocation_rule  # type: ignore[union-attr]
+    only_cap = _MAX_INFERENCE_SHARE in dataset.variables and _MIN_TRAINING_SHARE not in dataset.variables
+    return "inference_first" if only_cap else "residual"
+
+
+def _kept_for_training(dataset: xr.Dataset) -> FloatArray:
+    """Share of capacity inference may not use, per draw: the training floor, or 1 - the inference cap."""
+    if _allocation_rule(dataset) == "inference_first":
+        return 1.0 - _per_draw(dataset, _MAX_INFERENCE_SHARE)
+    return _per_draw(dataset, _MIN_TRAINING_SHARE)
 
 
 def _margin(dataset: xr.Dataset) -> FloatArray:
@@ -334,12 +355,16 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
 
     Every month:
 
-    * ``0 <= inference_gw <= capacity_gw * (1 - min_training_share)`` and
+    * ``0 <= inference_gw <= capacity_gw * (1 - kept)`` and
       ``training_gw >= 0``, with ``inference_gw + training_gw == capacity_gw``;
     * ``0 <= revenue_usd <= demand_usd_per_year / 12``;
     * ``revenue_usd * (1 - gross_margin) <= compute_payment_usd * (1 -
-      min_training_share)``: the inference cost of the revenue served fits in
-      what the capacity open to inference costs;
+      kept)``: the inference cost of the revenue served fits in what the
+      capacity open to inference costs;
+
+    where ``kept`` is the share of capacity kept from inference: the
+    training floor ``min_training_share``, or ``1 - max_inference_share``
+    under the ``inference_first`` rule.
     * ``unserved_usd >= 0``, and while the lab is alive (up to and including
       its ruin month) ``revenue_usd + unserved_usd == demand_usd_per_year / 12``.
 
@@ -369,17 +394,17 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
     demand_monthly = _array(ds, "demand_usd_per_year", dims) / 12.0
     payment = _array(ds, "compute_payment_usd", dims)
     margin = _margin(ds)
-    floor = _per_draw(ds, _MIN_TRAINING_SHARE)
+    floor = _kept_for_training(ds)
     zero = np.zeros_like(capacity)
 
     available = capacity * (1.0 - floor)
     gw = {"capacity_gw": capacity, "inference_gw": inference, "training_gw": training}
     _check_at_most(
         ds,
-        "inference_gw > capacity_gw * (1 - min_training_share)",
+        "inference_gw > capacity_gw * (1 - kept share)",
         inference,
         available,
-        {**gw, "min_training_share": np.broadcast_to(floor, capacity.shape)},
+        {**gw, "kept share": np.broadcast_to(floor, capacity.shape)},
         dims,
         rtol,
         atol,
@@ -410,11 +435,11 @@ def assert_served_within_capacity(result: ResultLike, *, rtol: float = RTOL, ato
         "revenue_usd": revenue,
         "gross_margin": np.broadcast_to(margin, revenue.shape),
         "compute_payment_usd": payment,
-        "min_training_share": np.broadcast_to(floor, revenue.shape),
+        "kept share": np.broadcast_to(floor, revenue.shape),
     }
     _check_at_most(
         ds,
-        "revenue_usd * (1 - gross_margin) > compute_payment_usd * (1 - min_training_share)"
+        "revenue_usd * (1 - gross_margin) > compute_payment_usd * (1 - kept share)"
         " (served beyond the capacity paid for)",
         inference_cost,
         payment * (1.0 - floor),
