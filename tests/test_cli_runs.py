@@ -107,6 +107,11 @@ def test_compare_shows_the_scenario_diff_and_the_change_in_outcomes(
     assert f"{p_a:.2%}" in ruin
     assert f"{p_b:.2%}" in ruin
     assert f"{100 * (p_b - p_a):+.2f} pp" in ruin
+    runoff = next(line for line in out.splitlines() if line.startswith("P(ruin including the run-off) "))
+    for run in (before, after):
+        assert f"{run.metrics['p_ruin_including_runoff']:.2%}" in runoff
+    owed = next(line for line in out.splitlines() if line.startswith("obligations after the horizon"))
+    assert money(after.metrics["obligations_after_horizon_median_usd"]) in owed
     assert "By year:" in out
 
 
