@@ -145,3 +145,24 @@ def test_the_run_off_pays_each_contract_to_its_end() -> None:
     assert int(dataset["ruin_month_including_runoff"].isel(draw=0)) == 20
     assert float(dataset["cash_after_runoff_usd"].isel(draw=0)) == pytest.approx(-1.0e8)
     assert float(dataset["runoff_revenue_usd"].isel(draw=0)) == pytest.approx(9 * 1.0e10 / 12)
+
+
+def test_a_lab_states_its_own_book() -> None:
+    data: dict[str, Any] = {
+        "scenario": {"name": "two books", "start": "2026-01", "horizon_years": 1},
+        "demand": {"kind": "path", "path_usd_per_year": [1.0e10], "volatility_per_sqrt_year": 0.0},
+        "compute": {"initial_capacity_gw": 0.0, "cost_usd_per_gw_year": 1.0e10, "contracts": CONTRACTS},
+        "policy": {"kind": "fixed_schedule", "commitments_gw": []},
+        "labs": {
+            "big": {"market_share": 0.5},
+            "small": {
+                "market_share": 0.5,
+                "compute": {"contracts": [{"name": "own", "online": "2026-02", "gw": 0.25, "term_months": 6}]},
+            },
+        },
+    }
+    result = fs.simulate(parse_scenario(data), draws=1, keep_monthly=True)
+    big = result.lab_dataset("big")["capacity_gw"].isel(draw=0).values
+    small = result.lab_dataset("small")["capacity_gw"].isel(draw=0).values
+    np.testing.assert_allclose(big[:6], [1.0, 1.0, 1.0, 1.5, 1.5, 1.5])  # the shared book
+    np.testing.assert_allclose(small, [0.0] + [0.25] * 6 + [0.0] * 5)  # its own book replaces it
