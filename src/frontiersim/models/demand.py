@@ -87,6 +87,8 @@ def _capped(level_usd_per_year: FloatArray, log_factor: FloatArray, ceiling_usd_
     """
     with np.errstate(divide="ignore"):
         log_room = np.log(ceiling_usd_per_year) - np.log(level_usd_per_year)
+    # a level of 0 stays 0 (below), whatever the factor: no room is needed, and none may overflow
+    log_room = np.where(level_usd_per_year == 0.0, 0.0, log_room)
     factor = np.exp(np.minimum(log_factor, log_room))
     unchanged = (log_factor == 0.0) | (level_usd_per_year == 0.0)
     with np.errstate(invalid="ignore"):  # 0 x inf where the level is 0 is replaced below

@@ -143,6 +143,8 @@ def _allocation_rule(dataset: xr.Dataset) -> str:
 
 def _kept_for_training(dataset: xr.Dataset) -> FloatArray:
     """Share of capacity inference may not use, per draw: the training floor, or 1 - the inference cap."""
+    if "inference_cap_share" in dataset.variables:
+        return 1.0 - _per_draw(dataset, "inference_cap_share")
     if _allocation_rule(dataset) == "inference_first":
         return 1.0 - _per_draw(dataset, _MAX_INFERENCE_SHARE)
     return _per_draw(dataset, _MIN_TRAINING_SHARE)

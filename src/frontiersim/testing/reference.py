@@ -760,6 +760,7 @@ class _LabRun:
                 r - i - c for r, i, c in zip(self.model_revenue, self.model_inference, self.model_training, strict=True)
             ],
             "model_training_flop": self.model_flop,
+            "inference_cap_share": self.inference_cap,
             **self.runoff,
         }
         if self.capability is not None:
@@ -909,9 +910,13 @@ def simulate_reference(scenario: Scenario, draws: Draws, policy: PolicyArgument 
     monthly_names = (
         (_MARKET_MONTHLY if several else ()) + lab_monthly + (_CAPABILITY_MONTHLY if market.capability else ())
     )
-    final_names = ("ruin_month", "obligations_after_horizon_usd", *_MODEL_OUTPUTS, *_RUNOFF_OUTPUTS) + (
-        ("milestone_month",) if market.capability else ()
-    )
+    final_names = (
+        "ruin_month",
+        "obligations_after_horizon_usd",
+        "inference_cap_share",
+        *_MODEL_OUTPUTS,
+        *_RUNOFF_OUTPUTS,
+    ) + (("milestone_month",) if market.capability else ())
     _check_catalogue(outputs, monthly_names, final_names)
 
     parameters = {name: values.tolist() for name, values in draws.parameters.items()}

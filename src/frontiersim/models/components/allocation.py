@@ -27,9 +27,10 @@ squeeze and the spare are measured against.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from frontiersim.models.allocation import allocate
 from frontiersim.models.catalogue import OutputSpec, YearlyRule, flow
@@ -93,6 +94,15 @@ class Allocation(Component):
         flow("inference_cost_usd", "inference cost", "compute cost attributed to inference in the month"),
         flow("training_cost_usd", "training cost", "compute cost attributed to training in the month"),
         flow("compute_payment_usd", "compute payments", "contract payments in the month (inference + training)"),
+        OutputSpec(
+            "inference_cap_share",
+            "1",
+            "inference cap",
+            "largest share of capacity the lab's allocation rule lets inference use (1 - the training floor, or "
+            "max_inference_share)",
+            "ratio",
+            shape="final",
+        ),
     )
 
     def __init__(self, setup: Setup) -> None:
@@ -128,6 +138,10 @@ class Allocation(Component):
     def build(cls, setup: Setup) -> Allocation:
         """Each lab's rule as an inference cap and a plan."""
         return cls(setup)
+
+    def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
+        """Each lab's inference cap, for checks of the split."""
+        return {"inference_cap_share": 1.0 - self.kept_for_training}
 
     def step(self, state: MonthState) -> None:
         """Split capacity, and attribute the month's payments to inference and training."""
