@@ -103,7 +103,9 @@ class Case:
     """One measurement, run in its own process.
 
     ``first_labs`` = k > 0 keeps the first k ``[labs.*]`` tables of ``scenario`` (shares renormalised); 0 runs the
-    bundled scenario as it is.
+    bundled scenario as it is. ``previous_text_file``, for the current engine, runs the previous engine's scenario
+    text from that file with the previous engine's settings for the keys it leaves out
+    (:func:`frontiersim.testing.previous.with_previous_settings`): the same model on both engines.
     """
 
     name: str
@@ -114,6 +116,7 @@ class Case:
     repeats: int
     first_labs: int = 0
     horizon_years: int = HORIZON_YEARS
+    previous_text_file: str = ""
 
     @property
     def draw_months(self) -> int:
@@ -124,7 +127,7 @@ class Case:
         return f"{self.scenario}, first {self.first_labs} labs" if self.first_labs else self.scenario
 
 
-def plan(quick: bool, with_baseline: bool, repeats: int | None = None) -> list[Case]:
+def plan(quick: bool, with_baseline: bool, repeats: int | None = None, baseline_tree: Path | None = None) -> list[Case]:
     """The processes to run, in order.
 
     The engine pair of each mode runs back to back, in the full run twice in the order previous, current, current,
@@ -133,14 +136,19 @@ def plan(quick: bool, with_baseline: bool, repeats: int | None = None) -> list[C
     draws, monthly_labs_draws = (20_000, 0) if quick else (100_000, 20_000)
     repeats = repeats or 3
     cases: list[Case] = []
+    previous_text = str(previous_default_file(baseline_tree)) if baseline_tree is not None else ""
     for monthly in (False, True):
         mode = "monthly" if monthly else "summary"
-        current = Case(f"current_{ONE_LAB}_{mode}", "current", ONE_LAB, draws, monthly, repeats)
-        if with_baseline:
+        if with_baseline and previous_text:
+            # the pair runs the same model: the previous engine's scenario text, with its settings, on both
+            name = f"current_{ONE_LAB}_{mode}"
+            current = Case(name, "current", ONE_LAB, draws, monthly, repeats, previous_text_file=previous_text)
             previous = Case(f"previous_{ONE_LAB}_{mode}", "previous", ONE_LAB, draws, monthly, repeats)
             cases += [previous, current] if quick else [previous, current, current, previous]
         else:
-            cases.append(current)
+            cases.append(Case(f"current_{ONE_LAB}_{mode}", "current", ONE_LAB, draws, monthly, repeats))
+    # the bundled default of today: the lab economics (contract book, renewal, rounds on growth, run-off)
+    cases.append(Case(f"current_{ONE_LAB}_as_bundled_summary", "current", ONE_LAB, draws, False, repeats))
     for k in (1, 2, 3):
         cases.append(Case(f"current_{FOUR_LABS}_first_{k}_summary", "current", FOUR_LABS, draws, False, repeats, k))
     cases.append(Case(f"current_{FOUR_LABS}_summary", "current", FOUR_LABS, draws, False, repeats))
@@ -215,8 +223,13 @@ def _first_labs(name: str, k: int) -> fs.Scenario:
     return fs.parse_scenario(data, f"<{name}, first {k} labs>")
 
 
-def _scenario(name: str, horizon_years: int, first_labs: int = 0) -> fs.Scenario:
-    scenario = _first_labs(name, first_labs) if first_labs else fs.bundled(name)
+def _scenario(name: str, horizon_years: int, first_labs: int = 0, previous_text_file: str = "") -> fs.Scenario:
+    if previous_text_file:
+        from frontiersim.testing.previous import with_previous_settings  # noqa: PLC0415 - current engine only
+
+        scenario = with_previous_settings(Path(previous_text_file).read_text(encoding="utf-8"), previous_text_file)
+    else:
+        scenario = _first_labs(name, first_labs) if first_labs else fs.bundled(name)
     return dataclasses.replace(scenario, meta=dataclasses.replace(scenario.meta, horizon_years=horizon_years))
 
 
@@ -228,7 +241,7 @@ def _lab_names(scenario: fs.Scenario) -> list[str]:
 
 def run_case(case: Case) -> dict[str, Any]:
     """Measure one case in this process (called in the child, under either engine)."""
-    scenario = _scenario(case.scenario, case.horizon_years, case.first_labs)
+    scenario = _scenario(case.scenario, case.horizon_years, case.first_labs, case.previous_text_file)
     fs.simulate(scenario, draws=WARMUP_DRAWS, seed=SEED, keep_monthly=case.keep_monthly)
     baseline = _max_rss_mib()
     timings = _timed(
@@ -269,20 +282,32 @@ def with_medians(measured: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def yearly_arrays(horizon_years: int, draws: int, keep_monthly: bool) -> dict[str, np.ndarray]:
+def yearly_arrays(
+    horizon_years: int, draws: int, keep_monthly: bool, previous_text_file: str = ""
+) -> dict[str, np.ndarray]:
     """Every ``year_*`` variable of the one lab's dataset, dims ``(draw, year, ...)`` (either engine)."""
-    result = fs.simulate(_scenario(ONE_LAB, horizon_years), draws=draws, seed=SEED, keep_monthly=keep_monthly)
+    scenario = _scenario(ONE_LAB, horizon_years, previous_text_file=previous_text_file)
+    result = fs.simulate(scenario, draws=draws, seed=SEED, keep_monthly=keep_monthly)
     dataset = result.lab_dataset() if hasattr(result, "lab_dataset") else result.dataset
     names = sorted(str(name) for name in dataset.data_vars if str(name).startswith("year_"))
     return {name: np.ascontiguousarray(dataset[name].transpose("draw", "year", ...).values) for name in names}
 
 
 def dump_yearly(directory: Path, engine: str, horizon_years: int, draws: int) -> dict[str, Any]:
-    """Write ``{engine}_yearly_{summary,monthly}.npz`` for the correctness check (called in a child)."""
+    """Write ``{engine}_yearly_{summary,monthly}.npz`` for the correctness check (called in a child).
+
+    The current engine runs the previous engine's scenario text (in ``directory``) with the previous settings.
+    """
+    text_file = str(previous_default_file(directory)) if engine == "current" else ""
     for keep_monthly in (False, True):
-        arrays = yearly_arrays(horizon_years, draws, keep_monthly)
+        arrays = yearly_arrays(horizon_years, draws, keep_monthly, text_file)
         np.savez(directory / f"{engine}_yearly_{'monthly' if keep_monthly else 'summary'}.npz", **arrays)  # type: ignore[arg-type]
     return {"frontiersim_file": fs.__file__}
+
+
+def previous_default_file(tree: Path) -> Path:
+    """The previous engine's bundled one-lab scenario, in its extracted source tree."""
+    return tree / "src" / "frontiersim" / "scenarios" / f"{ONE_LAB}.toml"
 
 
 # --------------------------------------------------------------------------- parent side
@@ -465,7 +490,8 @@ def engine_pairs(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         previous = _find(results, engine="previous", scenario=ONE_LAB, keep_monthly=keep_monthly)
         if previous is None:
             continue
-        current = _find(results, engine="current", scenario=ONE_LAB, keep_monthly=keep_monthly, draws=previous["draws"])
+        mode = "monthly" if keep_monthly else "summary"
+        current = _find(results, name=f"current_{ONE_LAB}_{mode}", draws=previous["draws"])
         if current is None:
             continue
         pairs.append(
@@ -490,12 +516,19 @@ def engine_pairs(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def lab_points(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each current case against the current one-lab ``default`` case of the same draws and mode."""
+    """Each current case against the current one-lab ``default`` case (as bundled) of the same draws and mode."""
     points: list[dict[str, Any]] = []
     for r in results:
         if r["engine"] != "current" or r["scenario"] != FOUR_LABS:
             continue
-        one = _find(results, engine="current", scenario=ONE_LAB, keep_monthly=r["keep_monthly"], draws=r["draws"])
+        one = _find(
+            results,
+            engine="current",
+            scenario=ONE_LAB,
+            keep_monthly=r["keep_monthly"],
+            draws=r["draws"],
+            previous_text_file="",  # today's bundled default, not the previous engine's text
+        )
         if one is None:
             continue
         cost_cpu = one["draw_months_per_cpu_second"] / r["draw_months_per_cpu_second"]
@@ -691,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"correctness check: one lab, {CHECK_DRAWS:,} draws, previous engine against current ...", flush=True)
             check = correctness(baseline, CHECK_DRAWS)
         results: list[dict[str, Any]] = []
-        for case in plan(args.quick, baseline.tree is not None, args.repeats):
+        for case in plan(args.quick, baseline.tree is not None, args.repeats, baseline.tree):
             print(f"running {case.name}: {case.draws:,} draws x {12 * case.horizon_years} months ...", flush=True)
             results.append(measure(case, baseline))
     results = pooled(results)

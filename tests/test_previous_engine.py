@@ -22,20 +22,19 @@ Later models changed what a scenario means when it leaves a key out (the
 split is a decision with a floor, policies renew what lapses, rounds depend
 on growth, releases every three months, the wage bill as ceiling). Each old
 scenario text is therefore run with the settings of that engine for the
-keys it leaves out (:data:`PREVIOUS_DEFAULTS`): the engine still reproduces
+keys it leaves out (:data:`frontiersim.testing.previous.PREVIOUS_SETTINGS`): the engine still reproduces
 it bit for bit.
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 import frontiersim as fs
+from frontiersim.testing.previous import with_previous_settings
 
 ARCHIVE = Path(__file__).with_name("data") / "previous_engine.npz"
 DRAWS, SEED = 64, 7
@@ -48,29 +47,9 @@ UNUSED_IN_PATH_MODE = {
 }
 
 
-#: The previous engine's behaviour, for keys an old scenario text leaves out.
-PREVIOUS_DEFAULTS: dict[str, dict[str, Any]] = {
-    "demand": {
-        "delay_months": {"dist": "choice", "values": [0, 12], "weights": [0.8, 0.2]},
-        "ceiling_usd_per_year": 1.1e14,
-    },
-    "compute": {"planning_window_months": 0, "flop_per_gw_growth_per_year": 1.0},
-    "operations": {"allocation_rule": "residual", "min_training_share": 0.0},
-    "models": {"release_interval_months": 6, "first_release_month": 6},
-    "finance": {"raise_growth_elasticity": 0.0},
-}
-
-
 def with_previous_defaults(text: str) -> fs.Scenario:
     """An old scenario text, with the previous engine's settings for the keys it leaves out."""
-    data = tomllib.loads(text)
-    capability = data.get("demand", {}).get("kind") == "capability"
-    for section, keys in PREVIOUS_DEFAULTS.items():
-        table = data.setdefault(section, {})
-        for key, value in keys.items():
-            if not (capability and key == "delay_months"):  # growth keys are refused in capability mode
-                table.setdefault(key, value)
-    return fs.parse_scenario(data)
+    return with_previous_settings(text)
 
 
 def _previous() -> dict[str, dict[str, np.ndarray]]:
