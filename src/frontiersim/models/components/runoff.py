@@ -32,7 +32,6 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from frontiersim.models.allocation import allocate
 from frontiersim.models.catalogue import OutputSpec
 from frontiersim.models.components.base import Component, MonthState, Setup
 from frontiersim.models.compute import ContractBook
@@ -124,8 +123,10 @@ class RunOff(Component):
         with np.errstate(divide="ignore", invalid="ignore"):
             log_growth = np.where((last > 0) & (self.base_demand > 0), np.log(last / self.base_demand) / years, 0.0)
         log_demand = np.log(np.maximum(last, 1e-300))
-        margin = state["gross_margin"]
-        no_floor = np.zeros_like(cash)
+        monthly_step = log_growth / 12.0
+        monthly_decay = self.persistence ** (1.0 / 12.0)
+        decay = np.ones_like(cash)
+        cost_share = 1.0 - state["gross_margin"]
         revenue_total = np.zeros_like(cash)
         # each lab runs off until its own last contract ends (gaps between contracts included)
         end = book.last_contract_end(self.months)
@@ -135,12 +136,15 @@ class RunOff(Component):
                 break
             capacity = np.where(running, book.capacity_at(t), 0.0)
             payment = np.where(running, book.payment_at(t), 0.0)
-            log_demand = log_demand + log_growth * self.persistence ** ((t - self.months + 1) / 12.0) / 12.0
+            decay = decay * monthly_decay  # rho^((t - T + 1) / 12)
+            log_demand = log_demand + monthly_step * decay
             demand = np.where(
                 last > 0, np.minimum(np.exp(np.minimum(log_demand, 700.0)), self.ceiling_usd_per_year), 0.0
             )
-            served = allocate(demand, capacity, payment, margin, no_floor).served_usd_per_year
-            revenue = np.where(running, served / 12.0, 0.0)
+            # all capacity serves inference: what the payments buy serves payment / (1 - m) of revenue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                served = np.where(capacity > 0, np.minimum(demand, payment / cost_share), 0.0)
+            revenue = served / 12.0
             outflow = np.where(running, payment / 12.0 + self.opex_fixed_monthly + self.opex_share * revenue, 0.0)
             cash = np.where(running, cash + revenue - outflow, cash)
             revenue_total += revenue
