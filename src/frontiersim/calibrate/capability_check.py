@@ -27,15 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frontiersim.calibrate.revenue import RevenueTrend, revenue_trend
+from frontiersim.calibrate.revenue import INTERVIEW_GROWTH_PER_YEAR, RevenueTrend, revenue_trend
 from frontiersim.models.policy_specs import uses_growth_distribution
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
 from frontiersim.scenario.sources import DWARKESH_2026, KAMATH_2026
 from frontiersim.simulate import simulate
-
-#: The interviews' yearly multiplier of annualised revenue (Dwarkesh Podcast, 2026-02-13: "roughly 10x a year").
-INTERVIEW_GROWTH_PER_YEAR = 10.0
 
 #: Draws and seed of the check unless told otherwise.
 CHECK_DRAWS = 4000
