@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -17,7 +18,7 @@ from frontiersim.draws.sampling import Draws, SeedLike, seed_sequence
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
 from frontiersim.models.registry import SLOTS, Slot, catalogue, draw_plan
-from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk
+from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk, result_bytes
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
@@ -30,6 +31,76 @@ DEFAULT_CHUNK_SIZE = 8192
 
 #: Above this many draw-months, runs keep only yearly arrays unless told otherwise.
 MONTHLY_LIMIT_DRAW_MONTHS = 50_000_000
+
+
+#: Working memory of one chunk, bytes per draw-month of a lab (the engine's month-major buffers and
+#: temporaries; about 200 MB for 8,192 draws of 120 months, as measured by ``benchmarks/bench_engine.py``).
+CHUNK_BYTES_PER_LAB_DRAW_MONTH = 200
+
+
+class MemoryBudgetError(ValueError):
+    """A run would need more memory than the machine has available (estimated before anything is allocated)."""
+
+
+def available_memory_bytes() -> int | None:
+    """Memory available to a new allocation: ``MemAvailable`` of ``/proc/meminfo``, else free pages; None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def memory_estimate_bytes(
+    scenario: Scenario,
+    draws: int,
+    keep_monthly: bool,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    slots: Sequence[Slot] = SLOTS,
+) -> int:
+    """Bytes a run is expected to need: its results plus one chunk's working memory (an estimate)."""
+    results = result_bytes(scenario, draws, keep_monthly, len(draw_plan(scenario, slots).parameter_names))
+    chunk = min(draws, chunk_size) * len(scenario.lab_names) * scenario.horizon_months * CHUNK_BYTES_PER_LAB_DRAW_MONTH
+    return results + chunk
+
+
+def memory_problem(
+    scenario: Scenario,
+    draws: int,
+    keep_monthly: bool | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    slots: Sequence[Slot] = SLOTS,
+    available: int | None = None,
+) -> str | None:
+    """Why a run of ``draws`` would not fit in the memory available, with the estimate; None if it fits.
+
+    ``keep_monthly=None`` is decided as :func:`simulate` decides it. ``available`` defaults to
+    :func:`available_memory_bytes` (no check when unknown).
+    """
+    budget = available if available is not None else available_memory_bytes()
+    if budget is None:
+        return None
+    keep = keep_monthly if keep_monthly is not None else _default_keep_monthly(scenario, draws)
+    needed = memory_estimate_bytes(scenario, draws, keep, chunk_size, slots)
+    if needed <= budget:
+        return None
+    gib = 1024.0**3
+    per_million = memory_estimate_bytes(scenario, 1_000_000, keep, chunk_size, slots) / gib
+    advice = "use fewer draws" + ("" if not keep else ", or keep no monthly arrays (--summary-only)")
+    return (
+        f"{draws:,} draws would need about {needed / gib:,.1f} GiB ({per_million:,.2f} GiB per million draws"
+        f"{' with monthly arrays' if keep else ', summary only'}), but {budget / gib:,.1f} GiB is available: {advice}"
+    )
+
+
+def _default_keep_monthly(scenario: Scenario, draws: int) -> bool:
+    return draws * len(scenario.labs) * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
 
 
 def _chunk_bounds(draws: int, chunk_size: int) -> Iterator[tuple[int, int]]:
@@ -140,12 +211,15 @@ def simulate(
         raise ValueError(f"workers must be >= 1, got {workers}")
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     if keep_monthly is None:
-        keep_monthly = n * len(scenario.labs) * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
-    bounds = list(_chunk_bounds(n, chunk_size))
+        keep_monthly = _default_keep_monthly(scenario, n)
+    problem = memory_problem(scenario, n, keep_monthly, chunk_size, slots)
+    if problem is not None:
+        raise MemoryBudgetError(problem)
+    bounds = _chunk_bounds(n, chunk_size)  # lazily: a huge draw count costs nothing before the check above
     results = ResultAccumulator(
         scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots)
     )
-    if workers == 1 or len(bounds) == 1:
+    if workers == 1 or n <= chunk_size:
         for start, stop in bounds:
             views = results.monthly_views(start, stop) if keep_monthly else None
             results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views))

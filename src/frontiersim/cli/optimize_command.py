@@ -45,6 +45,7 @@ from frontiersim.optimize.search import InfeasibleError, OptimizationResult, Pol
 from frontiersim.optimize.split import TrainingShareSearch, optimize_training_share
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.schema import Scenario
+from frontiersim.simulate import memory_problem
 from frontiersim.store.record import frontier_payload, optimization_payload
 
 #: Draws per candidate policy in ``optimize`` and ``frontier`` (common to all candidates).
@@ -98,6 +99,8 @@ def _prepare_search(
     except ValueError as error:
         return bad_input(str(error))
     problem = _family_problem(family)
+    largest = max(args.draws, getattr(args, "validation_draws", None) or 4 * args.draws)
+    problem = problem or memory_problem(scenario, largest, keep_monthly=False)
     out = None
     if problem is None and not args.no_save:
         if args.out:

@@ -33,7 +33,7 @@ from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
 from frontiersim.scenario.loader import bundled, bundled_names
 from frontiersim.scenario.schema import section_types
 from frontiersim.scenario.sources import status
-from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
+from frontiersim.simulate import DEFAULT_CHUNK_SIZE, memory_problem, simulate
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -47,6 +47,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return bad_input(problem)
     keep_monthly = False if args.summary_only else None
+    problem = memory_problem(scenario, draws, keep_monthly, args.chunk_size)
+    if problem:
+        return bad_input(problem)
     seed = scenario.simulation.seed if args.seed is None else args.seed
     recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
     if isinstance(recording, int):

@@ -35,7 +35,7 @@ import pandas as pd
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.arguments import positive_int
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from frontiersim.cli.format import format_comparison, format_stored_summary
+from frontiersim.cli.format import format_comparison, format_stored_summary, terminal_safe
 from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
 from frontiersim.store.record import METRICS, describe_metric, lab_metric, split_lab_metric
@@ -160,12 +160,12 @@ def format_run_list(infos: Sequence[RunInfo]) -> str:
         [
             info.run_id,
             _when(info.created_utc),
-            info.kind,
-            info.status,
-            info.scenario_name,
+            terminal_safe(info.kind),
+            terminal_safe(info.status),
+            terminal_safe(info.scenario_name),
             "" if info.draws is None else f"{info.draws:,}",
             _listed_ruin(info),
-            _short(info.message, _LIST_MESSAGE_CHARS),
+            _short(terminal_safe(info.message), _LIST_MESSAGE_CHARS),
         ]
         for info in infos
     ]
@@ -189,7 +189,7 @@ def format_record(record: RunRecord) -> str:
     if record.error:
         fields.append(("error", record.error))
     width = max(len(name) for name, _ in fields)
-    lines = [f"run {record.run_id}", *(f"  {name.ljust(width)}  {text}" for name, text in fields)]
+    lines = [f"run {record.run_id}", *(f"  {name.ljust(width)}  {terminal_safe(text)}" for name, text in fields)]
     if record.metrics:
         lines += ["", "Headline:"]
         names = _metric_order(record.metrics)
@@ -228,8 +228,8 @@ def scenario_diff(before: RunRecord, after: RunRecord) -> list[str]:
         difflib.unified_diff(
             before.scenario_text.splitlines(),
             after.scenario_text.splitlines(),
-            fromfile=f"{before.run_id} ({before.scenario_name})",
-            tofile=f"{after.run_id} ({after.scenario_name})",
+            fromfile=f"{before.run_id} ({terminal_safe(before.scenario_name)})",
+            tofile=f"{after.run_id} ({terminal_safe(after.scenario_name)})",
             lineterm="",
         )
     )
@@ -299,7 +299,7 @@ def format_comparison_of_runs(before: RunRecord, after: RunRecord) -> str:
         draws = "" if record.draws is None else f", {record.draws:,} draws"
         return (
             f"  {tag}  {record.run_id}  {_when(record.created_utc)} UTC  {record.kind}, {record.status}, "
-            f"scenario {record.scenario_name!r}{draws}\n      reason: {record.message or '(no message)'}"
+            f"scenario {record.scenario_name!r}{draws}\n      reason: {terminal_safe(record.message or '(no message)')}"
         )
 
     lines = ["Comparing", describe("A", before), describe("B", after), ""]
@@ -465,7 +465,10 @@ def _cmd_rm(args: argparse.Namespace) -> int:
     record = _record(store, args.run_id)
     if isinstance(record, int):
         return record
-    what = f"run {record.run_id} ({record.kind}, {record.status}, {record.scenario_name!r}: {record.message or '-'})"
+    what = (
+        f"run {record.run_id} ({record.kind}, {record.status}, {record.scenario_name!r}: "
+        f"{terminal_safe(record.message or '-')})"
+    )
     if not args.yes:
         if not sys.stdin.isatty():
             return _error(f"not removing {what}: add --yes to confirm (input is not a terminal)")

@@ -111,6 +111,46 @@ def _touched(shape: tuple[int, ...], dtype: Any = float) -> NDArray[Any]:
     return array
 
 
+def result_bytes(
+    scenario: Scenario, draws: int, keep_monthly: bool, parameters: int, outputs: Catalogue | None = None
+) -> int:
+    """Bytes the result arrays of a run take: what :class:`ResultAccumulator` allocates.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : int
+    keep_monthly : bool
+    parameters : int
+        Number of sampled parameters (one float per draw each).
+    outputs : Catalogue, optional
+        The scenario's outputs (by default, its components').
+
+    Returns
+    -------
+    int
+        8 bytes per number: per-draw (and per-lab) yearly, final, per-model
+        and per-milestone outputs, the sampled inputs, and with
+        ``keep_monthly`` every monthly output.
+    """
+    declared = outputs if outputs is not None else catalogue(scenario)
+    labs = len(scenario.lab_names)
+    per_draw = {
+        "yearly": scenario.meta.horizon_years,
+        "final": 1,
+        "model": model_count(scenario),
+        "milestone": len(scenario.capability.milestone_thresholds),
+    }
+    numbers = parameters + 1  # and one flag per draw
+    for spec in [*declared.yearly.values(), *declared.outputs.values()]:
+        width = labs if spec.per == "lab" else 1
+        if spec.shape == "monthly":
+            numbers += width * scenario.horizon_months if keep_monthly else 0
+        else:
+            numbers += width * per_draw[spec.shape]
+    return 8 * numbers * draws
+
+
 class ResultAccumulator:
     """Preallocated result arrays, filled chunk by chunk.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -77,6 +78,9 @@ def parse_scenario(
         several keys run on every key that is valid on its own, so one pass
         reports every problem.
     """
+    nesting = _nesting_problems(data)
+    if nesting:
+        raise ScenarioError(nesting, source)
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
     extra = dict(extra_sections or {})
@@ -257,6 +261,18 @@ def _valid(data: Mapping[str, Any], section: str, key: str, section_type: type) 
 def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
     """Checks that involve more than one key, or more than a key's type and bounds."""
     problems: list[Problem] = []
+    for key, allowed in (("name", ""), ("description", "\n\t")):
+        text = _valid(data, "scenario", key, ScenarioMeta)
+        if isinstance(text, str) and control_characters(text, allowed):
+            problems.append(
+                bad_value(
+                    f"scenario.{key}",
+                    text,
+                    "text without control characters"
+                    + (" (other than new lines and tabs)" if allowed else "")
+                    + f"; found {', '.join(control_characters(text, allowed))}",
+                )
+            )
     start = _valid(data, "scenario", "start", ScenarioMeta)
     if start is not None and not _MONTH.match(start):
         problems.append(bad_value("scenario.start", start, "a month written YYYY-MM, e.g. '2026-01'"))
@@ -535,7 +551,50 @@ def parse_scenario_text(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Problem("", f"not valid TOML: {error}")], source) from None
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively; hundreds of levels exhaust the stack
+        problem = Problem(
+            "", f"arrays or tables nested too deeply to read; a scenario nests at most {MAX_NESTING} levels"
+        )
+        raise ScenarioError([problem], source) from None
     return parse_scenario(data, source, source_text=text, extra_sections=extra_sections)
+
+
+def control_characters(text: str, allowed: str = "") -> list[str]:
+    r"""The distinct control characters of ``text`` (Unicode category Cc) not in ``allowed``, as escapes.
+
+    Examples
+    --------
+    >>> control_characters("a\x00b\x1b[31m")
+    ['\\x00', '\\x1b']
+    >>> control_characters("two\nlines", allowed="\n")
+    []
+    """
+    found = dict.fromkeys(c for c in text if unicodedata.category(c) == "Cc" and c not in allowed)
+    return [repr(c)[1:-1] for c in found]
+
+
+#: Deepest nesting of tables and arrays a scenario may have (the schema needs 5: labs.NAME.compute.contracts[i]).
+MAX_NESTING = 16
+
+
+def _nesting_problems(value: Any, path: str = "", depth: int = 0) -> list[Problem]:
+    """A problem for the first value nested deeper than :data:`MAX_NESTING` (checked without recursion limits)."""
+    stack: list[tuple[Any, str, int]] = [(value, path, depth)]
+    while stack:
+        item, where, level = stack.pop()
+        if level > MAX_NESTING:
+            return [
+                Problem(
+                    where or "(top)",
+                    f"nested more than {MAX_NESTING} levels deep; expected the tables and arrays of a scenario",
+                )
+            ]
+        if isinstance(item, Mapping):
+            stack.extend((child, f"{where}.{key}" if where else str(key), level + 1) for key, child in item.items())
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{where}[{index}]", level + 1) for index, child in enumerate(item))
+    return []
 
 
 def load_scenario(path: str | Path, *, extra_sections: Mapping[str, type] | None = None) -> Scenario:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
@@ -845,8 +846,8 @@ def _parse_contract(entry: Any, where: str) -> tuple[ContractSpec | None, list[P
     name, online, source = entry.get("name", ""), entry.get("online", "2026-01"), entry.get("source", "")
     gw, term, cost = entry.get("gw", 1.0), entry.get("term_months", 1), entry.get("cost_usd_per_gw_year", 0.0)
     checks = (
-        ("name", name, isinstance(name, str), "a string"),
-        ("source", source, isinstance(source, str), "a string"),
+        ("name", name, isinstance(name, str) and not _has_control(name), "a string without control characters"),
+        ("source", source, isinstance(source, str) and not _has_control(source), "a string without control characters"),
         (
             "online",
             online,
@@ -873,6 +874,11 @@ def _parse_contract(entry: Any, where: str) -> tuple[ContractSpec | None, list[P
     if found:
         return None, found
     return ContractSpec(name, online, float(gw), int(term), float(cost), source), []
+
+
+def _has_control(text: str) -> bool:
+    """Whether ``text`` has a control character (Unicode category Cc)."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def _number(value: Any) -> bool:

@@ -1,0 +1,96 @@
+"""Hostile and extreme input that used to end in a traceback: deep nesting, control characters, huge draw counts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import frontiersim as fs
+from frontiersim.cli.format import terminal_safe
+from frontiersim.cli.main import main
+from frontiersim.scenario import ScenarioError, parse_scenario, parse_scenario_text
+from frontiersim.scenario.loader import MAX_NESTING
+from frontiersim.simulate import MemoryBudgetError, memory_problem
+
+GIB = 1024**3
+
+
+def test_toml_nested_hundreds_of_levels_is_one_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = '[scenario]\nname = "deep"\n[demand]\nx = ' + "[" * 600 + "1" + "]" * 600 + "\n"
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        parse_scenario_text(text)
+    path = tmp_path / "deep.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err
+    assert "Traceback" not in err
+
+
+def test_a_mapping_nested_too_deeply_names_the_key() -> None:
+    value: Any = 1.0
+    for _ in range(MAX_NESTING + 5):
+        value = {"k": value}
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario({"scenario": {"name": "deep"}, "demand": {"kind": value}})
+    (problem,) = error.value.problems
+    assert problem.path.startswith("demand.kind.k.k")
+    assert f"nested more than {MAX_NESTING} levels deep" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "red \x1b[31m text", "two\nlines", "del\x7f"])
+def test_control_characters_in_the_name_are_refused(name: str) -> None:
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario({"scenario": {"name": name}})
+    assert [problem.path for problem in error.value.problems] == ["scenario.name"]
+    assert "without control characters" in str(error.value)
+
+
+def test_a_description_may_have_new_lines_but_no_other_control_characters() -> None:
+    assert parse_scenario({"scenario": {"name": "x", "description": "line one\nline two\tend"}})
+    with pytest.raises(ScenarioError, match="other than new lines and tabs"):
+        parse_scenario({"scenario": {"name": "x", "description": "bell\x07"}})
+    contract = {"name": "site\x00", "online": "2026-01", "gw": 1.0, "term_months": 12}
+    with pytest.raises(ScenarioError, match=r"compute\.contracts\[0\]\.name"):
+        parse_scenario({"scenario": {"name": "x"}, "compute": {"contracts": [contract]}})
+
+
+def test_draws_beyond_memory_are_refused_with_the_estimate() -> None:
+    scenario = fs.bundled("default")
+    assert memory_problem(scenario, 10_000, available=8 * GIB) is None
+    problem = memory_problem(scenario, 10**9, available=8 * GIB)
+    assert problem is not None
+    assert "1,000,000,000 draws would need about" in problem
+    assert "GiB per million draws" in problem
+    assert "8.0 GiB is available" in problem
+    # monthly arrays cost more, and the message says how to do without them
+    monthly = memory_problem(scenario, 10**7, keep_monthly=True, available=8 * GIB)
+    assert monthly is not None
+    assert "--summary-only" in monthly
+    with pytest.raises(MemoryBudgetError):
+        fs.simulate(scenario, draws=10**15)  # refused before anything is allocated
+
+
+def test_cli_refuses_a_huge_draw_count_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.perf_counter()
+    code = main(["run", "default", "--draws", "99999999999999999999", "--no-store", "--no-save"])
+    assert code == 2
+    assert time.perf_counter() - started < 30  # refused up front, not after filling memory (not a timing test)
+    err = capsys.readouterr().err
+    assert "draws would need about" in err
+    assert "Traceback" not in err
+
+
+def test_stored_names_and_messages_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert terminal_safe("ok") == "ok"
+    message = "one line\x1b[2J cleared"
+    assert main(["run", "toy_50_50", "--no-save", "-m", message]) == 0
+    capsys.readouterr()
+    assert main(["runs", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "\x1b" not in listed
+    line = next(line for line in listed.splitlines() if "toy_50_50" in line and "one" in line)
+    assert "one line\\x1b[2J cleared" in line
