@@ -94,3 +94,21 @@ def test_stored_names_and_messages_cannot_drive_the_terminal(capsys: pytest.Capt
     assert "\x1b" not in listed
     line = next(line for line in listed.splitlines() if "toy_50_50" in line and "one" in line)
     assert "one line\\x1b[2J cleared" in line
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_simulating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from frontiersim.cli import common  # noqa: PLC0415
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = common.os.access
+    monkeypatch.setattr(common.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode))
+    simulated: list[int] = []
+    monkeypatch.setattr("frontiersim.cli.run_command.simulate", lambda *a, **k: simulated.append(1))
+    assert main(["run", "toy_50_50", "--no-store", "--out", str(locked / "results")]) == 2
+    assert f"cannot create it, {locked} is not writable" in capsys.readouterr().err
+    assert main(["run", "toy_50_50", "--no-store", "--out", str(locked)]) == 2
+    assert "the folder is not writable" in capsys.readouterr().err
+    assert simulated == []  # refused before any simulation

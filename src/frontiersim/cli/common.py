@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -74,10 +75,15 @@ def default_out_dir(scenario_name: str) -> Path:
 def out_dir_problem(out: Path) -> str | None:
     """Why results cannot be written to ``out``, or None if they can be (as far as can be told up front)."""
     if out.exists():
-        return None if out.is_dir() else f"--out {out} exists and is not a folder"
+        if not out.is_dir():
+            return f"--out {out} exists and is not a folder"
+        return None if os.access(out, os.W_OK | os.X_OK) else f"--out {out}: the folder is not writable"
     for parent in out.parents:
         if parent.exists():
-            return None if parent.is_dir() else f"--out {out}: {parent} is not a folder"
+            if not parent.is_dir():
+                return f"--out {out}: {parent} is not a folder"
+            writable = os.access(parent, os.W_OK | os.X_OK)
+            return None if writable else f"--out {out}: cannot create it, {parent} is not writable"
     return None
 
 
