@@ -408,6 +408,7 @@ def _chunks() -> Iterator[bytes]:
         (b'{"scenario": {}}', {}, 415, "application/json"),
         (b'{"scenario": {}}', {**_JSON, "origin": "http://evil.example"}, 403, "cross-origin"),
         (b'{"scenario": {}}', {**_JSON, "origin": "null"}, 403, "cross-origin"),
+        (b'{"scenario": {}}', {**_JSON, "origin": "https://127.0.0.1"}, 403, "cross-origin"),  # another scheme
         (b'{"scenario": {}}', {**_JSON, "host": "evil.example"}, 400, "does not answer to host"),
     ],
 )
@@ -598,3 +599,12 @@ def test_serve_command_answers_on_loopback(store_path: Path) -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def test_a_same_origin_write_is_accepted(client: TestClient, default_mapping: dict[str, Any]) -> None:
+    """The page's own origin (same scheme, host and port) may post; the scheme is part of the origin."""
+    body = {"scenario": default_mapping, "draws": 10}
+    ok = client.post("/api/scenario.toml", json=body, headers={"origin": BASE_URL})
+    assert ok.status_code == 200, ok.text
+    refused = client.post("/api/scenario.toml", json=body, headers={"origin": BASE_URL.replace("http:", "https:")})
+    assert refused.status_code == 403

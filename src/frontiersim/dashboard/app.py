@@ -170,6 +170,16 @@ def _host_name(host_header: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+def _same_origin(origin: str, scope: Scope, host: str) -> bool:
+    """Whether ``origin`` is the dashboard's own: the same scheme and the same host and port.
+
+    A page served over another scheme (``https://`` for an ``http://``
+    dashboard, say) is another origin, as browsers define it (RFC 6454).
+    """
+    parts = urlsplit(origin)
+    return parts.scheme.lower() == str(scope.get("scheme", "http")).lower() and parts.netloc.lower() == host.lower()
+
+
 class _Guard:
     """ASGI middleware: answer only to allowed Host names, refuse cross-origin writes, add security headers.
 
@@ -195,7 +205,7 @@ class _Guard:
             refusal = ApiError(400, f"this dashboard does not answer to host {host[:80]!r}")
         origin = headers.get("origin")
         writes = scope["method"] not in ("GET", "HEAD")
-        if refusal is None and writes and origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+        if refusal is None and writes and origin is not None and not _same_origin(origin, scope, host):
             refusal = ApiError(403, f"cross-origin request from {origin[:80]!r} refused")
 
         async def send_with_headers(message: Message) -> None:
