@@ -112,3 +112,24 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_simulating(
     assert main(["run", "toy_50_50", "--no-store", "--out", str(locked)]) == 2
     assert "the folder is not writable" in capsys.readouterr().err
     assert simulated == []  # refused before any simulation
+
+
+def test_a_truncated_store_is_refused_before_any_simulation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "runs.duckdb"
+    for message in ("first", "second"):
+        assert main(["run", "toy_50_50", "--no-save", "--store", str(store), "-m", message]) == 0
+    assert main(["run", "default", "--draws", "200", "--no-save", "--store", str(store), "-m", "third"]) == 0
+    capsys.readouterr()
+    size = store.stat().st_size
+    with store.open("r+b") as handle:
+        handle.truncate(int(size * 0.9))
+    simulated: list[int] = []
+    monkeypatch.setattr("frontiersim.cli.run_command.simulate", lambda *a, **k: simulated.append(1))
+    assert main(["run", "toy_50_50", "--no-save", "--store", str(store), "-m", "fourth"]) == 2
+    err = capsys.readouterr().err
+    assert f"run store {store} is truncated" in err
+    assert "Traceback" not in err
+    assert simulated == []
+    assert not Path(f"{store}.wal").exists()

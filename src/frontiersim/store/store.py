@@ -83,6 +83,9 @@ _FIRST_RETRY_SECONDS, _LONGEST_RETRY_SECONDS = 0.01, 0.5
 #: ``meta`` key of a store file that a compaction has replaced (value: JSON with the compacting process).
 _SUPERSEDED_KEY = "superseded_by_compaction"
 
+#: Bytes of the headers at the start of a DuckDB file, before its blocks (three headers of 4 KiB).
+_DUCKDB_HEADER_BYTES = 3 * 4096
+
 #: After this long, a superseded mark whose file is still in place is stale (its compaction died; seconds).
 _STALE_MARK_SECONDS = 30.0
 
@@ -469,6 +472,9 @@ class RunStore:
             try:
                 connection = duckdb.connect(str(self.path))
                 try:
+                    truncated = self._truncation(connection)
+                    if truncated is not None:
+                        raise StoreError(truncated)
                     superseded = self._superseded(connection)
                 except BaseException:
                     connection.close()
@@ -498,6 +504,40 @@ class RunStore:
                 delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
             except duckdb.Error as error:
                 raise StoreError(self._open_problem(_one_line(str(error)))) from None
+
+    def _truncation(self, connection: duckdb.DuckDBPyConnection) -> str | None:
+        """Why the file is shorter than its own blocks say it is (a truncated copy or disk), or None.
+
+        A DuckDB file is :data:`_DUCKDB_HEADER_BYTES` of headers, then its
+        blocks. Right after connecting, with no write-ahead log to replay and
+        the file locked against other writers, the file must reach the last
+        block any table's data is stored in (``pragma_storage_info``; free
+        blocks at the end may be cut off by DuckDB itself): a shorter file
+        fails later, in the middle of a write, so it is refused here, before
+        any simulation.
+        """
+        if Path(f"{self.path}.wal").exists():
+            return None
+        try:
+            block_size = int(connection.execute("PRAGMA database_size").fetchone()[2])  # type: ignore[index]
+            tables = [str(row[0]) for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+            last = -1
+            for table in tables:
+                row = connection.execute(
+                    "SELECT max(block_id) FROM pragma_storage_info(?) WHERE block_id >= 0", [table]
+                ).fetchone()
+                if row is not None and row[0] is not None:
+                    last = max(last, int(row[0]))
+            size = self.path.stat().st_size
+        except (duckdb.Error, OSError, TypeError, ValueError):
+            return None
+        needed = _DUCKDB_HEADER_BYTES + (last + 1) * block_size
+        if size >= needed:
+            return None
+        return (
+            f"run store {self.path} is truncated: {size:,} bytes where its data reach block {last} and need "
+            f"{needed:,}; restore it from a copy, or use another store (--store PATH)"
+        )
 
     def _superseded(self, connection: duckdb.DuckDBPyConnection) -> bool:
         """Whether ``connection`` holds a file a compaction has replaced; a stale mark is cleared instead."""
