@@ -470,12 +470,13 @@ class RunStore:
         delay = _FIRST_RETRY_SECONDS
         while True:
             try:
+                before = self._file_identity()
                 connection = duckdb.connect(str(self.path))
                 try:
-                    truncated = self._truncation(connection)
+                    superseded = self._superseded(connection)
+                    truncated = None if superseded else self._truncation(connection, before)
                     if truncated is not None:
                         raise StoreError(truncated)
-                    superseded = self._superseded(connection)
                 except BaseException:
                     connection.close()
                     raise
@@ -505,7 +506,15 @@ class RunStore:
             except duckdb.Error as error:
                 raise StoreError(self._open_problem(_one_line(str(error)))) from None
 
-    def _truncation(self, connection: duckdb.DuckDBPyConnection) -> str | None:
+    def _file_identity(self) -> tuple[int, int] | None:
+        """Device and inode of the store file (None if it does not exist yet)."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_dev, stat.st_ino
+
+    def _truncation(self, connection: duckdb.DuckDBPyConnection, opened: tuple[int, int] | None) -> str | None:
         """Why the file is shorter than its own blocks say it is (a truncated copy or disk), or None.
 
         A DuckDB file is :data:`_DUCKDB_HEADER_BYTES` of headers, then its
@@ -514,9 +523,12 @@ class RunStore:
         block any table's data is stored in (``pragma_storage_info``; free
         blocks at the end may be cut off by DuckDB itself): a shorter file
         fails later, in the middle of a write, so it is refused here, before
-        any simulation.
+        any simulation. ``opened`` is the file's identity just before
+        connecting: if a compaction has since renamed another file into
+        place, the size at the path is not the connected file's, and nothing
+        is concluded.
         """
-        if Path(f"{self.path}.wal").exists():
+        if opened is None or Path(f"{self.path}.wal").exists():
             return None
         try:
             block_size = int(connection.execute("PRAGMA database_size").fetchone()[2])  # type: ignore[index]
@@ -528,9 +540,12 @@ class RunStore:
                 ).fetchone()
                 if row is not None and row[0] is not None:
                     last = max(last, int(row[0]))
-            size = self.path.stat().st_size
+            stat = self.path.stat()
         except (duckdb.Error, OSError, TypeError, ValueError):
             return None
+        if (stat.st_dev, stat.st_ino) != opened:
+            return None
+        size = stat.st_size
         needed = _DUCKDB_HEADER_BYTES + (last + 1) * block_size
         if size >= needed:
             return None
