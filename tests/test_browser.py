@@ -230,6 +230,8 @@ def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, scre
         assert record.status == "complete"
         assert record.message == "hedge 2, no starting cash (browser test)"
         assert float(record.tables["headline"]["p_ruin"].iloc[0]) == expected
+        # the preset list is reloaded after the save is confirmed: wait for it
+        page.wait_for_selector(f"#preset option[value='run:{run_id}']", state="attached")
         assert page.locator(f"#preset option[value='run:{run_id}']").count() == 1
 
         page.screenshot(path=str(screenshot_dir / "dashboard-edited.png"), full_page=True)
