@@ -47,11 +47,6 @@ UNUSED_IN_PATH_MODE = {
 }
 
 
-def with_previous_defaults(text: str) -> fs.Scenario:
-    """An old scenario text, with the previous engine's settings for the keys it leaves out."""
-    return with_previous_settings(text)
-
-
 def _previous() -> dict[str, dict[str, np.ndarray]]:
     by_scenario: dict[str, dict[str, np.ndarray]] = {}
     with np.load(ARCHIVE) as archive:
@@ -71,7 +66,7 @@ def test_the_archive_covers_the_scenarios_bundled_then() -> None:
 @pytest.mark.parametrize("name", sorted(PREVIOUS))
 def test_one_lab_reproduces_the_previous_engine(name: str) -> None:
     previous = PREVIOUS[name]
-    scenario = with_previous_defaults(str(previous.pop("scenario.toml")))
+    scenario = with_previous_settings(str(previous.pop("scenario.toml")))
     result = fs.simulate(scenario, draws=DRAWS, seed=SEED, keep_monthly=False)
     (lab,) = result.labs
     current = result.lab_dataset(lab)

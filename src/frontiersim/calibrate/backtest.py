@@ -47,7 +47,8 @@ MIN_FIT_REPORTS = 3
 #: Significance of the binomial test below which coverage is called off nominal.
 TEST_ALPHA = 0.05
 
-_TABLE_COLUMNS = [
+#: Columns of the table of scored forecasts.
+TABLE_COLUMNS = [
     "company",
     "date",
     "observed_usd",
@@ -240,7 +241,7 @@ def _backtest_company(reports: pd.DataFrame, company: str, cutoff: pd.Timestamp)
     mine = reports[reports["company"] == company].sort_values("date", kind="stable")
     before = mine[mine["date"] <= cutoff]
     after = mine[mine["date"] > cutoff]
-    empty = pd.DataFrame({column: [] for column in _TABLE_COLUMNS})
+    empty = pd.DataFrame({column: [] for column in TABLE_COLUMNS})
     if len(before) < MIN_FIT_REPORTS or before["date"].nunique() < 2:
         return CompanyBacktest(company, len(before), None, empty)
     x = fractional_year(before["date"])
@@ -261,7 +262,7 @@ def _backtest_company(reports: pd.DataFrame, company: str, cutoff: pd.Timestamp)
         columns[f"high{pct}_usd"] = 10.0**high
         log_obs = np.log10(observed)
         columns[f"covered{pct}"] = (log_obs >= low) & (log_obs <= high)
-    table = pd.DataFrame(columns, index=range(len(after)))[_TABLE_COLUMNS]
+    table = pd.DataFrame(columns, index=range(len(after)))[TABLE_COLUMNS]
     return CompanyBacktest(company, len(before), fit, table)
 
 
@@ -283,7 +284,7 @@ class BacktestResult:
         """Every forecast: company, date, observed, median forecast, 50%/90% intervals and whether each covers."""
         frames = [c.forecasts for c in self.companies if len(c.forecasts)]
         if not frames:
-            return pd.DataFrame({column: [] for column in _TABLE_COLUMNS})
+            return pd.DataFrame({column: [] for column in TABLE_COLUMNS})
         return pd.concat(frames, ignore_index=True)
 
     def coverage(self, level: float) -> Coverage:

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from frontiersim.calibrate.backtest import LEVELS, Coverage, parse_cutoff
+from frontiersim.calibrate.backtest import LEVELS, TABLE_COLUMNS, Coverage, parse_cutoff
 from frontiersim.calibrate.data import ATTRIBUTION, revenue_reports
 from frontiersim.calibrate.predictive import MIN_REPORTS, PredictiveDemand, predictive_demand
 from frontiersim.calibrate.revenue import COMPANIES, apply_drops
@@ -67,21 +67,7 @@ PIT_BINS = 10
 #: Quantiles of the simulated annualised revenue kept per month for the fan chart.
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
-_TABLE_COLUMNS = [
-    "cutoff",
-    "company",
-    "date",
-    "observed_usd",
-    "median_usd",
-    "low50_usd",
-    "high50_usd",
-    "covered50",
-    "low90_usd",
-    "high90_usd",
-    "covered90",
-    "pit",
-    "crps_log10",
-]
+_TABLE_COLUMNS = ["cutoff", *TABLE_COLUMNS, "pit", "crps_log10"]
 
 
 def crps_ensemble(samples: ArrayLike, observation: float) -> float:

@@ -59,7 +59,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 (one check per option, each its own exit)
+def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911 (one check per option, each its own exit)
     cutoffs = []
     for text in args.cutoff:
         try:
@@ -91,15 +91,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 (o
         return recording
     with recording.failing_on_error():
         result = simulator_backtest(tuple(cutoffs), companies, extra_reports=extra, draws=args.draws, seed=args.seed)
-        table = result.table()
-        if len(table):
-            with pd.option_context(
-                "display.width", 250, "display.max_columns", None, "display.float_format", "{:.3g}".format
-            ):
-                print(table.to_string(index=False))
-        else:
-            print(f"no forecasts to score after {dates} (see below)")
-        print()
+        _print_forecasts(result.table(), f"no forecasts to score after {dates} (see below)", width=250)
         summary = result.summary_text()
         print(summary)
         charts = {BACKTEST_CHARTS[0]: backtest_fan_png(result), BACKTEST_CHARTS[1]: pit_coverage_png(result)}
@@ -112,6 +104,18 @@ def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911, PLR0912 (o
         return recording.finish(dataclasses.replace(payload, artifacts={**payload.artifacts, **charts}))
 
 
+def _print_forecasts(table: pd.DataFrame, empty: str, *, width: int) -> None:
+    """The scored forecasts, one per line (or ``empty`` when there are none), then a blank line."""
+    if len(table):
+        with pd.option_context(
+            "display.width", width, "display.max_columns", None, "display.float_format", "{:.3g}".format
+        ):
+            print(table.to_string(index=False))
+    else:
+        print(empty)
+    print()
+
+
 def _trend_line_backtest(args: argparse.Namespace, cutoff: pd.Timestamp, companies: tuple[str, ...]) -> int:
     recording = begin_recording(
         args, kind="backtest", scenario=None, scenario_name=f"trend-line backtest ({args.company}) to {cutoff.date()}"
@@ -120,15 +124,7 @@ def _trend_line_backtest(args: argparse.Namespace, cutoff: pd.Timestamp, compani
         return recording
     with recording.failing_on_error():
         result = backtest_revenue(cutoff, companies)
-        table = result.table()
-        if len(table):
-            with pd.option_context(
-                "display.width", 200, "display.max_columns", None, "display.float_format", "{:.3g}".format
-            ):
-                print(table.to_string(index=False))
-        else:
-            print(f"no forecasts to score after {result.cutoff} (see below)")
-        print()
+        _print_forecasts(result.table(), f"no forecasts to score after {result.cutoff} (see below)", width=200)
         print(result.summary_text())
         return recording.finish(backtest_payload(result)) if recording.active else EXIT_OK
 

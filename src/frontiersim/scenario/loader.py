@@ -18,6 +18,7 @@ from frontiersim.scenario.schema import (
     CAPABILITY_BELIEF_NEEDED,
     LAB_SECTIONS,
     MAX_LABS,
+    MONTH_PATTERN,
     POLICY_KINDS,
     SECTIONS,
     ComputeSpec,
@@ -37,8 +38,6 @@ _SEGMENT_MARGIN = (
     "no value when demand.kind = 'capability': the margin is the revenue-weighted margin of "
     "[capability.segments.*] gross_margin"
 )
-
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def parse_scenario(
@@ -274,7 +273,7 @@ def _cross_checks(data: Mapping[str, Any]) -> list[Problem]:
                 )
             )
     start = _valid(data, "scenario", "start", ScenarioMeta)
-    if start is not None and not _MONTH.match(start):
+    if start is not None and not MONTH_PATTERN.match(start):
         problems.append(bad_value("scenario.start", start, "a month written YYYY-MM, e.g. '2026-01'"))
     horizon_years = _valid(data, "scenario", "horizon_years", ScenarioMeta)
     problems += _demand_checks(data, horizon_years)

@@ -851,7 +851,7 @@ def _parse_contract(entry: Any, where: str) -> tuple[ContractSpec | None, list[P
         (
             "online",
             online,
-            isinstance(online, str) and bool(_MONTH_TEXT.match(online)),
+            isinstance(online, str) and bool(MONTH_PATTERN.match(online)),
             "a month written YYYY-MM, e.g. '2026-07'",
         ),
         ("gw", gw, _number(gw) and 0.0 < gw <= MAX_CONTRACT_GW, f"a number in (0, {MAX_CONTRACT_GW:g}] GW"),
@@ -886,7 +886,8 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-_MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: A month written ``YYYY-MM``.
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)

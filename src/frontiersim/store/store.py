@@ -430,6 +430,8 @@ class RunStore:
     def __init__(self, path: str | Path | None = None, *, lock_timeout_seconds: float = 60.0) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.lock_timeout_seconds = float(lock_timeout_seconds)
+        #: Device, inode and size of the store file when it was last found whole (see ``_truncation``).
+        self._whole_file: tuple[int, int, int] | None = None
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
@@ -526,9 +528,17 @@ class RunStore:
         any simulation. ``opened`` is the file's identity just before
         connecting: if a compaction has since renamed another file into
         place, the size at the path is not the connected file's, and nothing
-        is concluded.
+        is concluded. A file found whole is not read again until its size
+        changes (the check is on every open's path).
         """
         if opened is None or Path(f"{self.path}.wal").exists():
+            return None
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        identity = (stat.st_dev, stat.st_ino, stat.st_size)
+        if identity[:2] != opened or identity == self._whole_file:
             return None
         try:
             block_size = int(connection.execute("PRAGMA database_size").fetchone()[2])  # type: ignore[index]
@@ -540,14 +550,12 @@ class RunStore:
                 ).fetchone()
                 if row is not None and row[0] is not None:
                     last = max(last, int(row[0]))
-            stat = self.path.stat()
-        except (duckdb.Error, OSError, TypeError, ValueError):
-            return None
-        if (stat.st_dev, stat.st_ino) != opened:
+        except (duckdb.Error, TypeError, ValueError):
             return None
         size = stat.st_size
         needed = _DUCKDB_HEADER_BYTES + (last + 1) * block_size
         if size >= needed:
+            self._whole_file = identity
             return None
         return (
             f"run store {self.path} is truncated: {size:,} bytes where its data reach block {last} and need "

@@ -31,9 +31,8 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from frontiersim.models.finance import RUIN_TOLERANCE_USD
-from frontiersim.models.registry import SLOTS, extension_sections
+from frontiersim.models.registry import SLOTS
 from frontiersim.results.result import SimulationResult, select_lab
-from frontiersim.scenario.loader import parse_scenario_text
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -67,7 +66,6 @@ _STARTING_CASH = "input.finance.starting_cash_usd"
 _GROSS_MARGIN = "input.operations.gross_margin"
 _MONTHLY_MARGIN = "gross_margin"
 _MIN_TRAINING_SHARE = "input.operations.min_training_share"
-_MAX_INFERENCE_SHARE = "input.operations.max_inference_share"
 _MAX_REPORTED = 5
 
 
@@ -129,24 +127,13 @@ def _per_draw(dataset: xr.Dataset, name: str) -> FloatArray:
     return _array(dataset, name, ("draw",))[:, None]
 
 
-def _allocation_rule(dataset: xr.Dataset) -> str:
-    """The lab's ``operations.allocation_rule``, from the scenario the result records (one lab's dataset)."""
-    text = dataset.attrs.get("scenario_toml")
-    if isinstance(text, str) and text:
-        scenario = parse_scenario_text(text, extra_sections=extension_sections())
-        lab = str(dataset.coords["lab"].values) if "lab" in dataset.coords else None
-        labs = {resolved.name: resolved for resolved in scenario.labs}
-        return (labs.get(lab) if lab in labs else scenario.labs[0]).operations.allocation_rule  # type: ignore[union-attr]
-    only_cap = _MAX_INFERENCE_SHARE in dataset.variables and _MIN_TRAINING_SHARE not in dataset.variables
-    return "inference_first" if only_cap else "residual"
-
-
 def _kept_for_training(dataset: xr.Dataset) -> FloatArray:
-    """Share of capacity inference may not use, per draw: the training floor, or 1 - the inference cap."""
+    """Share of capacity inference may not use, per draw: 1 - the inference cap the run recorded.
+
+    Results written before the cap was recorded knew only the residual rule, whose cap is 1 - the floor.
+    """
     if "inference_cap_share" in dataset.variables:
         return 1.0 - _per_draw(dataset, "inference_cap_share")
-    if _allocation_rule(dataset) == "inference_first":
-        return 1.0 - _per_draw(dataset, _MAX_INFERENCE_SHARE)
     return _per_draw(dataset, _MIN_TRAINING_SHARE)
 
 

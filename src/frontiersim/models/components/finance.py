@@ -92,9 +92,9 @@ class Finance(Component):
         self.cash = CashState.start(setup.lab_parameter("finance.starting_cash_usd"), self.rule.min_interval_months)
         self.raise_uniforms = setup.lab_shocks_by_month(RAISE_UNIFORMS)
         self.growth_matters = bool(np.any(self.rule.growth_elasticity)) and bool(np.any(self.rule.enabled))
-        # Served revenue of the last 12 months (ring buffer), for the trailing growth of revenue.
-        self.served_history = np.zeros((12, setup.layout.columns)) if self.growth_matters else None
-        self.opening_served = np.zeros(setup.layout.columns)
+        # The lab's demand of the last 12 months (ring buffer), for its trailing growth.
+        self.demand_history = np.zeros((12, setup.layout.columns)) if self.growth_matters else None
+        self.opening_demand = np.zeros(setup.layout.columns)
 
     @classmethod
     def streams(cls, scenario: Scenario) -> tuple[ShockStream, ...]:
@@ -152,19 +152,18 @@ class Finance(Component):
         :math:`D_{t-12} = D_0 (g^*)^{(t-12)/12}` for :math:`t < 12`, and
         :math:`g_0 = g^*`.
         """
-        served = demand
-        if self.served_history is None:
+        if self.demand_history is None:
             return None
         slot = month % 12
         if month == 0:
-            self.opening_served = served
+            self.opening_demand = demand
         if month < 12:
-            year_ago = self.opening_served * np.power(self.rule.reference_growth_per_year, (month - 12) / 12.0)
+            year_ago = self.opening_demand * np.power(self.rule.reference_growth_per_year, (month - 12) / 12.0)
         else:
-            year_ago = self.served_history[slot]
+            year_ago = self.demand_history[slot]
         with np.errstate(divide="ignore", invalid="ignore"):
-            growth = np.where(year_ago > 0, served / year_ago, np.where(served > 0, np.inf, 0.0))
-        self.served_history[slot] = served  # after reading: year_ago may be a view of this row
+            growth = np.where(year_ago > 0, demand / year_ago, np.where(demand > 0, np.inf, 0.0))
+        self.demand_history[slot] = demand  # after reading: year_ago may be a view of this row
         return growth
 
     def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
