@@ -38,7 +38,7 @@ colour = "blue"
 BAD_PROBLEMS = (
     "bogus: got {'colour': 'blue'} (table); expected a known section",
     "demand.growth_per_year: got '20 to 3' (string); expected \"low to high\" with 0 < low < high",
-    "compute.lead_time_months: got -3 (integer); expected an integer >= 0",
+    "compute.lead_time_months: got -3 (integer); expected an integer in [0, 600]",
 )
 MALFORMED_SCENARIO = '[scenario]\nname = "malformed"\n[compute\nlead_time_months = 18\n'
 PREVIOUS_RESULTS = b"results of an earlier run, which a bad scenario must not touch\n"

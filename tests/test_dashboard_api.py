@@ -251,7 +251,7 @@ def test_every_problem_is_reported_once(client: TestClient, default_mapping: dic
     paths = sorted(p["path"] for p in body["problems"])
     assert paths == sorted(["demand.growth_per_year", "compute.lead_time_months", "finance.bogus", "draws", "extra"])
     by_path = {p["path"]: p["message"] for p in body["problems"]}
-    assert by_path["compute.lead_time_months"] == "got 1.5 (float); expected an integer >= 0"
+    assert by_path["compute.lead_time_months"] == "got 1.5 (float); expected an integer in [0, 600]"
     assert by_path["draws"] == "got '10' (string); expected an integer in [1, 20000]"
 
 
@@ -443,7 +443,7 @@ def _scenario(**sections: Any) -> dict[str, Any]:
         ({"scenario": _scenario(demand__growth_per_year={"dist": "eval"})}, "demand.growth_per_year.dist", "one of"),
         ({"scenario": _scenario(demand__growth_per_year="__import__('os')")}, "demand.growth_per_year", "expected"),
         ({"scenario": _scenario(demand__initial_usd_per_year=10**400)}, "demand.initial_usd_per_year", "expected"),
-        ({"scenario": _scenario(demand__initial_usd_per_year=-1e308)}, "demand.initial_usd_per_year", ">= 0"),
+        ({"scenario": _scenario(demand__initial_usd_per_year=-1e308)}, "demand.initial_usd_per_year", "in [0, 1e+16]"),
         ({"scenario": _scenario(compute__lead_time_months=2**70)}, "compute.lead_time_months", "integer"),
         ({"scenario": _scenario(scenario__horizon_years="5")}, "scenario.horizon_years", "an integer"),
         ({"scenario": _scenario(scenario__name=None)}, "scenario.name", "no null"),

@@ -350,10 +350,10 @@ def test_spec_passes_unit_label_and_typical_to_the_field_spec() -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("compute.lead_time_months", "an integer >= 0"),
-        ("policy.hedge_factor", "a number >= 0"),
-        ("compute.initial_capacity_gw", "a number or distribution >= 0"),
-        ("policy.commitments_gw", "an array of numbers, each >= 0"),
+        ("compute.lead_time_months", "an integer in [0, 600]"),
+        ("policy.hedge_factor", "a number in [0, 1000] (the model's range)"),
+        ("compute.initial_capacity_gw", "a number or distribution in [0, 10000] (the model's range)"),
+        ("policy.commitments_gw", "an array of numbers, each in [0, 10000] (the model's range)"),
     ],
 )
 def test_messages_do_not_carry_units(path: str, expected: str) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import frontiersim as fs
-from frontiersim.cli.format import terminal_safe
 from frontiersim.cli.main import main
 from frontiersim.scenario import ScenarioError, parse_scenario, parse_scenario_text
+from frontiersim.scenario.errors import terminal_safe
 from frontiersim.scenario.loader import MAX_NESTING
 from frontiersim.simulate import MemoryBudgetError, memory_problem
 

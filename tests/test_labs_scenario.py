@@ -70,7 +70,7 @@ def test_shares_given_add_up_to_exactly_one() -> None:
         ({"labs": {"a": {"market_share": 1.5}}}, "labs.a.market_share", "a number in (0, 1]"),
         ({"labs": {"a": {"market_share": 0.5}, "b": {"market_share": 0.4}}}, "labs.*.market_share", "add up to 1"),
         ({"labs": {"a": {"market_share": 1.0}, "b": {}}}, "labs.*.market_share", "leaving a part"),
-        ({"labs": {"a": {"compute": {"lead_time_months": -1}}}}, "labs.a.compute.lead_time_months", "integer >= 0"),
+        ({"labs": {"a": {"compute": {"lead_time_months": -1}}}}, "labs.a.compute.lead_time_months", "in [0, 600]"),
         ({"labs": {"a": {"finance": {"starting_cash": 1}}}}, "labs.a.finance.starting_cash", "no such key"),
         ({"labs": {"a": {"policy": {"quantile": 0.2}}}}, "labs.a.policy.quantile", "no such key"),
         ({"labs": {"a": {"policy": {"kind": "magic"}}}}, "labs.a.policy.kind", "one of"),

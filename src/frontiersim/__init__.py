@@ -10,6 +10,7 @@ from frontiersim.draws import Draws, seed_sequence
 from frontiersim.models import (
     FixedSchedulePolicy,
     GrowthHedgePolicy,
+    ModelRangeError,
     Observation,
     ProcurementPolicy,
     QuantilePolicy,
@@ -30,6 +31,7 @@ __all__ = [
     "Draws",
     "FixedSchedulePolicy",
     "GrowthHedgePolicy",
+    "ModelRangeError",
     "Observation",
     "ProcurementPolicy",
     "QuantilePolicy",

@@ -54,8 +54,8 @@ FloatArray = NDArray[np.float64]
 #: Capacity under contract in the backtest's lab, GW: far above any demand drawn, so capacity never binds.
 BACKTEST_CAPACITY_GW = 10_000.0
 
-#: Starting cash of the backtest's lab, USD: enough to pay for that capacity, so the lab is never ruined.
-BACKTEST_CASH_USD = 1.0e18
+#: Starting cash of the backtest's lab, USD: enough to pay for that capacity for ten years, so the lab is never ruined.
+BACKTEST_CASH_USD = 1.0e16
 
 #: Draws and seed of the backtest unless told otherwise.
 DEFAULT_DRAWS = 2_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -567,19 +566,3 @@ def format_training_shares(split: TrainingShareSearch) -> str:
     return "Training share searched with the policy (each share planned and kept for training):\n" + format_rows(
         header, rows
     )
-
-
-def terminal_safe(text: str) -> str:
-    r"""``text`` with every control character written as its escape.
-
-    Names and messages from a shared store cannot then move the cursor,
-    change colours or break a table line on a terminal.
-
-    Examples
-    --------
-    >>> terminal_safe("run\x1b[31m red\nnext")
-    'run\\x1b[31m red\\nnext'
-    """
-    if text.isprintable():
-        return text
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)

@@ -49,9 +49,11 @@ from frontiersim.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    bad_input,
     default_out_dir,
     resolve_scenario,
 )
+from frontiersim.models.ranges import ModelRangeError
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -130,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except ModelRangeError as error:  # a scenario whose values together overflow: bad input, said once
+        return bad_input(str(error))
 
 
 def _discard_stdout() -> None:

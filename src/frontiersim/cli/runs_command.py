@@ -35,8 +35,9 @@ import pandas as pd
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.arguments import positive_int
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from frontiersim.cli.format import format_comparison, format_stored_summary, terminal_safe
+from frontiersim.cli.format import format_comparison, format_stored_summary
 from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message
+from frontiersim.scenario.errors import terminal_safe
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
 from frontiersim.store.record import METRICS, describe_metric, lab_metric, split_lab_metric
 from frontiersim.units import money

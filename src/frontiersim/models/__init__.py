@@ -16,6 +16,7 @@ from frontiersim.models.policies import (
     required_capacity_gw,
 )
 from frontiersim.models.policy_specs import median_demand_volatility, policy_from_spec, uses_growth_distribution
+from frontiersim.models.ranges import ModelRangeError
 from frontiersim.models.registry import SLOTS, Slot, assemble, catalogue, draw_plan, used_keys
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "GrowthDemand",
     "GrowthHedgePolicy",
     "LabLayout",
+    "ModelRangeError",
     "MonthState",
     "Observation",
     "OutputSpec",

@@ -42,6 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from frontiersim.models.demand import log_random_walk
 from frontiersim.models.diffusion import DEFAULT_SEGMENTS, Segment, bass_step, combine_segments
+from frontiersim.models.ranges import ModelRangeError
 from frontiersim.scenario.schema import DEFAULT_MILESTONE_LADDER
 
 FloatArray = NDArray[np.float64]
@@ -297,7 +298,9 @@ class CapabilityDemand:
     ) -> None:
         def per_draw(values: ArrayLike, name: str, *, positive: bool) -> FloatArray:
             arr = np.broadcast_to(_f64(values), (draws,)).copy()
-            if not np.all(np.isfinite(arr)) or np.any(arr <= 0 if positive else arr < 0):
+            if not np.all(np.isfinite(arr)):
+                raise ModelRangeError(f"{name} must be finite and {'> 0' if positive else '>= 0'}")
+            if np.any(arr <= 0 if positive else arr < 0):
                 raise ValueError(f"{name} must be finite and {'> 0' if positive else '>= 0'}")
             return arr
 

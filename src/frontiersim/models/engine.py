@@ -21,6 +21,7 @@ from frontiersim.draws.sampling import Draws
 from frontiersim.models.catalogue import Catalogue, OutputSpec, YearlyAccumulator, reduce_to_years
 from frontiersim.models.components.base import LabLayout, MonthState, Setup
 from frontiersim.models.components.procurement import PolicyOverride
+from frontiersim.models.ranges import ModelRangeError, first_non_finite_month, non_finite_outputs, range_message
 from frontiersim.models.registry import SLOTS, Slot, assemble, catalogue
 from frontiersim.scenario.schema import Scenario
 
@@ -120,6 +121,14 @@ def run_chunk(
     -------
     ChunkOutput
 
+    Raises
+    ------
+    ModelRangeError
+        If the arithmetic overflows, or an output is infinite or undefined
+        (:mod:`frontiersim.models.ranges`): the message names the outputs,
+        the month and the scenario's values farthest outside their typical
+        ranges.
+
     Notes
     -----
     Each month :math:`t`, in the order of the slots:
@@ -136,6 +145,37 @@ def run_chunk(
     6. revenue is credited to the frontier model and training cost to the
        next model ("each model is a company").
     """
+    try:
+        # Overflow is caught by the finite check below, which names the likely cause, not by warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            output = _run(scenario, draws, policy, slots, keep_monthly, monthly_out)
+    except (ModelRangeError, OverflowError, FloatingPointError) as error:
+        raise ModelRangeError(range_message(scenario, str(error) or type(error).__name__)) from error
+    _check_finite(scenario, output)
+    return output
+
+
+def _check_finite(scenario: Scenario, output: ChunkOutput) -> None:
+    """Raise :class:`ModelRangeError` if any output of the chunk is infinite or undefined."""
+    names = non_finite_outputs(output.by_month, output.by_year, output.final)
+    if not names:
+        return
+    month = first_non_finite_month(output.by_month, names)
+    where = "" if month is None else f" from month {month} ({scenario.month_label(month)})"
+    listed = ", ".join(repr(name) for name in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    verb = "output {} is" if len(names) == 1 else "outputs {} are"
+    raise ModelRangeError(range_message(scenario, verb.format(listed) + f" not finite{where}"))
+
+
+def _run(
+    scenario: Scenario,
+    draws: Draws,
+    policy: PolicyOverride,
+    slots: Sequence[Slot],
+    keep_monthly: bool,
+    monthly_out: Mapping[str, FloatArray] | None,
+) -> ChunkOutput:
+    """The month loop of :func:`run_chunk`."""
     setup = Setup(scenario, draws, policy)
     components = [component.build(setup) for component in assemble(scenario, slots)]
     outputs = catalogue(scenario, slots)

@@ -60,6 +60,19 @@ class Distribution(Protocol):
         ...
 
 
+def tail_quantiles(dist: Distribution, tail: float) -> tuple[float, float]:
+    """The ``tail`` and ``1 - tail`` quantiles of ``dist`` (infinite where they overflow).
+
+    Examples
+    --------
+    >>> tail_quantiles(Fixed(3.0), 1e-6)
+    (3.0, 3.0)
+    """
+    with np.errstate(over="ignore", under="ignore"):  # an extreme distribution's tails are not finite
+        low, high = np.asarray(dist.ppf(np.array([tail, 1.0 - tail])), dtype=float)
+    return float(low), float(high)
+
+
 def _num(value: float) -> str:
     return f"{value:.6g}"
 

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with every control character written as its escape.
+
+    Names, key paths and messages from a scenario file or a shared store
+    cannot then move the cursor, change colours or break a line on a
+    terminal.
+
+    Examples
+    --------
+    >>> terminal_safe("run\x1b[31m red\nnext")
+    'run\\x1b[31m red\\nnext'
+    """
+    if text.isprintable():
+        return text
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def describe_value(value: Any) -> str:
@@ -50,7 +68,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        path = terminal_safe(self.path)
+        return f"{path}: {self.message}" if path else self.message
 
 
 def bad_value(path: str, value: Any, expected: str) -> Problem:
@@ -87,7 +106,7 @@ class ScenarioError(ValueError):
         self.problems = tuple(problems)
         self.source = source
         count = len(self.problems)
-        lines = [f"{source}: {count} problem{'s' if count != 1 else ''}"]
+        lines = [f"{terminal_safe(source)}: {count} problem{'s' if count != 1 else ''}"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

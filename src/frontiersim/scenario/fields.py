@@ -10,14 +10,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution
+from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution, tail_quantiles
 from frontiersim.scenario.errors import Problem, bad_value
 from frontiersim.scenario.sources import KeySource, Setting
+
+#: Probability a distribution may put beyond each end of a key's model range (:attr:`FieldSpec.model_range`).
+MODEL_RANGE_TAIL = 1e-6
 
 Kind = Literal["dist", "float", "int", "str", "bool", "floats", "ints"]
 
@@ -58,6 +62,19 @@ class FieldSpec:
         The structured source (:mod:`frontiersim.scenario.sources`): a
         citation of public documents, an assumption or a setting; None when
         the key was declared with a plain string.
+    model_range : tuple of (float, float) or None
+        The values the model's arithmetic is built for, within the bounds:
+        a fixed value, each array entry, and the :data:`MODEL_RANGE_TAIL`
+        and ``1 - MODEL_RANGE_TAIL`` quantiles of a distribution must lie
+        in this closed range. The bounds say what a value means (a share
+        lies in [0, 1]); the model range keeps sums and products of the
+        largest values far below the largest float (about 1.8e308), so
+        that a scenario that validates simulates to finite numbers. A
+        distribution with unbounded support (a lognormal) may still put a
+        draw beyond it, about once in 5e5 draws, which the model's margin
+        below the overflow usually absorbs; if not, the engine's finite
+        check stops the run with a message naming the key. None: the bounds
+        alone.
 
     Raises
     ------
@@ -79,8 +96,13 @@ class FieldSpec:
     label: str = ""
     typical: tuple[float, float] | None = None
     reference: KeySource | None = None
+    model_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        if self.model_range is not None and not (
+            len(self.model_range) == 2 and all(map(math.isfinite, self.model_range)) and operator.lt(*self.model_range)
+        ):
+            raise ValueError(f"model range {self.model_range!r} of {self.doc!r}: expected finite numbers low < high")
         if self.typical is None:
             return
         where = f"typical range {self.typical!r} of {self.doc!r}"
@@ -93,7 +115,7 @@ class FieldSpec:
             raise ValueError(f"{where}: expected integers for an integer key")
         if not lo < hi:
             raise ValueError(f"{where}: expected low < high")
-        if not self._within(lo, hi):
+        if not self._within(lo, hi) or not self._in_model_range(lo, hi):
             raise ValueError(f"{where}: not within the key's bounds ({self.bounds_text()})")
 
     def exploration_range(self) -> tuple[float, float]:
@@ -130,26 +152,45 @@ class FieldSpec:
             high - inset if has_high and self.high_open else high,
         )
 
-    def bounds_text(self) -> str:
-        """Human-readable bounds such as ``[0, 1)`` or ``> 0``."""
+    def bounds_text(self, *, with_model_range: bool = True) -> str:
+        """Human-readable bounds such as ``[0, 1)`` or ``> 0``, narrowed by the model range unless told not to.
+
+        Examples
+        --------
+        >>> FieldSpec("float", "a share", low=0.0, high=1.0, high_open=True).bounds_text()
+        'in [0, 1)'
+        >>> FieldSpec("dist", "a price", low=0.0, model_range=(1e6, 1e14)).bounds_text()
+        "in [1e+06, 1e+14] (the model's range)"
+        """
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
-        has_low, has_high = math.isfinite(self.low), math.isfinite(self.high)
+        low, high, low_open, high_open = self.low, self.high, self.low_open, self.high_open
+        if self.model_range is not None and with_model_range:
+            if self.model_range[0] > low:
+                low, low_open = self.model_range[0], False
+            if self.model_range[1] < high:
+                high, high_open = self.model_range[1], False
+        has_low, has_high = math.isfinite(low), math.isfinite(high)
         if has_low and has_high:
-            left = "(" if self.low_open else "["
-            right = ")" if self.high_open else "]"
-            return f"in {left}{self.low:g}, {self.high:g}{right}"
-        if has_low:
-            return f"{'>' if self.low_open else '>='} {self.low:g}"
-        if has_high:
-            return f"{'<' if self.high_open else '<='} {self.high:g}"
-        return "any value"
+            text = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        elif has_low:
+            text = f"{'>' if low_open else '>='} {low:g}"
+        elif has_high:
+            text = f"{'<' if high_open else '<='} {high:g}"
+        else:
+            text = "any value"
+        narrowed = (low, high) != (self.low, self.high)
+        return f"{text} (the model's range)" if narrowed else text
 
     def _within(self, lo: float, hi: float, *, lo_excluded: bool = False) -> bool:
         """Whether values in ``[lo, hi]`` (``(lo, hi]`` if ``lo_excluded``) meet the bounds."""
         low_ok = lo > self.low or (lo == self.low and (lo_excluded or not self.low_open))
         high_ok = hi < self.high or (hi == self.high and not self.high_open)
         return low_ok and high_ok
+
+    def _in_model_range(self, lo: float, hi: float) -> bool:
+        """Whether values in ``[lo, hi]`` lie in the model range (always, without one)."""
+        return self.model_range is None or (self.model_range[0] <= lo and hi <= self.model_range[1])
 
     def _expected(self) -> str:
         noun = {
@@ -191,10 +232,10 @@ class FieldSpec:
         elif self.kind == "str":
             ok = isinstance(value, str) and (not self.choices or value in self.choices)
         elif self.kind in ("float", "int"):
-            ok = _is_scalar(value, integer=self.kind == "int") and self._within(value, value)
+            ok = _is_scalar(value, integer=self.kind == "int") and self._accepts(value)
         else:
             integer = self.kind == "ints"
-            ok = isinstance(value, list) and all(_is_scalar(v, integer=integer) and self._within(v, v) for v in value)
+            ok = isinstance(value, list) and all(_is_scalar(v, integer=integer) and self._accepts(v) for v in value)
         if not ok:
             return None, [bad_value(path, value, self._expected())]
         return _typed(value, self.kind), []
@@ -204,18 +245,31 @@ class FieldSpec:
         dist, problems = parse_distribution(value, path)
         if dist is None:
             return None, problems
-        lo, hi = dist.support
-        if self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
-            return dist, []
         if isinstance(dist, Fixed):
-            return None, [bad_value(path, value, self._expected())]
-        return None, [
-            Problem(
-                path,
-                f"{dist.describe()} can produce values in [{lo:g}, {hi:g}]; "
-                f"expected values {self.bounds_text()} (choose a distribution with that support)",
-            )
-        ]
+            return (dist, []) if self._accepts(dist.value) else (None, [bad_value(path, value, self._expected())])
+        lo, hi = dist.support
+        if not self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
+            return None, [
+                Problem(
+                    path,
+                    f"{dist.describe()} can produce values in [{lo:g}, {hi:g}]; expected values "
+                    f"{self.bounds_text(with_model_range=False)} (choose a distribution with that support)",
+                )
+            ]
+        q_lo, q_hi = tail_quantiles(dist, MODEL_RANGE_TAIL)
+        if self.model_range is not None and not (math.isfinite(q_lo) and self._in_model_range(q_lo, q_hi)):
+            return None, [
+                Problem(
+                    path,
+                    f"{dist.describe()} puts values in [{q_lo:g}, {q_hi:g}] (its {MODEL_RANGE_TAIL:g} and "
+                    f"1 - {MODEL_RANGE_TAIL:g} quantiles); expected values {self.bounds_text()}",
+                )
+            ]
+        return dist, []
+
+    def _accepts(self, value: float) -> bool:
+        """Whether one number meets the bounds and the model range."""
+        return self._within(value, value) and self._in_model_range(value, value)
 
 
 def _typed(value: Any, kind: Kind) -> Any:

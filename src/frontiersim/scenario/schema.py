@@ -42,6 +42,39 @@ from frontiersim.scenario.sources import (
 
 INF = math.inf
 
+# The model's range (:attr:`~frontiersim.scenario.fields.FieldSpec.model_range`):
+# values far beyond any the interviews or the data suggest, chosen so that the
+# sums and products the model forms stay finite. Each range is a statement of
+# what the arithmetic handles, not of what is plausible (the typical ranges say that).
+
+#: Longest span in months any key may give (a lead time, a term, an interval): the longest horizon, 50 years.
+MAX_MONTHS = 600
+
+#: Money, USD or USD/year: a hundred times world output (~$1.1e14 a year).
+USD_RANGE = (0.0, 1.0e16)
+
+#: Price of compute, USD per GW-year: 10,000 times cheaper to 10,000 times dearer than ~$10-15B.
+COST_RANGE = (1.0e6, 1.0e14)
+
+#: Capacity, GW: the most one contract may hold (the world's generating capacity is ~9,000 GW).
+GW_RANGE = (0.0, 1.0e4)
+
+#: Training compute, FLOP, and FLOP per GW-month: at most 1e45 (frontier runs were ~1e26 in 2025).
+FLOP_RANGE = (0.0, 1.0e45)
+
+#: The reference training compute that capability is measured from, FLOP: the model divides by it.
+REFERENCE_FLOP_RANGE = (1.0e10, FLOP_RANGE[1])
+
+#: Yearly growth multipliers: at most a million times a year (demand has grown ~10x a year; a
+#: lognormal fitted to the reported run-rates puts its 1e-6 tail near 67,000x).
+GROWTH_RANGE = (0.0, 1.0e6)
+
+#: Multipliers without a unit of time (a hedge, a revenue multiple, a value per tier).
+MULTIPLE_RANGE = (0.0, 1.0e3)
+
+#: Bass coefficients, per year: 100 a year adopts within days.
+BASS_RANGE = (0.0, 100.0)
+
 
 @dataclass(frozen=True)
 class ScenarioMeta:
@@ -158,6 +191,7 @@ class DemandSpec:
             note="~$10B annualised revenue at the start of 2026",
         ),
         low=0.0,
+        model_range=USD_RANGE,
         unit="USD/year",
         label="starting demand",
         typical=(1.0e9, 5.0e10),
@@ -179,6 +213,7 @@ class DemandSpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=GROWTH_RANGE,
         unit="x/year",
         label="demand growth",
         typical=(1.0, 30.0),
@@ -242,6 +277,7 @@ class DemandSpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=USD_RANGE,
         unit="USD/year",
         label="demand ceiling",
         typical=(1.0e11, 1.1e14),
@@ -252,6 +288,7 @@ class DemandSpec:
         "kind = 'path' only: annualised demand for each simulated year, USD/year.",
         Setting("given by a scenario that follows a stated path, such as the worked examples"),
         low=0.0,
+        model_range=USD_RANGE,
         unit="USD/year",
         label="demand path",
         typical=(1.0e9, 1.0e12),
@@ -463,6 +500,7 @@ class EnterpriseSegmentSpec(SegmentSpec):
             ),
         ),
         low=0.0,
+        model_range=BASS_RANGE,
         unit="1/year",
         label="enterprise innovation (Bass p)",
         typical=(0.0, 1.0),
@@ -473,6 +511,7 @@ class EnterpriseSegmentSpec(SegmentSpec):
         "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
         Assumption(_BASS_NOTE, context=_BASS_CONTEXT),
         low=0.0,
+        model_range=BASS_RANGE,
         unit="1/year",
         label="enterprise imitation (Bass q)",
         typical=(0.0, 5.0),
@@ -532,6 +571,7 @@ class ConsumerSegmentSpec(SegmentSpec):
         "Bass innovation coefficient p: adoption independent of other adopters, 1/year.",
         Assumption("consumers try new models at once; " + _BASS_NOTE, context=_BASS_CONTEXT),
         low=0.0,
+        model_range=BASS_RANGE,
         unit="1/year",
         label="consumer innovation (Bass p)",
         typical=(0.0, 1.0),
@@ -542,6 +582,7 @@ class ConsumerSegmentSpec(SegmentSpec):
         "Bass imitation coefficient q: adoption driven by other adopters, 1/year.",
         Assumption(_BASS_NOTE, context=_BASS_CONTEXT),
         low=0.0,
+        model_range=BASS_RANGE,
         unit="1/year",
         label="consumer imitation (Bass q)",
         typical=(0.0, 5.0),
@@ -619,6 +660,7 @@ class CapabilitySpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=REFERENCE_FLOP_RANGE,
         unit="FLOP",
         label="starting training compute",
         typical=(1.0e25, 1.0e28),
@@ -640,6 +682,7 @@ class CapabilitySpec:
             "capability_driven's median December-2026 demand run-rate grows ~10x a year",
         ),
         low=0.0,
+        model_range=FLOP_RANGE,
         unit="FLOP/(GW month)",
         label="training compute per GW-month",
         typical=(1.0e25, 7.0e26),
@@ -651,6 +694,7 @@ class CapabilitySpec:
         Citation(HO_2024, note="compute to reach a fixed performance halves every ~8 months, 95% CI ~5-14"),
         low=0.0,
         low_open=True,
+        model_range=(1.0, 1.0e6),
         unit="months",
         label="algorithmic halving time",
         typical=(2.0, 36.0),
@@ -666,6 +710,7 @@ class CapabilitySpec:
             note="one tier per 10x of training compute",
         ),
         low=0.0,
+        model_range=(0.0, 20.0),
         unit="tiers/decade",
         label="tiers per 10x compute",
         typical=(0.0, 2.0),
@@ -681,6 +726,7 @@ class CapabilitySpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=(1.0e-3, MULTIPLE_RANGE[1]),
         unit="x",
         label="value multiple per tier",
         typical=(1.5, 40.0),
@@ -695,6 +741,7 @@ class CapabilitySpec:
             "able to are able to deploy",
         ),
         low=1.0,
+        model_range=(1.0, 1.0e6),
         unit="x",
         label="capability overhang",
         typical=(1.0, 30.0),
@@ -710,6 +757,7 @@ class CapabilitySpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=(0.0, 1.0e4),  # faster growth overflows within a 50-year horizon
         unit="x/year",
         label="rivals' compute growth",
         typical=(1.0, 10.0),
@@ -789,10 +837,10 @@ def _month_index(month: str) -> int:
 
 
 #: Longest term of a contract in a book, months (50 years).
-MAX_CONTRACT_TERM_MONTHS = 600
+MAX_CONTRACT_TERM_MONTHS = MAX_MONTHS
 
 #: Largest capacity of one contract, GW.
-MAX_CONTRACT_GW = 1.0e4
+MAX_CONTRACT_GW = GW_RANGE[1]
 
 _CONTRACT_KEYS = ("name", "online", "gw", "term_months", "cost_usd_per_gw_year", "source")
 
@@ -864,8 +912,9 @@ def _parse_contract(entry: Any, where: str) -> tuple[ContractSpec | None, list[P
         (
             "cost_usd_per_gw_year",
             cost,
-            _number(cost) and 0.0 <= cost <= 1.0e15,
-            "a number in [0, 1e15] USD per GW-year (0: the lab's compute.cost_usd_per_gw_year)",
+            _number(cost) and (cost == 0.0 or COST_RANGE[0] <= cost <= COST_RANGE[1]),
+            f"0 (the lab's compute.cost_usd_per_gw_year) or a number in the model's range "
+            f"[{COST_RANGE[0]:g}, {COST_RANGE[1]:g}] USD per GW-year",
         ),
     )
     found += [
@@ -905,6 +954,7 @@ class ComputeSpec:
             ),
         ),
         low=0.0,
+        model_range=GW_RANGE,
         unit="GW",
         label="starting capacity",
         typical=(0.0, 10.0),
@@ -915,6 +965,7 @@ class ComputeSpec:
         "Months the initial capacity stays under contract.",
         Assumption("no public term for the contracts in force; about half of a new five-year commitment"),
         low=0,
+        high=MAX_MONTHS,
         unit="months",
         label="initial contract remaining",
         typical=(0, 72),
@@ -926,6 +977,7 @@ class ComputeSpec:
         Citation(DWARKESH_2026, "each gigawatt costs maybe 10 billion you know order 10 to 15 billion a year"),
         low=0.0,
         low_open=True,
+        model_range=COST_RANGE,
         unit="USD/GW/year",
         label="compute price",
         typical=(2.0e9, 4.0e10),
@@ -961,6 +1013,7 @@ class ComputeSpec:
             note="18 months, the middle of a year or two",
         ),
         low=0,
+        high=MAX_MONTHS,
         unit="months",
         label="lead time",
         typical=(0, 48),
@@ -971,6 +1024,7 @@ class ComputeSpec:
         "Months each commitment lasts and is paid for.",
         Citation(DWARKESH_2026, "it would be a trillion dollar a year for for five years"),
         low=1,
+        high=MAX_MONTHS,
         unit="months",
         label="contract term",
         typical=(12, 120),
@@ -985,6 +1039,7 @@ class ComputeSpec:
             note="one decision a year, as in the interview's example",
         ),
         low=1,
+        high=MAX_MONTHS,
         unit="months",
         label="decision interval",
         typical=(1, 24),
@@ -995,6 +1050,7 @@ class ComputeSpec:
         "Month index of the first procurement decision.",
         Setting("the first decision at the start of the simulation"),
         low=0,
+        high=MAX_MONTHS,
         unit="months",
         label="first decision month",
         typical=(0, 24),
@@ -1005,6 +1061,7 @@ class ComputeSpec:
         "Explicit month indices of procurement decisions (overrides the interval when given).",
         Setting("empty: decisions follow the interval"),
         low=0,
+        high=MAX_MONTHS,
         unit="months",
         label="decision months",
     )
@@ -1041,6 +1098,7 @@ class ComputeSpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=FLOP_RANGE,
         unit="FLOP/(GW month)",
         label="FLOP per GW-month",
         typical=(1.0e25, 1.0e28),
@@ -1155,6 +1213,7 @@ class OperationsSpec:
             context=(Citation(DWARKESH_2026, "Like it's 2500 people."),),
         ),
         low=0.0,
+        model_range=USD_RANGE,
         unit="USD/year",
         label="other operating costs",
         typical=(0.0, 2.0e10),
@@ -1182,6 +1241,7 @@ class ModelsSpec:
         "Months between frontier model releases.",
         Citation(KAMATH_2026, "We release a new model every two or three months.", note="every three months"),
         low=1,
+        high=MAX_MONTHS,
         unit="months",
         label="release interval",
         typical=(3, 24),
@@ -1192,6 +1252,7 @@ class ModelsSpec:
         "Month index of the first release within the horizon.",
         Setting("the first release of the horizon, one release interval after the start by default"),
         low=0,
+        high=MAX_MONTHS,
         unit="months",
         label="first release month",
         typical=(0, 24),
@@ -1211,6 +1272,7 @@ class FinanceSpec:
             context=(Citation(KAMATH_2026, "You've raised 35 billion.", note="the interviewer's words"),),
         ),
         low=0.0,
+        model_range=USD_RANGE,
         unit="USD",
         label="starting cash",
         typical=(0.0, 2.0e11),
@@ -1229,6 +1291,7 @@ class FinanceSpec:
         "Try to raise when cash covers fewer months of the current burn.",
         Assumption("raise a year before the cash runs out"),
         low=0.0,
+        high=MAX_MONTHS,
         unit="months",
         label="runway that triggers a raise",
         typical=(0.0, 24.0),
@@ -1243,6 +1306,7 @@ class FinanceSpec:
             note="the interviewer's figures: ~2.3x revenue raised, inside 1-4x",
         ),
         low=0.0,
+        model_range=MULTIPLE_RANGE,
         unit="x",
         label="round size (x revenue)",
         typical=(0.0, 5.0),
@@ -1253,6 +1317,7 @@ class FinanceSpec:
         "Largest single round, USD.",
         Assumption("about three times the largest raise named in the interviews"),
         low=0.0,
+        model_range=USD_RANGE,
         unit="USD",
         label="largest round",
         typical=(1.0e10, 3.0e11),
@@ -1263,6 +1328,7 @@ class FinanceSpec:
         "Months between two rounds.",
         Assumption("two rounds a year at most"),
         low=1,
+        high=MAX_MONTHS,
         unit="months",
         label="months between rounds",
         typical=(1, 24),
@@ -1344,6 +1410,7 @@ class GrowthHedgePolicySpec:
         ),
         low=0.0,
         low_open=True,
+        model_range=GROWTH_RANGE,
         unit="x/year",
         label="assumed growth",
         typical=(1.0, 20.0),
@@ -1358,6 +1425,7 @@ class GrowthHedgePolicySpec:
             context=(Citation(DWARKESH_2026, "you're supporting hundreds of billions not trillions"),),
         ),
         low=0.0,
+        model_range=MULTIPLE_RANGE,
         unit="x",
         label="hedge factor",
         typical=(0.0, 2.0),
@@ -1386,6 +1454,7 @@ class FixedSchedulePolicySpec:
         "GW committed at each decision, in order (missing entries mean 0).",
         Setting("the schedule a user tries; empty buys nothing"),
         low=0.0,
+        model_range=GW_RANGE,
         unit="GW",
         label="commitments",
         typical=(0.0, 10.0),
@@ -1436,6 +1505,7 @@ class QuantilePolicySpec:
         "required when capability drives demand).",
         Setting("0 takes the belief from the scenario's demand growth"),
         low=0.0,
+        model_range=GROWTH_RANGE,
         unit="x/year",
         label="believed growth, 5th percentile",
         typical=(0.5, 10.0),
@@ -1446,6 +1516,7 @@ class QuantilePolicySpec:
         "Buyer's 95th percentile of yearly growth (0: use the scenario's demand growth).",
         Setting("0 takes the belief from the scenario's demand growth"),
         low=0.0,
+        model_range=GROWTH_RANGE,
         unit="x/year",
         label="believed growth, 95th percentile",
         typical=(1.0, 30.0),
@@ -1456,6 +1527,7 @@ class QuantilePolicySpec:
         "Buyer's view of demand volatility (-1: use the scenario's median volatility).",
         Setting("-1 takes the belief from the scenario's volatility"),
         low=-1.0,
+        high=5.0,
         unit="1/sqrt(year)",
         label="believed demand volatility",
         typical=(0.0, 1.5),
@@ -1628,6 +1700,18 @@ class Scenario:
         return tuple(
             range(self.compute.first_decision_month, self.horizon_months, self.compute.decision_interval_months)
         )
+
+    def month_label(self, month: int) -> str:
+        """The calendar month ``YYYY-MM`` of month index ``month`` (0 is the start).
+
+        Examples
+        --------
+        >>> from frontiersim import bundled
+        >>> bundled("default").month_label(13)
+        '2027-02'
+        """
+        index = _month_index(self.meta.start) + month
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
     def release_months(self) -> tuple[int, ...]:
         """Month indices of model releases within the horizon."""

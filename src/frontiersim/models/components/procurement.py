@@ -19,6 +19,7 @@ from frontiersim.models.components.base import Component, MonthState, Setup
 from frontiersim.models.compute import ContractBook, price_usd_per_gw_year
 from frontiersim.models.policies import Observation, ProcurementPolicy
 from frontiersim.models.policy_specs import policy_from_spec
+from frontiersim.models.ranges import ModelRangeError
 from frontiersim.scenario.schema import Lab, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -169,7 +170,9 @@ class Procurement(Component):
                 )
                 policy = self.policies[index]
                 gw = np.where(alive[columns], np.asarray(policy.commit_gw(observation), dtype=float), 0.0)
-                if np.any(gw < 0) or not np.all(np.isfinite(gw)):
+                if not np.all(np.isfinite(gw)):
+                    raise ModelRangeError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
+                if np.any(gw < 0):
                     raise ValueError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
                 self.book.commit(t, gw, price_now, index, compute.lead_time_months, compute.contract_term_months)
                 committed_gw[columns] = gw
