@@ -133,3 +133,48 @@ def test_a_truncated_store_is_refused_before_any_simulation(
     assert "Traceback" not in err
     assert simulated == []
     assert not Path(f"{store}.wal").exists()
+
+
+def test_a_damaged_store_is_refused_before_any_simulation_or_records_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """4 KiB of garbage in each block in turn: each run records (the damage is elsewhere) or is refused up front."""
+    import random  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    from frontiersim.cli import run_command  # noqa: PLC0415
+
+    sound = tmp_path / "sound.duckdb"
+    for message in ("first", "second"):
+        assert main(["run", "toy_50_50", "--no-save", "--no-progress", "--store", str(sound), "-m", message]) == 0
+    assert main(["run", "default", "--draws", "300", "--no-save", "--no-progress", "--store", str(sound)]) == 0
+    capsys.readouterr()
+    simulated: list[int] = []
+    real_simulate = run_command.simulate
+
+    def counting(*args: Any, **kwargs: Any) -> fs.SimulationResult:
+        simulated.append(1)
+        return real_simulate(*args, **kwargs)
+
+    monkeypatch.setattr(run_command, "simulate", counting)
+    rng = random.Random(20261201)
+    headers, block = 3 * 4096, 256 * 1024  # DuckDB's file layout: three 4 KiB headers, then 256 KiB blocks
+    blocks = (sound.stat().st_size - headers) // block
+    assert blocks > 5
+    outcomes = {0: 0, 2: 0}
+    for k in range(blocks):
+        damaged = tmp_path / f"damaged{k}.duckdb"
+        shutil.copy(sound, damaged)
+        with damaged.open("r+b") as handle:
+            handle.seek(headers + k * block + rng.randrange(8, block - 4096))
+            handle.write(rng.randbytes(4096))
+        simulated.clear()
+        code = main(["run", "toy_50_50", "--no-save", "--no-progress", "--store", str(damaged), "-m", "after"])
+        err = capsys.readouterr().err
+        assert code in outcomes, err  # never 1: "simulated, then could not record"
+        assert "Traceback" not in err
+        outcomes[code] += 1
+        if code == 2:
+            assert simulated == [], err
+            assert err.startswith("error: "), err
+    assert outcomes[2] > 0

@@ -432,6 +432,8 @@ class RunStore:
         self.lock_timeout_seconds = float(lock_timeout_seconds)
         #: Device, inode and size of the store file when it was last found whole (see ``_truncation``).
         self._whole_file: tuple[int, int, int] | None = None
+        #: Device, inode, size and modification time of the store file when it was last verified (see ``verify``).
+        self._verified: tuple[int, int, int, int] | None = None
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
@@ -561,6 +563,60 @@ class RunStore:
             f"run store {self.path} is truncated: {size:,} bytes where its data reach block {last} and need "
             f"{needed:,}; restore it from a copy, or use another store (--store PATH)"
         )
+
+    def verify(self) -> None:
+        """Check that a run can be recorded: every stored value reads back, and a run's writes go through.
+
+        Called by :meth:`begin`, so that a damaged store is refused before
+        any simulation rather than after it. DuckDB checks each block's
+        checksum when it reads the block, so reading every value of every
+        table (a hash of each column) finds damaged data blocks, and
+        inserting a probe run with a payload, then rolling it back, reads
+        the index blocks and last segments a recording writes to. A store
+        found sound is not read again until the file changes.
+
+        Raises
+        ------
+        StoreError
+            If the store is truncated or damaged, naming the damage.
+        """
+        with _process_lock(self.path):
+            if not self._check_path(create=False):
+                return
+            identity = self._change_identity()
+            if identity is not None and identity == self._verified:
+                return
+            connection = self._open()
+            try:
+                self._migrate(connection)
+                for (table,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+                    columns = connection.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+                    ).fetchall()
+                    hashes = ", ".join(f"bit_xor(hash({_sql_identifier(str(c))}))" for (c,) in columns)
+                    connection.execute(f"SELECT {hashes} FROM {_sql_identifier(str(table))}").fetchall()
+                connection.execute("BEGIN TRANSACTION")
+                try:
+                    connection.execute(_PROBE_RUN, [_PROBE_RUN_ID])
+                    connection.execute(_PROBE_PAYLOAD, [_PROBE_RUN_ID])
+                finally:
+                    _rollback(connection)
+            except duckdb.Error as error:
+                raise StoreError(
+                    f"run store {self.path} is damaged: {_one_line(str(error))}; restore it from a copy, "
+                    "or use another store (--store PATH)"
+                ) from None
+            finally:
+                connection.close()
+            self._verified = self._change_identity()
+
+    def _change_identity(self) -> tuple[int, int, int, int] | None:
+        """Device, inode, size and modification time of the store file: what changes when it is written."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
     def _superseded(self, connection: duckdb.DuckDBPyConnection) -> bool:
         """Whether ``connection`` holds a file a compaction has replaced; a stale mark is cleared instead."""
@@ -707,6 +763,7 @@ class RunStore:
             raise ValueError(f"the message must be one line, got {message!r}")
         pid = os.getpid()
         started = _process_started(pid)
+        self.verify()
         with self._transaction() as connection:
             assert connection is not None  # created on demand
             now = datetime.now(UTC)
@@ -1119,6 +1176,19 @@ class RunStore:
         with copy.open("rb+") as file:
             os.fsync(file.fileno())
         return int(original[0])
+
+
+#: A run and a payload inserted, then rolled back, by :meth:`RunStore.verify`: they touch what a recording writes.
+_PROBE_RUN_ID = "verify-probe"
+_PROBE_RUN = """INSERT INTO runs (run_id, kind, status, created_utc, frontiersim_version, scenario_name,
+    scenario_text, scenario_sha256, message, command, metrics) VALUES (?, 'run', 'running', '', '', '', '', '', '',
+    '[]', '{}')"""
+_PROBE_PAYLOAD = f"INSERT INTO payloads VALUES (?, 'table', 'probe', 0, '{PARQUET_MEDIA_TYPE}', ''::BLOB)"
+
+
+def _sql_identifier(name: str) -> str:
+    """``name`` quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _rollback(connection: duckdb.DuckDBPyConnection) -> None:
