@@ -171,7 +171,7 @@ class Procurement(Component):
                 policy = self.policies[index]
                 gw = np.where(alive[columns], np.asarray(policy.commit_gw(observation), dtype=float), 0.0)
                 if not np.all(np.isfinite(gw)):
-                    raise ModelRangeError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
+                    raise ModelRangeError(f"policy {policy!r} of lab {lab.name!r} returned non-finite GW at month {t}")
                 if np.any(gw < 0):
                     raise ValueError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
                 self.book.commit(t, gw, price_now, index, compute.lead_time_months, compute.contract_term_months)
