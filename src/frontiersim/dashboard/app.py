@@ -31,7 +31,9 @@ Simulations run in a pool of worker processes
 (:class:`~frontiersim.dashboard.pool.SimulationPool`), never in the server's
 own process. A client is known by the ``X-Client-Id`` header the page sends
 (a random id made once per page load), else by its address. A client's newer
-``/api/simulate`` supersedes its older one, which is answered 409. When the
+``/api/simulate`` supersedes its older one, which is answered 409; "newer"
+is by the ``X-Request-Number`` the client gives its requests, else by
+arrival. When the
 pool's caps are reached the server answers 503 with ``Retry-After``. A client
 that disconnects (mid-body, or while its simulation waits or runs) is logged
 in one line, and its waiting simulation is dropped.
@@ -132,6 +134,15 @@ CLIENT_ID_HEADER = "x-client-id"
 
 #: What a client id may be: 8 to 64 letters, digits, ``-`` and ``_``.
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+#: Header by which a client numbers its requests, increasing: an older update never supersedes a newer one.
+REQUEST_NUMBER_HEADER = "x-request-number"
+
+#: What a request number may be: an integer in [0, 2^53), written in at most 16 digits.
+REQUEST_NUMBER_PATTERN = re.compile(r"[0-9]{1,16}")
+
+#: Largest request number (JavaScript numbers are exact below it).
+MAX_REQUEST_NUMBER = 2**53 - 1
 
 _UNSAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -344,6 +355,22 @@ def client_key(request: Request) -> str:
     return f"id:{given}"
 
 
+def request_number(request: Request) -> int | None:
+    """The client's number for the request (``X-Request-Number``), or None without the header.
+
+    Raises
+    ------
+    ApiError
+        400 for a value that is not an integer in [0, 2^53).
+    """
+    given = request.headers.get(REQUEST_NUMBER_HEADER)
+    if given is None:
+        return None
+    if not REQUEST_NUMBER_PATTERN.fullmatch(given) or int(given) > MAX_REQUEST_NUMBER:
+        raise ApiError(400, f"X-Request-Number must be an integer in [0, 2^53); got {given[:80]!r}")
+    return int(given)
+
+
 def _client_key_or_peer(request: Request) -> str:
     """The client's key for the log (its address when its id is not valid)."""
     try:
@@ -405,7 +432,8 @@ class _Dashboard:
         self, request: Request, client: str, kind: JobKind, function: Callable[..., Any], arguments: tuple[Any, ...]
     ) -> Any:
         """Run a job in the pool and wait for its result (refused at once with 503 when the caps are reached)."""
-        return await _outcome(request, self.pool, self.pool.submit(client, kind, function, arguments))
+        job = self.pool.submit(client, kind, function, arguments, request_number(request))
+        return await _outcome(request, self.pool, job)
 
     async def index(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
@@ -499,6 +527,7 @@ class _Dashboard:
 
     async def simulate(self, request: Request) -> Response:
         client = client_key(request)
+        request_number(request)  # a bad one is refused before the body is read
         _, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab"), kind="update")
         payload = await self._run(request, client, "update", simulation_job, (validated.scenario, draws, seed, lab))
         return JSONResponse(payload, headers={"cache-control": "no-store"})

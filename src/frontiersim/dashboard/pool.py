@@ -178,6 +178,9 @@ class PoolJob:
     outcome : concurrent.futures.Future
         The job's result, or :class:`PoolBusyError`, :class:`JobSupersededError`,
         :class:`JobWithdrawnError`, or the error it raised.
+    request_number : int or None
+        The client's own number for the request, increasing with each
+        request it sends (None: not given; the order of arrival decides).
     slot : int or None
         The slot of the worker running it (None while queued).
     started_at : float or None
@@ -189,6 +192,7 @@ class PoolJob:
     kind: JobKind
     function: Callable[..., Any]
     arguments: tuple[Any, ...]
+    request_number: int | None = None
     outcome: Future[Any] = field(default_factory=_started_future)
     slot: int | None = None
     started_at: float | None = None
@@ -374,7 +378,14 @@ class SimulationPool:
         with self._lock:
             return self._refusal(client, kind, time.monotonic())
 
-    def submit(self, client: str, kind: JobKind, function: Callable[..., Any], arguments: tuple[Any, ...]) -> PoolJob:
+    def submit(
+        self,
+        client: str,
+        kind: JobKind,
+        function: Callable[..., Any],
+        arguments: tuple[Any, ...],
+        request_number: int | None = None,
+    ) -> PoolJob:
         """Queue a job; a newer update supersedes the client's older one.
 
         Parameters
@@ -385,6 +396,11 @@ class SimulationPool:
         function : callable
             ``function(checkpoint, *arguments)``, a job of :mod:`frontiersim.dashboard.worker`.
         arguments : tuple
+        request_number : int, optional
+            The client's own number for the request, increasing with each
+            request. Requests sent at once on several connections may arrive
+            out of order: an update numbered below the client's queued or
+            running one is older, and is refused instead of superseding it.
 
         Returns
         -------
@@ -393,6 +409,8 @@ class SimulationPool:
 
         Raises
         ------
+        JobSupersededError
+            For an update numbered below the client's queued or running one.
         PoolBusyError
             When the pool is closed, the client already has a save queued or
             running (for a save), or the queue is full of clients with less
@@ -401,14 +419,22 @@ class SimulationPool:
         self.start()
         with self._lock:
             now = time.monotonic()
+            current = self._updates.get(client) if kind == "update" else None
+            if (
+                current is not None
+                and current.request_number is not None
+                and request_number is not None
+                and request_number < current.request_number
+            ):
+                raise JobSupersededError("superseded by a newer request from the same client, which arrived first")
             refused = self._refusal(client, kind, now)
             if refused is not None:
                 raise refused
-            if kind == "update" and client in self._updates:
+            if current is not None:
                 self._supersede(self._updates.pop(client))
             if self._waiting() >= self.max_queued_jobs:
                 self._push_out(self._heaviest_queued(now))  # one with more recent service than this client
-            job = PoolJob(next(self._job_ids), client, kind, function, arguments)
+            job = PoolJob(next(self._job_ids), client, kind, function, arguments, request_number)
             self._queued.append(job)
             (self._updates if kind == "update" else self._saves)[client] = job
         self._events.put(_DISPATCH)
