@@ -13,6 +13,9 @@ Routes
 ``GET /api/presets/{id}``
     A preset's scenario as a JSON mapping (as read from its TOML), its labs,
     and the sliders' starting values.
+``GET /api/status``
+    The simulation pool now: workers, simulations running and queued, and
+    the queue's cap.
 ``POST /api/simulate``
     ``{"scenario": {...}, "draws": n, "seed": s, "lab": name}``: validate the
     scenario exactly as a file, simulate, and answer with every lab's P(ruin)
@@ -445,6 +448,9 @@ class _Dashboard:
             headers={"cache-control": "no-store"},
         )
 
+    async def status(self, request: Request) -> Response:
+        return JSONResponse(self.pool.status(), headers={"cache-control": "no-store"})
+
     async def preset(self, request: Request) -> Response:
         preset_id = str(request.path_params["preset_id"])
         preset = await run_in_threadpool(load_preset, preset_id, self.settings.store_path)
@@ -679,6 +685,7 @@ def create_app(
         Route("/", dashboard.index, methods=["GET"]),
         Route("/api/presets", dashboard.presets, methods=["GET"]),
         Route("/api/presets/{preset_id}", dashboard.preset, methods=["GET"]),
+        Route("/api/status", dashboard.status, methods=["GET"]),
         Route("/api/simulate", dashboard.simulate, methods=["POST"]),
         Route("/api/scenario.toml", dashboard.scenario_toml, methods=["POST"]),
         Route("/api/runs", dashboard.save_run, methods=["POST"]),

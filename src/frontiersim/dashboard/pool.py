@@ -473,6 +473,16 @@ class SimulationPool:
         with self._lock:
             return self._retry_after()
 
+    def status(self) -> dict[str, int]:
+        """What the pool holds now: ``workers``, ``running`` (stopping ones too), ``queued``, ``max_queued_jobs``."""
+        with self._lock:
+            return {
+                "workers": self.workers,
+                "running": len(self._running),
+                "queued": len(self._queued),
+                "max_queued_jobs": self.max_queued_jobs,
+            }
+
     # -- internals (the lock held) -------------------------------------------------------------
 
     def _refusal(self, client: str, kind: JobKind, now: float) -> PoolBusyError | None:
