@@ -475,10 +475,14 @@ class _Dashboard:
         """Read and check a POST body: its fields, the scenario (as a file), draws, seed and lab.
 
         Every problem found is reported in one 422 answer. For a request that
-        will simulate (``kind`` given), a pool that would refuse it answers
-        503 before the scenario is validated.
+        will simulate (``kind`` given): a client that comes back before the
+        Retry-After it was given has passed waits out the rest of it first,
+        and a pool that would refuse the request answers 503 before the
+        scenario is validated.
         """
         check_json_content_type(request)
+        if kind is not None:
+            await anyio.sleep(self.pool.hold_seconds(client_key(request), kind))
         body = parse_json_object(await read_body(request, self.settings.max_body_bytes))
         if kind is not None:
             refusal = self.pool.refusal(client_key(request), kind)

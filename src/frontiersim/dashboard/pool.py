@@ -43,7 +43,7 @@ address) and is of a kind: an ``update`` (``POST /api/simulate``) or a
   :class:`PoolBusyError`, with the seconds after which to try again.
 * **Fairness**: a free worker takes the queued job whose client has had the
   least recent service: the seconds its jobs ran, decayed with a half-life of
-  ``service_half_life_seconds``. A client that updates now and then is served
+  ``use_half_life_seconds``. A client that updates now and then is served
   before clients that send requests back to back. FIFO cannot do that: with
   ten clients hammering two workers, an occasional update waits behind all of
   them (p95 of 20.6 s for 50 clients with the one-at-a-time server).
@@ -91,8 +91,8 @@ JobKind = Literal["update", "save"]
 #: Most jobs waiting for a worker, in total (besides those running).
 DEFAULT_MAX_QUEUED_JOBS = 16
 
-#: Half-life of a client's recent service, seconds.
-DEFAULT_SERVICE_HALF_LIFE_SECONDS = 5.0
+#: Half-life of a client's recent use of the pool, seconds.
+DEFAULT_USE_HALF_LIFE_SECONDS = 5.0
 
 #: What a job is expected to take before any has finished, seconds (an update at 10,000 draws).
 FIRST_JOB_SECONDS_ESTIMATE = 0.5
@@ -103,11 +103,11 @@ JOB_SECONDS_SMOOTHING = 0.2
 #: Longest wait a refusal asks for, seconds.
 MAX_RETRY_AFTER_SECONDS = 60
 
-#: Clients whose recent service is remembered before those with almost none are forgotten.
+#: Clients whose recent use is remembered before those with almost none are forgotten.
 TRACKED_CLIENTS = 1024
 
-#: Recent service below which a client is forgotten, seconds.
-FORGOTTEN_SERVICE_SECONDS = 0.001
+#: Recent use below which a client is forgotten, seconds.
+FORGOTTEN_USE_SECONDS = 0.001
 
 _WORKER_MODULE = "frontiersim.dashboard.worker"
 
@@ -183,6 +183,8 @@ class PoolJob:
         request it sends (None: not given; the order of arrival decides).
     slot : int or None
         The slot of the worker running it (None while queued).
+    queued_at : float
+        When it was submitted (``time.monotonic``).
     started_at : float or None
         When a worker took it (``time.monotonic``).
     """
@@ -195,6 +197,7 @@ class PoolJob:
     request_number: int | None = None
     outcome: Future[Any] = field(default_factory=_started_future)
     slot: int | None = None
+    queued_at: float = 0.0
     started_at: float | None = None
 
 
@@ -229,8 +232,8 @@ class SimulationPool:
         Worker processes (jobs running at once).
     max_queued_jobs : int
         Most jobs waiting for a worker, in total.
-    service_half_life_seconds : float
-        Half-life of a client's recent service, by which waiting jobs are ordered.
+    use_half_life_seconds : float
+        Half-life of a client's recent use of the pool, by which waiting jobs are ordered.
 
     Raises
     ------
@@ -247,17 +250,17 @@ class SimulationPool:
         self,
         workers: int,
         max_queued_jobs: int = DEFAULT_MAX_QUEUED_JOBS,
-        service_half_life_seconds: float = DEFAULT_SERVICE_HALF_LIFE_SECONDS,
+        use_half_life_seconds: float = DEFAULT_USE_HALF_LIFE_SECONDS,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         if max_queued_jobs < 0:
             raise ValueError(f"max_queued_jobs must be >= 0, got {max_queued_jobs}")
-        if not service_half_life_seconds > 0:
-            raise ValueError(f"service_half_life_seconds must be > 0, got {service_half_life_seconds}")
+        if not use_half_life_seconds > 0:
+            raise ValueError(f"use_half_life_seconds must be > 0, got {use_half_life_seconds}")
         self.workers = workers
         self.max_queued_jobs = max_queued_jobs
-        self.service_half_life_seconds = float(service_half_life_seconds)
+        self.use_half_life_seconds = float(use_half_life_seconds)
         self._lock = threading.Lock()
         self._events: queue.SimpleQueue[_Finished | str] = queue.SimpleQueue()
         self._job_ids = itertools.count(1)
@@ -266,7 +269,8 @@ class SimulationPool:
         self._free_slots = list(range(workers - 1, -1, -1))
         self._updates: dict[str, PoolJob] = {}
         self._saves: dict[str, PoolJob] = {}
-        self._served: dict[str, tuple[float, float]] = {}
+        self._use: dict[str, tuple[float, float]] = {}
+        self._refused_until: dict[tuple[str, JobKind], float] = {}
         self._job_seconds = FIRST_JOB_SECONDS_ESTIMATE
         self._context = worker_context()
         self._stop_requests = self._context.RawArray("q", workers)
@@ -374,9 +378,23 @@ class SimulationPool:
     # -- the clients' side ---------------------------------------------------------------------
 
     def refusal(self, client: str, kind: JobKind) -> PoolBusyError | None:
-        """Why :meth:`submit` would refuse this client's job now, or None (a cheap check before validation)."""
+        """Why :meth:`submit` would refuse this client's job now, or None (a cheap check before validation).
+
+        A refusal sets the client's wait (:meth:`hold_seconds`), as one from :meth:`submit` does.
+        """
         with self._lock:
-            return self._refusal(client, kind, time.monotonic())
+            return self._note_refusal(client, kind, self._refusal(client, kind, time.monotonic()))
+
+    def hold_seconds(self, client: str, kind: JobKind) -> float:
+        """Seconds left of the Retry-After the client was last given for this kind of job (0 when it has passed).
+
+        The server holds a request that comes back early for this long
+        before considering it, so that a client that ignores Retry-After
+        cannot keep the server busy answering 503s.
+        """
+        with self._lock:
+            until = self._refused_until.get((client, kind))
+            return 0.0 if until is None else max(0.0, until - time.monotonic())
 
     def submit(
         self,
@@ -414,7 +432,7 @@ class SimulationPool:
         PoolBusyError
             When the pool is closed, the client already has a save queued or
             running (for a save), or the queue is full of clients with less
-            recent service.
+            recent use.
         """
         self.start()
         with self._lock:
@@ -427,14 +445,14 @@ class SimulationPool:
                 and request_number < current.request_number
             ):
                 raise JobSupersededError("superseded by a newer request from the same client, which arrived first")
-            refused = self._refusal(client, kind, now)
+            refused = self._note_refusal(client, kind, self._refusal(client, kind, now))
             if refused is not None:
                 raise refused
             if current is not None:
                 self._supersede(self._updates.pop(client))
             if self._waiting() >= self.max_queued_jobs:
-                self._push_out(self._heaviest_queued(now))  # one with more recent service than this client
-            job = PoolJob(next(self._job_ids), client, kind, function, arguments, request_number)
+                self._push_out(self._heaviest_queued(now))  # one with more recent use than this client
+            job = PoolJob(next(self._job_ids), client, kind, function, arguments, request_number, queued_at=now)
             self._queued.append(job)
             (self._updates if kind == "update" else self._saves)[client] = job
         self._events.put(_DISPATCH)
@@ -457,6 +475,7 @@ class SimulationPool:
             if job in self._queued:
                 self._queued.remove(job)
                 self._forget(job)
+                self._charge_use(job)
                 _resolve(job.outcome, error=left)
                 return "queued; dropped"
             if job.slot is not None and self._running.get(job.slot) is job:
@@ -497,8 +516,8 @@ class SimulationPool:
         if self._waiting() - replaced < self.max_queued_jobs:
             return None
         heaviest = self._heaviest_queued(now)
-        if heaviest is not None and self._service(heaviest.client, now) > self._service(client, now):
-            return None  # it pushes out the queued job of a client with more recent service
+        if heaviest is not None and self._recent_use(heaviest.client, now) > self._recent_use(client, now):
+            return None  # it pushes out the queued job of a client with more recent use
         return PoolBusyError(
             f"the server is busy: {len(self._running)} simulations running and {len(self._queued)} waiting",
             self._retry_after(),
@@ -513,38 +532,54 @@ class SimulationPool:
         seconds = self._job_seconds * (ahead / self.workers + 1)
         return max(1, min(MAX_RETRY_AFTER_SECONDS, math.ceil(seconds)))
 
-    def _service(self, client: str, now: float) -> float:
-        """A client's recent service: seconds its jobs ran, each decayed by its age."""
-        served = self._served.get(client)
-        if served is None:
+    def _recent_use(self, client: str, now: float) -> float:
+        """A client's recent use of the pool: seconds it had jobs waiting or running, each decayed by its age."""
+        used = self._use.get(client)
+        if used is None:
             return 0.0
-        seconds, at = served
-        return seconds * math.pow(0.5, (now - at) / self.service_half_life_seconds)
+        seconds, at = used
+        return seconds * math.pow(0.5, (now - at) / self.use_half_life_seconds)
 
-    def _charge(self, client: str, seconds: float, now: float) -> None:
-        self._served[client] = (self._service(client, now) + seconds, now)
-        if len(self._served) > TRACKED_CLIENTS:
-            for name in [name for name in self._served if self._service(name, now) < FORGOTTEN_SERVICE_SECONDS]:
-                del self._served[name]
+    def _charge_use(self, job: PoolJob) -> None:
+        """Charge a job's time in the pool (waiting and running) to its client, when it leaves the pool."""
+        now = time.monotonic()
+        self._use[job.client] = (self._recent_use(job.client, now) + (now - job.queued_at), now)
+        if len(self._use) > TRACKED_CLIENTS:
+            for name in [name for name in self._use if self._recent_use(name, now) < FORGOTTEN_USE_SECONDS]:
+                del self._use[name]
 
     def _heaviest_queued(self, now: float) -> PoolJob | None:
-        """The queued job whose client has had the most recent service (the newest of its ties)."""
+        """The queued job whose client has had the most recent use (the newest of its ties)."""
         if not self._queued:
             return None
-        return max(self._queued, key=lambda job: (self._service(job.client, now), job.job_id))
+        return max(self._queued, key=lambda job: (self._recent_use(job.client, now), job.job_id))
 
     def _push_out(self, job: PoolJob | None) -> None:
         if job is None:
             return
         self._queued.remove(job)
         self._forget(job)
+        self._charge_use(job)
         message = "the server is busy, and clients with less recent use took the place of this request in the queue"
-        _resolve(job.outcome, error=PoolBusyError(message, self._retry_after()))
+        refusal = PoolBusyError(message, self._retry_after())
+        _resolve(job.outcome, error=self._note_refusal(job.client, job.kind, refusal))
+
+    def _note_refusal(self, client: str, kind: JobKind, refusal: PoolBusyError | None) -> PoolBusyError | None:
+        """Remember until when a refused client was asked to wait (see :meth:`hold_seconds`)."""
+        if refusal is None:
+            return None
+        now = time.monotonic()
+        self._refused_until[client, kind] = now + refusal.retry_after_seconds
+        if len(self._refused_until) > TRACKED_CLIENTS:
+            for name in [name for name, until in self._refused_until.items() if until <= now]:
+                del self._refused_until[name]
+        return refusal
 
     def _supersede(self, job: PoolJob) -> None:
         superseded = JobSupersededError("superseded by a newer request from the same client")
         if job in self._queued:
             self._queued.remove(job)
+            self._charge_use(job)
         elif job.slot is not None and self._running.get(job.slot) is job:
             self._stop_requests[job.slot] = job.job_id
         _resolve(job.outcome, error=superseded)
@@ -556,12 +591,12 @@ class SimulationPool:
             del current[job.client]
 
     def _next_job(self, now: float) -> PoolJob | None:
-        """The queued job to run next: its client has had the least recent service, and runs no update of its own."""
+        """The queued job to run next: its client has had the least recent use, and runs no update of its own."""
         running_updates = {job.client for job in self._running.values() if job.kind == "update"}
         ready = [job for job in self._queued if job.kind == "save" or job.client not in running_updates]
         if not ready:
             return None
-        return min(ready, key=lambda job: (self._service(job.client, now), job.job_id))
+        return min(ready, key=lambda job: (self._recent_use(job.client, now), job.job_id))
 
     # -- the dispatcher thread -----------------------------------------------------------------
 
@@ -600,7 +635,7 @@ class SimulationPool:
                 del self._running[slot]
                 self._free_slots.append(slot)
             ran_seconds = now - job.started_at if job.started_at is not None else 0.0
-            self._charge(job.client, ran_seconds, now)
+            self._charge_use(job)
             self._forget(job)
             error = future.exception()
             if error is None:
