@@ -40,6 +40,7 @@ class Server:
     host: str
     port: int
     output: list[str] = field(default_factory=list)
+    connections: list[http.client.HTTPConnection] = field(default_factory=list)
 
     def log(self) -> str:
         return "".join(self.output)
@@ -83,7 +84,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def idle_server(server: Server) -> Iterator[Server]:
     """The server, idle before and after the test (nothing running or queued)."""
     _wait_for(server, lambda status: status["running"] == 0 and status["queued"] == 0, "nothing running or queued")
-    yield server
+    try:
+        yield server
+    finally:
+        _release(server.connections)  # whatever a failed test left open
+        server.connections.clear()
     _wait_for(server, lambda status: status["running"] == 0 and status["queued"] == 0, "nothing running or queued")
 
 
@@ -110,6 +115,7 @@ def _send(
     if request_number is not None:
         headers["X-Request-Number"] = str(request_number)
     connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+    server.connections.append(connection)
     return connection
 
 
@@ -306,6 +312,25 @@ def test_an_older_request_that_arrives_late_does_not_supersede_a_newer_one(idle_
     assert status == 200, body
 
 
+# -- order -----------------------------------------------------------------------------------------
+
+
+def test_a_client_with_less_recent_use_is_served_first(idle_server: Server) -> None:
+    """Not first come, first served: a free worker takes the job of the client that used the pool least lately."""
+    server = idle_server
+    assert _answer(_send(server, _scenario_body(SMALL_DRAWS), "used-lately"))[0] == 200
+    held = _occupy_workers(server, "order")
+    earlier = _send(server, _scenario_body(LONG_DRAWS), "used-lately")
+    _wait_for(server, lambda status: status["queued"] == 1, "the earlier request queued")
+    later = _send(server, _scenario_body(LONG_DRAWS), "not-used-yet")
+    _wait_for(server, lambda status: status["queued"] == 2, "both requests queued")
+    held[0].close()  # one worker frees
+    _wait_for(server, lambda status: status["running"] == WORKERS and status["queued"] == 1, "one of them taken")
+    earlier.close()  # the log says whether it was still queued
+    _wait_for_log(server, "id:used-lately disconnected while its simulation was queued; dropped")
+    _release([later, *held[1:]])
+
+
 # -- caps ------------------------------------------------------------------------------------------
 
 
@@ -339,9 +364,12 @@ def test_a_full_queue_refuses_or_pushes_out_the_client_with_most_recent_use(idle
     _wait_for(server, lambda status: status["queued"] == MAX_QUEUED, "a full queue again")
     # nobody queued has had more use than another newcomer: it is refused
     _assert_busy(*_answer(_send(server, _scenario_body(SMALL_DRAWS), "fresh-client-3")), "the server is busy")
+    # coming back at once, before its Retry-After, it is held until then, and then considered: the queue has room
+    again = _send(server, _scenario_body(SMALL_DRAWS), "fresh-client-3")
     _release(held)
     assert _answer(fresh)[0] == 200
     assert _answer(newcomer)[0] == 200
+    assert _answer(again)[0] == 200
 
 
 @pytest.mark.parametrize(
