@@ -2,24 +2,25 @@
 
 Processes, not threads
 ----------------------
-A dashboard update of the default scenario at 10,000 draws (simulation with
-monthly arrays, tables and the page's JSON) took 0.52 s alone on the
-development machine (2 cores). Twelve of them, two at a time
-(``/tmp``-free measurement: ``concurrent.futures`` with two workers, three
-rounds): two threads did 2.5-2.8 updates a second with a median update of
-0.77 s, two processes 3.1-3.7 a second with a median of 0.58 s, against
-1.5-2.1 a second one at a time. The engine's month loop is Python code over
-arrays of a few thousand draws, and the tables are pandas: both hold the
-interpreter lock much of the time. Processes also give each run the
-process-wide warning filters to itself (:func:`warnings.catch_warnings` is
-not thread-safe), and keep the server's own memory small: only the page's
-JSON (about 20 kB pickled) comes back, not the result (about 100 MB).
+Measured on the development machine (2 cores) with
+``benchmarks/bench_dashboard.py --pool-choices``: twelve updates of the
+default scenario at 10,000 draws (the worker's whole job: simulation with
+monthly arrays, the page's tables and JSON), in three rounds, ran at
+2.2-2.6 updates a second one at a time (median update 0.40 s), 2.7-3.1 on
+two threads (median 0.68 s) and 4.2-4.8 on two processes (median 0.40 s).
+The engine's month loop is Python code over arrays of a few thousand draws,
+and the tables are pandas: both hold the interpreter lock much of the time,
+so two threads mostly take turns, and each update takes longer. Processes
+also give each run the process-wide warning filters to itself
+(:func:`warnings.catch_warnings` is not thread-safe), and keep the server's
+own memory small: only the page's JSON (about 20 kB pickled) comes back, not
+the result (about 100 MB with monthly arrays).
 
 Worker processes start from a fork server that has imported the worker
 module once (:func:`multiprocessing.set_forkserver_preload`): a fresh
-interpreter needs about 2.6 s to import numpy, pandas, xarray and frontiersim,
-a fork from the server a few milliseconds. Where there is no fork server
-(Windows), workers are spawned.
+interpreter needs about 2.6 s to import numpy, pandas, xarray and
+frontiersim, a fork from the server a few milliseconds. Where there is no
+fork server (Windows), workers are spawned.
 
 Scheduling
 ----------
@@ -30,9 +31,10 @@ address) and is of a kind: an ``update`` (``POST /api/simulate``) or a
 * **A newer update supersedes the client's older one**: a queued one is
   dropped, a running one is asked to stop at its next chunk of draws (see
   :data:`~frontiersim.dashboard.worker.CHUNK_SIZE_DRAWS`); either way its
-  request is answered at once (:class:`JobSupersededError`). A client's next
-  update waits for its stopping one, so a client runs at most one update at a
-  time.
+  request is answered at once (:class:`JobSupersededError`). "Newer" is by
+  the client's own request numbers when it sends them (requests sent at once
+  may arrive out of order), else by arrival. A client's next update waits
+  for its stopping one, so a client runs one update at a time.
 * **A save is never superseded by updates**: it records what the user asked
   to keep, while the sliders may move on. A client has at most one save
   queued or running; a second is refused.
@@ -40,13 +42,22 @@ address) and is of a kind: an ``update`` (``POST /api/simulate``) or a
   ``workers`` running. A job that finds the queue full pushes out the queued
   job of the client with the most recent use, if that client has had more
   than the newcomer; otherwise the newcomer is refused. Refusals are
-  :class:`PoolBusyError`, with the seconds after which to try again.
-* **Fairness**: a free worker takes the queued job whose client has had the
-  least recent service: the seconds its jobs ran, decayed with a half-life of
-  ``use_half_life_seconds``. A client that updates now and then is served
-  before clients that send requests back to back. FIFO cannot do that: with
-  ten clients hammering two workers, an occasional update waits behind all of
-  them (p95 of 20.6 s for 50 clients with the one-at-a-time server).
+  :class:`PoolBusyError`, with the seconds after which to try again
+  (Retry-After). A client that comes back sooner is held until then
+  (:meth:`SimulationPool.hold_seconds`), so that ignoring Retry-After only
+  slows the client down, not the server.
+* **Fairness**: a free worker takes the queued job whose client has used the
+  pool least lately: the seconds its jobs spent in the pool, waiting or
+  running, each decayed with a half-life of ``use_half_life_seconds``. A
+  client that sends back to back always has a job in the pool; a user who
+  pauses between updates does not, and is served first. FIFO cannot do this:
+  with ten clients hammering, an update waits behind all of them. Counting
+  only the seconds jobs ran is not enough either: a user pausing about two
+  seconds between updates asks for about the share of the workers each
+  hammerer gets, and ranks among them. With twenty hammerers
+  (``bench_dashboard.py --quick --skip-baseline --hammerers 20``), the
+  user's updates took 1.73 s (p50) and 3.42 s (p95) ordered by seconds run,
+  0.54 s and 0.71 s ordered by seconds in the pool.
 
 Client ids are the clients' own word: a client that makes up a new id for
 every request is treated as a new client every time. The caps bound what any
