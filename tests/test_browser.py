@@ -246,7 +246,97 @@ def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, scre
     assert network.blocked == []
     assert network.outside() == []
     assert any(url.endswith("/api/simulate") for url in network.requests)
-    assert console_errors == [] or all("400" in e or "422" in e for e in console_errors), console_errors
+    # the bad draws (422) and superseded simulations (409) are answers the page expects
+    assert console_errors == [] or all(re.search(r"\b(400|409|422)\b", e) for e in console_errors), console_errors
+
+
+def _hedge_answer(server: Server, hedge: float, draws: int) -> float:
+    mapping = tomllib.loads(bundled_text("default"))
+    mapping["policy"]["hedge_factor"] = hedge
+    body = {"scenario": mapping, "draws": draws, "seed": 20260101}
+    return float(httpx.post(f"{server.url}/api/simulate", json=body, timeout=60).json()["headline"]["p_ruin"])
+
+
+def test_busy_and_superseded_answers(browser: Any, server: Server) -> None:
+    """A 503 is asked again once after its Retry-After, with a note meanwhile; 409s and late answers are ignored."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    network = NetworkLog(context, _is_local(server.url))
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+    client_ids: list[str] = []
+    answers: list[int] = []
+    request_numbers: list[int] = []
+
+    def note_request(request: Any) -> None:
+        if request.url.endswith("/api/simulate"):
+            client_ids.append(request.headers.get("x-client-id", ""))
+            request_numbers.append(int(request.headers.get("x-request-number", "-1")))
+
+    page.on("request", note_request)
+    page.on("response", lambda response: answers.append(response.status) if "/api/" in response.url else None)
+    planned: list[tuple[int, dict[str, str]]] = []
+
+    def answer_as_planned(route: Any) -> None:
+        if not planned:
+            route.fallback()
+            return
+        status, headers = planned.pop(0)
+        body = json.dumps({"error": f"planned {status}", "problems": []})
+        route.fulfill(status=status, headers=headers, content_type="application/json", body=body)
+
+    try:
+        page.goto(f"{server.url}/")
+        _wait_ready(page, 0)
+        draws = int(page.locator("#draws").input_value())
+        hedge = page.locator("#slider-policy-hedge_factor")
+        page.route("**/api/simulate", answer_as_planned)
+
+        # busy: the page says so, waits the Retry-After seconds and asks again
+        planned.append((503, {"Retry-After": "1"}))
+        renders = int(page.evaluate("document.body.dataset.renders"))
+        hedge.fill("1.5")
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('server busy')")
+        assert "trying again in 1 s" in (page.locator("#status").text_content() or "")
+        _wait_ready(page, renders)
+        assert float(page.locator("#p-ruin").get_attribute("data-value") or "nan") == _hedge_answer(server, 1.5, draws)
+        assert page.locator("#problems-panel").is_hidden()
+
+        # superseded (409): ignored quietly, no problems shown; the next change is drawn
+        planned.append((409, {}))
+        with page.expect_response(lambda response: response.url.endswith("/api/simulate") and response.status == 409):
+            hedge.fill("0.6")
+        page.wait_for_timeout(200)
+        assert page.locator("#problems-panel").is_hidden()
+        assert "error" not in (page.locator("#status").get_attribute("class") or "")
+        renders = int(page.evaluate("document.body.dataset.renders"))
+        hedge.fill("0.5")
+        _wait_ready(page, renders)
+        assert float(page.locator("#p-ruin").get_attribute("data-value") or "nan") == _hedge_answer(server, 0.5, draws)
+        assert page.locator("#problems-panel").is_hidden()
+
+        # changes faster than the simulations: the server supersedes the older ones, the page draws the newest
+        for value in ("0.8", "1", "1.2"):  # on the slider's grid of 0.02
+            hedge.fill(value)
+            page.wait_for_timeout(200)
+        expected = _hedge_answer(server, 1.2, draws)
+        page.wait_for_function(
+            "p => Number(document.getElementById('p-ruin').dataset.value) === p "
+            "&& document.body.dataset.state === 'ready'",
+            arg=expected,
+        )
+        assert page.locator("#problems-panel").is_hidden()
+        assert page.locator("#status").text_content() == "up to date"
+    finally:
+        context.close()
+    assert network.blocked == []
+    assert len(set(client_ids)) == 1, client_ids  # one id per page load, on every request
+    assert re.fullmatch(r"[0-9a-f]{32}", client_ids[0])
+    assert request_numbers == sorted(set(request_numbers)), request_numbers  # increasing, from 1
+    assert request_numbers[0] >= 1
+    assert set(answers) <= {200, 409, 503}, answers
+    assert all(re.search(r"\b(409|503)\b", e) for e in console_errors), console_errors
 
 
 def test_dashboard_with_several_labs(browser: Any, server: Server, screenshot_dir: Path) -> None:

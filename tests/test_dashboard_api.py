@@ -22,10 +22,11 @@ from starlette.exceptions import StarletteDeprecationWarning
 from frontiersim.cli.main import main
 from frontiersim.cli.serve_command import is_loopback
 from frontiersim.dashboard import create_app
-from frontiersim.dashboard.app import CONTENT_SECURITY_POLICY, STATIC_DIR
+from frontiersim.dashboard.app import CONTENT_SECURITY_POLICY, STATIC_DIR, result_payload
 from frontiersim.dashboard.sliders import SLIDERS
+from frontiersim.dashboard.worker import page_tables
 from frontiersim.results.tables import run_tables
-from frontiersim.scenario.loader import bundled_names, bundled_text, parse_scenario, parse_scenario_text
+from frontiersim.scenario.loader import bundled, bundled_names, bundled_text, parse_scenario, parse_scenario_text
 from frontiersim.simulate import simulate
 from frontiersim.store import RunStore
 
@@ -202,6 +203,15 @@ def test_simulate_matches_a_direct_simulation(client: TestClient, default_mappin
     assert body["ruin_curve"]["p_ruin"][-1] == pytest.approx(body["headline"]["p_ruin"])
     assert body["company_pnl"]["lines"][0]["line"] == "revenue"
     assert body["timing"]["simulate_seconds"] > 0
+
+
+@pytest.mark.parametrize("name", ["default", "four_labs", "capability_driven"])
+def test_the_page_tables_give_what_the_run_tables_give(name: str) -> None:
+    """An update builds only the tables the page draws; its answer is the one all the run tables give."""
+    scenario = bundled(name)
+    result = simulate(scenario, draws=300, seed=2, keep_monthly=True)
+    for lab in scenario.lab_names:
+        assert result_payload(page_tables(result), lab) == result_payload(run_tables(result), lab)
 
 
 def test_a_slider_value_replaces_a_distribution(client: TestClient, default_mapping: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ import threading
 import webbrowser
 from typing import Any
 
-from frontiersim.cli.arguments import port_number, positive_int
+from frontiersim.cli.arguments import non_negative_int, port_number, positive_int
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 DEFAULT_HOST = "127.0.0.1"
@@ -35,6 +35,7 @@ def is_loopback(host: str) -> bool:
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``frontiersim serve`` on the frontiersim parser."""
     from frontiersim.dashboard.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DRAWS  # noqa: PLC0415
+    from frontiersim.dashboard.pool import DEFAULT_MAX_QUEUED_JOBS, default_workers  # noqa: PLC0415
 
     serve = commands.add_parser(
         "serve",
@@ -58,6 +59,19 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         type=positive_int,
         default=DEFAULT_MAX_BODY_BYTES,
         help="largest request body, bytes (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=default_workers(),
+        help="worker processes that run simulations, i.e. simulations at once (default: the CPUs, %(default)s)",
+    )
+    serve.add_argument(
+        "--max-queued",
+        type=non_negative_int,
+        default=DEFAULT_MAX_QUEUED_JOBS,
+        help="most simulations waiting for a worker, in total; beyond it requests get 503 with Retry-After "
+        "(default: %(default)s)",
     )
     serve.add_argument("--open", action="store_true", help="open the dashboard in the default web browser")
     serve.add_argument(
@@ -90,8 +104,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         )
     allowed_hosts = (*LOOPBACK_HOSTS, args.host) if loopback else ("*",)
     app = create_app(
-        args.store, max_draws=args.max_draws, max_body_bytes=args.max_body_bytes, allowed_hosts=allowed_hosts
+        args.store,
+        max_draws=args.max_draws,
+        max_body_bytes=args.max_body_bytes,
+        allowed_hosts=allowed_hosts,
+        workers=args.workers,
+        max_queued_jobs=args.max_queued,
     )
+    app.state.pool.start()  # the workers start while the server does, not with the first simulation
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", server_header=False)
     server = uvicorn.Server(config)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
@@ -114,4 +134,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except SystemExit:  # uvicorn exits when it cannot bind (the reason is already logged)
         print(f"error: could not serve on {shown_host}:{args.port}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        app.state.pool.close()  # done already if the server ran its shutdown
     return EXIT_OK if server.started else EXIT_FAILED

@@ -13,6 +13,9 @@ Routes
 ``GET /api/presets/{id}``
     A preset's scenario as a JSON mapping (as read from its TOML), its labs,
     and the sliders' starting values.
+``GET /api/status``
+    The simulation pool now: workers, simulations running and queued, and
+    the queue's cap.
 ``POST /api/simulate``
     ``{"scenario": {...}, "draws": n, "seed": s, "lab": name}``: validate the
     scenario exactly as a file, simulate, and answer with every lab's P(ruin)
@@ -26,30 +29,38 @@ Routes
 Bad input gets a 4xx JSON answer ``{"error": ..., "problems": [...]}``,
 one problem per offending key (its path, the bad value and what was
 expected). See ``docs/dashboard.md``.
+
+Simulations run in a pool of worker processes
+(:class:`~frontiersim.dashboard.pool.SimulationPool`), never in the server's
+own process. A client is known by the ``X-Client-Id`` header the page sends
+(a random id made once per page load), else by its address. A client's newer
+``/api/simulate`` supersedes its older one, which is answered 409; "newer"
+is by the ``X-Request-Number`` the client gives its requests, else by
+arrival. When the
+pool's caps are reached the server answers 503 with ``Retry-After``. A client
+that disconnects (mid-body, or while its simulation waits or runs) is logged
+in one line, and its waiting simulation is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import math
 import re
-import threading
-import time
 import tomllib
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
-import pandas as pd
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -69,15 +80,25 @@ from frontiersim.dashboard.inputs import (
     read_body,
     scenario_field,
 )
+from frontiersim.dashboard.payload import lab_rows, result_payload, table_labs
+from frontiersim.dashboard.pool import (
+    DEFAULT_MAX_QUEUED_JOBS,
+    JobKind,
+    JobSupersededError,
+    PoolBusyError,
+    PoolJob,
+    SimulationPool,
+    default_workers,
+)
 from frontiersim.dashboard.presets import PresetError, list_presets, load_preset
 from frontiersim.dashboard.sliders import slider_states
+from frontiersim.dashboard.worker import save_job, simulation_job
 from frontiersim.models.registry import extension_sections
-from frontiersim.results.result import SimulationResult
-from frontiersim.results.tables import draw_tables, run_tables
 from frontiersim.scenario.errors import Problem
 from frontiersim.scenario.loader import parse_scenario, parse_scenario_text
 from frontiersim.scenario.writer import scenario_to_toml
-from frontiersim.simulate import simulate
+
+__all__ = ["create_app", "lab_rows", "result_payload", "table_labs"]
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +132,20 @@ _SECURITY_HEADERS = {
     "cross-origin-resource-policy": "same-origin",
 }
 
-#: One simulation at a time: the machine's cores go to the run in hand, and warnings are caught per run.
-_SIMULATION_LOCK = threading.Lock()
+#: Header by which a page names itself: a random id made once per page load.
+CLIENT_ID_HEADER = "x-client-id"
+
+#: What a client id may be: 8 to 64 letters, digits, ``-`` and ``_``.
+CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+#: Header by which a client numbers its requests, increasing: an older update never supersedes a newer one.
+REQUEST_NUMBER_HEADER = "x-request-number"
+
+#: What a request number may be: an integer in [0, 2^53), written in at most 16 digits.
+REQUEST_NUMBER_PATTERN = re.compile(r"[0-9]{1,16}")
+
+#: Largest request number (JavaScript numbers are exact below it).
+MAX_REQUEST_NUMBER = 2**53 - 1
 
 _UNSAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -134,6 +167,10 @@ class DashboardSettings:
         Most draws x simulated months a request may ask for.
     allowed_hosts : tuple of str
         Host names the server answers to (``"*"``: any).
+    workers : int
+        Worker processes that run simulations (simulations running at once).
+    max_queued_jobs : int
+        Most simulations waiting for a worker, in total.
     """
 
     store_path: Path | None
@@ -141,6 +178,8 @@ class DashboardSettings:
     max_body_bytes: int
     max_draw_months: int
     allowed_hosts: tuple[str, ...]
+    workers: int
+    max_queued_jobs: int
 
     def limits(self) -> dict[str, int]:
         """The limits, for the page."""
@@ -148,6 +187,8 @@ class DashboardSettings:
             "max_draws": self.max_draws,
             "max_body_bytes": self.max_body_bytes,
             "max_draw_months": self.max_draw_months,
+            "workers": self.workers,
+            "max_queued_jobs": self.max_queued_jobs,
         }
 
 
@@ -256,6 +297,33 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _pool_busy(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, PoolBusyError):  # pragma: no cover - registered for PoolBusyError only
+        raise exc
+    response = _error_response(ApiError(503, f"{exc.message}; try again in {exc.retry_after_seconds} s"))
+    response.headers["retry-after"] = str(exc.retry_after_seconds)
+    return response
+
+
+async def _superseded(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, JobSupersededError):  # pragma: no cover - registered for JobSupersededError only
+        raise exc
+    return _error_response(ApiError(409, str(exc)))
+
+
+class ClientGoneError(ClientDisconnect):
+    """The client disconnected while its job was queued or running; the message says which, and what became of it."""
+
+
+async def _client_disconnected(request: Request, exc: Exception) -> Response:
+    """One line in the log, no traceback; the answer goes nowhere."""
+    if not isinstance(exc, ClientDisconnect):  # pragma: no cover - registered for ClientDisconnect only
+        raise exc
+    when = str(exc) if isinstance(exc, ClientGoneError) else "before sending the whole request body"
+    logger.warning("%s %s: %s disconnected %s", request.method, request.url.path, _client_key_or_peer(request), when)
+    return _error_response(ApiError(400, f"the client disconnected {when}"))
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     message = f"internal error ({type(exc).__name__}); the server log has the details"
@@ -263,192 +331,92 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 # ---------------------------------------------------------------------------
-# JSON of results
+# Clients
 # ---------------------------------------------------------------------------
 
 
-def _finite(value: Any) -> float | None:
-    """A float for JSON: None for NaN and infinities (JSON has neither)."""
-    number = float(value)
-    return number if math.isfinite(number) else None
+def _peer(request: Request) -> str:
+    return f"peer:{request.client.host}" if request.client is not None else "peer:unknown"
 
 
-def _numbers(values: Any) -> list[float | None]:
-    return [_finite(v) for v in np.asarray(values, dtype=float)]
+def client_key(request: Request) -> str:
+    """Who sent a request: ``id:<X-Client-Id>`` when the header is there, else ``peer:<address>``.
 
-
-def _json_scalar(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return _finite(value)
-    return value
-
-
-def lab_rows(table: pd.DataFrame, lab: str | None) -> pd.DataFrame:
-    """The rows of one lab of a run table, without the ``lab`` column.
-
-    A table without a ``lab`` column (what all labs share, or a table of one
-    lab) is returned whole, as is every table when ``lab`` is None.
-    """
-    if lab is None or "lab" not in table.columns:
-        return table
-    rows = table[table["lab"].astype(str) == lab]
-    return rows.drop(columns="lab").reset_index(drop=True)
-
-
-def table_labs(tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    """The labs of a run's tables, in order (from the ``lab`` column of the headline; empty without one)."""
-    headline = tables["headline"]
-    return list(dict.fromkeys(str(lab) for lab in headline["lab"])) if "lab" in headline.columns else []
-
-
-def _fan_payload(fan: pd.DataFrame) -> dict[str, Any]:
-    """Fan rows as the page draws them: ``period``, ``dates`` and per variable its quantiles over time."""
-    variables = []
-    dates: list[str] = []
-    period = ""
-    for name in dict.fromkeys(str(v) for v in fan["variable"]):
-        rows = fan[fan["variable"] == name]
-        dates = [str(d) for d in rows["date"]]
-        period = str(rows["period"].iloc[0])
-        label = str(rows["label"].iloc[0]) if "label" in rows.columns else name
-        entry: dict[str, Any] = {"name": name, "label": label, "units": str(rows["units"].iloc[0])}
-        for column in ("mean", "p5", "p25", "p50", "p75", "p95"):
-            entry[column] = _numbers(rows[column])
-        variables.append(entry)
-    return {"period": period, "dates": dates, "variables": variables}
-
-
-#: A fan table without rows.
-_EMPTY_FAN = pd.DataFrame({"variable": pd.Series(dtype=str)})
-
-#: Headline figures given for every lab.
-_LAB_HEADLINE = (
-    "p_ruin",
-    "p_ruin_low",
-    "p_ruin_high",
-    "revenue_final_year_median_usd",
-    "cash_final_year_median_usd",
-    "p_ruin_including_runoff",
-    "obligations_after_horizon_median_usd",
-)
-
-
-def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, Any]:
-    """The JSON the page draws: one lab's headline, fans, ruin curve and company P&L, and every lab's P(ruin).
-
-    Parameters
-    ----------
-    tables : mapping of str to DataFrame
-        :func:`frontiersim.results.tables.run_tables` of the run (its tables
-        of several labs have a ``lab`` column; a table without one is
-        taken as the one lab's).
-    lab : str, optional
-        The lab whose figures are drawn (default: the first).
-
-    Returns
-    -------
-    dict
-        ``lab`` (the lab drawn; None for tables without a ``lab`` column),
-        ``labs`` (per lab ``name``, ``p_ruin`` with its Wilson interval
-        ``p_ruin_low``/``p_ruin_high`` and the final-year medians of revenue
-        and cash), and for the lab drawn: ``headline`` (one row as a
-        mapping), ``fan`` (``period``, ``dates`` and per variable ``name``,
-        ``label``, ``units`` and the columns ``mean``, ``p5``, ``p25``,
-        ``p50``, ``p75``, ``p95``), ``ruin_curve`` (``dates``, ``p_ruin``),
-        ``company_pnl`` (``years``, ``lines``, each with its ``units``) and
-        ``milestones`` (when capability drives demand: per milestone
-        ``milestone``, ``share_reached``, ``p5_date``, ``p50_date``,
-        ``p95_date``; else an empty list); and ``market`` (fans of what all
-        labs share, as ``fan``; empty ``variables`` without it). Non-finite
-        numbers become null.
+    Pages on one machine share an address, so the page names itself with a
+    random id made once per page load.
 
     Raises
     ------
-    ValueError
-        For a lab the tables do not have.
+    ApiError
+        400 for a client id that is not 8 to 64 letters, digits, ``-`` or ``_``.
     """
-    labs = table_labs(tables)
-    if lab is not None and labs and lab not in labs:
-        raise ValueError(f"no lab named {lab!r}; labs: {', '.join(labs)}")
-    chosen = lab if lab is not None else (labs[0] if labs else None)
-    headline_rows = tables["headline"]
-    headline = {str(k): _json_scalar(v) for k, v in lab_rows(headline_rows, chosen).iloc[0].items()}
-    ruin = lab_rows(tables["ruin_curve"], chosen)
-    pnl = lab_rows(tables["company_pnl"], chosen)
-    years = [str(c) for c in pnl.columns if str(c).isdigit()]
-    market = tables.get("market")
-    return {
-        "lab": chosen,
-        "labs": [
-            {"name": str(row["lab"]), **{key: _json_scalar(row[key]) for key in _LAB_HEADLINE if key in row.index}}
-            for _, row in (headline_rows.iterrows() if labs else ())
-        ],
-        "headline": headline,
-        "fan": _fan_payload(lab_rows(tables["fan"], chosen)),
-        "market": _fan_payload(market) if market is not None and len(market) else _fan_payload(_EMPTY_FAN),
-        "ruin_curve": {"dates": [str(d) for d in ruin["date"]], "p_ruin": _numbers(ruin["p_ruin"])},
-        "company_pnl": {
-            "years": years,
-            "lines": [
-                {
-                    "line": str(row["line"]),
-                    "units": str(row["units"]) if "units" in pnl.columns else "USD",
-                    "values": _numbers(row[years]),
-                }
-                for _, row in pnl.iterrows()
-            ],
-        },
-        "milestones": [
-            {
-                "milestone": str(row["milestone"]),
-                "share_reached": _json_scalar(row["share_reached"]),
-                **{column: str(row[column]) for column in ("p5_date", "p50_date", "p95_date")},
-            }
-            for _, row in lab_rows(tables.get("milestones", pd.DataFrame()), chosen).iterrows()
-        ],
-    }
+    given = request.headers.get(CLIENT_ID_HEADER)
+    if given is None:
+        return _peer(request)
+    if not CLIENT_ID_PATTERN.fullmatch(given):
+        raise ApiError(400, f"X-Client-Id must be 8 to 64 letters, digits, '-' or '_'; got {given[:80]!r}")
+    return f"id:{given}"
 
 
-# ---------------------------------------------------------------------------
-# Simulation
-# ---------------------------------------------------------------------------
+def request_number(request: Request) -> int | None:
+    """The client's number for the request (``X-Request-Number``), or None without the header.
+
+    Raises
+    ------
+    ApiError
+        400 for a value that is not an integer in [0, 2^53).
+    """
+    given = request.headers.get(REQUEST_NUMBER_HEADER)
+    if given is None:
+        return None
+    if not REQUEST_NUMBER_PATTERN.fullmatch(given) or int(given) > MAX_REQUEST_NUMBER:
+        raise ApiError(400, f"X-Request-Number must be an integer in [0, 2^53); got {given[:80]!r}")
+    return int(given)
 
 
-@dataclass(frozen=True)
-class _Run:
-    """A finished simulation and what was made of it."""
-
-    result: SimulationResult
-    tables: dict[str, pd.DataFrame]
-    per_draw: dict[str, pd.DataFrame]
-    simulate_seconds: float
-    tables_seconds: float
-    warnings: tuple[str, ...]
+def _client_key_or_peer(request: Request) -> str:
+    """The client's key for the log (its address when its id is not valid)."""
+    try:
+        return client_key(request)
+    except ApiError:
+        return _peer(request)
 
 
-def _simulate(scenario: ValidatedScenario, draws: int, seed: int, *, with_draws: bool = False) -> _Run:
-    """Simulate and tabulate (runs in a worker thread, one at a time); warnings are collected, not raised."""
-    with _SIMULATION_LOCK, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        started = time.perf_counter()
-        result = simulate(scenario.scenario, draws=draws, seed=seed, keep_monthly=True)
-        simulated = time.perf_counter()
-        tables = run_tables(result)
-        per_draw = draw_tables(result) if with_draws else {}
-        finished = time.perf_counter()
-    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return _Run(result, tables, per_draw, simulated - started, finished - simulated, messages)
+async def _outcome(request: Request, pool: SimulationPool, job: PoolJob) -> Any:
+    """Wait for a job's result, withdrawing the job if the client disconnects meanwhile.
 
+    Raises
+    ------
+    ClientGoneError
+        If the client disconnected (its queued job is dropped, its running update stopped).
+    JobSupersededError, PoolBusyError
+        As the pool answers.
+    """
+    disconnected = False
+    result: Any = None
+    failure: Exception | None = None
+    async with anyio.create_task_group() as group:
 
-def _run_payload(run: _Run, draws: int, seed: int, lab: str | None) -> dict[str, Any]:
-    payload = result_payload(run.tables, lab)
-    payload["draws"] = draws
-    payload["seed"] = seed
-    payload["timing"] = {"simulate_seconds": run.simulate_seconds, "tables_seconds": run.tables_seconds}
-    payload["warnings"] = list(run.warnings)
-    return payload
+        async def watch_disconnect() -> None:
+            nonlocal disconnected
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            disconnected = True
+            group.cancel_scope.cancel()
+
+        group.start_soon(watch_disconnect)
+        try:
+            result = await asyncio.wrap_future(job.outcome)
+        except Exception as error:  # raised after the task group, not wrapped in an exception group
+            failure = error
+        finally:
+            group.cancel_scope.cancel()
+    if disconnected:
+        noun = "simulation" if job.kind == "update" else "save"
+        raise ClientGoneError(f"while its {noun} was {pool.withdraw(job)}")
+    if failure is not None:
+        raise failure
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -457,10 +425,18 @@ def _run_payload(run: _Run, draws: int, seed: int, lab: str | None) -> dict[str,
 
 
 class _Dashboard:
-    """The route handlers, sharing one :class:`DashboardSettings`."""
+    """The route handlers, sharing one :class:`DashboardSettings` and one :class:`SimulationPool`."""
 
     def __init__(self, settings: DashboardSettings) -> None:
         self.settings = settings
+        self.pool = SimulationPool(settings.workers, settings.max_queued_jobs)
+
+    async def _run(
+        self, request: Request, client: str, kind: JobKind, function: Callable[..., Any], arguments: tuple[Any, ...]
+    ) -> Any:
+        """Run a job in the pool and wait for its result (refused at once with 503 when the caps are reached)."""
+        job = self.pool.submit(client, kind, function, arguments, request_number(request))
+        return await _outcome(request, self.pool, job)
 
     async def index(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
@@ -471,6 +447,9 @@ class _Dashboard:
             {"presets": presets, "notes": notes, "limits": self.settings.limits(), "version": __version__},
             headers={"cache-control": "no-store"},
         )
+
+    async def status(self, request: Request) -> Response:
+        return JSONResponse(self.pool.status(), headers={"cache-control": "no-store"})
 
     async def preset(self, request: Request) -> Response:
         preset_id = str(request.path_params["preset_id"])
@@ -491,14 +470,24 @@ class _Dashboard:
         return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def _request(
-        self, request: Request, optional: tuple[str, ...], comment: str = ""
+        self, request: Request, optional: tuple[str, ...], comment: str = "", kind: JobKind | None = None
     ) -> tuple[dict[str, Any], ValidatedScenario, int, int, str | None]:
         """Read and check a POST body: its fields, the scenario (as a file), draws, seed and lab.
 
-        Every problem found is reported in one 422 answer.
+        Every problem found is reported in one 422 answer. For a request that
+        will simulate (``kind`` given): a client that comes back before the
+        Retry-After it was given has passed waits out the rest of it first,
+        and a pool that would refuse the request answers 503 before the
+        scenario is validated.
         """
         check_json_content_type(request)
+        if kind is not None:
+            await anyio.sleep(self.pool.hold_seconds(client_key(request), kind))
         body = parse_json_object(await read_body(request, self.settings.max_body_bytes))
+        if kind is not None:
+            refusal = self.pool.refusal(client_key(request), kind)
+            if refusal is not None:
+                raise refusal
         problems = check_fields(body, ("scenario",), optional)
         validated, found = scenario_field(body, comment) if "scenario" in body else (None, [])
         problems += found
@@ -547,9 +536,11 @@ class _Dashboard:
         ]
 
     async def simulate(self, request: Request) -> Response:
-        _, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab"))
-        run = await run_in_threadpool(_simulate, validated, draws, seed)
-        return JSONResponse(_run_payload(run, draws, seed, lab), headers={"cache-control": "no-store"})
+        client = client_key(request)
+        request_number(request)  # a bad one is refused before the body is read
+        _, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab"), kind="update")
+        payload = await self._run(request, client, "update", simulation_job, (validated.scenario, draws, seed, lab))
+        return JSONResponse(payload, headers={"cache-control": "no-store"})
 
     async def scenario_toml(self, request: Request) -> Response:
         _, validated, draws, seed, _ = await self._request(request, ("draws", "seed", "lab"))
@@ -565,7 +556,17 @@ class _Dashboard:
         )
 
     async def save_run(self, request: Request) -> Response:
-        body, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab", "message"))
+        """Simulate and record the run, in the pool like an update.
+
+        A save is its client's explicit wish to keep a run, so the client's
+        later updates (the sliders moving on) do not supersede it; a client
+        has one save at a time. The record is begun, simulated and completed
+        in the worker (:func:`~frontiersim.dashboard.worker.save_job`).
+        """
+        client = client_key(request)
+        body, validated, draws, seed, lab = await self._request(
+            request, ("draws", "seed", "lab", "message"), kind="save"
+        )
         message, _ = message_field(body)
         mapping = dict(validated.mapping)
         mapping["simulation"] = {**validated.mapping.get("simulation", {}), "draws": draws, "seed": seed}
@@ -573,54 +574,20 @@ class _Dashboard:
         scenario = ValidatedScenario(
             mapping, text, parse_scenario_text(text, "scenario", extra_sections=extension_sections())
         )
-        run_id, run = await run_in_threadpool(self._record, scenario, draws, seed, message)
-        payload = _run_payload(run, draws, seed, lab)
-        payload["run_id"] = run_id
-        payload["store"] = str(self._store_path())
+        from frontiersim.store import StoreError  # noqa: PLC0415 - the store pulls in DuckDB only when used
+
+        store_path = await run_in_threadpool(self._store_path)
+        arguments = (store_path, scenario, draws, seed, message, lab)
+        try:
+            payload = await self._run(request, client, "save", save_job, arguments)
+        except StoreError as error:
+            raise ApiError(503, f"could not save the run: {error}") from None
         return JSONResponse(payload, headers={"cache-control": "no-store"})
 
     def _store_path(self) -> Path:
         from frontiersim.store import default_store_path  # noqa: PLC0415 - the store pulls in DuckDB only when used
 
         return self.settings.store_path if self.settings.store_path is not None else default_store_path()
-
-    def _record(self, scenario: ValidatedScenario, draws: int, seed: int, message: str) -> tuple[str, _Run]:
-        """Simulate and record the run in the store (in a worker thread).
-
-        The record is begun before the simulation and completed by
-        :func:`~frontiersim.store.record.record_simulation`, the one function
-        that records a simulation (the CLI's ``run`` uses it too).
-        """
-        # the store pulls in DuckDB only when used
-        from frontiersim.store import RunStore, StoreError  # noqa: PLC0415
-        from frontiersim.store.record import begin_simulation, record_simulation  # noqa: PLC0415
-
-        store = RunStore(self.settings.store_path)
-        try:
-            run_id = begin_simulation(
-                store,
-                scenario.scenario,
-                seed=seed,
-                draws=draws,
-                message=message,
-                command=["frontiersim", "serve"],
-                scenario_text=scenario.text,
-            )
-        except StoreError as error:
-            raise ApiError(503, f"could not save the run: {error}") from None
-        try:
-            run = _simulate(scenario, draws, seed, with_draws=True)
-        except BaseException as error:
-            try:
-                store.fail(run_id, f"{type(error).__name__}: {error}")
-            except StoreError:
-                logger.exception("could not mark run %s failed", run_id)
-            raise
-        try:
-            record_simulation(store, run.result, run_id=run_id, tables=run.tables, per_draw=run.per_draw)
-        except StoreError as error:  # the record is marked failed
-            raise ApiError(503, f"could not save the run: {error}") from None
-        return run_id, run
 
 
 def _checked_toml(mapping: dict[str, Any], comment: str) -> str:
@@ -640,6 +607,8 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_draw_months: int | None = None,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
+    workers: int | None = None,
+    max_queued_jobs: int = DEFAULT_MAX_QUEUED_JOBS,
 ) -> Starlette:
     """The dashboard as an ASGI app.
 
@@ -660,6 +629,15 @@ def create_app(
     allowed_hosts : sequence of str
         Host names the server answers to (default: loopback names only;
         ``"*"`` for any).
+    workers : int, optional
+        Worker processes that run simulations (default: the CPUs this
+        process may use). They start with the first simulation, or before
+        it with ``app.state.pool.start()`` (``frontiersim serve`` does), and
+        stop when the app shuts down (its lifespan).
+    max_queued_jobs : int
+        Most simulations waiting for a worker, in total; beyond it requests
+        get 503 with ``Retry-After`` (0: none wait, a request runs only on a
+        free worker).
 
     Returns
     -------
@@ -668,7 +646,7 @@ def create_app(
     Raises
     ------
     ValueError
-        For a limit below 1.
+        For a limit below 1 (``max_queued_jobs``: below 0).
 
     Examples
     --------
@@ -679,22 +657,39 @@ def create_app(
     Serve it with ``frontiersim serve``, or any ASGI server:
     ``uvicorn.run(create_app(), host="127.0.0.1", port=8050)``.
     """
-    limits = {"max_draws": max_draws, "max_body_bytes": max_body_bytes, "max_draw_months": max_draw_months}
-    for name, value in limits.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    limits = {
+        "max_draws": (max_draws, 1),
+        "max_body_bytes": (max_body_bytes, 1),
+        "max_draw_months": (max_draw_months, 1),
+        "workers": (workers, 1),
+        "max_queued_jobs": (max_queued_jobs, 0),
+    }
+    for name, (value, lowest) in limits.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < lowest):
+            raise ValueError(f"{name} must be an integer >= {lowest}, got {value!r}")
     settings = DashboardSettings(
         store_path=Path(store_path).expanduser() if store_path is not None else None,
         max_draws=max_draws,
         max_body_bytes=max_body_bytes,
         max_draw_months=max_draw_months if max_draw_months is not None else max_draws * HORIZON_MONTHS_AT_MAX_DRAWS,
         allowed_hosts=tuple(allowed_hosts),
+        workers=workers if workers is not None else default_workers(),
+        max_queued_jobs=max_queued_jobs,
     )
     dashboard = _Dashboard(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(dashboard.pool.close)
+
     routes = [
         Route("/", dashboard.index, methods=["GET"]),
         Route("/api/presets", dashboard.presets, methods=["GET"]),
         Route("/api/presets/{preset_id}", dashboard.preset, methods=["GET"]),
+        Route("/api/status", dashboard.status, methods=["GET"]),
         Route("/api/simulate", dashboard.simulate, methods=["POST"]),
         Route("/api/scenario.toml", dashboard.scenario_toml, methods=["POST"]),
         Route("/api/runs", dashboard.save_run, methods=["POST"]),
@@ -704,9 +699,13 @@ def create_app(
         ApiError: _api_error,
         PresetError: _preset_error,
         HTTPException: _http_error,
+        PoolBusyError: _pool_busy,
+        JobSupersededError: _superseded,
+        ClientDisconnect: _client_disconnected,
         Exception: _unexpected_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers)
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.add_middleware(_Guard, allowed_hosts=settings.allowed_hosts)
     app.state.settings = settings
+    app.state.pool = dashboard.pool
     return app

@@ -6,6 +6,15 @@
 (function () {
   const SVG_NS = "http://www.w3.org/2000/svg";
   const DEBOUNCE_MS = 150;
+  const MAX_RETRY_AFTER_SECONDS = 60;
+
+  // A random id made once per page load. Pages on one machine share an address: the server tells them
+  // apart by this id, and stops this page's older simulation when the page sends a newer one.
+  const CLIENT_ID = (() => {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  })();
   const CHART = { width: 480, height: 250, left: 64, right: 14, top: 14, bottom: 30 };
 
   const state = {
@@ -15,8 +24,7 @@
     labs: [],
     lab: null,
     limits: null,
-    inFlight: false,
-    dirty: false,
+    sequence: 0,
     timer: null,
     renders: 0,
     requestStarted: 0,
@@ -493,42 +501,63 @@
     return JSON.stringify(Object.assign(body, extra || {}));
   }
 
-  async function post(url, extra) {
-    return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: requestBody(extra) });
+  async function post(url, extra, requestNumber) {
+    const headers = { "Content-Type": "application/json", "X-Client-Id": CLIENT_ID };
+    if (requestNumber !== undefined) headers["X-Request-Number"] = String(requestNumber);
+    return fetch(url, { method: "POST", headers, body: requestBody(extra) });
+  }
+
+  // Seconds to wait before trying again, from a 503 answer's Retry-After header (null without one).
+  function retryAfterSeconds(response) {
+    if (response.status !== 503) return null;
+    const header = response.headers.get("Retry-After");
+    if (header === null) return null;
+    const seconds = Number.parseInt(header, 10);
+    return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, seconds)) : 1;
   }
 
   function scheduleSimulation() {
     clearTimeout(state.timer);
-    state.timer = setTimeout(simulateNow, DEBOUNCE_MS);
+    state.timer = setTimeout(() => simulateNow(0), DEBOUNCE_MS);
   }
 
-  // One request at a time: changes made while a request runs are sent, all at once, when it returns.
-  async function simulateNow() {
+  // Every change is sent at once, numbered: the server stops this page's older simulation and answers
+  // it 409 (the numbers keep an older request that arrives late from superseding a newer one), and only
+  // the answer to the newest request is drawn. A busy server (503) is asked again once, after the wait
+  // its Retry-After header gives.
+  async function simulateNow(attempt) {
     if (!state.scenario) return;
-    if (state.inFlight) { state.dirty = true; return; }
-    state.inFlight = true;
-    state.dirty = false;
+    const sequence = ++state.sequence;
+    const isNewest = () => sequence === state.sequence;
     document.body.setAttribute("data-state", "running");
-    setStatus("simulating…", "busy");
+    if (!attempt) setStatus("simulating…", "busy");
     const started = performance.now();
+    let response;
     try {
-      const response = await post("/api/simulate");
-      if (response.ok) {
-        const result = await response.json();
-        renderResult(result, (performance.now() - started) / 1000);
-        setStatus("up to date", "ok");
-      } else {
-        showProblems(await errorOf(response), "Simulation refused");
-        document.body.setAttribute("data-state", "error");
-        setStatus(`error ${response.status}`, "error");
-      }
+      response = await post("/api/simulate", {}, sequence);
     } catch (error) {
+      if (!isNewest()) return;
       showProblems({ error: String(error), problems: [] }, "Simulation failed");
       document.body.setAttribute("data-state", "error");
       setStatus("server unreachable", "error");
-    } finally {
-      state.inFlight = false;
-      if (state.dirty) simulateNow();
+      return;
+    }
+    if (!isNewest() || response.status === 409) return; // a newer request is on its way: this answer is out of date
+    const wait = retryAfterSeconds(response);
+    if (wait !== null && !attempt) {
+      setStatus(`server busy: trying again in ${wait} s`, "busy");
+      setTimeout(() => { if (isNewest()) simulateNow(1); }, wait * 1000);
+      return;
+    }
+    if (response.ok) {
+      const result = await response.json();
+      if (!isNewest()) return;
+      renderResult(result, (performance.now() - started) / 1000);
+      setStatus("up to date", "ok");
+    } else {
+      showProblems(await errorOf(response), response.status === 503 ? "Server busy" : "Simulation refused");
+      document.body.setAttribute("data-state", "error");
+      setStatus(`error ${response.status}`, "error");
     }
   }
 
@@ -675,7 +704,7 @@
     $("seed").value = String(preset.seed);
     setText("preset-description", preset.description);
     renderSliders();
-    simulateNow();
+    simulateNow(0);
   }
 
   function filenameOf(response) {
@@ -701,11 +730,24 @@
     setTimeout(() => URL.revokeObjectURL(url), 30000);
   }
 
-  async function save() {
+  // A save is not stopped by later simulations; a busy server (503) is asked again once, after Retry-After.
+  async function save(attempt) {
     const saved = $("saved");
     saved.textContent = "saving…";
     saved.removeAttribute("data-run-id");
-    const response = await post("/api/runs", { message: $("message").value });
+    let response;
+    try {
+      response = await post("/api/runs", { message: $("message").value });
+    } catch (error) {
+      saved.textContent = `not saved: ${error}`;
+      return;
+    }
+    const wait = retryAfterSeconds(response);
+    if (wait !== null && !attempt) {
+      saved.textContent = `server busy: saving again in ${wait} s`;
+      setTimeout(() => save(1), wait * 1000);
+      return;
+    }
     if (!response.ok) {
       const error = await errorOf(response);
       saved.textContent = `not saved: ${error.error}`;
@@ -725,7 +767,7 @@
     $("lab").addEventListener("change", (event) => selectLab(event.target.value));
     $("reset").addEventListener("click", () => { if (state.presetId) loadPreset(state.presetId); });
     $("download").addEventListener("click", download);
-    $("save").addEventListener("click", save);
+    $("save").addEventListener("click", () => save(0));
     const presets = await loadPresetList(null);
     if (presets.length) {
       $("preset").value = presets[0].id;
