@@ -618,3 +618,11 @@ def test_a_same_origin_write_is_accepted(client: TestClient, default_mapping: di
     assert ok.status_code == 200, ok.text
     refused = client.post("/api/scenario.toml", json=body, headers={"origin": BASE_URL.replace("http:", "https:")})
     assert refused.status_code == 403
+
+
+def test_values_that_overflow_together_get_422_naming_the_likely_cause(client: TestClient) -> None:
+    mapping = tomllib.loads(bundled_text("capability_driven"))
+    mapping["capability"].update(slope_per_decade=20.0, value_multiple_per_tier=1000.0)
+    response = client.post("/api/simulate", json={"scenario": mapping, "draws": 50, "seed": 1})
+    body = assert_client_error(response, 422, "left the range of finite numbers")
+    assert "capability.slope_per_decade = 20" in body["error"]

@@ -93,6 +93,7 @@ from frontiersim.dashboard.pool import (
 from frontiersim.dashboard.presets import PresetError, list_presets, load_preset
 from frontiersim.dashboard.sliders import slider_states
 from frontiersim.dashboard.worker import save_job, simulation_job
+from frontiersim.models.ranges import ModelRangeError
 from frontiersim.models.registry import extension_sections
 from frontiersim.scenario.errors import Problem
 from frontiersim.scenario.loader import parse_scenario, parse_scenario_text
@@ -309,6 +310,13 @@ async def _superseded(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, JobSupersededError):  # pragma: no cover - registered for JobSupersededError only
         raise exc
     return _error_response(ApiError(409, str(exc)))
+
+
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A scenario whose values together overflow: bad input (422), with the likely cause."""
+    if not isinstance(exc, ModelRangeError):  # pragma: no cover - registered for ModelRangeError only
+        raise exc
+    return _error_response(ApiError(422, str(exc)))
 
 
 class ClientGoneError(ClientDisconnect):
@@ -701,6 +709,7 @@ def create_app(
         HTTPException: _http_error,
         PoolBusyError: _pool_busy,
         JobSupersededError: _superseded,
+        ModelRangeError: _out_of_range,
         ClientDisconnect: _client_disconnected,
         Exception: _unexpected_error,
     }
