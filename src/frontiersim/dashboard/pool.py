@@ -111,6 +111,9 @@ FIRST_JOB_SECONDS_ESTIMATE = 0.5
 #: Weight of the newest job in the running mean of job seconds.
 JOB_SECONDS_SMOOTHING = 0.2
 
+#: Longest the workers may take to start (a fresh interpreter imports frontiersim in about 2.6 s), seconds.
+WORKER_START_TIMEOUT_SECONDS = 120.0
+
 #: Longest wait a refusal asks for, seconds.
 MAX_RETRY_AFTER_SECONDS = 60
 
@@ -336,13 +339,14 @@ class SimulationPool:
 
         Raises
         ------
-        BrokenProcessPool, OSError, RuntimeError
-            If a worker process cannot start.
+        BrokenProcessPool, OSError, RuntimeError, TimeoutError
+            If a worker process cannot start, or takes more than
+            :data:`WORKER_START_TIMEOUT_SECONDS`.
         """
         executor = self._new_executor()
         try:
             for started in [executor.submit(worker.worker_ready) for _ in range(self.workers)]:
-                started.result()
+                started.result(timeout=WORKER_START_TIMEOUT_SECONDS)
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
@@ -374,9 +378,12 @@ class SimulationPool:
             event = self._events.get()
             if event == _CLOSE:
                 break
-            if isinstance(event, _Finished):
-                self._finish(event)
-            self._dispatch()
+            try:
+                if isinstance(event, _Finished):
+                    self._finish(event)
+                self._dispatch()
+            except Exception:  # a fault here must not stop the thread that every request waits on
+                logger.exception("the simulation pool's dispatcher failed on %r; it goes on", event)
         with self._lock:
             executor = self._executor
         if executor is not None:
