@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +42,7 @@ class Server:
 
     host: str
     port: int
+    pid: int
     output: list[str] = field(default_factory=list)
     connections: list[http.client.HTTPConnection] = field(default_factory=list)
 
@@ -70,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         first = process.stdout.readline()
         match = re.search(r"http://(127\.0\.0\.1):(\d+)/", first)
         assert match, f"frontiersim serve did not start: {first}"
-        running = Server(match.group(1), int(match.group(2)), [first])
+        running = Server(match.group(1), int(match.group(2)), process.pid, [first])
         stream = process.stdout
         threading.Thread(target=lambda: running.output.extend(stream), daemon=True).start()
         try:
@@ -173,6 +177,23 @@ def _release(held: list[http.client.HTTPConnection]) -> None:
         connection.close()
 
 
+def _worker_pids(server: Server) -> list[int]:
+    """The simulation workers: the processes the server's fork server started."""
+    children: dict[int, list[int]] = {}
+    commands: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        children.setdefault(int(text[text.rfind(")") + 2 :].split()[1]), []).append(pid)
+        commands[pid] = command
+    fork_servers = [pid for pid in children.get(server.pid, []) if "forkserver" in commands.get(pid, "")]
+    return [worker for fork_server in fork_servers for worker in children.get(fork_server, [])]
+
+
 def _assert_busy(status: int, headers: dict[str, str], body: dict[str, Any], fragment: str) -> None:
     """A 503 with a whole number of seconds in Retry-After and a JSON error saying why."""
     assert status == 503, body
@@ -223,6 +244,25 @@ def test_a_client_that_disconnects_while_its_simulation_waits_or_runs(idle_serve
     assert "Traceback" not in server.log()
     status, _, answer = _answer(_send(server, _scenario_body(SMALL_DRAWS), "after-disconnects"))
     assert status == 200, answer
+
+
+def test_a_worker_that_dies_mid_simulation_gets_503_and_is_replaced(idle_server: Server) -> None:
+    server = idle_server
+    before = len(server.log())
+    doomed = _send(server, _scenario_body(LONG_DRAWS), "doomed-client")
+    _wait_for(server, lambda status: status["running"] == 1, "the simulation running")
+    workers = _worker_pids(server)
+    assert len(workers) == WORKERS, workers
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    _assert_busy(*_answer(doomed), "a simulation worker stopped unexpectedly")
+    _wait_for_log(server, "a simulation worker process stopped unexpectedly; starting new workers")
+    status, _, body = _answer(_send(server, _scenario_body(SMALL_DRAWS), "after-the-crash"))
+    assert status == 200, body
+    assert not set(_worker_pids(server)) & set(workers)
+    added = server.log()[before:].splitlines()
+    assert len(added) == 1, added
+    assert "Traceback" not in server.log()
 
 
 # -- a crowd ---------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ import math
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -111,6 +112,9 @@ FIRST_JOB_SECONDS_ESTIMATE = 0.5
 #: Weight of the newest job in the running mean of job seconds.
 JOB_SECONDS_SMOOTHING = 0.2
 
+#: Longest the workers may take to start (a fresh interpreter imports frontiersim in about 2.6 s), seconds.
+WORKER_START_TIMEOUT_SECONDS = 120.0
+
 #: Longest wait a refusal asks for, seconds.
 MAX_RETRY_AFTER_SECONDS = 60
 
@@ -138,6 +142,29 @@ def worker_context() -> BaseContext:
         context.set_forkserver_preload([_WORKER_MODULE])
         return context
     return multiprocessing.get_context("spawn")  # pragma: no cover - platforms without a fork server
+
+
+def start_fork_server(context: BaseContext) -> None:
+    """Start the fork server now with SIGINT ignored, when called from the main thread.
+
+    A process started with SIGINT ignored keeps it ignored, and the fork
+    server passes that on to the workers it forks: Ctrl-C in a terminal,
+    which signals the whole process group, then reaches only the server,
+    which stops the workers in order (a fork server interrupted while it
+    imports would print tracebacks). The server's own handler is put back at
+    once. Only the main thread may change signal handlers; elsewhere the fork
+    server starts with the first worker, and the workers ignore SIGINT from
+    their start (:func:`~frontiersim.dashboard.worker.start_worker`).
+    """
+    if context.get_start_method() != "forkserver" or threading.current_thread() is not threading.main_thread():
+        return
+    from multiprocessing import forkserver  # noqa: PLC0415 - not on every platform
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
 
 class PoolBusyError(Exception):
@@ -296,6 +323,7 @@ class SimulationPool:
         with self._lock:
             if self._dispatcher is not None or self._closed:
                 return
+            start_fork_server(self._context)
             self._dispatcher = threading.Thread(target=self._dispatch_loop, name="simulation-pool", daemon=True)
             self._dispatcher.start()
 
@@ -336,13 +364,14 @@ class SimulationPool:
 
         Raises
         ------
-        BrokenProcessPool, OSError, RuntimeError
-            If a worker process cannot start.
+        BrokenProcessPool, OSError, RuntimeError, TimeoutError
+            If a worker process cannot start, or takes more than
+            :data:`WORKER_START_TIMEOUT_SECONDS`.
         """
         executor = self._new_executor()
         try:
             for started in [executor.submit(worker.worker_ready) for _ in range(self.workers)]:
-                started.result()
+                started.result(timeout=WORKER_START_TIMEOUT_SECONDS)
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
@@ -374,9 +403,12 @@ class SimulationPool:
             event = self._events.get()
             if event == _CLOSE:
                 break
-            if isinstance(event, _Finished):
-                self._finish(event)
-            self._dispatch()
+            try:
+                if isinstance(event, _Finished):
+                    self._finish(event)
+                self._dispatch()
+            except Exception:  # a fault here must not stop the thread that every request waits on
+                logger.exception("the simulation pool's dispatcher failed on %r; it goes on", event)
         with self._lock:
             executor = self._executor
         if executor is not None:

@@ -19,6 +19,7 @@ timing and warnings), tens of kilobytes, not the simulation's arrays (about
 from __future__ import annotations
 
 import logging
+import signal
 import time
 import warnings
 from collections.abc import Callable, MutableSequence
@@ -69,7 +70,12 @@ class _StopRequests:
 
 
 def start_worker(stop_requests: MutableSequence[int]) -> None:
-    """Initialise a worker process: keep the shared stop requests (one int64 per slot)."""
+    """Initialise a worker process: keep the shared stop requests (one int64 per slot), ignore SIGINT.
+
+    Ctrl-C in a terminal signals the whole process group; the server alone
+    should act on it, stopping its workers in order.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _StopRequests.slots = stop_requests
 
 
