@@ -17,7 +17,7 @@ from typing import Any
 
 from frontiersim.scenario.distributions import Distribution, Fixed, tail_quantiles
 from frontiersim.scenario.fields import FieldSpec, walk_keys
-from frontiersim.scenario.schema import SECTIONS, Scenario
+from frontiersim.scenario.schema import LAB_SECTIONS, SECTIONS, Scenario
 
 #: Compared with a typical range, a distribution stands for its values between these two tail quantiles.
 CENTRAL_TAIL = 0.001
@@ -127,7 +127,7 @@ def _values(scenario: Scenario) -> Iterator[tuple[str, FieldSpec, Any]]:
     for lab in scenario.labs:
         if not lab.declared:
             continue
-        for section in ("compute", "operations", "finance", "policy"):
+        for section in LAB_SECTIONS:
             for path, spec, value in walk_keys(type(getattr(lab, section)), getattr(lab, section), section):
                 if path in lab.overridden_paths or (section == "policy" and lab.policy is not scenario.policy):
                     yield f"labs.{lab.name}.{path}", spec, value
