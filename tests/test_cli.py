@@ -370,7 +370,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(argv: list[str]) -> No
     """``frontiersim defaults | head -1``: exit 141 (as after SIGPIPE), nothing on stderr, no traceback."""
     process = subprocess.Popen([*command(), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None
-    process.stdout.close()  # long before the command writes: importing frontiersim alone takes about a second
+    process.stdout.close()  # before the command writes anything: it is still starting
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 141, stderr
     assert stderr == b""

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy import stats
 
@@ -32,6 +34,7 @@ from frontiersim.scenario import (
     parse_distribution,
     to_toml_value,
 )
+from frontiersim.scenario.distributions import Z95
 
 N = 200_000
 SEED = 20260101
@@ -315,6 +318,34 @@ class TestClosedForms:
         frozen = stats.triang(c=0.1 / 0.25, loc=0.5, scale=0.25)
         np.testing.assert_allclose(dist.ppf(np.array(QUANTILES)), frozen.ppf(QUANTILES), rtol=1e-12)
         assert dist.mean() == pytest.approx(frozen.mean(), rel=1e-12)
+
+    @given(
+        low=st.floats(-1e12, 1e12),
+        width=st.floats(1e-6, 1e12),
+        peak=st.floats(0.0, 1.0),
+        q=st.lists(st.floats(-0.5, 1.5), min_size=1, max_size=20),
+    )
+    def test_triangular_quantiles_equal_scipy_bit_for_bit(
+        self, low: float, width: float, peak: float, q: list[float]
+    ) -> None:
+        """The closed form (no scipy.stats import) returns scipy's numbers exactly, NaN outside [0, 1] included."""
+        high = low + width
+        mode = low + peak * (high - low)
+        assume(low < mode < high or low == mode < high or low < mode == high)
+        dist = Triangular(low, mode, high)
+        qs = np.array([*q, 0.0, 1.0])
+        expected = stats.triang.ppf(qs, (mode - low) / (high - low), loc=low, scale=high - low)
+        np.testing.assert_array_equal(dist.ppf(qs), expected)
+        assert dist.ppf(0.25) == stats.triang.ppf(0.25, (mode - low) / (high - low), loc=low, scale=high - low)
+
+    def test_normal_quantile_constant_is_scipys(self) -> None:
+        """Z95, computed without scipy.stats, is scipy's 95% normal quantile exactly."""
+        assert float(stats.norm.ppf(0.95)) == Z95
+        np.testing.assert_array_equal(Normal(0.6, 0.1).ppf(np.array(QUANTILES)), stats.norm.ppf(QUANTILES, 0.6, 0.1))
+        np.testing.assert_array_equal(
+            Lognormal(3.0, 20.0).ppf(np.array(QUANTILES)),
+            np.exp(Lognormal(3.0, 20.0).mu + Lognormal(3.0, 20.0).sigma * stats.norm.ppf(QUANTILES)),
+        )
 
     def test_beta(self) -> None:
         dist = Beta(2.0, 5.0, 10.0, 20.0)

@@ -3,48 +3,20 @@
 Layers, data flowing one way: scenario (validated config) -> draws (all
 randomness up front) -> models (vectorized kernels) -> results (labelled
 arrays) -> outer layers (CLI).
+
+The names below are imported on first use, following the Scientific Python
+ecosystem's SPEC 1 (lazy loading of submodules and functions) [1]_ through
+:func:`lazy_loader.attach`. ``import frontiersim`` therefore costs only the
+import of this file; scipy, pandas and xarray are loaded by the first command
+or function that needs them, not by ``frontiersim --version``.
+
+References
+----------
+.. [1] Scientific Python, "SPEC 1 - Lazy Loading of Submodules and Functions",
+   https://scientific-python.org/specs/spec-0001/
 """
 
-from frontiersim._version import __version__
-from frontiersim.draws import Draws, seed_sequence
-from frontiersim.models import (
-    FixedSchedulePolicy,
-    GrowthHedgePolicy,
-    ModelRangeError,
-    Observation,
-    ProcurementPolicy,
-    QuantilePolicy,
-)
-from frontiersim.results import SimulationResult
-from frontiersim.scenario import (
-    Scenario,
-    ScenarioError,
-    bundled,
-    bundled_names,
-    load_scenario,
-    parse_scenario,
-    parse_scenario_text,
-)
-from frontiersim.simulate import sample_draws, simulate
+import lazy_loader
 
-__all__ = [
-    "Draws",
-    "FixedSchedulePolicy",
-    "GrowthHedgePolicy",
-    "ModelRangeError",
-    "Observation",
-    "ProcurementPolicy",
-    "QuantilePolicy",
-    "Scenario",
-    "ScenarioError",
-    "SimulationResult",
-    "__version__",
-    "bundled",
-    "bundled_names",
-    "load_scenario",
-    "parse_scenario",
-    "parse_scenario_text",
-    "sample_draws",
-    "seed_sequence",
-    "simulate",
-]
+# The exports are listed once, in __init__.pyi; each is imported on first use.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

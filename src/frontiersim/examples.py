@@ -21,17 +21,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from frontiersim.models.policies import GrowthHedgePolicy
-from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.distributions import Fixed
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
 from frontiersim.scenario.sources import CHEEKY_PINT_2025, DWARKESH_2026, Citation
 from frontiersim.simulate import simulate
 from frontiersim.units import money
+
+if TYPE_CHECKING:
+    from frontiersim.results.result import SimulationResult
 
 #: Figures stated in dollars are reproduced to within this many dollars.
 DOLLAR_TOLERANCE_USD = 1.0

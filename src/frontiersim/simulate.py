@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,9 +20,11 @@ from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
 from frontiersim.models.registry import SLOTS, Slot, catalogue, draw_plan
 from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk, result_bytes
-from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from frontiersim.results.result import SimulationResult
 
 FloatArray = NDArray[np.float64]
 
@@ -250,4 +253,6 @@ def simulate(
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "policy": _policies_text(scenario, policy),
     }
+    from frontiersim.results.result import SimulationResult  # noqa: PLC0415 (xarray and pandas, only to label)
+
     return SimulationResult(results.to_dataset(attrs))

@@ -19,59 +19,7 @@ References
 .. [1] Epoch AI, "Data on AI", https://epoch.ai/data, CC-BY 4.0.
 """
 
-from frontiersim.calibrate.backtest import BacktestResult, backtest_revenue
-from frontiersim.calibrate.capability_check import CapabilityRevenueCheck, capability_revenue_check
-from frontiersim.calibrate.capability_fit import (
-    CapabilityFit,
-    CapabilityObservations,
-    fit_capability,
-    synthetic_capability_data,
-)
-from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend, top_n_at_release
-from frontiersim.calibrate.data import ATTRIBUTION, fractional_year, notable_models, revenue_reports
-from frontiersim.calibrate.fit import LogLinearFit, fit_log_linear, synthetic_log_linear
-from frontiersim.calibrate.report import (
-    calibrate_report,
-    calibrated_capability_scenario_text,
-    calibrated_scenario_text,
-    capability_twin_path,
-    demand_growth_distribution,
-    frontier_growth_distribution,
-    write_calibrated_scenario,
-    write_calibrated_scenarios,
-)
-from frontiersim.calibrate.revenue import DROPPED_ROWS, DroppedRow, RevenueTrend, cross_check, revenue_trend
+import lazy_loader
 
-__all__ = [
-    "ATTRIBUTION",
-    "DROPPED_ROWS",
-    "BacktestResult",
-    "CapabilityFit",
-    "CapabilityObservations",
-    "CapabilityRevenueCheck",
-    "ComputeTrend",
-    "DroppedRow",
-    "LogLinearFit",
-    "RevenueTrend",
-    "backtest_revenue",
-    "calibrate_report",
-    "calibrated_capability_scenario_text",
-    "calibrated_scenario_text",
-    "capability_revenue_check",
-    "capability_twin_path",
-    "compute_trend",
-    "cross_check",
-    "demand_growth_distribution",
-    "fit_capability",
-    "fit_log_linear",
-    "fractional_year",
-    "frontier_growth_distribution",
-    "notable_models",
-    "revenue_reports",
-    "revenue_trend",
-    "synthetic_capability_data",
-    "synthetic_log_linear",
-    "top_n_at_release",
-    "write_calibrated_scenario",
-    "write_calibrated_scenarios",
-]
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

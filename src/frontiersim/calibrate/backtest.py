@@ -35,8 +35,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from frontiersim.calibrate.data import ATTRIBUTION, fractional_year, revenue_reports
+from frontiersim.calibrate.defaults import COMPANIES
 from frontiersim.calibrate.fit import LogLinearFit, fit_log_linear
-from frontiersim.calibrate.revenue import COMPANIES, apply_drops
+from frontiersim.calibrate.revenue import apply_drops
 
 #: Nominal levels of the predictive intervals.
 LEVELS = (0.5, 0.9)

@@ -36,10 +36,10 @@ from frontiersim.atomic import atomic_write_bytes
 from frontiersim.calibrate.capability_check import capability_revenue_check
 from frontiersim.calibrate.compute_trend import ComputeTrend, compute_trend
 from frontiersim.calibrate.data import ATTRIBUTION, revenue_reports
+from frontiersim.calibrate.defaults import COMPANIES
 from frontiersim.calibrate.fit import LogLinearFit
 from frontiersim.calibrate.predictive import PredictiveDemand, predictive_demand
 from frontiersim.calibrate.revenue import (
-    COMPANIES,
     DROPPED_ROWS,
     INTERVIEW_GROWTH_PER_YEAR,
     RevenueTrend,

@@ -18,8 +18,10 @@ import csv
 import math
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Required columns.
 DATE_COLUMN = "Date"
@@ -109,6 +111,8 @@ def read_reports_csv(path: str | Path) -> pd.DataFrame:  # noqa: PLR0912 (one ch
         raise ReportsFileError(path, problems)
     if not records:
         raise ReportsFileError(path, ["has a header but no reports"])
+    import pandas as pd  # noqa: PLC0415 (the command line reads REQUIRED_COLUMNS without pandas)
+
     frame = pd.DataFrame.from_records(records)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame[["company", "date", "revenue_usd_per_year"]]

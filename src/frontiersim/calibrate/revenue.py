@@ -77,9 +77,6 @@ DROPPED_ROWS: tuple[DroppedRow, ...] = (
     ),
 )
 
-#: Companies fitted by default.
-COMPANIES = ("Anthropic", "OpenAI")
-
 #: The interviews' history of the lab's annualised revenue (Dwarkesh Podcast, 2026-02-13): (fractional year,
 #: USD/year). "~$0 at the start of 2023" has no finite log and is checked as "below $10M", not fitted.
 INTERVIEW_HISTORY: tuple[tuple[float, float, str], ...] = (
@@ -244,7 +241,6 @@ def cross_check(trend: RevenueTrend) -> list[CrossCheck]:
 
 
 __all__ = [
-    "COMPANIES",
     "DROPPED_ROWS",
     "INTERVIEW_GROWTH_PER_YEAR",
     "INTERVIEW_HISTORY",

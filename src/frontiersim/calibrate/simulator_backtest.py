@@ -44,8 +44,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from frontiersim.calibrate.backtest import LEVELS, TABLE_COLUMNS, Coverage, parse_cutoff
 from frontiersim.calibrate.data import ATTRIBUTION, revenue_reports
+from frontiersim.calibrate.defaults import BACKTEST_DRAWS, BACKTEST_SEED, COMPANIES
 from frontiersim.calibrate.predictive import MIN_REPORTS, PredictiveDemand, predictive_demand
-from frontiersim.calibrate.revenue import COMPANIES, apply_drops
+from frontiersim.calibrate.revenue import apply_drops
 from frontiersim.scenario.loader import parse_scenario_text
 from frontiersim.simulate import simulate
 
@@ -56,10 +57,6 @@ BACKTEST_CAPACITY_GW = 10_000.0
 
 #: Starting cash of the backtest's lab, USD: enough to pay for that capacity for ten years, so the lab is never ruined.
 BACKTEST_CASH_USD = 1.0e16
-
-#: Draws and seed of the backtest unless told otherwise.
-DEFAULT_DRAWS = 2_000
-DEFAULT_SEED = 20260101
 
 #: Bins of the PIT histogram.
 PIT_BINS = 10
@@ -422,8 +419,8 @@ def simulator_backtest(
     *,
     reports: pd.DataFrame | None = None,
     extra_reports: pd.DataFrame | None = None,
-    draws: int = DEFAULT_DRAWS,
-    seed: int = DEFAULT_SEED,
+    draws: int = BACKTEST_DRAWS,
+    seed: int = BACKTEST_SEED,
 ) -> SimulatorBacktest:
     """Calibrate on reports up to each cutoff, run the simulator and score the later reports.
 
@@ -469,8 +466,6 @@ def simulator_backtest(
 __all__ = [
     "BACKTEST_CAPACITY_GW",
     "BACKTEST_CASH_USD",
-    "DEFAULT_DRAWS",
-    "DEFAULT_SEED",
     "FAN_QUANTILES",
     "PIT_BINS",
     "CompanyForecast",

@@ -6,21 +6,16 @@ import argparse
 import dataclasses
 import html
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from frontiersim.atomic import atomic_write_bytes
-from frontiersim.calibrate import calibrate_report, capability_twin_path, write_calibrated_scenarios
-from frontiersim.calibrate.backtest import backtest_revenue, parse_cutoff
-from frontiersim.calibrate.plots import backtest_fan_png, pit_coverage_png
-from frontiersim.calibrate.report import calibrated_fan_png
+from frontiersim.calibrate.defaults import BACKTEST_DRAWS, BACKTEST_SEED, COMPANIES
 from frontiersim.calibrate.reports_file import REQUIRED_COLUMNS, ReportsFileError, read_reports_csv
-from frontiersim.calibrate.revenue import COMPANIES
-from frontiersim.calibrate.simulator_backtest import DEFAULT_DRAWS, DEFAULT_SEED, simulator_backtest
 from frontiersim.cli.common import EXIT_OK, bad_input
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
-from frontiersim.store.record import backtest_payload
+
+if TYPE_CHECKING:  # the fits (pandas, scipy) are imported by the command that runs them
+    import pandas as pd
 
 #: Names of the PNG charts a simulator backtest keeps with its record (drawn in its HTML report).
 BACKTEST_CHARTS = ("backtest_fan.png", "backtest_pit_coverage.png")
@@ -42,6 +37,13 @@ def _html_page(title: str, text: str, images: dict[str, bytes]) -> bytes:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from frontiersim.calibrate.report import (  # noqa: PLC0415
+        calibrate_report,
+        calibrated_fan_png,
+        capability_twin_path,
+        write_calibrated_scenarios,
+    )
+
     out = Path(args.out)
     for path, option in ((out, "--out"), (capability_twin_path(out), "the capability-mode twin of --out")):
         if path.exists() and path.is_dir():
@@ -60,6 +62,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911 (one check per option, each its own exit)
+    from frontiersim.calibrate.backtest import parse_cutoff  # noqa: PLC0415
+    from frontiersim.calibrate.plots import backtest_fan_png, pit_coverage_png  # noqa: PLC0415
+    from frontiersim.calibrate.simulator_backtest import simulator_backtest  # noqa: PLC0415
+    from frontiersim.store.record import backtest_payload  # noqa: PLC0415
+
     cutoffs = []
     for text in args.cutoff:
         try:
@@ -106,6 +113,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911 (one check 
 
 def _print_forecasts(table: pd.DataFrame, empty: str, *, width: int) -> None:
     """The scored forecasts, one per line (or ``empty`` when there are none), then a blank line."""
+    import pandas as pd  # noqa: PLC0415
+
     if len(table):
         with pd.option_context(
             "display.width", width, "display.max_columns", None, "display.float_format", "{:.3g}".format
@@ -122,6 +131,9 @@ def _trend_line_backtest(args: argparse.Namespace, cutoff: pd.Timestamp, compani
     )
     if isinstance(recording, int):
         return recording
+    from frontiersim.calibrate.backtest import backtest_revenue  # noqa: PLC0415
+    from frontiersim.store.record import backtest_payload  # noqa: PLC0415
+
     with recording.failing_on_error():
         result = backtest_revenue(cutoff, companies)
         _print_forecasts(result.table(), f"no forecasts to score after {result.cutoff} (see below)", width=200)
@@ -160,9 +172,9 @@ def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
         + " (date YYYY-MM-DD or MM/DD/YYYY; annualised revenue in USD a year)",
     )
     backtest.add_argument(
-        "--draws", type=int, default=DEFAULT_DRAWS, help=f"draws per simulation (default: {DEFAULT_DRAWS})"
+        "--draws", type=int, default=BACKTEST_DRAWS, help=f"draws per simulation (default: {BACKTEST_DRAWS:,})"
     )
-    backtest.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default: {DEFAULT_SEED})")
+    backtest.add_argument("--seed", type=int, default=BACKTEST_SEED, help=f"seed (default: {BACKTEST_SEED})")
     backtest.add_argument("--html", metavar="FILE", help="also write an HTML report with the fan and PIT charts")
     backtest.add_argument(
         "--trend-line",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from frontiersim.models.registry import extension_sections
@@ -24,6 +27,28 @@ EXIT_BROKEN_PIPE = 141
 
 #: Characters not allowed in the default output folder's name (taken from the scenario name).
 _UNSAFE_FOLDER_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def deferred(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A command handler that imports ``module`` and calls its ``function`` only when the command runs.
+
+    A command whose work needs the heavy libraries (pandas, scipy, the run
+    store's database engine) declares its parser in a light module and its
+    handler through this, so that building the parser, ``--help`` and the
+    other commands do not import them.
+
+    Examples
+    --------
+    >>> handler = deferred("frontiersim.cli.runs_command", "_cmd_list")
+    >>> handler.__qualname__
+    'frontiersim.cli.runs_command._cmd_list'
+    """
+
+    def handler(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), function)(args))
+
+    handler.__qualname__ = f"{module}.{function}"
+    return handler
 
 
 def resolve_scenario(reference: str | None) -> Scenario:

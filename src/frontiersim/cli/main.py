@@ -3,8 +3,9 @@
 The sub-commands live by group: :mod:`~frontiersim.cli.run_command` (``run``,
 ``validate``, ``examples``, ``defaults``, ``scenarios``),
 :mod:`~frontiersim.cli.calibrate_command` (``calibrate``, ``backtest``),
-:mod:`~frontiersim.cli.optimize_command` (``optimize``, ``frontier``),
-:mod:`~frontiersim.cli.runs_command` (``runs``),
+:mod:`~frontiersim.cli.optimize_command` (``optimize``, ``frontier``; parsers in
+:mod:`~frontiersim.cli.optimize_parsers`),
+:mod:`~frontiersim.cli.runs_command` (``runs``; parsers in :mod:`~frontiersim.cli.runs_parsers`),
 :mod:`~frontiersim.cli.report_command` (``report``) and
 :mod:`~frontiersim.cli.serve_command` (``serve``).
 
@@ -36,10 +37,10 @@ from collections.abc import Sequence
 from frontiersim._version import __version__
 from frontiersim.cli import (
     calibrate_command,
-    optimize_command,
+    optimize_parsers,
     report_command,
     run_command,
-    runs_command,
+    runs_parsers,
     serve_command,
 )
 from frontiersim.cli.arguments import USD_PATTERN
@@ -83,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run_command.add_parsers(commands)
     calibrate_command.add_parsers(commands)
-    optimize_command.add_parsers(commands)
-    runs_command.add_parser(commands)
+    optimize_parsers.add_parsers(commands)
+    runs_parsers.add_parser(commands)
     report_command.add_parser(commands)
     serve_command.add_parser(commands)
     return parser

@@ -14,13 +14,17 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
-from frontiersim.store import RunStore, StoreError
-from frontiersim.store.record import RecordPayload, begin_simulation, record_simulation
+from frontiersim.store.errors import StoreError
+
+if TYPE_CHECKING:  # the store (duckdb, pandas) is imported when a run is recorded, not to parse arguments
+    from frontiersim.results.result import SimulationResult
+    from frontiersim.store import RunStore
+    from frontiersim.store.record import RecordPayload
 
 STORE_HELP = (
     "run store file (default: $FRONTIERSIM_STORE if set, else runs.duckdb in the user's data folder, "
@@ -94,6 +98,8 @@ class Recording:
         """
         if self.store is None:
             return EXIT_OK
+        from frontiersim.store.record import record_simulation  # noqa: PLC0415
+
         try:
             record_simulation(self.store, result, run_id=self.run_id)
         except StoreError as error:
@@ -149,6 +155,9 @@ def begin_recording(
     """
     if args.no_store:
         return Recording(None)
+    from frontiersim.store import RunStore  # noqa: PLC0415
+    from frontiersim.store.record import begin_simulation  # noqa: PLC0415
+
     store = RunStore(args.store)
     command = getattr(args, "argv", ())
     try:

@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from frontiersim.cli.arguments import non_negative_int, positive_int
 from frontiersim.cli.common import (
     EXIT_FAILED,
@@ -24,7 +22,6 @@ from frontiersim.cli.common import (
     report_problems,
     resolve_scenario,
 )
-from frontiersim.cli.format import format_figures, format_result
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
 from frontiersim.scenario.distributions import Distribution
@@ -54,6 +51,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
     if isinstance(recording, int):
         return recording
+    from tqdm import tqdm  # noqa: PLC0415 (what only a simulation needs is imported once the input is checked)
+
+    from frontiersim.cli.format import format_result  # noqa: PLC0415
+
     with recording.failing_on_error():
         with tqdm(
             total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
@@ -95,6 +96,8 @@ def _cmd_examples(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else None
     if args.name and args.name not in EXAMPLES:
         return bad_input(f"unknown example {args.name!r}; known: {', '.join(EXAMPLES)}")
+    from frontiersim.cli.format import format_figures  # noqa: PLC0415
+
     results = run_examples(names)
     blocks = [
         format_figures(name, figures, EXAMPLE_SOURCES[name].render() if name in EXAMPLE_SOURCES else "")

@@ -11,6 +11,12 @@ from typing import Any
 
 from frontiersim.cli.arguments import non_negative_int, port_number, positive_int
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from frontiersim.dashboard.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_DRAWS,
+    DEFAULT_MAX_QUEUED_JOBS,
+    default_workers,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -34,9 +40,6 @@ def is_loopback(host: str) -> bool:
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``frontiersim serve`` on the frontiersim parser."""
-    from frontiersim.dashboard.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DRAWS  # noqa: PLC0415
-    from frontiersim.dashboard.pool import DEFAULT_MAX_QUEUED_JOBS, default_workers  # noqa: PLC0415
-
     serve = commands.add_parser(
         "serve",
         help="start the dashboard: sliders, presets and live re-simulation in the browser",

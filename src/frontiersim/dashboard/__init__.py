@@ -4,6 +4,7 @@ A small Starlette API with a static page whose assets are all served
 locally. See ``docs/dashboard.md``.
 """
 
-from frontiersim.dashboard.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DRAWS, create_app
+import lazy_loader
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_DRAWS", "create_app"]
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

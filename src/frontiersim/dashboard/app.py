@@ -80,15 +80,19 @@ from frontiersim.dashboard.inputs import (
     read_body,
     scenario_field,
 )
+from frontiersim.dashboard.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_DRAWS,
+    DEFAULT_MAX_QUEUED_JOBS,
+    default_workers,
+)
 from frontiersim.dashboard.payload import lab_rows, result_payload, table_labs
 from frontiersim.dashboard.pool import (
-    DEFAULT_MAX_QUEUED_JOBS,
     JobKind,
     JobSupersededError,
     PoolBusyError,
     PoolJob,
     SimulationPool,
-    default_workers,
 )
 from frontiersim.dashboard.presets import PresetError, list_presets, load_preset
 from frontiersim.dashboard.sliders import slider_states
@@ -102,12 +106,6 @@ from frontiersim.scenario.writer import scenario_to_toml
 __all__ = ["create_app", "lab_rows", "result_payload", "table_labs"]
 
 logger = logging.getLogger(__name__)
-
-#: Most draws one request may ask for.
-DEFAULT_MAX_DRAWS = 20_000
-
-#: Largest request body, bytes.
-DEFAULT_MAX_BODY_BYTES = 65_536
 
 #: Months of horizon allowed at the maximum number of draws (the default scenario's 5 years).
 HORIZON_MONTHS_AT_MAX_DRAWS = 60

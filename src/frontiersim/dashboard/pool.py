@@ -81,7 +81,6 @@ import itertools
 import logging
 import math
 import multiprocessing
-import os
 import queue
 import signal
 import threading
@@ -94,14 +93,12 @@ from multiprocessing.context import BaseContext
 from typing import Any, Literal
 
 from frontiersim.dashboard import worker
+from frontiersim.dashboard.limits import DEFAULT_MAX_QUEUED_JOBS
 
 logger = logging.getLogger(__name__)
 
 #: What a job is: an update of the page's figures, or a run to save in the store.
 JobKind = Literal["update", "save"]
-
-#: Most jobs waiting for a worker, in total (besides those running).
-DEFAULT_MAX_QUEUED_JOBS = 16
 
 #: Half-life of a client's recent use of the pool, seconds.
 DEFAULT_USE_HALF_LIFE_SECONDS = 5.0
@@ -125,14 +122,6 @@ TRACKED_CLIENTS = 1024
 FORGOTTEN_USE_SECONDS = 0.001
 
 _WORKER_MODULE = "frontiersim.dashboard.worker"
-
-
-def default_workers() -> int:
-    """Worker processes by default: the CPUs this process may run on (at least 1)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
-        return max(1, os.cpu_count() or 1)
 
 
 def worker_context() -> BaseContext:

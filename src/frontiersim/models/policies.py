@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy.special import ndtri
 
 from frontiersim.scenario.schema import GrowthHedgePolicySpec, QuantilePolicySpec
 
@@ -164,7 +164,7 @@ class QuantilePolicy:
         target_training_share: float = _QUANTILE_DEFAULTS.target_training_share,
     ) -> QuantilePolicy:
         """Belief given as the 90% interval of yearly growth (lognormal)."""
-        z95 = float(stats.norm.ppf(0.95))
+        z95 = float(ndtri(0.95))
         mean = 0.5 * (math.log(growth_p5) + math.log(growth_p95))
         sd = (math.log(growth_p95) - math.log(growth_p5)) / (2 * z95)
         return cls(quantile, mean, sd, volatility_per_sqrt_year, target_training_share)
@@ -173,7 +173,7 @@ class QuantilePolicy:
         """The ``quantile`` of demand at arrival, USD/year."""
         h = lead_time_months / 12.0
         spread = math.sqrt(h * h * self.log_growth_sd**2 + h * self.volatility_per_sqrt_year**2)
-        z = float(stats.norm.ppf(self.quantile))
+        z = float(ndtri(self.quantile))
         return demand_usd_per_year * math.exp(h * self.log_growth_mean + z * spread)
 
     def commit_gw(self, observation: Observation) -> FloatArray:

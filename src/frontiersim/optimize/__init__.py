@@ -1,55 +1,6 @@
 """Deciding how much compute to buy: policy search under a ruin constraint."""
 
-from frontiersim.optimize.families import (
-    FAMILY_NAMES,
-    PolicyFamily,
-    naive_policies,
-    parameter_spec,
-    policy_family,
-    resolve_lab,
-    typical_range,
-)
-from frontiersim.optimize.frontier import Frontier, trace_frontier
-from frontiersim.optimize.objectives import OBJECTIVE_NAMES, Objective
-from frontiersim.optimize.search import (
-    InfeasibleError,
-    OptimizationResult,
-    PolicyEvaluation,
-    evaluate_policy,
-    optimize_policy,
-)
-from frontiersim.optimize.stats import (
-    MeanEstimate,
-    Proportion,
-    draws_to_resolve,
-    lower_tail_cvar,
-    mean_estimate,
-    paired_difference,
-    proportion,
-)
+import lazy_loader
 
-__all__ = [
-    "FAMILY_NAMES",
-    "OBJECTIVE_NAMES",
-    "Frontier",
-    "InfeasibleError",
-    "MeanEstimate",
-    "Objective",
-    "OptimizationResult",
-    "PolicyEvaluation",
-    "PolicyFamily",
-    "Proportion",
-    "draws_to_resolve",
-    "evaluate_policy",
-    "lower_tail_cvar",
-    "mean_estimate",
-    "naive_policies",
-    "optimize_policy",
-    "paired_difference",
-    "parameter_spec",
-    "policy_family",
-    "proportion",
-    "resolve_lab",
-    "trace_frontier",
-    "typical_range",
-]
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -5,28 +5,7 @@
 table embedded, which opens offline and references nothing outside itself.
 """
 
-from frontiersim.report.charts import (
-    charts_from_result,
-    charts_from_tables,
-    fan_chart,
-    frontier_chart,
-    lab_fans_chart,
-    milestone_chart,
-    ruin_by_lab_chart,
-    ruin_chart,
-)
-from frontiersim.report.html import RecordLike, render_report, report_from_result
+import lazy_loader
 
-__all__ = [
-    "RecordLike",
-    "charts_from_result",
-    "charts_from_tables",
-    "fan_chart",
-    "frontier_chart",
-    "lab_fans_chart",
-    "milestone_chart",
-    "render_report",
-    "report_from_result",
-    "ruin_by_lab_chart",
-    "ruin_chart",
-]
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

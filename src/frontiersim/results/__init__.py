@@ -1,24 +1,6 @@
 """Results layer: labelled arrays, summaries and savers."""
 
-from frontiersim.results.build import (
-    ChunkReduction,
-    ResultAccumulator,
-    model_labels,
-    reduce_chunk,
-    yearly_aggregates,
-)
-from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
-from frontiersim.results.tables import draw_tables, run_tables
+import lazy_loader
 
-__all__ = [
-    "PNL_LINES",
-    "SUMMARY_METRICS",
-    "ChunkReduction",
-    "ResultAccumulator",
-    "SimulationResult",
-    "draw_tables",
-    "model_labels",
-    "reduce_chunk",
-    "run_tables",
-    "yearly_aggregates",
-]
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import xarray as xr
 from numpy.typing import NDArray
 
 from frontiersim.models.catalogue import Catalogue, OutputSpec
@@ -22,6 +20,9 @@ from frontiersim.models.engine import ChunkOutput
 from frontiersim.models.registry import catalogue
 from frontiersim.scenario.fields import field_spec
 from frontiersim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 FloatArray = NDArray[np.float64]
 
@@ -91,6 +92,8 @@ def reduce_chunk(
 
 def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
     """Names and release months of the model cohorts (-1: before the horizon; horizon: unreleased)."""
+    import pandas as pd  # noqa: PLC0415 (pandas and xarray are imported when a dataset is built, not to size one)
+
     start = pd.Period(scenario.meta.start, freq="M")
     releases = list(scenario.release_months())
     names = ["incumbent (released before start)"]
@@ -252,6 +255,9 @@ class ResultAccumulator:
         ``long_name`` (its label) and ``description`` attributes from the
         output catalogue.
         """
+        import pandas as pd  # noqa: PLC0415
+        import xarray as xr  # noqa: PLC0415
+
         if not self._filled.all():
             missing = int((~self._filled).sum())
             raise ValueError(f"{missing} draws have not been simulated")

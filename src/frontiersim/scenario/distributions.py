@@ -24,12 +24,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy.special import ndtri
 
 from frontiersim.scenario.errors import Problem, bad_value
 
 #: Standard normal quantile at 0.95: a 90% central interval is mean +/- Z95 sd.
-Z95 = float(stats.norm.ppf(0.95))
+Z95 = float(ndtri(0.95))
 
 FloatArray = NDArray[np.float64]
 
@@ -140,7 +140,7 @@ class Lognormal:
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
         """Quantile function (inverse CDF) at ``q``."""
-        return np.exp(self.mu + self.sigma * stats.norm.ppf(q))  # type: ignore[no-any-return]
+        return np.exp(self.mu + self.sigma * ndtri(q))  # type: ignore[no-any-return]
 
     def mean(self) -> float:
         """Expected value."""
@@ -169,7 +169,7 @@ class Normal:
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
         """Quantile function (inverse CDF) at ``q``."""
-        return self.mean_value + self.sd * stats.norm.ppf(q)  # type: ignore[no-any-return]
+        return self.mean_value + self.sd * ndtri(q)  # type: ignore[no-any-return]
 
     def mean(self) -> float:
         """Expected value."""
@@ -227,10 +227,25 @@ class Triangular:
         return rng.triangular(self.low, self.mode, self.high, size)
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
-        """Quantile function (inverse CDF) at ``q``."""
+        """Quantile function (inverse CDF) at ``q``; NaN outside ``[0, 1]``.
+
+        The closed form of the triangular distribution [1]_, written as
+        :data:`scipy.stats.triang` computes it (and equal to it bit for bit,
+        which the tests check), so that checking a scenario does not import
+        :mod:`scipy.stats`.
+
+        References
+        ----------
+        .. [1] Johnson, N. L., Kotz, S. & Balakrishnan, N. (1995). *Continuous
+           Univariate Distributions*, vol. 2, 2nd ed., Wiley, ch. 26.
+        """
         scale = self.high - self.low
         c = (self.mode - self.low) / scale
-        return stats.triang.ppf(q, c, loc=self.low, scale=scale)  # type: ignore[no-any-return]
+        q = np.asarray(q, dtype=float)
+        with np.errstate(invalid="ignore"):  # q outside [0, 1] gives NaN, as scipy's quantile functions do
+            standard = np.where(q < c, np.sqrt(c * q), 1 - np.sqrt((1 - c) * (1 - q)))
+        quantile = np.where((q >= 0) & (q <= 1), standard * scale + self.low, np.nan)
+        return quantile if quantile.ndim else float(quantile)
 
     def mean(self) -> float:
         """Expected value."""
@@ -261,6 +276,8 @@ class Beta:
 
     def ppf(self, q: float | FloatArray) -> float | FloatArray:
         """Quantile function (inverse CDF) at ``q``."""
+        from scipy import stats  # noqa: PLC0415 (scipy.stats takes 0.4 s to import; only this rare path needs it)
+
         return self.low + (self.high - self.low) * stats.beta.ppf(q, self.alpha, self.beta)  # type: ignore[no-any-return]
 
     def mean(self) -> float:

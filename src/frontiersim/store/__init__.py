@@ -3,26 +3,7 @@
 See ``docs/store.md`` for the location, the schema and the guarantees.
 """
 
-from frontiersim.store.store import (
-    KINDS,
-    STATUSES,
-    STORE_ENVIRONMENT_VARIABLE,
-    Compaction,
-    RunInfo,
-    RunRecord,
-    RunStore,
-    StoreError,
-    default_store_path,
-)
+import lazy_loader
 
-__all__ = [
-    "KINDS",
-    "STATUSES",
-    "STORE_ENVIRONMENT_VARIABLE",
-    "Compaction",
-    "RunInfo",
-    "RunRecord",
-    "RunStore",
-    "StoreError",
-    "default_store_path",
-]
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

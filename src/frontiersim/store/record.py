@@ -47,7 +47,8 @@ import pandas as pd
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import draw_tables, lab_results, run_tables
 from frontiersim.scenario.loader import scenario_hash
-from frontiersim.store.store import RunStore, StoreError
+from frontiersim.store.errors import StoreError
+from frontiersim.store.store import RunStore
 from frontiersim.store.units import BACKTEST_UNITS, OBJECTIVE_UNIT, declared_units, optimization_units, with_units
 
 if TYPE_CHECKING:

@@ -46,6 +46,7 @@ import platformdirs
 import pyarrow as pa
 
 from frontiersim._version import __version__
+from frontiersim.store.errors import StoreError
 from frontiersim.store.legacy import upgrade_tables
 from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERSION, TABLE_LAYOUT
 
@@ -101,13 +102,6 @@ _LABS = 15
 #: Serialises this process's operations on a store (DuckDB shares one database instance per file and process).
 _PROCESS_LOCKS: dict[str, threading.RLock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-class StoreError(Exception):
-    """A problem with the run store: a bad path, a locked or newer store, an unknown run id.
-
-    The message is one line, fit to show a user as is.
-    """
 
 
 def default_store_path() -> Path:

@@ -1,0 +1,22 @@
+"""The dashboard's default limits, importable without the server (``frontiersim serve --help`` shows them)."""
+
+from __future__ import annotations
+
+import os
+
+#: Most draws one request may ask for.
+DEFAULT_MAX_DRAWS = 20_000
+
+#: Largest request body, bytes.
+DEFAULT_MAX_BODY_BYTES = 65_536
+
+#: Most jobs waiting for a worker, in total (besides those running).
+DEFAULT_MAX_QUEUED_JOBS = 16
+
+
+def default_workers() -> int:
+    """Worker processes by default: the CPUs this process may run on (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+        return max(1, os.cpu_count() or 1)
