@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -283,28 +283,38 @@ def test_a_kill_inside_finish_leaves_all_or_nothing(tmp_path: Path) -> None:
     assert outcomes["before-commit"] == "incomplete"
 
 
-def start_writers(store: RunStore, folder: Path, runs: int) -> dict[str, subprocess.Popen[str]]:
-    """Writers ``alpha`` and ``beta``, each recording ``runs`` runs, released together once both are ready."""
+@contextlib.contextmanager
+def running_writers(store: RunStore, folder: Path, runs: int) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """Writers ``alpha`` and ``beta``, each recording ``runs`` runs, released together once both are ready.
+
+    Whatever the test does, they are killed (if still running) and reaped on
+    the way out, so that a failure leaves no process or open pipe behind.
+    """
     barrier = folder / "go"
     writers = {
         name: python(WRITER, str(store.path), str(folder / f"ready-{name}"), str(barrier), name, str(runs))
         for name in ("alpha", "beta")
     }
-    for name, process in writers.items():
-        wait_for(lambda name=name: (folder / f"ready-{name}").exists(), process, f"writer {name} was ready")
-    barrier.write_text("go")
-    return writers
+    try:
+        for name, process in writers.items():
+            wait_for(lambda name=name: (folder / f"ready-{name}").exists(), process, f"writer {name} was ready")
+        barrier.write_text("go")
+        yield writers
+    finally:
+        for process in writers.values():
+            if process.returncode is None:
+                kill_if_running(process)
 
 
 def test_two_concurrent_writers_both_land(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.duckdb")
     runs = 3
-    writers = start_writers(store, tmp_path, runs)
     ids: dict[str, list[str]] = {}
-    for name, process in writers.items():
-        out, err = process.communicate(timeout=DEADLINE_SECONDS)
-        assert process.returncode == 0, err
-        ids[name] = out.split()
+    with running_writers(store, tmp_path, runs) as writers:
+        for name, process in writers.items():
+            out, err = process.communicate(timeout=DEADLINE_SECONDS)
+            assert process.returncode == 0, err
+            ids[name] = out.split()
     assert {name: len(found) for name, found in ids.items()} == {"alpha": runs, "beta": runs}
 
     infos = store.list()
@@ -436,17 +446,17 @@ def test_a_running_record_survives_compaction_and_finishes_after_it(store: RunSt
 def test_writers_running_through_repeated_compactions_lose_nothing(tmp_path: Path, store: RunStore) -> None:
     record(store, 0)
     runs = 15
-    writers = start_writers(store, tmp_path, runs)
     compactions = 0  # how many overlap the writers depends on timing; at least the first does
-    while any(process.poll() is None for process in writers.values()):
-        store.compact()
-        compactions += 1
-        time.sleep(0.05)  # back-to-back compactions would starve the writers' lock retries
     ids: dict[str, list[str]] = {}
-    for name, process in writers.items():
-        out, err = process.communicate(timeout=DEADLINE_SECONDS)
-        assert process.returncode == 0, err
-        ids[name] = out.split()
+    with running_writers(store, tmp_path, runs) as writers:
+        while any(process.poll() is None for process in writers.values()):
+            store.compact()
+            compactions += 1
+            time.sleep(0.05)  # back-to-back compactions would starve the writers' lock retries
+        for name, process in writers.items():
+            out, err = process.communicate(timeout=DEADLINE_SECONDS)
+            assert process.returncode == 0, err
+            ids[name] = out.split()
     assert compactions >= 1
     store.compact()
     infos = store.list()
@@ -484,6 +494,53 @@ def test_a_process_holding_the_replaced_file_follows_the_path(tmp_path: Path, st
     assert not marked(store.path)
     assert {info.run_id for info in store.list()} == {kept, new_id}
     assert_record(store, new_id, 2)
+
+
+def test_a_process_that_opens_the_old_file_as_the_copy_lands_opens_the_path_again(
+    tmp_path: Path, store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of that race: the old file's replay meets the new file's write-ahead log.
+
+    A process that opened the old file just before the rename, while a writer
+    of the new file had its log on disk, gets DuckDB's "WAL does not match
+    database file". The path now holds another file, so it is opened again.
+    """
+    kept = record(store, 1)
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copy(store.path, fresh)
+    real_connect = duckdb.connect
+    calls: list[str] = []
+
+    def connect_as_the_copy_lands(database: str, *args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        calls.append(database)
+        if len(calls) == 1:
+            os.replace(fresh, store.path)
+            raise duckdb.IOException(
+                f'IO Error: Failure while replaying WAL file "{database}.wal": WAL does not match database file.'
+            )
+        return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("frontiersim.store.store.duckdb.connect", connect_as_the_copy_lands)
+    assert [info.run_id for info in store.list()] == [kept]
+    assert len(calls) == 2
+
+
+def test_a_foreign_write_ahead_log_on_an_unchanged_file_is_reported(tmp_path: Path, store: RunStore) -> None:
+    """The same error with no compaction about (the file at the path is the one opened) is not retried."""
+    record(store, 1)
+    other = tmp_path / "other.duckdb"
+    writer = python(
+        "import duckdb, os, sys\n"
+        "connection = duckdb.connect(sys.argv[1])\n"
+        "connection.execute('PRAGMA disable_checkpoint_on_shutdown')\n"
+        "connection.execute('CREATE TABLE t AS SELECT 1 AS x')\n"
+        "os._exit(0)",
+        str(other),
+    )
+    writer.communicate(timeout=DEADLINE_SECONDS)
+    os.replace(f"{other}.wal", f"{store.path}.wal")
+    with pytest.raises(StoreError, match="WAL does not match"):
+        store.list()
 
 
 def test_a_live_mark_that_stays_times_out_with_a_clear_error(tmp_path: Path) -> None:

@@ -491,7 +491,11 @@ class RunStore:
                 delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
             except duckdb.IOException as error:
                 message = _one_line(str(error))
-                if "lock" not in message.lower():
+                # A compaction renamed its copy over the path while this process opened the old file, whose
+                # replay then met the new file's write-ahead log ("WAL does not match database file"): the
+                # path is opened again, as when the old file's mark is seen.
+                replaced = self._file_identity() != before
+                if "lock" not in message.lower() and not replaced:
                     raise StoreError(self._open_problem(message)) from None
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
