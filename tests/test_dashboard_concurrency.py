@@ -436,3 +436,22 @@ def test_bad_client_headers_are_refused(server: Server, header: str, value: str,
 def test_the_server_log_has_no_traceback_after_all_this(server: Server) -> None:
     assert "Traceback" not in server.log()
     assert "unexpected error" not in server.log()
+
+
+def test_per_client_memory_stays_bounded_however_many_ids_a_client_invents() -> None:
+    """A client that sends a new X-Client-Id with every request cannot grow the pool's memory without bound."""
+    from frontiersim.dashboard.pool import TRACKED_CLIENTS, _keep_bounded  # noqa: PLC0415
+
+    remembered: dict[str, float] = {}
+    largest = 0
+    for k in range(20 * TRACKED_CLIENTS):
+        remembered[f"client-{k}"] = float(k)
+        _keep_bounded(remembered, lambda _, until: until < 0)  # nothing expires: only the cap prunes
+        largest = max(largest, len(remembered))
+    assert largest == 2 * TRACKED_CLIENTS  # pruned to the cap each time it passes twice the cap
+    newest = f"client-{20 * TRACKED_CLIENTS - 1}"
+    assert newest in remembered  # the most recent are kept
+    assert "client-0" not in remembered
+    remembered = {f"old-{k}": -1.0 for k in range(2 * TRACKED_CLIENTS + 1)} | {"recent": 5.0}
+    _keep_bounded(remembered, lambda _, until: until < 0)
+    assert remembered == {"recent": 5.0}  # the forgettable go first

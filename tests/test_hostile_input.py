@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,35 @@ def test_a_truncated_store_is_refused_before_any_simulation(
     assert "Traceback" not in err
     assert simulated == []
     assert not Path(f"{store}.wal").exists()
+
+
+def test_a_sound_store_is_scanned_once_until_it_changes_behind_its_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-file scan of :meth:`RunStore.verify` is carried through the store's own writes."""
+    from frontiersim.store import RunStore  # noqa: PLC0415
+    from frontiersim.store import store as store_module  # noqa: PLC0415
+
+    scanned: list[str] = []
+    real_identifier = store_module._sql_identifier
+    monkeypatch.setattr(store_module, "_sql_identifier", lambda name: scanned.append(name) or real_identifier(name))
+    path = tmp_path / "runs.duckdb"
+
+    def record(store: RunStore) -> None:
+        run_id = store.begin(kind="run", scenario_text="", scenario_name="s", scenario_sha256="", seed=1, draws=1)
+        store.finish(run_id, tables={})
+
+    record(RunStore(path))  # a new store: nothing to scan yet
+    scanned.clear()
+    record(RunStore(path))  # another process, as the next command would be
+    assert scanned == []  # found sound after the first run's own writes, so not read again
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # changed by someone else
+    record(RunStore(path))
+    assert scanned != []  # scanned again
+    scanned.clear()
+    record(RunStore(path))
+    assert scanned == []
 
 
 def test_a_damaged_store_is_refused_before_any_simulation_or_records_the_run(

@@ -90,12 +90,15 @@ from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from frontiersim.dashboard import worker
 from frontiersim.dashboard.limits import DEFAULT_MAX_QUEUED_JOBS
 
 logger = logging.getLogger(__name__)
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 #: What a job is: an update of the page's figures, or a run to save in the store.
 JobKind = Literal["update", "save"]
@@ -115,13 +118,29 @@ WORKER_START_TIMEOUT_SECONDS = 120.0
 #: Longest wait a refusal asks for, seconds.
 MAX_RETRY_AFTER_SECONDS = 60
 
-#: Clients whose recent use is remembered before those with almost none are forgotten.
+#: Clients remembered (their recent use, their last Retry-After); at twice this many, the least recent are forgotten.
 TRACKED_CLIENTS = 1024
 
 #: Recent use below which a client is forgotten, seconds.
 FORGOTTEN_USE_SECONDS = 0.001
 
 _WORKER_MODULE = "frontiersim.dashboard.worker"
+
+
+def _keep_bounded(remembered: dict[_Key, _Value], forgettable: Callable[[_Key, _Value], bool]) -> None:
+    """Cap a per-client memory at :data:`TRACKED_CLIENTS` entries, pruned only when it has grown to twice that.
+
+    The forgettable entries go first, then the oldest (a dict keeps insertion
+    order, and callers re-insert an entry they update). Pruning only at twice
+    the cap keeps the cost per request constant on average, however many
+    client ids a hostile client invents.
+    """
+    if len(remembered) <= 2 * TRACKED_CLIENTS:
+        return
+    for key in [key for key, value in remembered.items() if forgettable(key, value)]:
+        del remembered[key]
+    for key in list(itertools.islice(remembered, max(0, len(remembered) - TRACKED_CLIENTS))):
+        del remembered[key]
 
 
 def worker_context() -> BaseContext:
@@ -575,10 +594,10 @@ class SimulationPool:
     def _charge_use(self, job: PoolJob) -> None:
         """Charge a job's time in the pool (waiting and running) to its client, when it leaves the pool."""
         now = time.monotonic()
-        self._use[job.client] = (self._recent_use(job.client, now) + (now - job.queued_at), now)
-        if len(self._use) > TRACKED_CLIENTS:
-            for name in [name for name in self._use if self._recent_use(name, now) < FORGOTTEN_USE_SECONDS]:
-                del self._use[name]
+        used = self._recent_use(job.client, now) + (now - job.queued_at)
+        self._use.pop(job.client, None)  # re-inserted last: the dict runs from least to most recently charged
+        self._use[job.client] = (used, now)
+        _keep_bounded(self._use, lambda name, _: self._recent_use(name, now) < FORGOTTEN_USE_SECONDS)
 
     def _heaviest_queued(self, now: float) -> PoolJob | None:
         """The queued job whose client has had the most recent use (the newest of its ties)."""
@@ -601,10 +620,9 @@ class SimulationPool:
         if refusal is None:
             return None
         now = time.monotonic()
+        self._refused_until.pop((client, kind), None)  # re-inserted last, as in _charge_use
         self._refused_until[client, kind] = now + refusal.retry_after_seconds
-        if len(self._refused_until) > TRACKED_CLIENTS:
-            for name in [name for name, until in self._refused_until.items() if until <= now]:
-                del self._refused_until[name]
+        _keep_bounded(self._refused_until, lambda _, until: until <= now)
         return refusal
 
     def _supersede(self, job: PoolJob) -> None:

@@ -33,13 +33,7 @@ from frontiersim.dashboard.inputs import ValidatedScenario
 from frontiersim.dashboard.payload import result_payload
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import (
-    company_pnl_table,
     draw_tables,
-    fan_table,
-    headline_table,
-    market_table,
-    milestone_table,
-    ruin_curve,
     run_tables,
 )
 from frontiersim.scenario.schema import Scenario
@@ -118,27 +112,19 @@ def run_job(slot: int, job_id: int, job: Callable[..., Any], arguments: tuple[An
     return job(checkpoint, *arguments)
 
 
+#: The tables the page draws (:func:`~frontiersim.dashboard.payload.result_payload` reads these).
+PAGE_TABLES = frozenset({"headline", "company_pnl", "fan", "ruin_curve", "market", "milestones"})
+
+
 def page_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
     """The tables the page draws, as :func:`~frontiersim.results.tables.run_tables` makes them.
 
-    Only those :func:`~frontiersim.dashboard.payload.result_payload` reads:
-    the headline, company P&L, fan and ruin curve, and the market and
-    milestones when the run has them. The summary, cohort P&L and units
-    tables, which only a saved run keeps, are left out: at 10,000 draws of
-    the default scenario they are about 40% of the time ``run_tables``
-    takes (0.12 s of 0.28 s on the development machine).
+    The summary, cohort P&L and units tables, which only a saved run keeps,
+    are left out: at 10,000 draws of the default scenario they are about 40%
+    of the time ``run_tables`` takes (0.12 s of 0.28 s on the development
+    machine).
     """
-    tables = {
-        "headline": headline_table(result),
-        "company_pnl": company_pnl_table(result),
-        "fan": fan_table(result),
-        "ruin_curve": ruin_curve(result),
-    }
-    for name, build in (("market", market_table), ("milestones", milestone_table)):
-        table = build(result)
-        if table is not None:
-            tables[name] = table
-    return tables
+    return run_tables(result, PAGE_TABLES)
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def run_chunk(
         # Overflow is caught by the finite check below, which names the likely cause, not by warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             output = _run(scenario, draws, policy, slots, keep_monthly, monthly_out)
-    except (ModelRangeError, OverflowError, FloatingPointError) as error:
+    except (ModelRangeError, OverflowError) as error:
         raise ModelRangeError(range_message(scenario, str(error) or type(error).__name__)) from error
     _check_finite(scenario, output)
     return output

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
+from frontiersim.scenario.distributions import Z95
 from frontiersim.scenario.schema import GrowthHedgePolicySpec, QuantilePolicySpec
 
 FloatArray = NDArray[np.float64]
@@ -164,9 +165,8 @@ class QuantilePolicy:
         target_training_share: float = _QUANTILE_DEFAULTS.target_training_share,
     ) -> QuantilePolicy:
         """Belief given as the 90% interval of yearly growth (lognormal)."""
-        z95 = float(ndtri(0.95))
         mean = 0.5 * (math.log(growth_p5) + math.log(growth_p95))
-        sd = (math.log(growth_p95) - math.log(growth_p5)) / (2 * z95)
+        sd = (math.log(growth_p95) - math.log(growth_p5)) / (2 * Z95)
         return cls(quantile, mean, sd, volatility_per_sqrt_year, target_training_share)
 
     def forecast_usd_per_year(self, demand_usd_per_year: FloatArray, lead_time_months: int) -> FloatArray:

@@ -36,7 +36,7 @@ that monthly and yearly fans read in the same unit, USD/year.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -820,20 +820,30 @@ def table_labs(table: pd.DataFrame) -> list[str]:
 # All tables of a run
 # ---------------------------------------------------------------------------
 
-#: Builders of the optional run tables, in order: name -> builder (None when the run has no such table).
-_OPTIONAL_TABLES: dict[str, Callable[[SimulationResult], pd.DataFrame | None]] = {
+#: Builders of the run tables, in order: name -> builder (None when the run has no such table).
+_RUN_TABLES: dict[str, Callable[[SimulationResult], pd.DataFrame | None]] = {
+    "headline": headline_table,
+    "summary": summary_table,
+    "company_pnl": company_pnl_table,
+    "cohort_pnl": cohort_pnl_table,
+    "fan": fan_table,
+    "ruin_curve": ruin_curve,
     "market": market_table,
     "milestones": milestone_table,
     "capability": capability_table,
 }
 
 
-def run_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
+def run_tables(result: SimulationResult, names: Collection[str] | None = None) -> dict[str, pd.DataFrame]:
     """The summary tables of a run (small: a few hundred rows per lab at most).
 
     Parameters
     ----------
     result : SimulationResult
+    names : collection of str, optional
+        Build only these tables (those the run has), and no ``"units"``
+        table: what a caller that shows some tables and stores none needs.
+        By default, every table and the units.
 
     Returns
     -------
@@ -866,18 +876,13 @@ def run_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
     >>> units["net_usd"].unit, units["release_month"].unit
     ('USD', 'month')
     """
-    tables = {
-        "headline": headline_table(result),
-        "summary": summary_table(result),
-        "company_pnl": company_pnl_table(result),
-        "cohort_pnl": cohort_pnl_table(result),
-        "fan": fan_table(result),
-        "ruin_curve": ruin_curve(result),
-    }
-    for name, build in _OPTIONAL_TABLES.items():
-        table = build(result)
+    tables: dict[str, pd.DataFrame] = {}
+    for name, build in _RUN_TABLES.items():
+        table = build(result) if names is None or name in names else None
         if table is not None:
             tables[name] = table
+    if names is not None:
+        return tables
     outputs = variable_units(result.dataset)
     empty_draws = {name: frame.iloc[:0] for name, frame in _draw_frames(result, rows=False).items()}
     tables["units"] = units_table({**tables, **empty_draws}, outputs)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -100,7 +99,9 @@ class FieldSpec:
 
     def __post_init__(self) -> None:
         if self.model_range is not None and not (
-            len(self.model_range) == 2 and all(map(math.isfinite, self.model_range)) and operator.lt(*self.model_range)
+            len(self.model_range) == 2
+            and all(map(math.isfinite, self.model_range))
+            and self.model_range[0] < self.model_range[1]
         ):
             raise ValueError(f"model range {self.model_range!r} of {self.doc!r}: expected finite numbers low < high")
         if self.typical is None:
@@ -256,8 +257,10 @@ class FieldSpec:
                     f"{self.bounds_text(with_model_range=False)} (choose a distribution with that support)",
                 )
             ]
+        if self.model_range is None or (math.isfinite(lo) and math.isfinite(hi) and self._in_model_range(lo, hi)):
+            return dist, []  # no range to keep to, or every value the distribution can produce keeps to it
         q_lo, q_hi = tail_quantiles(dist, MODEL_RANGE_TAIL)
-        if self.model_range is not None and not (math.isfinite(q_lo) and self._in_model_range(q_lo, q_hi)):
+        if not (math.isfinite(q_lo) and self._in_model_range(q_lo, q_hi)):
             return None, [
                 Problem(
                     path,

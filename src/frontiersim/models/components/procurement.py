@@ -173,7 +173,7 @@ class Procurement(Component):
                 if not np.all(np.isfinite(gw)):
                     raise ModelRangeError(f"policy {policy!r} of lab {lab.name!r} returned non-finite GW at month {t}")
                 if np.any(gw < 0):
-                    raise ValueError(f"policy {policy!r} returned negative or non-finite GW at month {t}")
+                    raise ValueError(f"policy {policy!r} of lab {lab.name!r} returned negative GW at month {t}")
                 self.book.commit(t, gw, price_now, index, compute.lead_time_months, compute.contract_term_months)
                 committed_gw[columns] = gw
                 committed_usd[columns] = gw * price_now * compute.contract_term_months / 12.0
