@@ -508,12 +508,9 @@ class RunStore:
                 raise StoreError(self._open_problem(_one_line(str(error)))) from None
 
     def _file_identity(self) -> tuple[int, int] | None:
-        """Device and inode of the store file (None if it does not exist yet)."""
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return stat.st_dev, stat.st_ino
+        """Device and inode of the store file (None if it does not exist yet): which file is at the path."""
+        identity = self._change_identity()
+        return None if identity is None else identity[:2]
 
     def _truncation(self, connection: duckdb.DuckDBPyConnection, opened: tuple[int, int] | None) -> str | None:
         """Why the file is shorter than its own blocks say it is (a truncated copy or disk), or None.
