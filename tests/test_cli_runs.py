@@ -432,3 +432,29 @@ def test_a_run_of_several_labs_is_recorded_lab_by_lab(capsys: pytest.CaptureFixt
     low = min(record.metrics[f"p_ruin.{lab}"] for lab in labs)
     high = max(record.metrics[f"p_ruin.{lab}"] for lab in labs)
     assert f"{100 * low:.2f}%-{100 * high:.2f}% (4 labs)" in out  # the range over the labs, not the first lab's
+
+
+def test_a_reader_that_goes_away_leaves_a_complete_stored_run(tmp_path: Path) -> None:
+    """``frontiersim run default -m x | head -1``: the run is saved and stored before anything is printed."""
+    import subprocess  # noqa: PLC0415
+
+    store = tmp_path / "runs.duckdb"
+    out = tmp_path / "results"
+    script = "import sys; from frontiersim.cli.main import main; sys.exit(main())"
+    argv = ["run", "default", "--draws", "200", "--no-progress", "--store", str(store), "--out", str(out), "-m", "x"]
+    with subprocess.Popen(
+        [sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        assert child.stdout is not None
+        assert child.stderr is not None
+        first = child.stdout.readline()  # as head -1 reads one line, then goes away
+        child.stdout.close()
+        stderr = child.stderr.read()
+        child.wait(timeout=120)
+    assert first.strip()
+    assert child.returncode in (0, 141), stderr  # 141 when the summary was still being written
+    assert b"Traceback" not in stderr
+    (info,) = RunStore(store).list()
+    assert (info.status, info.message, info.draws) == ("complete", "x", 200)
+    assert RunStore(store).get(info.run_id).tables["headline"]["draws"].tolist() == [200]
+    assert sorted(p.name for p in out.iterdir()) == ["results.nc", "run.json", "scenario.toml", "summary.csv"]

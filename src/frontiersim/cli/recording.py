@@ -74,6 +74,9 @@ class Recording:
     def __init__(self, store: RunStore | None, run_id: str = "") -> None:
         self.store = store
         self.run_id = run_id
+        #: Whether the record is complete: nothing that happens afterwards (a reader of the output that goes
+        #: away, an interrupt) can mark it failed.
+        self.completed = False
 
     @property
     def active(self) -> bool:
@@ -90,11 +93,13 @@ class Recording:
             return self._failed_to_store(error)
         return self._stored()
 
-    def finish_simulation(self, result: SimulationResult) -> int:
+    def finish_simulation(self, result: SimulationResult, *, announce: bool = True) -> int:
         """Complete the record of a simulation with its tables (every lab's), as :meth:`finish`.
 
         Through :func:`~frontiersim.store.record.record_simulation`, the one
-        function that records a simulation.
+        function that records a simulation. With ``announce=False`` the
+        "stored as run" line is left to :meth:`announce`, so that a command
+        can store its run before it prints anything.
         """
         if self.store is None:
             return EXIT_OK
@@ -104,12 +109,18 @@ class Recording:
             record_simulation(self.store, result, run_id=self.run_id)
         except StoreError as error:
             return self._failed_to_store(error)
-        return self._stored()
+        return self._stored(announce=announce)
 
-    def _stored(self) -> int:
-        assert self.store is not None
-        print(f"\nstored as run {self.run_id} in {self.store.path}")
+    def _stored(self, *, announce: bool = True) -> int:
+        self.completed = True
+        if announce:
+            self.announce()
         return EXIT_OK
+
+    def announce(self) -> None:
+        """Print where the completed run was stored (nothing if it was not)."""
+        if self.store is not None and self.completed:
+            print(f"\nstored as run {self.run_id} in {self.store.path}")
 
     def _failed_to_store(self, error: StoreError) -> int:
         self.fail(f"the results could not be stored: {error}")
@@ -117,8 +128,8 @@ class Recording:
         return EXIT_FAILED
 
     def fail(self, reason: str) -> None:
-        """Mark the record failed (a store error here is reported, not raised)."""
-        if self.store is None:
+        """Mark the record failed (a store error here is reported, not raised); a completed record stays complete."""
+        if self.store is None or self.completed:
             return
         try:
             self.store.fail(self.run_id, reason)

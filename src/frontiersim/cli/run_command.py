@@ -72,11 +72,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 progress=advance,
             )
-        print(format_result(result))
-        if not args.no_save:
-            written = result.save(out, format=args.format)
+        # The run is saved and stored before anything is printed, so that a reader that goes away
+        # (frontiersim run | head -1) cannot lose it.
+        summary = format_result(result)
+        written = [] if args.no_save else result.save(out, format=args.format)
+        status = recording.finish_simulation(result, announce=False)
+        print(summary)
+        if written:
             print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
-        return recording.finish_simulation(result)
+        recording.announce()
+        return status
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
