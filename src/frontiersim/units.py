@@ -19,3 +19,14 @@ def money(usd: float) -> str:
                 else f"{sign}${value / scale:,.0f}{suffix}"
             )
     return f"{sign}${value:,.0f}"
+
+
+def counted(count: int, noun: str) -> str:
+    """``count`` with thousands separators and ``noun`` in the singular or the plural (an ``s`` added).
+
+    Examples
+    --------
+    >>> counted(1, "draw"), counted(10_000, "draw"), counted(1, "year"), counted(0, "run")
+    ('1 draw', '10,000 draws', '1 year', '0 runs')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -5,16 +5,25 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 
 def integer_in(text: str, low: int, high: int | None = None, *, what: str | None = None) -> int:
     """An integer in ``[low, high]`` (no upper end when ``high`` is None), or an argparse error naming the range.
 
+    A number written with an exponent or a decimal point is accepted when it
+    is a whole number (``1e5``, ``2000.0``).
+
     Examples
     --------
     >>> integer_in("8050", 0, 65535)
     8050
+    >>> integer_in("1e5", 1)
+    100000
+    >>> integer_in("2.5", 1)
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a positive integer, got '2.5'
     >>> integer_in("0", 1)
     Traceback (most recent call last):
     ...
@@ -26,12 +35,45 @@ def integer_in(text: str, low: int, high: int | None = None, *, what: str | None
         else:
             what = "a positive integer" if low == 1 else f"an integer >= {low}"
     try:
-        value = int(text)
+        parsed: int | None = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        parsed = _whole_number(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    value = parsed
     if value < low or (high is not None and value > high):
         raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
     return value
+
+
+def _whole_number(text: str) -> int | None:
+    """``text`` as an integer when it is a finite whole number in any float notation, else None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if math.isfinite(value) and value.is_integer() else None
+
+
+def case_insensitive(choices: Iterable[str]) -> Callable[[str], str]:
+    """An argparse type that maps any capitalisation of one of ``choices`` to its own spelling.
+
+    Other text passes through unchanged, for argparse's ``choices`` check
+    to refuse it (with the closest choice suggested by the frontiersim
+    parser).
+
+    Examples
+    --------
+    >>> company = case_insensitive(["Anthropic", "OpenAI"])
+    >>> company("anthropic"), company("OPENAI"), company("acme")
+    ('Anthropic', 'OpenAI', 'acme')
+    """
+    spelling = {choice.lower(): choice for choice in choices}
+
+    def canonical(text: str) -> str:
+        return spelling.get(text.lower(), text)
+
+    return canonical
 
 
 def positive_int(text: str) -> int:

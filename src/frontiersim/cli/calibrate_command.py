@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.calibrate.defaults import BACKTEST_DRAWS, BACKTEST_SEED, COMPANIES
 from frontiersim.calibrate.reports_file import REQUIRED_COLUMNS, ReportsFileError, read_reports_csv
+from frontiersim.cli.arguments import case_insensitive
 from frontiersim.cli.common import EXIT_OK, bad_input
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 
@@ -183,6 +184,7 @@ def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
     )
     backtest.add_argument(
         "--company",
+        type=case_insensitive((*COMPANIES, "all")),
         choices=(*COMPANIES, "all"),
         default="all",
         help="company to backtest (default: all = each separately, plus the pooled coverage)",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from frontiersim.models.registry import extension_sections
-from frontiersim.scenario.errors import Problem, ScenarioError
+from frontiersim.scenario.errors import Problem, ScenarioError, did_you_mean
 from frontiersim.scenario.loader import bundled, bundled_names, load_scenario
 from frontiersim.scenario.schema import Scenario
 
@@ -65,7 +65,8 @@ def resolve_scenario(reference: str | None) -> Scenario:
     if not path.exists() and not reference.endswith(".toml") and reference in bundled_names():
         return bundled(reference)
     if not path.exists():
-        hint = f" (bundled scenarios: {', '.join(bundled_names())})"
+        names = bundled_names()
+        hint = f"{did_you_mean(reference, names)} (bundled scenarios: {', '.join(names)})"
         raise ScenarioError([Problem("", f"no such file{hint}")], reference)
     return load_scenario(path, extra_sections=extension_sections())
 

@@ -14,7 +14,7 @@ from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
 from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
 from frontiersim.results.tables import PROBABILITY
-from frontiersim.units import money
+from frontiersim.units import counted, money
 
 
 def format_value(value: float, unit: str) -> str:
@@ -203,7 +203,8 @@ def format_result(result: SimulationResult) -> str:
     """
     attrs = result.dataset.attrs
     lines = [
-        f"scenario {attrs.get('scenario_name')!r}: {result.draws:,} draws, {attrs.get('horizon_years')} years "
+        f"scenario {attrs.get('scenario_name')!r}: {counted(result.draws, 'draw')}, "
+        f"{counted(int(attrs.get('horizon_years', 0)), 'year')} "
         f"from {attrs.get('start')}, seed entropy {attrs.get('seed_entropy')}",
     ]
     labs = result.labs

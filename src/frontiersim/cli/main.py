@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,7 @@ from frontiersim.cli.common import (
     resolve_scenario,
 )
 from frontiersim.models.ranges import ModelRangeError
+from frontiersim.scenario.errors import did_you_mean
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -69,12 +71,32 @@ __all__ = [
 ]
 
 
+#: argparse's message for a value outside an argument's choices (quoted choices up to Python 3.11, bare from 3.12).
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<choices>.*)\)$")
+
+
+def with_suggestion(message: str) -> str:
+    """The "invalid choice" message of argparse, with the closest choice suggested (other messages unchanged).
+
+    Examples
+    --------
+    >>> with_suggestion("argument command: invalid choice: 'rnu' (choose from 'run', 'runs', 'serve')")
+    "argument command: invalid choice: 'rnu'; did you mean 'run'? (choose from 'run', 'runs', 'serve')"
+    """
+    found = _INVALID_CHOICE.search(message)
+    if found is None:
+        return message
+    choices = [choice.strip().strip("'") for choice in found["choices"].split(",")]
+    hint = did_you_mean(found["given"], choices)
+    return message[: found.start("given") + len(found["given"]) + 1] + hint + message[found.end("given") + 1 :]
+
+
 class _Parser(argparse.ArgumentParser):
-    """Argument parser whose usage errors exit with code 2 and a one-line hint."""
+    """Argument parser whose usage errors exit with code 2 and a one-line hint (and a "did you mean")."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {with_suggestion(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,12 +25,13 @@ from frontiersim.cli.common import (
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
 from frontiersim.scenario.distributions import Distribution
-from frontiersim.scenario.errors import ScenarioError
+from frontiersim.scenario.errors import ScenarioError, did_you_mean
 from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
 from frontiersim.scenario.loader import bundled, bundled_names
 from frontiersim.scenario.schema import section_types
 from frontiersim.scenario.sources import status
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, memory_problem, simulate
+from frontiersim.units import counted
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -93,14 +94,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             status = report_problems(error)
             continue
         meta = scenario.meta
-        print(f"ok: {reference} (scenario {meta.name!r}, {meta.horizon_years} years from {meta.start})")
+        print(f"ok: {reference} (scenario {meta.name!r}, {counted(meta.horizon_years, 'year')} from {meta.start})")
     return status
 
 
 def _cmd_examples(args: argparse.Namespace) -> int:
     names = [args.name] if args.name else None
     if args.name and args.name not in EXAMPLES:
-        return bad_input(f"unknown example {args.name!r}; known: {', '.join(EXAMPLES)}")
+        hint = did_you_mean(args.name, EXAMPLES)
+        return bad_input(f"unknown example {args.name!r}{hint} (known: {', '.join(EXAMPLES)})")
     from frontiersim.cli.format import format_figures  # noqa: PLC0415
 
     results = run_examples(names)

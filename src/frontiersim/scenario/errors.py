@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+
+def closest_match(word: str, choices: Iterable[str]) -> str | None:
+    """The choice most like ``word`` (case aside), or None if none is close.
+
+    Closeness is :func:`difflib.get_close_matches`' ratio of matching
+    characters (at least 0.6), on lower-cased text.
+
+    Examples
+    --------
+    >>> closest_match("defualt", ["default", "four_labs", "toy_50_50"])
+    'default'
+    >>> closest_match("toy50", ["toy_50_50", "training_share"])
+    'toy_50_50'
+    >>> closest_match("anthropic", ["Anthropic", "OpenAI"])
+    'Anthropic'
+    >>> closest_match("zzz", ["default"]) is None
+    True
+    """
+    options = list(choices)
+    by_lower = {option.lower(): option for option in reversed(options)}
+    found = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return by_lower[found[0]] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or ``""`` if none is close (see :func:`closest_match`).
+
+    Examples
+    --------
+    >>> "unknown example 'toy50'" + did_you_mean("toy50", ["toy_50_50", "single_model"])
+    "unknown example 'toy50'; did you mean 'toy_50_50'?"
+    """
+    match = closest_match(word, choices)
+    return "" if match is None else f"; did you mean {match!r}?"
 
 
 def terminal_safe(text: str) -> str:

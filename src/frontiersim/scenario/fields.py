@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution, tail_quantiles
-from frontiersim.scenario.errors import Problem, bad_value
+from frontiersim.scenario.errors import Problem, bad_value, did_you_mean
 from frontiersim.scenario.sources import KeySource, Setting
 
 #: Probability a distribution may put beyond each end of a key's model range (:attr:`FieldSpec.model_range`).
@@ -621,7 +621,11 @@ def parse_section(
     for key in table:
         if key not in known:
             problems.append(
-                bad_value(f"{path}.{key}", table[key], f"no such key in [{path}] (known keys: {', '.join(known)})")
+                bad_value(
+                    f"{path}.{key}",
+                    table[key],
+                    f"no such key in [{path}]{did_you_mean(key, known)} (known keys: {', '.join(known)})",
+                )
             )
     values: dict[str, Any] = {}
     for name, table_spec in tables.items():

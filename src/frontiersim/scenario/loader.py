@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from frontiersim.scenario.distributions import Lognormal
-from frontiersim.scenario.errors import Problem, ScenarioError, bad_value
+from frontiersim.scenario.errors import Problem, ScenarioError, bad_value, did_you_mean
 from frontiersim.scenario.fields import field_specs, parse_section
 from frontiersim.scenario.schema import (
     CAPABILITY_BELIEF_NEEDED,
@@ -89,7 +89,9 @@ def parse_scenario(
     known = [*SECTIONS, "policy", "labs", *extra]
     for key in data:
         if key not in known:
-            problems.append(bad_value(key, data[key], f"a known section ({', '.join(known)})"))
+            problems.append(
+                bad_value(key, data[key], f"a known section{did_you_mean(key, known)} ({', '.join(known)})")
+            )
     if "scenario" not in data:
         problems.append(Problem("scenario", "missing; expected a [scenario] table with at least name = '...'"))
     for name, (attribute, section_type) in SECTIONS.items():
