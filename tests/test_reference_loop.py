@@ -519,9 +519,9 @@ def test_a_policy_returning_negative_gw_is_refused_by_both() -> None:
 
     scenario = fs.bundled("default")
     draws = fs.sample_draws(scenario, 0, 10, seed=1)
-    with pytest.raises(ValueError, match="negative or non-finite"):
+    with pytest.raises(ValueError, match="returned negative GW at month 0"):
         run_chunk(scenario, draws, Negative())
-    with pytest.raises(ValueError, match="negative or non-finite"):
+    with pytest.raises(ValueError, match="returned negative or non-finite GW at month 0"):
         simulate_reference(scenario, draws, Negative())
 
 
