@@ -17,7 +17,7 @@ from frontiersim.store import RunStore, default_store_path
 from frontiersim.units import money
 
 DRAWS = "200"
-STORED = re.compile(r"stored as run (\S+) in (.+)")
+STORED = re.compile(r"stored as run (\S+) in (.+?)(?:: [\d.]+ [KMG]?B .*)?$", re.MULTILINE)
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -30,3 +30,17 @@ def counted(count: int, noun: str) -> str:
     ('1 draw', '10,000 draws', '1 year', '0 runs')
     """
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def data_size(n_bytes: int) -> str:
+    """A size in bytes, in decimal units (B, KB, MB, GB) with one decimal.
+
+    Examples
+    --------
+    >>> data_size(512), data_size(120_000), data_size(15_120_000), data_size(2_500_000_000)
+    ('512 B', '120.0 KB', '15.1 MB', '2.5 GB')
+    """
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{n_bytes} B"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import re
 import sys
@@ -11,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from frontiersim.models.registry import extension_sections
-from frontiersim.scenario.errors import Problem, ScenarioError, did_you_mean
-from frontiersim.scenario.loader import bundled, bundled_names, load_scenario
+from frontiersim.scenario.errors import Problem, ScenarioError, did_you_mean, terminal_safe
+from frontiersim.scenario.loader import bundled, bundled_names, load_scenario, scenario_hash
 from frontiersim.scenario.schema import Scenario
 
 #: Exit codes: success; a run failed (or a check did not pass); bad input.
@@ -111,6 +112,44 @@ def out_dir_problem(out: Path) -> str | None:
             writable = os.access(parent, os.W_OK | os.X_OK)
             return None if writable else f"--out {out}: cannot create it, {parent} is not writable"
     return None
+
+
+def other_run_problem(out: Path, scenario: Scenario, seed: int, draws: int) -> str | None:
+    """Why ``out`` should not be overwritten: it holds the saved results of another run (None if not).
+
+    A folder whose ``run.json`` names the same scenario text (its SHA-256),
+    seed and number of draws holds the same numbers, so writing it again
+    loses nothing; any other saved run would be lost.
+    """
+    try:
+        saved = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        saved = {}
+    if not isinstance(saved, dict):
+        saved = {}
+    same = (
+        saved.get("scenario_sha256") == scenario_hash(scenario)
+        and str(saved.get("seed_entropy")) == str(seed)
+        and saved.get("draws") == draws
+    )
+    if same:
+        return None
+    described = ", ".join(
+        str(part)
+        for part in (
+            saved.get("scenario_name", "an unreadable run.json"),
+            f"{saved['draws']:,} draws" if isinstance(saved.get("draws"), int) else None,
+            f"seed {saved['seed_entropy']}" if "seed_entropy" in saved else None,
+            saved.get("created_utc"),
+        )
+        if part is not None
+    )
+    return (
+        f"{out} holds the results of another run ({terminal_safe(described)}); use --force to replace them, "
+        "or --out FOLDER to write elsewhere"
+    )
 
 
 def report_problems(error: ScenarioError) -> int:

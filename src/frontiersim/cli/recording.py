@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -20,8 +20,11 @@ from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
 from frontiersim.store.errors import StoreError
+from frontiersim.units import data_size
 
 if TYPE_CHECKING:  # the store (duckdb, pandas) is imported when a run is recorded, not to parse arguments
+    import pandas as pd
+
     from frontiersim.results.result import SimulationResult
     from frontiersim.store import RunStore
     from frontiersim.store.record import RecordPayload
@@ -60,6 +63,22 @@ def add_recording_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def stored_size_text(stored_bytes: Mapping[str, int]) -> str:
+    """A run's size in the store, with the part its per-draw tables take.
+
+    Examples
+    --------
+    >>> stored_size_text({"table": 120_000, "draws": 15_000_000})
+    '15.1 MB (per-draw tables 15.0 MB)'
+    >>> stored_size_text({"table": 120_000})
+    '120.0 KB (summary only: no per-draw tables)'
+    """
+    total = sum(stored_bytes.values())
+    draws = stored_bytes.get("draws", 0)
+    detail = f"per-draw tables {data_size(draws)}" if draws else "summary only: no per-draw tables"
+    return f"{data_size(total)} ({detail})"
+
+
 class Recording:
     """A run being recorded in the run store (inert with ``--no-store``).
 
@@ -93,20 +112,23 @@ class Recording:
             return self._failed_to_store(error)
         return self._stored()
 
-    def finish_simulation(self, result: SimulationResult, *, announce: bool = True) -> int:
+    def finish_simulation(
+        self, result: SimulationResult, *, announce: bool = True, per_draw: Mapping[str, pd.DataFrame] | None = None
+    ) -> int:
         """Complete the record of a simulation with its tables (every lab's), as :meth:`finish`.
 
         Through :func:`~frontiersim.store.record.record_simulation`, the one
         function that records a simulation. With ``announce=False`` the
         "stored as run" line is left to :meth:`announce`, so that a command
-        can store its run before it prints anything.
+        can store its run before it prints anything. ``per_draw={}`` stores
+        no per-draw tables (see ``record_simulation``).
         """
         if self.store is None:
             return EXIT_OK
         from frontiersim.store.record import record_simulation  # noqa: PLC0415
 
         try:
-            record_simulation(self.store, result, run_id=self.run_id)
+            record_simulation(self.store, result, run_id=self.run_id, per_draw=per_draw)
         except StoreError as error:
             return self._failed_to_store(error)
         return self._stored(announce=announce)
@@ -118,9 +140,13 @@ class Recording:
         return EXIT_OK
 
     def announce(self) -> None:
-        """Print where the completed run was stored (nothing if it was not)."""
+        """Print where the completed run was stored and its size there (nothing if it was not stored)."""
         if self.store is not None and self.completed:
-            print(f"\nstored as run {self.run_id} in {self.store.path}")
+            try:
+                size = f": {stored_size_text(self.store.stored_bytes(self.run_id))}"
+            except StoreError:  # stored; only its size could not be read back
+                size = ""
+            print(f"\nstored as run {self.run_id} in {self.store.path}{size}")
 
     def _failed_to_store(self, error: StoreError) -> int:
         self.fail(f"the results could not be stored: {error}")

@@ -35,11 +35,11 @@ import pandas as pd
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from frontiersim.cli.format import format_comparison, format_stored_summary
-from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message
+from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message, stored_size_text
 from frontiersim.scenario.errors import terminal_safe
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
 from frontiersim.store.record import METRICS, describe_metric, lab_metric, split_lab_metric
-from frontiersim.units import money
+from frontiersim.units import data_size, money
 
 #: Longest message shown in ``runs list`` (characters).
 _LIST_MESSAGE_CHARS = 60
@@ -183,6 +183,8 @@ def format_record(record: RunRecord) -> str:
         ("version", f"frontiersim {record.frontiersim_version}"),
         ("command", " ".join(record.command) or "-"),
     ]
+    if record.stored_bytes:
+        fields.append(("stored", stored_size_text(record.stored_bytes)))
     if record.error:
         fields.append(("error", record.error))
     width = max(len(name) for name, _ in fields)
@@ -207,16 +209,10 @@ def format_record(record: RunRecord) -> str:
         )
     if record.artifacts:
         lines.append(
-            "artifacts: " + ", ".join(f"{name} ({_size(len(data))})" for name, data in sorted(record.artifacts.items()))
+            "artifacts: "
+            + ", ".join(f"{name} ({data_size(len(data))})" for name, data in sorted(record.artifacts.items()))
         )
     return "\n".join(lines)
-
-
-def _size(n_bytes: int) -> str:
-    for unit, scale in (("MB", 1e6), ("KB", 1e3)):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.1f} {unit}"
-    return f"{n_bytes} B"
 
 
 def scenario_diff(before: RunRecord, after: RunRecord) -> list[str]:
