@@ -282,18 +282,19 @@ def test_a_version_1_store_migrates_forward_and_keeps_its_runs(tmp_path: Path) -
     units = record.tables["units"]
     assert units.loc[(units["table"] == "summary") & (units["column"] == "2026"), "unit_column"].tolist() == ["units"]
     assert (record.artifacts, record.draw_table_names, record.frontiersim_version) == ({}, (), "0.0.9")
+    assert (record.environment, record.options) == ({}, {})  # recorded before versions and options were
     with duckdb.connect(str(path)) as connection:
         assert connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
             str(SCHEMA_VERSION),
         )
         history = connection.execute("SELECT version FROM schema_history ORDER BY version").fetchall()
         assert history == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
-        assert SCHEMA_VERSION == 3
+        assert SCHEMA_VERSION == 4
         tables = {row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert "run_tables" not in tables
         assert "payloads" in tables
         columns = {row[0] for row in connection.execute("DESCRIBE runs").fetchall()}
-        assert {"pid", "hostname", "process_started", "labs", "table_layout"} <= columns
+        assert {"pid", "hostname", "process_started", "labs", "table_layout", "environment", "options"} <= columns
     new = begin(store, message="after the migration")
     store.finish(new, tables=sample_tables(), artifacts={"a.txt": b"x"}, labs=["a", "b"])
     assert [i.run_id for i in store.list()] == [new, "20260105-090000-abcdef"]

@@ -40,6 +40,7 @@ from frontiersim.cli import (
     calibrate_command,
     optimize_parsers,
     report_command,
+    rerun_command,
     run_command,
     runs_parsers,
     serve_command,
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_command.add_parsers(commands)
     optimize_parsers.add_parsers(commands)
     runs_parsers.add_parser(commands)
+    rerun_command.add_parser(commands)
     report_command.add_parser(commands)
     serve_command.add_parser(commands)
     return parser

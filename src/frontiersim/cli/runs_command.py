@@ -183,6 +183,11 @@ def format_record(record: RunRecord) -> str:
         ("version", f"frontiersim {record.frontiersim_version}"),
         ("command", " ".join(record.command) or "-"),
     ]
+    if record.environment:
+        software = {name: version for name, version in record.environment.items() if name != "frontiersim"}
+        platform = software.pop("platform", "")
+        listed = ", ".join(f"{name} {version}" for name, version in software.items())
+        fields.append(("software", terminal_safe(f"{listed} ({platform})" if platform else listed)))
     if record.stored_bytes:
         fields.append(("stored", stored_size_text(record.stored_bytes)))
     if record.error:

@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from frontiersim.atomic import atomic_write_bytes, atomic_write_with
+from frontiersim.environment import software_versions
 
 #: Metrics in the summary table: dataset variable -> label.
 SUMMARY_METRICS: dict[str, str] = {
@@ -287,6 +288,7 @@ class SimulationResult:
         summary_path = folder / "summary.csv"
         atomic_write_bytes(summary_path, self.summary().to_csv().encode("utf-8"))
         metadata = {k: v for k, v in self.dataset.attrs.items() if k != "scenario_toml"}
+        metadata["software"] = software_versions()
         metadata_path = folder / "run.json"
         atomic_write_bytes(metadata_path, json.dumps(metadata, indent=2, default=str).encode("utf-8"))
         written += [summary_path, metadata_path]

@@ -40,15 +40,16 @@ import math
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import draw_tables, lab_results, run_tables
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.store.errors import StoreError
-from frontiersim.store.store import RunStore
+from frontiersim.store.store import RunStore, as_stored
 from frontiersim.store.units import BACKTEST_UNITS, OBJECTIVE_UNIT, declared_units, optimization_units, with_units
 
 if TYPE_CHECKING:
@@ -348,6 +349,9 @@ class RecordPayload:
     metrics : dict of str to float
     labs : tuple of str
         The labs of a simulation (empty for kinds without labs).
+    options : dict
+        What besides the scenario, seed and draws made the numbers (for a
+        simulation ``keep_monthly``), so that the run can be made again.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -355,6 +359,7 @@ class RecordPayload:
     artifacts: dict[str, bytes] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     labs: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
 
     def store_in(self, store: RunStore, run_id: str) -> None:
         """Finish the running record ``run_id`` of ``store`` with this payload."""
@@ -365,6 +370,7 @@ class RecordPayload:
             artifacts=self.artifacts,
             metrics=self.metrics,
             labs=self.labs or None,
+            options=self.options,
         )
 
 
@@ -430,7 +436,13 @@ def simulation_payload(
     summary = dict(tables) if tables is not None else run_tables(result)
     draws = dict(per_draw) if per_draw is not None else draw_tables(result)
     labs = tuple(name for name, _ in lab_results(result))
-    return RecordPayload(tables=summary, draw_tables=draws, metrics=headline_metrics(summary), labs=labs)
+    return RecordPayload(
+        tables=summary,
+        draw_tables=draws,
+        metrics=headline_metrics(summary),
+        labs=labs,
+        options={"keep_monthly": result.has_monthly},
+    )
 
 
 def optimization_payload(
@@ -716,3 +728,88 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     table = frame.reset_index()
     table.columns = [str(column) for column in table.columns]
     return table
+
+
+@dataclass(frozen=True)
+class TableDifference:
+    """How a table made again differs from the stored one (see :func:`table_differences`).
+
+    Attributes
+    ----------
+    table : str
+    reason : str
+        What differs: the columns, the number of rows, or the values.
+    column : str
+        The column with the largest difference ("" when the shapes differ).
+    largest_abs_difference : float
+        Largest absolute difference in that column (NaN when not numeric or the shapes differ).
+    """
+
+    table: str
+    reason: str
+    column: str = ""
+    largest_abs_difference: float = math.nan
+
+
+def table_differences(
+    stored: Mapping[str, pd.DataFrame], made: Mapping[str, pd.DataFrame]
+) -> tuple[list[str], list[TableDifference]]:
+    """Compare tables made again with the stored ones, bit for bit.
+
+    Each made table is first put in its stored form
+    (:func:`~frontiersim.store.store.as_stored`); two tables are equal when
+    they have the same columns, index, dtypes and values, NaN equal to NaN.
+
+    Parameters
+    ----------
+    stored, made : mapping of str to pandas.DataFrame
+        By table name; only the names in both are compared.
+
+    Returns
+    -------
+    tuple of (list of str, list of TableDifference)
+        The names of the tables that are equal, and one difference per table that is not.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1.0, 2.0]})
+    >>> table_differences({"t": a}, {"t": a.copy()})
+    (['t'], [])
+    >>> equal, different = table_differences({"t": a}, {"t": a + 1e-12})
+    >>> equal, different[0].column, different[0].largest_abs_difference < 1e-11
+    ([], 'x', True)
+    """
+    equal: list[str] = []
+    different: list[TableDifference] = []
+    for name in sorted(set(stored) & set(made)):
+        before, after = stored[name], as_stored(name, made[name])
+        if before.equals(after):
+            equal.append(name)
+        elif list(before.columns) != list(after.columns):
+            different.append(
+                TableDifference(name, f"columns differ: {list(before.columns)} then, {list(after.columns)} now")
+            )
+        elif len(before) != len(after):
+            different.append(TableDifference(name, f"{len(before):,} rows then, {len(after):,} now"))
+        else:
+            different.append(_largest_difference(name, before, after))
+    return equal, different
+
+
+def _largest_difference(name: str, before: pd.DataFrame, after: pd.DataFrame) -> TableDifference:
+    """The column of two same-shaped tables whose values differ most."""
+    worst = TableDifference(name, "values differ", "", -1.0)
+    for column in before.columns:
+        old, new = before[column].to_numpy(), after[column].to_numpy()
+        if old.dtype.kind in "fiub" and new.dtype.kind in "fiub":
+            gap = np.abs(old.astype(float) - new.astype(float))
+            both_nan = np.isnan(old.astype(float)) & np.isnan(new.astype(float))
+            gap = np.where(both_nan, 0.0, np.where(np.isnan(gap), np.inf, gap))
+            largest = float(gap.max()) if gap.size else 0.0
+            if largest > worst.largest_abs_difference:
+                worst = TableDifference(name, "values differ", str(column), largest)
+        elif not before[column].equals(after[column]) and worst.largest_abs_difference < 0:
+            worst = TableDifference(name, "values differ", str(column), math.nan)
+    if worst.largest_abs_difference == -1.0:  # dtypes or the index differ, not the values
+        return TableDifference(name, "dtypes or index differ")
+    return worst

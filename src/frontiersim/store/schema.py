@@ -30,6 +30,13 @@ Version 3
     before this version. Tables themselves are Parquet payloads and are not
     rewritten: a record whose ``table_layout`` is NULL is read in the
     current layout (see :mod:`frontiersim.store.legacy`).
+Version 4
+    ``runs`` gains ``environment``: the software the run was made with
+    (frontiersim, Python, the platform and the numerical packages' versions,
+    a JSON object), and ``options``: what besides the scenario, seed and
+    draws made its numbers (for a simulation whether it kept monthly arrays;
+    a JSON object), so that ``frontiersim rerun`` can make it again. Both
+    are NULL for every record made before this version.
 """
 
 from __future__ import annotations
@@ -119,6 +126,12 @@ LAYOUT_V2_TO_V3: tuple[str, ...] = (
     "ALTER TABLE runs ADD COLUMN table_layout INTEGER",
 )
 
+#: Version 4: the software a run was made with, and the options it needs to be made again.
+LAYOUT_V3_TO_V4: tuple[str, ...] = (
+    "ALTER TABLE runs ADD COLUMN environment VARCHAR",
+    "ALTER TABLE runs ADD COLUMN options VARCHAR",
+)
+
 #: Every migration, in order.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and their Parquet summary tables", LAYOUT_V1),
@@ -132,6 +145,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the labs of each run (a JSON list; NULL before labs and for kinds without labs) and its table layout "
         "(NULL: recorded before labs)",
         LAYOUT_V2_TO_V3,
+    ),
+    Migration(
+        4,
+        "the software each run was made with (a JSON object of versions) and the options that made it "
+        "(a JSON object; NULL for every record made before this version)",
+        LAYOUT_V3_TO_V4,
     ),
 )
 

@@ -47,6 +47,7 @@ import pyarrow as pa
 
 from frontiersim._version import __version__
 from frontiersim.atomic import atomic_write_bytes
+from frontiersim.environment import software_versions
 from frontiersim.store.errors import StoreError
 from frontiersim.store.legacy import upgrade_tables
 from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERSION, TABLE_LAYOUT
@@ -198,6 +199,14 @@ class RunRecord(RunInfo):
     stored_bytes : dict of str to int
         Bytes the run's payloads take in the store, by role (``table``,
         ``draws``, ``artifact``).
+    environment : dict of str to str
+        The software the run was made with
+        (:func:`frontiersim.environment.software_versions`); empty for a run
+        recorded before versions were.
+    options : dict
+        What besides the scenario, seed and draws made the run's numbers
+        (for a simulation ``keep_monthly``); empty for a run recorded before
+        options were.
     """
 
     scenario_text: str
@@ -208,6 +217,8 @@ class RunRecord(RunInfo):
     draw_table_names: tuple[str, ...] = ()
     store_path: Path | None = field(default=None, repr=False)
     stored_bytes: dict[str, int] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def draw_table(self, name: str) -> pd.DataFrame:
         """Load one per-draw table (``yearly``, ``cohorts`` or ``draws``) from the store.
@@ -300,6 +311,20 @@ def _parquet_parts(name: str, frame: pd.DataFrame) -> list[bytes]:
     ]
 
 
+def as_stored(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as the store gives it back: written to its Parquet parts and read again.
+
+    A table made now compares with a stored one only in this form (index
+    and dtypes as Parquet keeps them).
+
+    Raises
+    ------
+    StoreError
+        If the table cannot be stored as Parquet.
+    """
+    return _read_parquet(_parquet_parts(name, frame))
+
+
 def _parquet_bytes(name: str, frame: pd.DataFrame) -> bytes:
     if not isinstance(frame, pd.DataFrame):
         raise StoreError(f"table {name!r}: expected a pandas DataFrame, got {type(frame).__name__}")
@@ -344,6 +369,17 @@ def _labs_from_json(text: str | None) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(name) for name in raw) if isinstance(raw, list) else ()
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    """A JSON object column (empty when missing or unreadable)."""
+    if not text:
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(key): value for key, value in raw.items()} if isinstance(raw, dict) else {}
 
 
 def _check_name(role: str, name: object) -> str:
@@ -800,8 +836,8 @@ class RunStore:
             connection.execute(
                 """INSERT INTO runs (run_id, kind, status, created_utc, finished_utc, frontiersim_version,
                     scenario_name, scenario_text, scenario_sha256, seed, draws, message, command, metrics, error,
-                    pid, hostname, process_started, table_layout)
-                VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?, ?, ?)""",
+                    pid, hostname, process_started, table_layout, environment)
+                VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, '{}', NULL, ?, ?, ?, ?, ?)""",
                 [
                     run_id,
                     kind,
@@ -818,6 +854,7 @@ class RunStore:
                     socket.gethostname(),
                     started,
                     TABLE_LAYOUT,
+                    json.dumps(software_versions(), sort_keys=True),
                 ],
             )
         return run_id
@@ -831,6 +868,7 @@ class RunStore:
         artifacts: Mapping[str, bytes] = {},
         metrics: Mapping[str, float] = {},
         labs: Sequence[str] | None = None,
+        options: Mapping[str, Any] = {},
     ) -> None:
         """Store every payload of a running record and mark it complete, in one transaction.
 
@@ -849,6 +887,9 @@ class RunStore:
         labs : sequence of str, optional
             The labs of a simulation, in the order of its tables' ``lab``
             column (None: a kind without labs).
+        options : mapping of str to JSON values
+            What besides the scenario, seed and draws made the numbers (for a
+            simulation ``keep_monthly``), for ``frontiersim rerun``.
 
         Raises
         ------
@@ -870,6 +911,10 @@ class RunStore:
             rows.append(("artifact", name, 0, media_type, bytes(payload)))
         metrics_text = _metrics_json(metrics)
         labs_text = _labs_json(labs)
+        try:
+            options_text = json.dumps(dict(options), sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise StoreError(f"the options of run {run_id} are not JSON: {error}") from None
         with self._transaction() as connection:
             assert connection is not None
             row = connection.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -880,9 +925,9 @@ class RunStore:
             connection.execute("DELETE FROM payloads WHERE run_id = ?", [run_id])
             self._insert_payloads(connection, run_id, rows)
             connection.execute(
-                "UPDATE runs SET status = 'complete', finished_utc = ?, metrics = ?, labs = ?, error = NULL "
-                "WHERE run_id = ?",
-                [_utc_now(), metrics_text, labs_text, run_id],
+                "UPDATE runs SET status = 'complete', finished_utc = ?, metrics = ?, labs = ?, options = ?, "
+                "error = NULL WHERE run_id = ?",
+                [_utc_now(), metrics_text, labs_text, options_text, run_id],
             )
 
     def _insert_payloads(self, connection: duckdb.DuckDBPyConnection, run_id: str, rows: Sequence[_PayloadRow]) -> None:
@@ -1022,12 +1067,14 @@ class RunStore:
             full_id = self._resolve(connection, run_id)
             assert connection is not None
             row = connection.execute(
-                f"SELECT {_INFO_COLUMNS}, scenario_text, command, error, table_layout FROM runs WHERE run_id = ?",
+                f"SELECT {_INFO_COLUMNS}, scenario_text, command, error, table_layout, environment, options "
+                "FROM runs WHERE run_id = ?",
                 [full_id],
             ).fetchone()
             assert row is not None
             (row,) = self._mark_incomplete(connection, [row])
             text_at, command_at, error_at, layout_at = _LABS + 1, _LABS + 2, _LABS + 3, _LABS + 4
+            environment_at, options_at = _LABS + 5, _LABS + 6
             if row[2] == "incomplete" and row[error_at] is None:
                 reason = f"process {row[12]} on {row[13]} ended before the run was recorded"
                 row = (*row[:error_at], reason, *row[error_at + 1 :])
@@ -1064,6 +1111,8 @@ class RunStore:
             draw_table_names=tuple(draw_names),
             store_path=self.path,
             stored_bytes=stored_bytes,
+            environment={str(k): str(v) for k, v in _json_object(row[environment_at]).items()},
+            options=_json_object(row[options_at]),
         )
 
     def stored_bytes(self, run_id: str) -> dict[str, int]:

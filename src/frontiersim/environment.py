@@ -1,0 +1,56 @@
+"""The software a run was made with: Python, the platform and the versions of the numerical packages.
+
+Read from package metadata (:mod:`importlib.metadata`), so asking costs no
+import of numpy, scipy or pandas.
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+from frontiersim._version import __version__
+
+#: Distributions whose versions can change a run's numbers (or how it is stored and read).
+NUMERICAL_PACKAGES = ("numpy", "scipy", "pandas", "xarray", "pyarrow", "duckdb", "numba")
+
+
+def software_versions() -> dict[str, str]:
+    """The versions a run records: frontiersim, Python, the platform and :data:`NUMERICAL_PACKAGES`.
+
+    Packages that are not installed are left out.
+
+    Examples
+    --------
+    >>> versions = software_versions()
+    >>> sorted(key for key in ("frontiersim", "python", "numpy", "platform") if key in versions)
+    ['frontiersim', 'numpy', 'platform', 'python']
+    """
+    versions = {
+        "frontiersim": __version__,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+    }
+    for name in NUMERICAL_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def version_differences(recorded: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Lines naming each package whose version differs between a recorded run and now.
+
+    Examples
+    --------
+    >>> version_differences({"numpy": "2.1.0", "scipy": "1.14.1"}, {"numpy": "2.3.0", "scipy": "1.14.1"})
+    ['numpy 2.1.0 then, 2.3.0 now']
+    >>> version_differences({}, {"numpy": "2.3.0"})
+    []
+    """
+    return [
+        f"{name} {recorded[name]} then, {current.get(name, 'not installed')} now"
+        for name in sorted(recorded)
+        if recorded[name] != current.get(name, "not installed")
+    ]
