@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution, tail_quantiles
+from frontiersim.scenario.distributions import Distribution, Fixed, open_below, parse_distribution, tail_quantiles
 from frontiersim.scenario.errors import Problem, bad_value, did_you_mean
 from frontiersim.scenario.sources import KeySource, Setting
 
@@ -249,7 +249,7 @@ class FieldSpec:
         if isinstance(dist, Fixed):
             return (dist, []) if self._accepts(dist.value) else (None, [bad_value(path, value, self._expected())])
         lo, hi = dist.support
-        if not self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
+        if not self._within(lo, hi, lo_excluded=open_below(dist)):
             return None, [
                 Problem(
                     path,

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from frontiersim.scenario.distributions import Lognormal
+from frontiersim.scenario.distributions import open_below
 from frontiersim.scenario.errors import Problem, ScenarioError, bad_value, did_you_mean
 from frontiersim.scenario.fields import field_specs, parse_section
 from frontiersim.scenario.schema import (
@@ -369,9 +369,7 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
     if kind == "capability":
         problems += _segment_share_checks(data)
         initial = _valid(data, "demand", "initial_usd_per_year", DemandSpec)
-        positive = initial is not None and (
-            initial.support[0] > 0 or (initial.support[0] == 0 and isinstance(initial, Lognormal))
-        )
+        positive = initial is not None and (initial.support[0] > 0 or (initial.support[0] == 0 and open_below(initial)))
         if initial is not None and not positive and isinstance(demand_table, Mapping):
             problems.append(
                 bad_value(
