@@ -1672,6 +1672,10 @@ class Scenario:
     :func:`frontiersim.parse_scenario` (from a dict) or
     :func:`frontiersim.scenario.bundled` (a shipped scenario). Derive variants
     with :func:`dataclasses.replace`.
+
+    ``correlations`` holds the ``[correlations]`` table: (key, key, Spearman
+    rank correlation) for each pair of uncertain keys sampled jointly
+    (:mod:`frontiersim.scenario.correlations`).
     """
 
     meta: ScenarioMeta = field(default_factory=ScenarioMeta)
@@ -1686,6 +1690,7 @@ class Scenario:
     market: MarketSpec = field(default_factory=MarketSpec)
     lab_overrides: tuple[LabOverrides, ...] = ()
     extensions: tuple[tuple[str, Any], ...] = ()
+    correlations: tuple[tuple[str, str, float], ...] = ()
     source_text: str = field(default="", compare=False, repr=False)
 
     @property
