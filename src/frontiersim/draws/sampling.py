@@ -227,6 +227,9 @@ def sample_correlated_range(
 def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str, Distribution]:
     """The ``"dist"`` keys of ``scenario`` among ``paths``, by dotted path, in schema order.
 
+    A ``"dists"`` key (a yearly path) gives one entry per year, named
+    ``"path[k]"`` (``"demand.path_usd_per_year[0]"``).
+
     Nested sections (``capability.segments.enterprise``) and the sections
     of components outside the built-in schema (``scenario.extensions``) are
     included.
@@ -243,6 +246,8 @@ def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str,
         for path, field_spec, value in walk_keys(section_type, section, name):
             if field_spec.kind == "dist" and path in wanted:
                 result[path] = value
+            elif field_spec.kind == "dists" and path in wanted:  # a yearly path: one stream per year
+                result.update((f"{path}[{index}]", entry) for index, entry in enumerate(value))
     return result
 
 
@@ -300,8 +305,9 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan
     parameters: dict[str, FloatArray] = {}
     distributions = dict(plan.parameters)
     uncertain = [name for name, distribution in plan.parameters if not isinstance(distribution, Fixed)]
-    for group in correlated_groups(scenario.correlations, uncertain):
-        within = [pair for pair in scenario.correlations if pair[0] in group and pair[1] in group]
+    correlations = scenario.joint_correlations
+    for group in correlated_groups(correlations, uncertain):
+        within = [pair for pair in correlations if pair[0] in group and pair[1] in group]
         spearman = correlation_matrix(within, group)
         joint = sample_correlated_range(root, [(name, distributions[name]) for name in group], spearman, start, stop)
         parameters.update(zip(group, joint, strict=True))

@@ -201,7 +201,7 @@ def default_fixed_upper_gw(scenario: Scenario, lab: str | None = None) -> float:
     demand = scenario.demand
     keys = used_keys(scenario)
     if "demand.path_usd_per_year" in keys:
-        level = max(demand.path_usd_per_year)
+        level = max(float(year.ppf(0.5)) for year in demand.path_usd_per_year)
     else:
         lead_years = chosen.compute.lead_time_months / 12
         growth = (

@@ -360,7 +360,7 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
             problems.append(
                 bad_value(
                     "demand.path_usd_per_year",
-                    list(path),
+                    demand_table.get("path_usd_per_year", []) if isinstance(demand_table, Mapping) else [],
                     f"at least {horizon_years} yearly levels (one per simulated year) when kind = 'path'",
                 )
             )
@@ -371,8 +371,12 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
                 for key in ("initial_usd_per_year", "growth_per_year", "growth_persistence_per_year")
                 if key in demand_table and _valid(data, "demand", key, DemandSpec) is not None
             ]
-    elif kind is not None and path:
-        problems.append(bad_value("demand.path_usd_per_year", list(path), "no value unless kind = 'path'"))
+    elif kind is not None and isinstance(demand_table, Mapping):
+        problems += [
+            bad_value(f"demand.{key}", demand_table[key], "no value unless kind = 'path'")
+            for key in ("path_usd_per_year", "path_correlation")
+            if key in demand_table and demand_table[key] not in ([], 0, 0.0)
+        ]
     if kind == "capability" and isinstance(demand_table, Mapping):
         problems += [
             bad_value(f"demand.{key}", demand_table[key], f"no value: unused when kind = 'capability'{why}")
