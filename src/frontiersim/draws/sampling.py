@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from frontiersim.scenario.correlations import copula_factor, correlated_groups, correlation_matrix
-from frontiersim.scenario.distributions import Distribution, Fixed
+from frontiersim.scenario.distributions import Distribution, Fixed, as_distribution
 from frontiersim.scenario.fields import walk_keys
 from frontiersim.scenario.schema import SECTIONS, Scenario
 
@@ -247,7 +247,7 @@ def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str,
             if field_spec.kind == "dist" and path in wanted:
                 result[path] = value
             elif field_spec.kind == "dists" and path in wanted:  # a yearly path: one stream per year
-                result.update((f"{path}[{index}]", entry) for index, entry in enumerate(value))
+                result.update((f"{path}[{index}]", as_distribution(entry)) for index, entry in enumerate(value))
     return result
 
 

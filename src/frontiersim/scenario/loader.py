@@ -13,7 +13,7 @@ from typing import Any
 
 from frontiersim.scenario.correlations import SECTION as CORRELATIONS
 from frontiersim.scenario.correlations import parse_correlations
-from frontiersim.scenario.distributions import Fixed, open_below
+from frontiersim.scenario.distributions import Fixed, as_distribution, open_below, to_toml_value
 from frontiersim.scenario.errors import Problem, ScenarioError, bad_value, did_you_mean
 from frontiersim.scenario.fields import field_specs, key_specs, parse_section, walk_keys
 from frontiersim.scenario.schema import (
@@ -360,7 +360,7 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
             problems.append(
                 bad_value(
                     "demand.path_usd_per_year",
-                    demand_table.get("path_usd_per_year", []) if isinstance(demand_table, Mapping) else [],
+                    [to_toml_value(as_distribution(year)) for year in path],
                     f"at least {horizon_years} yearly levels (one per simulated year) when kind = 'path'",
                 )
             )

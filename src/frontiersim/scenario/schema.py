@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
 
 from frontiersim.scenario.correlations import normal_correlation, spearman_correlation
-from frontiersim.scenario.distributions import Distribution, Fixed
+from frontiersim.scenario.distributions import Distribution, Fixed, as_distribution
 from frontiersim.scenario.errors import Problem, bad_value
 from frontiersim.scenario.fields import spec, table_metadata
 from frontiersim.scenario.sources import (
@@ -1798,7 +1798,9 @@ class Scenario:
         between consecutive years (see :mod:`frontiersim.scenario.correlations`).
         """
         r_s = self.demand.path_correlation
-        years = [k for k, level in enumerate(self.demand.path_usd_per_year) if not isinstance(level, Fixed)]
+        years = [
+            k for k, level in enumerate(self.demand.path_usd_per_year) if not isinstance(as_distribution(level), Fixed)
+        ]
         if r_s == 0.0 or len(years) < 2:
             return self.correlations
         rho = float(normal_correlation(r_s))
