@@ -26,10 +26,13 @@ from frontiersim.scenario import (
     Beta,
     Choice,
     Distribution,
+    Empirical,
     Fixed,
     Lognormal,
+    Mixture,
     Normal,
     Triangular,
+    TruncNormal,
     Uniform,
     parse_distribution,
     to_toml_value,
@@ -54,8 +57,15 @@ TABLES: dict[str, tuple[dict[str, Any], Distribution]] = {
         {"dist": "choice", "values": [0, 12, 24], "weights": [0.7, 0.2, 0.1]},
         Choice((0.0, 12.0, 24.0), (0.7, 0.2, 0.1)),
     ),
+    "truncnormal": ({"dist": "truncnormal", "mean": 2, "sd": 3, "low": 0}, TruncNormal(2.0, 3.0, 0.0, math.inf)),
+    "mixture": (
+        {"dist": "mixture", "components": [{"dist": "lognormal", "p5": 3, "p95": 20}, 40], "weights": [0.75, 0.25]},
+        Mixture((Lognormal(3.0, 20.0), Fixed(40.0)), (0.75, 0.25)),
+    ),
+    "empirical": ({"dist": "empirical", "values": [3, 1, 4, 1.5, 5, 9, 2, 6]}, Empirical((3, 1, 4, 1.5, 5, 9, 2, 6))),
 }
-CONTINUOUS = [dist for name, (_, dist) in TABLES.items() if name != "choice"]
+#: The families without atoms (the mixture above has one, at 40).
+CONTINUOUS = [dist for name, (_, dist) in TABLES.items() if name not in ("choice", "mixture")]
 
 
 def rng() -> np.random.Generator:

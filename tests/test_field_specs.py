@@ -105,7 +105,7 @@ def test_typical_ranges_lie_within_bounds(name: str, path: str, key: str, spec: 
     # The ends are values a scenario file may give the key.
     for end in (lo, hi):
         value: Any = int(end) if spec.kind in ("int", "ints") else float(end)
-        if spec.kind in ("floats", "ints"):
+        if spec.kind in ("floats", "ints", "dists"):
             value = [value]
         parsed, problems = spec.parse(value, path)
         assert not problems, problems

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from frontiersim.scenario import (
+    Fixed,
     FixedSchedulePolicySpec,
     Lognormal,
     Problem,
@@ -135,7 +136,7 @@ class TestValid:
         scenario = parse_scenario_text(
             HEADER + 'horizon_years = 2\n[demand]\nkind = "path"\npath_usd_per_year = [1e9, 2e9]\n'
         )
-        assert scenario.demand.path_usd_per_year == (1e9, 2e9)
+        assert scenario.demand.path_usd_per_year == (Fixed(1e9), Fixed(2e9))
 
     def test_fixed_schedule_and_quantile_policies(self) -> None:
         fixed = parse_scenario_text(HEADER + '[policy]\nkind = "fixed_schedule"\ncommitments_gw = [1, 2.5]\n')

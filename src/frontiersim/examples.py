@@ -79,7 +79,7 @@ def _year(result: SimulationResult, variable: str, year_index: int) -> float:
 
 
 def _with_demand_path(scenario: Scenario, path_usd_per_year: list[float]) -> Scenario:
-    demand = dataclasses.replace(scenario.demand, path_usd_per_year=tuple(path_usd_per_year))
+    demand = dataclasses.replace(scenario.demand, path_usd_per_year=tuple(Fixed(level) for level in path_usd_per_year))
     return dataclasses.replace(scenario, demand=demand)
 
 

@@ -10,7 +10,10 @@ seeded with ``SeedSequence(entropy, spawn_key=root_key + (id(s), b))``, where
 
 * draw ``i`` has the same values whatever the chunk size or worker count, since
   any range of draws is cut from the same blocks;
-* adding a stream (a new sub-model) does not shift any other stream's values.
+* adding a stream (a new sub-model) does not shift any other stream's values;
+* keys correlated by ``[correlations]`` are sampled together, block by block,
+  from the same per-stream blocks (:func:`sample_correlated_range`); every
+  other key keeps its independent draws bit for bit.
 
 References
 ----------
@@ -21,14 +24,16 @@ References
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import ndtr
 
-from frontiersim.scenario.distributions import Distribution, Fixed
+from frontiersim.scenario.correlations import copula_factor, correlated_groups, correlation_matrix
+from frontiersim.scenario.distributions import Distribution, Fixed, as_distribution
 from frontiersim.scenario.fields import walk_keys
 from frontiersim.scenario.schema import SECTIONS, Scenario
 
@@ -162,8 +167,68 @@ def sample_range(
     return stacked[start - offset : stop - offset]
 
 
+#: Uniforms passed to a quantile function by the copula are kept in [TINY, 1 - 2**-53]: the ends would map to the
+#: ends of an unbounded support. A correlated normal beyond about 8.2 standard deviations (probability ~1e-16) is
+#: clamped there.
+_UNIFORM_RANGE = (float(np.finfo(np.float64).tiny), 1.0 - 2.0**-53)
+
+
+def sample_correlated_range(
+    root: np.random.SeedSequence,
+    streams: Sequence[tuple[str, Distribution]],
+    spearman: FloatArray,
+    start: int,
+    stop: int,
+) -> list[FloatArray]:
+    r"""Rows ``start:stop`` of streams sampled jointly with a Gaussian copula.
+
+    For each block (the blocks of :func:`sample_range`), every stream draws
+    ``BLOCK_SIZE`` standard normals from its own block generator; the normals
+    are correlated by a factor :math:`A` of the normal correlation matrix
+    (:func:`~frontiersim.scenario.correlations.copula_factor`),
+    :math:`x = A z`, mapped to uniforms by :math:`\Phi` and to each stream's
+    distribution by its quantile function. Every marginal is exactly the
+    stream's distribution, the rank correlations are the ``spearman`` matrix
+    [1]_, and draw ``i`` is the same whatever the chunk size.
+
+    Parameters
+    ----------
+    root : SeedSequence
+    streams : sequence of (str, Distribution)
+        Stream names and distributions, in the order of ``spearman``.
+    spearman : ndarray, shape (m, m)
+        Spearman rank correlations, a valid correlation matrix.
+    start, stop : int
+        Draw index range.
+
+    Returns
+    -------
+    list of ndarray
+        One array of shape ``(stop - start,)`` per stream.
+
+    References
+    ----------
+    .. [1] Kruskal, W. H. (1958). Ordinal measures of association. *Journal
+       of the American Statistical Association* 53(284), 814-861.
+    """
+    factor = copula_factor(spearman)
+
+    def block(b: int) -> FloatArray:
+        normals = np.stack([block_generator(root, name, b).standard_normal(BLOCK_SIZE) for name, _ in streams])
+        uniforms = np.clip(ndtr(factor @ normals), *_UNIFORM_RANGE)
+        return np.stack([np.asarray(d.ppf(u), dtype=np.float64) for (_, d), u in zip(streams, uniforms, strict=True)])
+
+    first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
+    stacked = np.concatenate([block(b) for b in range(first, last + 1)], axis=1)
+    offset = first * BLOCK_SIZE
+    return list(stacked[:, start - offset : stop - offset])
+
+
 def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str, Distribution]:
     """The ``"dist"`` keys of ``scenario`` among ``paths``, by dotted path, in schema order.
+
+    A ``"dists"`` key (a yearly path) gives one entry per year, named
+    ``"path[k]"`` (``"demand.path_usd_per_year[0]"``).
 
     Nested sections (``capability.segments.enterprise``) and the sections
     of components outside the built-in schema (``scenario.extensions``) are
@@ -181,6 +246,8 @@ def scenario_parameters(scenario: Scenario, paths: Collection[str]) -> dict[str,
         for path, field_spec, value in walk_keys(section_type, section, name):
             if field_spec.kind == "dist" and path in wanted:
                 result[path] = value
+            elif field_spec.kind == "dists" and path in wanted:  # a yearly path: one stream per year
+                result.update((f"{path}[{index}]", as_distribution(entry)) for index, entry in enumerate(value))
     return result
 
 
@@ -236,11 +303,22 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan
     root = seed_sequence(seed)
     size = stop - start
     parameters: dict[str, FloatArray] = {}
+    distributions = dict(plan.parameters)
+    uncertain = [name for name, distribution in plan.parameters if not isinstance(distribution, Fixed)]
+    correlations = scenario.joint_correlations
+    for group in correlated_groups(correlations, uncertain):
+        within = [pair for pair in correlations if pair[0] in group and pair[1] in group]
+        spearman = correlation_matrix(within, group)
+        joint = sample_correlated_range(root, [(name, distributions[name]) for name in group], spearman, start, stop)
+        parameters.update(zip(group, joint, strict=True))
     for name, distribution in plan.parameters:
+        if name in parameters:
+            continue
         if isinstance(distribution, Fixed):
             parameters[name] = np.full(size, distribution.value)
         else:
             parameters[name] = sample_range(root, name, start, stop, distribution.sample)
+    parameters = {name: parameters[name] for name, _ in plan.parameters}
     months = scenario.horizon_months
     shocks: dict[str, FloatArray] = {}
     for stream in plan.shocks:

@@ -168,12 +168,14 @@ class PathDemand(PrecomputedDemand):
     Notes
     -----
     :math:`D_t = P[\lfloor \max(t - d, 0) / 12 \rfloor] \exp(\text{noise}_t)`,
-    with the same log random walk as :class:`GrowthDemand`.
+    with the same log random walk as :class:`GrowthDemand`. The path is one
+    level per year, shared by every draw (a tuple) or each draw's own (an
+    array of shape ``(draws, years)``, when the years are uncertain).
     """
 
     def __init__(
         self,
-        path_usd_per_year: tuple[float, ...],
+        path_usd_per_year: tuple[float, ...] | FloatArray,
         delay_months: FloatArray,
         volatility_per_sqrt_year: FloatArray,
         log_shocks: FloatArray,
@@ -181,7 +183,8 @@ class PathDemand(PrecomputedDemand):
     ) -> None:
         months = np.arange(log_shocks.shape[1], dtype=float)
         shifted = np.maximum(months[None, :] - delay_months[:, None], 0.0)
-        year_index = np.minimum((shifted // 12).astype(np.int64), len(path_usd_per_year) - 1)
-        levels = np.asarray(path_usd_per_year, dtype=float)[year_index]
+        path = np.asarray(path_usd_per_year, dtype=float)
+        year_index = np.minimum((shifted // 12).astype(np.int64), path.shape[-1] - 1)
+        levels = path[year_index] if path.ndim == 1 else np.take_along_axis(path, year_index, axis=1)
         noise = log_random_walk(volatility_per_sqrt_year, log_shocks)
         super().__init__(_capped(levels, noise, ceiling_usd_per_year))

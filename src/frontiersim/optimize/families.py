@@ -24,6 +24,7 @@ from frontiersim.models.policies import (
 )
 from frontiersim.models.policy_specs import policy_from_spec, uses_growth_distribution
 from frontiersim.models.registry import used_keys
+from frontiersim.scenario.distributions import as_distribution
 from frontiersim.scenario.fields import FieldSpec, field_spec
 from frontiersim.scenario.schema import (
     CAPABILITY_BELIEF_NEEDED,
@@ -201,7 +202,7 @@ def default_fixed_upper_gw(scenario: Scenario, lab: str | None = None) -> float:
     demand = scenario.demand
     keys = used_keys(scenario)
     if "demand.path_usd_per_year" in keys:
-        level = max(demand.path_usd_per_year)
+        level = max(float(as_distribution(year).ppf(0.5)) for year in demand.path_usd_per_year)
     else:
         lead_years = chosen.compute.lead_time_months / 12
         growth = (

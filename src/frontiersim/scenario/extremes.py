@@ -60,8 +60,9 @@ def _span(value: Any) -> tuple[float, float] | None:
         return None
     if isinstance(value, int | float):
         return float(value), float(value)
-    if isinstance(value, tuple) and value and all(isinstance(v, int | float) for v in value):
-        return float(min(value)), float(max(value))
+    if isinstance(value, tuple) and value and all(isinstance(v, int | float | Distribution) for v in value):
+        spans = [(float(v), float(v)) if isinstance(v, int | float) else tail_quantiles(v, CENTRAL_TAIL) for v in value]
+        return min(low for low, _ in spans), max(high for _, high in spans)
     return None
 
 
@@ -71,7 +72,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, Distribution):
         return value.describe()
     if isinstance(value, tuple):
-        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+        return "[" + ", ".join(_describe(v) for v in value) + "]"
     return f"{value:g}"
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from frontiersim.scenario.distributions import Distribution, Fixed, Lognormal, parse_distribution, tail_quantiles
+from frontiersim.scenario.distributions import Distribution, Fixed, open_below, parse_distribution, tail_quantiles
 from frontiersim.scenario.errors import Problem, bad_value, did_you_mean
 from frontiersim.scenario.sources import KeySource, Setting
 
 #: Probability a distribution may put beyond each end of a key's model range (:attr:`FieldSpec.model_range`).
 MODEL_RANGE_TAIL = 1e-6
 
-Kind = Literal["dist", "float", "int", "str", "bool", "floats", "ints"]
+Kind = Literal["dist", "dists", "float", "int", "str", "bool", "floats", "ints"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,10 @@ class FieldSpec:
 
     Attributes
     ----------
-    kind : {"dist", "float", "int", "str", "bool", "floats", "ints"}
-        ``"dist"`` accepts a number or a distribution; the others accept a
-        fixed value of that type (``"floats"``/``"ints"`` are arrays).
+    kind : {"dist", "dists", "float", "int", "str", "bool", "floats", "ints"}
+        ``"dist"`` accepts a number or a distribution, ``"dists"`` an array of
+        them (a yearly path whose years may be uncertain); the others accept
+        a fixed value of that type (``"floats"``/``"ints"`` are arrays).
     doc : str
         One-line meaning of the key, with its unit.
     source : str
@@ -196,6 +197,7 @@ class FieldSpec:
     def _expected(self) -> str:
         noun = {
             "dist": "a number or distribution",
+            "dists": "an array of numbers or distributions",
             "float": "a number",
             "int": "an integer",
             "str": "a string",
@@ -204,7 +206,7 @@ class FieldSpec:
             "ints": "an array of integers",
         }[self.kind]
         bounds = self.bounds_text()
-        if self.kind in ("floats", "ints") and bounds != "any value":
+        if self.kind in ("floats", "ints", "dists") and bounds != "any value":
             return f"{noun}, each {bounds}"
         return noun if bounds == "any value" else f"{noun} {bounds}"
 
@@ -228,6 +230,8 @@ class FieldSpec:
         """
         if self.kind == "dist":
             return self._parse_distribution(value, path)
+        if self.kind == "dists":
+            return self._parse_distributions(value, path)
         if self.kind == "bool":
             ok = isinstance(value, bool)
         elif self.kind == "str":
@@ -249,7 +253,7 @@ class FieldSpec:
         if isinstance(dist, Fixed):
             return (dist, []) if self._accepts(dist.value) else (None, [bad_value(path, value, self._expected())])
         lo, hi = dist.support
-        if not self._within(lo, hi, lo_excluded=isinstance(dist, Lognormal)):
+        if not self._within(lo, hi, lo_excluded=open_below(dist)):
             return None, [
                 Problem(
                     path,
@@ -269,6 +273,19 @@ class FieldSpec:
                 )
             ]
         return dist, []
+
+    def _parse_distributions(self, value: Any, path: str) -> tuple[tuple[Distribution, ...] | None, list[Problem]]:
+        """Validate a ``"dists"`` key: an array whose every entry passes as a ``"dist"`` key (one problem each)."""
+        if not isinstance(value, list):
+            return None, [bad_value(path, value, self._expected())]
+        entries: list[Distribution] = []
+        problems: list[Problem] = []
+        for index, entry in enumerate(value):
+            dist, found = self._parse_distribution(entry, f"{path}[{index}]")
+            problems += found
+            if dist is not None:
+                entries.append(dist)
+        return (None, problems) if problems else (tuple(entries), [])
 
     def _accepts(self, value: float) -> bool:
         """Whether one number meets the bounds and the model range."""

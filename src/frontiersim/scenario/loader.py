@@ -11,9 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from frontiersim.scenario.distributions import Lognormal
+from frontiersim.scenario.correlations import SECTION as CORRELATIONS
+from frontiersim.scenario.correlations import parse_correlations
+from frontiersim.scenario.distributions import Fixed, as_distribution, open_below, to_toml_value
 from frontiersim.scenario.errors import Problem, ScenarioError, bad_value, did_you_mean
-from frontiersim.scenario.fields import field_specs, parse_section
+from frontiersim.scenario.fields import field_specs, key_specs, parse_section, walk_keys
 from frontiersim.scenario.schema import (
     CAPABILITY_BELIEF_NEEDED,
     LAB_SECTIONS,
@@ -83,10 +85,10 @@ def parse_scenario(
     problems: list[Problem] = []
     sections: dict[str, Any] = {}
     extra = dict(extra_sections or {})
-    clashing = sorted(set(extra) & {*SECTIONS, "policy", "labs"})
+    clashing = sorted(set(extra) & {*SECTIONS, "policy", "labs", CORRELATIONS})
     if clashing:
         raise ValueError(f"extra sections {clashing} clash with built-in sections")  # a programming error
-    known = [*SECTIONS, "policy", "labs", *extra]
+    known = [*SECTIONS, "policy", "labs", CORRELATIONS, *extra]
     for key in data:
         if key not in known:
             problems.append(
@@ -116,6 +118,8 @@ def parse_scenario(
     problems += found
     sections["extensions"] = extensions
     problems += _cross_checks(data)
+    sections["correlations"], found = _parse_correlations(data, extra)
+    problems += found
     if problems:
         raise ScenarioError(problems, source)
     return Scenario(**sections, source_text=source_text)
@@ -133,6 +137,36 @@ def _parse_extensions(
         if section is not None:
             extensions.append((name, section))
     return tuple(extensions), problems
+
+
+def _parse_correlations(
+    data: Mapping[str, Any], extra: Mapping[str, type]
+) -> tuple[tuple[tuple[str, str, float], ...], list[Problem]]:
+    """Validate ``[correlations]`` against the scenario's uncertain keys (values as in the file, else defaults)."""
+    if CORRELATIONS not in data:
+        return (), []
+    specs = key_specs(extra)
+    defaults: dict[str, Any] = {}
+    for name, section_type in [*((n, t) for n, (_, t) in SECTIONS.items()), *extra.items()]:
+        defaults.update((path, value) for path, _, value in walk_keys(section_type, section_type(), name))
+
+    def value_of(path: str) -> Any:
+        raw: Any = data
+        for part in path.split("."):
+            if not isinstance(raw, Mapping) or part not in raw:
+                return defaults.get(path)
+            raw = raw[part]
+        value, found = specs[path].parse(raw, path)
+        return None if found else value
+
+    uncertain = [path for path, key_spec in specs.items() if key_spec.kind == "dist" and not path.startswith("policy.")]
+    return parse_correlations(
+        data[CORRELATIONS],
+        uncertain,
+        value_of,
+        lambda value: isinstance(value, Fixed),
+        describe=lambda value: value.describe(),
+    )
 
 
 _LAB_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -326,7 +360,7 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
             problems.append(
                 bad_value(
                     "demand.path_usd_per_year",
-                    list(path),
+                    [to_toml_value(as_distribution(year)) for year in path],
                     f"at least {horizon_years} yearly levels (one per simulated year) when kind = 'path'",
                 )
             )
@@ -337,8 +371,12 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
                 for key in ("initial_usd_per_year", "growth_per_year", "growth_persistence_per_year")
                 if key in demand_table and _valid(data, "demand", key, DemandSpec) is not None
             ]
-    elif kind is not None and path:
-        problems.append(bad_value("demand.path_usd_per_year", list(path), "no value unless kind = 'path'"))
+    elif kind is not None and isinstance(demand_table, Mapping):
+        problems += [
+            bad_value(f"demand.{key}", demand_table[key], "no value unless kind = 'path'")
+            for key in ("path_usd_per_year", "path_correlation")
+            if key in demand_table and demand_table[key] not in ([], 0, 0.0)
+        ]
     if kind == "capability" and isinstance(demand_table, Mapping):
         problems += [
             bad_value(f"demand.{key}", demand_table[key], f"no value: unused when kind = 'capability'{why}")
@@ -369,9 +407,7 @@ def _demand_checks(data: Mapping[str, Any], horizon_years: int | None) -> list[P
     if kind == "capability":
         problems += _segment_share_checks(data)
         initial = _valid(data, "demand", "initial_usd_per_year", DemandSpec)
-        positive = initial is not None and (
-            initial.support[0] > 0 or (initial.support[0] == 0 and isinstance(initial, Lognormal))
-        )
+        positive = initial is not None and (initial.support[0] > 0 or (initial.support[0] == 0 and open_below(initial)))
         if initial is not None and not positive and isinstance(demand_table, Mapping):
             problems.append(
                 bad_value(

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
 
-from frontiersim.scenario.distributions import Distribution
+from frontiersim.scenario.correlations import normal_correlation, spearman_correlation
+from frontiersim.scenario.distributions import Distribution, Fixed, as_distribution
 from frontiersim.scenario.errors import Problem, bad_value
 from frontiersim.scenario.fields import spec, table_metadata
 from frontiersim.scenario.sources import (
@@ -161,6 +162,9 @@ class DemandSpec:
 
     ``kind = "path"``: demand follows ``path_usd_per_year``, one level per
     simulated year, held flat within the year (used by the worked examples).
+    A year's level may be a distribution, each sampled in its own stream
+    (``demand.path_usd_per_year[k]``), with rank correlation
+    ``path_correlation`` between consecutive years (:attr:`Scenario.joint_correlations`).
 
     ``kind = "capability"``: demand comes from the lab's training compute
     through capability and diffusion (``[capability]``); only
@@ -282,16 +286,28 @@ class DemandSpec:
         label="demand ceiling",
         typical=(1.0e11, 1.1e14),
     )
-    path_usd_per_year: tuple[float, ...] = spec(
+    path_usd_per_year: tuple[Distribution, ...] = spec(
         (),
-        "floats",
-        "kind = 'path' only: annualised demand for each simulated year, USD/year.",
+        "dists",
+        "kind = 'path' only: annualised demand for each simulated year, USD/year; a year may be a distribution.",
         Setting("given by a scenario that follows a stated path, such as the worked examples"),
         low=0.0,
         model_range=USD_RANGE,
         unit="USD/year",
         label="demand path",
         typical=(1.0e9, 1.0e12),
+    )
+    path_correlation: float = spec(
+        0.0,
+        "float",
+        "kind = 'path' only: Spearman rank correlation of the uncertain levels of consecutive years "
+        "(AR(1) in the copula's normals: years k apart have normal correlation rho^k).",
+        Assumption("independent years unless the scenario says how they move together"),
+        low=-1.0,
+        high=1.0,
+        unit="1",
+        label="path correlation",
+        typical=(0.0, 0.95),
     )
 
 
@@ -1672,6 +1688,10 @@ class Scenario:
     :func:`frontiersim.parse_scenario` (from a dict) or
     :func:`frontiersim.scenario.bundled` (a shipped scenario). Derive variants
     with :func:`dataclasses.replace`.
+
+    ``correlations`` holds the ``[correlations]`` table: (key, key, Spearman
+    rank correlation) for each pair of uncertain keys sampled jointly
+    (:mod:`frontiersim.scenario.correlations`).
     """
 
     meta: ScenarioMeta = field(default_factory=ScenarioMeta)
@@ -1686,6 +1706,7 @@ class Scenario:
     market: MarketSpec = field(default_factory=MarketSpec)
     lab_overrides: tuple[LabOverrides, ...] = ()
     extensions: tuple[tuple[str, Any], ...] = ()
+    correlations: tuple[tuple[str, str, float], ...] = ()
     source_text: str = field(default="", compare=False, repr=False)
 
     @property
@@ -1765,6 +1786,31 @@ class Scenario:
                 )
             )
         return tuple(resolved)
+
+    @property
+    def joint_correlations(self) -> tuple[tuple[str, str, float], ...]:
+        r"""Every rank correlation the draws are sampled with: ``[correlations]`` and the demand path's.
+
+        The uncertain years of ``demand.path_usd_per_year`` are correlated as
+        an AR(1) process in the copula's normals: years ``j`` and ``k`` have
+        normal correlation :math:`\rho^{|j-k|}`, with :math:`\rho` the
+        normal correlation of the rank correlation ``path_correlation``
+        between consecutive years (see :mod:`frontiersim.scenario.correlations`).
+        """
+        r_s = self.demand.path_correlation
+        years = [
+            k for k, level in enumerate(self.demand.path_usd_per_year) if not isinstance(as_distribution(level), Fixed)
+        ]
+        if r_s == 0.0 or len(years) < 2:
+            return self.correlations
+        rho = float(normal_correlation(r_s))
+        stream = "demand.path_usd_per_year"
+        path_pairs = [
+            (f"{stream}[{j}]", f"{stream}[{k}]", float(spearman_correlation(rho ** (k - j))))
+            for a, j in enumerate(years)
+            for k in years[a + 1 :]
+        ]
+        return (*self.correlations, *path_pairs)
 
     def section(self, name: str) -> Any:
         """A section by its TOML name: built-in (``"finance"``) or a component's own (``extensions``).

@@ -239,7 +239,7 @@ class _MarketSetup:
 
     months: int
     demand_kind: str
-    path_levels: tuple[float, ...]
+    path_years: int
     ceiling: float
     segments: tuple[tuple[str, float], ...]
     rival_labs: int
@@ -280,7 +280,7 @@ def _market_setup(scenario: Scenario) -> _MarketSetup:
     return _MarketSetup(
         months=months,
         demand_kind=scenario.demand.kind,
-        path_levels=tuple(float(level) for level in scenario.demand.path_usd_per_year),
+        path_years=len(scenario.demand.path_usd_per_year),
         ceiling=float(scenario.demand.ceiling_usd_per_year),
         segments=tuple((name, float(spec.value_share)) for name, spec in scenario.capability.segments.items()),
         rival_labs=scenario.capability.rival_labs,
@@ -411,7 +411,7 @@ def _demand_path(market: _MarketSetup, p: Mapping[str, float], shocks: Sequence[
             path.append(_capped(initial, log_growth * integrated + noise, ceiling))
         else:
             shifted = max(t - delay, 0.0)
-            level = market.path_levels[min(int(shifted // 12), len(market.path_levels) - 1)]
+            level = p[f"demand.path_usd_per_year[{min(int(shifted // 12), market.path_years - 1)}]"]
             path.append(_capped(level, noise, ceiling))
     return path
 

@@ -141,8 +141,10 @@ class PathDemandComponent(_ExogenousDemand):
     def build(cls, setup: Setup) -> PathDemandComponent:
         """Precompute every draw's demand path."""
         demand = setup.scenario.demand
+        years = len(demand.path_usd_per_year)
+        levels = np.stack([setup.parameter(f"demand.path_usd_per_year[{k}]") for k in range(years)], axis=1)
         driver = PathDemand(
-            demand.path_usd_per_year,
+            levels,
             setup.parameter("demand.delay_months"),
             setup.parameter("demand.volatility_per_sqrt_year"),
             setup.shocks(DEMAND_SHOCKS),
