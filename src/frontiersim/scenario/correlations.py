@@ -62,7 +62,7 @@ def normal_correlation(spearman: float | FloatArray) -> float | FloatArray:
     --------
     >>> round(float(normal_correlation(0.5)), 6)
     0.517638
-    >>> float(normal_correlation(1.0))
+    >>> round(float(normal_correlation(1.0)), 12)
     1.0
     """
     rho = 2.0 * np.sin(np.pi * np.asarray(spearman, dtype=float) / 6.0)
