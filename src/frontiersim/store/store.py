@@ -83,6 +83,10 @@ _MAX_REASON_CHARS = 2000
 #: First and longest wait between attempts on a locked store (seconds, before jitter).
 _FIRST_RETRY_SECONDS, _LONGEST_RETRY_SECONDS = 0.01, 0.5
 
+#: How long a write-ahead log that does not match the unchanged file at the path is retried (seconds): long
+#: enough for a compaction's rename and the new file's writer to pass, short enough to report a stale log at once.
+_FOREIGN_LOG_RETRY_SECONDS = 2.0
+
 #: ``meta`` key of a store file that a compaction has replaced (value: JSON with the compacting process).
 _SUPERSEDED_KEY = "superseded_by_compaction"
 
@@ -505,6 +509,7 @@ class RunStore:
         """
         deadline = time.monotonic() + self.lock_timeout_seconds
         delay = _FIRST_RETRY_SECONDS
+        foreign_log_since: float | None = None
         while True:
             try:
                 before = self._file_identity()
@@ -533,8 +538,16 @@ class RunStore:
                 # A compaction renamed its copy over the path while this process opened the old file, whose
                 # replay then met the new file's write-ahead log ("WAL does not match database file"): the
                 # path is opened again, as when the old file's mark is seen.
+                # The same error on an unchanged path may still come from a compaction: the log at the path
+                # belongs to whichever file is being written there, and the rename can fall between this
+                # process's two reads of the path. It is retried for a short while
+                # (:data:`_FOREIGN_LOG_RETRY_SECONDS`), then reported as it is.
                 replaced = self._file_identity() != before
-                if "lock" not in message.lower() and not replaced:
+                if "wal does not match" in message.lower() and not replaced:
+                    foreign_log_since = foreign_log_since or time.monotonic()
+                    if time.monotonic() - foreign_log_since > _FOREIGN_LOG_RETRY_SECONDS:
+                        raise StoreError(self._open_problem(message)) from None
+                elif "lock" not in message.lower() and not replaced:
                     raise StoreError(self._open_problem(message)) from None
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
