@@ -129,8 +129,8 @@ def extra_workers_note(workers: int, tasks: int, cores: int | None = None, *, ta
     if workers <= min(cores, tasks):
         return None
     if tasks < workers and tasks <= cores:
-        plural = "" if tasks == 1 else "s"
-        return f"extra workers cannot help: {tasks:,} {task_name}{plural} for {workers:,} workers; use --workers {tasks:,}"
+        tasks_text = f"{tasks:,} {task_name}{'' if tasks == 1 else 's'}"
+        return f"extra workers cannot help: {tasks_text} for {workers:,} workers; use --workers {tasks:,}"
     return f"extra workers cannot help: {workers:,} workers on {cores:,} cores; use --workers {cores:,} or fewer"
 
 

@@ -30,7 +30,7 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
-from frontiersim.scenario.errors import Problem, ScenarioError, bad_value, did_you_mean, describe_value
+from frontiersim.scenario.errors import Problem, ScenarioError, bad_value, describe_value, did_you_mean
 from frontiersim.scenario.fields import FieldSpec, field_spec, key_specs
 from frontiersim.scenario.loader import parse_scenario_text
 from frontiersim.scenario.schema import LAB_SECTIONS, Scenario

@@ -58,7 +58,9 @@ def grid(values_by_key: Mapping[str, Sequence[Any]]) -> list[SweepPoint]:
     if not keys:
         return []
     combinations = itertools.product(*(values_by_key[key] for key in keys))
-    return [SweepPoint(index, tuple(zip(keys, combination, strict=True))) for index, combination in enumerate(combinations)]
+    return [
+        SweepPoint(index, tuple(zip(keys, combination, strict=True))) for index, combination in enumerate(combinations)
+    ]
 
 
 def unit_hypercube(keys: int, points: int, seed: int) -> np.ndarray[Any, np.dtype[np.float64]]:

@@ -144,20 +144,23 @@ class DaskExecutor:
         return (future.result() for future in futures)
 
     def __enter__(self) -> Self:
-        from distributed import Client, LocalCluster  # noqa: PLC0415 (Dask only when asked for)
+        import distributed  # noqa: PLC0415 (Dask only when asked for)
+
+        client_type: Any = distributed.Client  # distributed has no type hints
+        cluster_type: Any = distributed.LocalCluster
 
         try:
             if self.address is None:
-                self._cluster = LocalCluster(
+                self._cluster = cluster_type(
                     n_workers=self.workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
                 )
-                self._client = Client(self._cluster)
+                self._client = client_type(self._cluster)
             else:
-                self._client = Client(self.address, timeout=self.timeout_seconds)
+                self._client = client_type(self.address, timeout=self.timeout_seconds)
                 self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
         except BaseException:
             self._close()

@@ -134,12 +134,7 @@ def plan_sweep(
         raise ScenarioError(problems, source)
     if lhs_points is None:
         design: DesignKind = "grid"
-        for key, values in values_by_key.items():
-            problems += [
-                bad_value(key, value, "a value; a range LOW:HIGH is sampled only with --lhs N")
-                for value in values
-                if isinstance(value, str) and parse_range(value) is not None
-            ]
+        problems += _grid_problems(values_by_key)
         points = grid(values_by_key)
     else:
         design = "lhs"
@@ -164,6 +159,16 @@ def plan_sweep(
     if problems:
         raise ScenarioError(problems, source)
     return SweepPlan(scenario, design, keys, tuple(points), tuple(scenarios), draws, seed)
+
+
+def _grid_problems(values_by_key: Mapping[str, Sequence[Any]]) -> list[Problem]:
+    """A range ``LOW:HIGH`` given to a grid (ranges are for a Latin hypercube)."""
+    return [
+        bad_value(key, value, "a value; a range LOW:HIGH is sampled only with --lhs N")
+        for key, values in values_by_key.items()
+        for value in values
+        if isinstance(value, str) and parse_range(value) is not None
+    ]
 
 
 def _lhs_ranges(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -181,8 +182,9 @@ def run_sweep(
     progress : callable, optional
         Called with the index of each point as it is stored.
     sweep_id : str
-        A ``running`` record of kind ``sweep`` begun by the caller (default:
-        one is begun here when there is a store).
+        A ``running`` record of kind ``sweep`` begun by the caller, who marks it
+        failed on an error (default: one is begun here when there is a store,
+        and marked failed here).
 
     Returns
     -------
@@ -197,6 +199,7 @@ def run_sweep(
     from frontiersim.store.record import RecordPayload, begin_simulation, headline_metrics  # noqa: PLC0415
 
     base = plan.base
+    began_here = store is not None and not sweep_id
     if store is not None and not sweep_id:
         sweep_id = store.begin(
             kind="sweep",
@@ -254,13 +257,11 @@ def run_sweep(
                 options={"keep_monthly": False, "design": plan.design},
             )
     except BaseException as error:
-        if store is not None and sweep_id:
+        if store is not None and began_here:
             from frontiersim.store.errors import StoreError  # noqa: PLC0415
 
-            try:
+            with suppress(StoreError):
                 store.fail(sweep_id, f"{type(error).__name__}: {error}")
-            except StoreError:
-                pass
         raise
     return SweepResult(plan, points, sweep_id, run_ids, kept)
 
