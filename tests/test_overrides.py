@@ -86,9 +86,7 @@ def test_setting_a_key_to_its_own_value_simulates_identically() -> None:
 
 def test_every_problem_is_reported_once_with_its_path_value_and_expectation() -> None:
     with pytest.raises(ScenarioError) as caught:
-        with_overrides(
-            bundled("default"), {"policy.hedge_factor": -1, "operations.allocation_rule": "most_profitable"}
-        )
+        with_overrides(bundled("default"), {"policy.hedge_factor": -1, "operations.allocation_rule": "most_profitable"})
     problems = [str(problem) for problem in caught.value.problems]
     assert len(problems) == 2
     assert problems[0].startswith("operations.allocation_rule: got 'most_profitable' (string); expected")

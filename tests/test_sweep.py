@@ -141,7 +141,9 @@ def test_an_lhs_plan_samples_ranges_and_holds_single_values() -> None:
         ({}, None, "at least one --set"),
     ],
 )
-def test_bad_sweeps_are_refused_before_anything_runs(values: dict[str, list[Any]], lhs: int | None, expected: str) -> None:
+def test_bad_sweeps_are_refused_before_anything_runs(
+    values: dict[str, list[Any]], lhs: int | None, expected: str
+) -> None:
     with pytest.raises(ScenarioError, match=expected.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         plan_sweep(bundled("default"), values, draws=10, seed=1, lhs_points=lhs)
 
