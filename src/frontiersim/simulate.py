@@ -102,6 +102,49 @@ def memory_problem(
     )
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity where the platform says, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def extra_workers_note(workers: int, tasks: int, cores: int | None = None, *, task_name: str = "chunk") -> str | None:
+    """Why ``workers`` processes cannot all help with ``tasks`` independent tasks (None when they can).
+
+    Workers beyond the cores share them, each with its own start-up and copies
+    of the results; workers beyond the tasks have nothing to do.
+
+    Examples
+    --------
+    >>> print(extra_workers_note(4, 20, cores=2, task_name="point"))
+    extra workers cannot help: 4 workers on 2 cores; use --workers 2 or fewer
+    >>> print(extra_workers_note(4, 1, cores=8))
+    extra workers cannot help: 1 chunk for 4 workers; use --workers 1
+    >>> extra_workers_note(2, 20, cores=2) is None
+    True
+    """
+    cores = available_cores() if cores is None else cores
+    if workers <= min(cores, tasks):
+        return None
+    if tasks < workers and tasks <= cores:
+        tasks_text = f"{tasks:,} {task_name}{'' if tasks == 1 else 's'}"
+        return f"extra workers cannot help: {tasks_text} for {workers:,} workers; use --workers {tasks:,}"
+    return f"extra workers cannot help: {workers:,} workers on {cores:,} cores; use --workers {cores:,} or fewer"
+
+
+def chunk_count(draws: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -> int:
+    """Chunks a run of ``draws`` draws is simulated in (the tasks ``workers`` share).
+
+    Examples
+    --------
+    >>> chunk_count(200_000), chunk_count(100)
+    (25, 1)
+    """
+    return -(-draws // chunk_size)
+
+
 def _default_keep_monthly(scenario: Scenario, draws: int) -> bool:
     return draws * len(scenario.labs) * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
 

@@ -567,3 +567,82 @@ def format_training_shares(split: TrainingShareSearch) -> str:
     return "Training share searched with the policy (each share planned and kept for training):\n" + format_rows(
         header, rows
     )
+
+
+def plain_number(value: float) -> str:
+    """A number without e-notation: thousands separated when large, up to four significant digits when small.
+
+    Examples
+    --------
+    >>> plain_number(18.0), plain_number(0.45), plain_number(12_345.6), plain_number(0.000012)
+    ('18', '0.45', '12,346', '0.000012')
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    if value == 0 or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def format_key_value(value: object, unit: str) -> str:
+    """A swept key's value in its unit (USD amounts as money; text as it is).
+
+    Examples
+    --------
+    >>> format_key_value(1.2e10, "USD/year"), format_key_value(18.0, "months"), format_key_value(0.4, "x")
+    ('$12B/year', '18 months', '0.4x')
+    >>> format_key_value('"3 to 20"', "x"), format_key_value(0.3, "1")
+    ('"3 to 20"', '0.3')
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value)
+    if unit.startswith("USD"):
+        return money(float(value)) + unit.removeprefix("USD")
+    shown = plain_number(float(value))
+    if unit in ("", "1"):
+        return shown
+    return f"{shown}x" if unit == "x" else f"{shown} {unit}"
+
+
+#: Metric columns of a sweep's ``points`` table as shown: column -> (header, kind).
+SWEEP_COLUMNS: dict[str, tuple[str, str]] = {
+    "p_ruin": ("P(ruin)", "share"),
+    "p_ruin_including_runoff": ("P(ruin incl. run-off)", "share"),
+    "revenue_final_year_median_usd": ("revenue final year (median)", "usd"),
+    "cash_final_year_median_usd": ("cash at end (median)", "usd"),
+}
+
+
+def format_sweep_points(points: pd.DataFrame, keys: Sequence[str], key_units: Mapping[str, str]) -> str:
+    """A sweep's ``points`` table as text: point, each key's value, the lab (with several) and headline metrics.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        The ``points`` table of a sweep (:func:`frontiersim.sweep.runner.points_table`).
+    keys : sequence of str
+        The swept keys (columns of ``points``).
+    key_units : mapping of str to str
+        Each key's unit (``frontiersim defaults``).
+
+    Returns
+    -------
+    str
+    """
+    several_labs = "lab" in points.columns and points["lab"].nunique() > 1
+    header = ["point", *keys, *(["lab"] if several_labs else []), *(label for label, _ in SWEEP_COLUMNS.values())]
+    rows: list[list[str]] = []
+    for _, row in points.iterrows():
+        cells = [str(int(row["point"]) + 1)]
+        cells += [format_key_value(row[key], key_units.get(key, "")) for key in keys]
+        if several_labs:
+            cells.append(str(row["lab"]))
+        for column, (_, kind) in SWEEP_COLUMNS.items():
+            value = float(row[column]) if column in points.columns else math.nan
+            if not math.isfinite(value):
+                cells.append("n/a")
+            else:
+                cells.append(f"{value:.2%}" if kind == "share" else money(value))
+        rows.append(cells)
+    return format_rows(header, rows, left=1 + len(keys) + (1 if several_labs else 0))

@@ -31,7 +31,7 @@ from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
 from frontiersim.scenario.loader import bundled, bundled_names
 from frontiersim.scenario.schema import section_types
 from frontiersim.scenario.sources import status
-from frontiersim.simulate import DEFAULT_CHUNK_SIZE, memory_problem, simulate
+from frontiersim.simulate import DEFAULT_CHUNK_SIZE, chunk_count, extra_workers_note, memory_problem, simulate
 from frontiersim.units import counted
 
 
@@ -55,6 +55,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
     if isinstance(recording, int):
         return recording
+    # a chunk is the unit of work: one chunk runs in this process whatever --workers says
+    note = extra_workers_note(args.workers, chunk_count(draws, args.chunk_size)) if args.workers > 1 else None
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     from tqdm import tqdm  # noqa: PLC0415 (what only a simulation needs is imported once the input is checked)
 
     from frontiersim.cli.format import format_result  # noqa: PLC0415

@@ -34,7 +34,7 @@ import pandas as pd
 
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from frontiersim.cli.format import format_comparison, format_stored_summary
+from frontiersim.cli.format import format_comparison, format_stored_summary, format_sweep_points
 from frontiersim.cli.recording import add_recording_arguments, add_store_argument, one_line_message, stored_size_text
 from frontiersim.scenario.errors import terminal_safe
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
@@ -204,6 +204,8 @@ def format_record(record: RunRecord) -> str:
     if "comparison" in record.tables:
         comparison = record.tables["comparison"].set_index("policy")
         lines += ["", "Recommended policy against the naive ones (fresh draws):", format_comparison(comparison)]
+    if record.kind == "sweep" and "points" in record.tables:
+        lines += ["", *_sweep_lines(record)]
     if "backtest.txt" in record.artifacts:
         lines += ["", record.artifacts["backtest.txt"].decode("utf-8", errors="replace").rstrip()]
     lines += ["", f"tables: {', '.join(sorted(record.tables)) or '-'}"]
@@ -218,6 +220,29 @@ def format_record(record: RunRecord) -> str:
             + ", ".join(f"{name} ({data_size(len(data))})" for name, data in sorted(record.artifacts.items()))
         )
     return "\n".join(lines)
+
+
+def _sweep_lines(record: RunRecord) -> list[str]:
+    """A sweep's points with their headline metrics, and the run id of each point."""
+    from frontiersim.scenario.overrides import spec_of  # noqa: PLC0415
+
+    points = record.tables["points"]
+    columns = [str(c) for c in points.columns]
+    try:
+        plan = json.loads(record.artifacts.get("sweep.json", b"{}").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        plan = {}
+    keys = [str(k) for k in plan.get("keys", [])] if isinstance(plan, dict) else []
+    if not keys or any(key not in columns for key in keys):  # the columns between run_id and lab
+        keys = columns[columns.index("run_id") + 1 : columns.index("lab")] if {"run_id", "lab"} <= set(columns) else []
+    units = {key: (spec.unit if (spec := spec_of(key)) is not None else "") for key in keys}
+    design = plan.get("design", "") if isinstance(plan, dict) else ""
+    lines = [f"Points{f' ({design})' if design else ''}:", format_sweep_points(points, keys, units)]
+    if "run_id" in columns:
+        ids = list(dict.fromkeys(str(run_id) for run_id in points["run_id"] if str(run_id)))
+        if ids:
+            lines += ["", f"point runs (frontiersim runs show ID): {', '.join(ids)}"]
+    return lines
 
 
 def scenario_diff(before: RunRecord, after: RunRecord) -> list[str]:

@@ -274,6 +274,9 @@ METRICS: dict[str, tuple[str, MetricKind]] = {
     "forecasts": ("forecasts scored", "count"),
     "coverage_50": ("coverage of the 50% intervals", "share"),
     "coverage_90": ("coverage of the 90% intervals", "share"),
+    "points": ("sweep points", "count"),
+    "p_ruin_min": ("P(ruin within the horizon), lowest over the points", "share"),
+    "p_ruin_max": ("P(ruin within the horizon), highest over the points", "share"),
 }
 
 #: Metrics read from a run's ``headline`` table.

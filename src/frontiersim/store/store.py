@@ -56,7 +56,7 @@ from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERS
 STORE_ENVIRONMENT_VARIABLE = "FRONTIERSIM_STORE"
 
 #: What a record can be of.
-KINDS = ("run", "optimize", "frontier", "backtest")
+KINDS = ("run", "optimize", "frontier", "backtest", "sweep")
 
 #: A record's status: running (begun), complete, failed, or incomplete (its process died while running).
 STATUSES = ("running", "complete", "failed", "incomplete")
@@ -813,7 +813,7 @@ class RunStore:
         Parameters
         ----------
         kind : str
-            ``run``, ``optimize`` or ``backtest``.
+            One of :data:`KINDS`: ``run``, ``optimize``, ``frontier``, ``backtest`` or ``sweep``.
         scenario_text, scenario_name, scenario_sha256 : str
         seed, draws : int or None
         message : str

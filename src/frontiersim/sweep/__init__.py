@@ -1,0 +1,6 @@
+"""Sweeps: a scenario run at every point of a grid or a Latin hypercube of its keys, on a chosen executor."""
+
+import lazy_loader
+
+# The exports are listed once, in __init__.pyi; each is imported on first use (SPEC 1).
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
