@@ -204,8 +204,9 @@ def format_record(record: RunRecord) -> str:
     if "comparison" in record.tables:
         comparison = record.tables["comparison"].set_index("policy")
         lines += ["", "Recommended policy against the naive ones (fresh draws):", format_comparison(comparison)]
-    if "backtest.txt" in record.artifacts:
-        lines += ["", record.artifacts["backtest.txt"].decode("utf-8", errors="replace").rstrip()]
+    for text in ("backtest.txt", "sensitivity.txt"):
+        if text in record.artifacts:
+            lines += ["", record.artifacts[text].decode("utf-8", errors="replace").rstrip()]
     lines += ["", f"tables: {', '.join(sorted(record.tables)) or '-'}"]
     if record.draw_table_names:
         lines.append(

@@ -223,10 +223,10 @@ def morris_design(
     noise: bool = False,
     levels: int = MORRIS_LEVELS,
 ) -> Design:
-    """Morris's one-at-a-time trajectories [4]_: ``trajectories * (k + 1)`` rows for ``k`` inputs.
+    r"""Morris's one-at-a-time trajectories [4]_: ``trajectories * (k + 1)`` rows for ``k`` inputs.
 
     Each trajectory starts at a random point of a grid of ``levels`` levels
-    per input and moves one input at a time by SALib's step, :math:`\\Delta
+    per input and moves one input at a time by SALib's step, :math:`\Delta
     = L / (2 (L - 1))` of the unit range. Grid level :math:`g` of an input
     is its quantile :math:`(g + 1/2) / L` (the middle of one of ``levels``
     equally likely bins), so that an unbounded input never takes an infinite

@@ -1,4 +1,4 @@
-"""The outcomes a sensitivity analysis apportions: one number per draw, read from a run's results.
+r"""The outcomes a sensitivity analysis apportions: one number per draw, read from a run's results.
 
 Names
 -----
@@ -10,7 +10,7 @@ Names
   the horizon (when the scenario has one).
 * ``p_ruin_by_YEAR``: ruined by the end of simulation year ``YEAR``.
 * ``discounted_profit``: yearly profit discounted at mid-year,
-  :math:`\\sum_y \\pi_y / (1 + r)^{y + 1/2}` with :math:`r` =
+  :math:`\sum_y \pi_y / (1 + r)^{y + 1/2}` with :math:`r` =
   :data:`DISCOUNT_RATE_PER_YEAR` (the default objective of ``frontiersim
   optimize``).
 * ``<figure>_<YEAR>``, ``<figure>_final``: any yearly figure of the output

@@ -274,6 +274,9 @@ METRICS: dict[str, tuple[str, MetricKind]] = {
     "forecasts": ("forecasts scored", "count"),
     "coverage_50": ("coverage of the 50% intervals", "share"),
     "coverage_90": ("coverage of the 90% intervals", "share"),
+    "inputs": ("uncertain inputs analysed", "count"),
+    "outcomes": ("outcomes analysed", "count"),
+    "design_draws": ("draws simulated for the design", "count"),
 }
 
 #: Metrics read from a run's ``headline`` table.
