@@ -1,7 +1,6 @@
 """Type stub: the names this package exports, imported lazily at run time (see ``__init__.py``)."""
 
 from .analysis import (
-    METHODS,
     NOISE_INPUT,
     PRIMARY_INDEX,
     Design,
@@ -12,9 +11,9 @@ from .analysis import (
     ranked_inputs,
     sobol_design,
 )
+from .defaults import DEFAULT_SAMPLES, METHODS
 from .outcomes import Outcome, OutcomeError, outcome_names, resolve_outcome
 from .scenario_analysis import (
-    DEFAULT_SAMPLES,
     SensitivityInput,
     SensitivityResult,
     analyse_scenario,

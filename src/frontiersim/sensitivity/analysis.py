@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,13 +70,10 @@ from numpy.typing import NDArray
 from scipy.stats import rankdata
 
 from frontiersim.scenario.distributions import Distribution
+from frontiersim.sensitivity.defaults import Method
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-Method = Literal["sobol", "morris", "rank"]
-
-#: The methods, as named on the command line.
-METHODS: tuple[Method, ...] = ("sobol", "morris", "rank")
 
 #: The index each method ranks inputs by.
 PRIMARY_INDEX: dict[str, str] = {"sobol": "ST", "morris": "mu_star", "rank": "prcc"}

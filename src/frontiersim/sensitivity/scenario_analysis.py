@@ -35,10 +35,8 @@ from frontiersim.models.registry import draw_plan
 from frontiersim.scenario.distributions import Distribution, Fixed
 from frontiersim.scenario.schema import Scenario
 from frontiersim.sensitivity.analysis import (
-    METHODS,
     NOISE_INPUT,
     PRIMARY_INDEX,
-    Method,
     analyse_design,
     morris_design,
     rank_indices,
@@ -46,14 +44,13 @@ from frontiersim.sensitivity.analysis import (
     ranked_inputs,
     sobol_design,
 )
+from frontiersim.sensitivity.defaults import DEFAULT_CONFIDENCE, DEFAULT_SAMPLES, METHODS, Method
 from frontiersim.sensitivity.outcomes import Outcome, resolve_outcome
 from frontiersim.simulate import simulate
 
 if TYPE_CHECKING:
     from frontiersim.results.result import SimulationResult
 
-#: Default size of each method's sample: base rows (Sobol), trajectories (Morris), draws (rank).
-DEFAULT_SAMPLES: dict[str, int] = {"sobol": 1024, "morris": 100, "rank": 10_000}
 
 #: Columns of the table of a scenario's indices (:attr:`SensitivityResult.table`).
 TABLE_COLUMNS = (
@@ -226,7 +223,7 @@ def analyse_scenario(
     samples: int | None = None,
     seed: int | None = None,
     lab: str | None = None,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
     resamples: int = 1000,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
