@@ -48,7 +48,6 @@ def _design_rows(method: str, samples: int, inputs: int, noise: bool) -> int:
 def _problem(args: argparse.Namespace, scenario: Scenario, samples: int) -> str | None:
     """Why the analysis cannot run as asked (None if it can)."""
     from frontiersim.models.registry import draw_plan  # noqa: PLC0415
-    from frontiersim.sensitivity.analysis import is_power_of_two  # noqa: PLC0415
     from frontiersim.sensitivity.outcomes import OutcomeError, resolve_outcome  # noqa: PLC0415
     from frontiersim.sensitivity.scenario_analysis import uncertain_inputs  # noqa: PLC0415
     from frontiersim.simulate import memory_problem  # noqa: PLC0415
@@ -67,18 +66,34 @@ def _problem(args: argparse.Namespace, scenario: Scenario, samples: int) -> str 
     inputs = uncertain_inputs(scenario)
     if not inputs:
         return f"scenario {scenario.meta.name!r} has no uncertain key: give a key a distribution to analyse it"
-    if args.method == "sobol" and not is_power_of_two(samples):
+    noise = any(stream.needed for stream in draw_plan(scenario).shocks)
+    rows = _design_rows(args.method, samples, len(inputs), noise)
+    return samples_problem(args.method, samples) or memory_problem(scenario, rows, keep_monthly=False)
+
+
+def samples_problem(method: str, samples: int) -> str | None:
+    """Why ``--samples`` does not suit ``method`` (None if it does).
+
+    Examples
+    --------
+    >>> samples_problem("sobol", 1000).endswith("try 512 or 1,024")
+    True
+    >>> samples_problem("morris", 10) is None
+    True
+    """
+    from frontiersim.sensitivity.analysis import is_power_of_two  # noqa: PLC0415
+
+    if method == "sobol" and not is_power_of_two(samples):
         below = 1 << (samples.bit_length() - 1)
         return (
             f"--samples {samples:,}: the Sobol' design needs a power of two base rows (its sequence is balanced "
             f"only then); try {below:,} or {2 * below:,}"
         )
-    if args.method == "morris" and samples < 2:
+    if method == "morris" and samples < 2:
         return f"--samples {samples:,}: the Morris design needs at least 2 trajectories"
-    if args.method == "rank" and samples < 3:
+    if method == "rank" and samples < 3:
         return f"--samples {samples:,}: rank correlations need at least 3 draws"
-    noise = any(stream.needed for stream in draw_plan(scenario).shocks)
-    return memory_problem(scenario, _design_rows(args.method, samples, len(inputs), noise), keep_monthly=False)
+    return None
 
 
 def _tornado_page(title: str, svg: str, text: str) -> bytes:
