@@ -38,6 +38,9 @@ INDEX_NAMES = {
     "prcc": "partial rank (PRCC)",
 }
 
+#: Room around the chart, pixels: a browser's font may be wider than the one the labels were measured in.
+_PADDING = {"left": 72, "right": 72, "top": 8, "bottom": 8}
+
 #: The Vega-Lite version of the specifications (Altair's), as vl-convert names it.
 _VEGA_LITE_VERSION = "v" + "_".join(alt.VEGALITE_VERSION.split(".")[:2])
 
@@ -111,10 +114,12 @@ def tornado_chart(table: pd.DataFrame) -> alt.LayerChart | alt.VConcatChart:
     if table.empty:
         raise ValueError("no indices to draw")
     if "outcome_label" not in table.columns:
-        return _panel(table, "")
+        return _panel(table, "").properties(padding=_PADDING)
     labels = list(dict.fromkeys(table["outcome_label"].astype(str)))
     panels = [_panel(table[table["outcome_label"].astype(str) == label], label) for label in labels]
-    return panels[0] if len(panels) == 1 else alt.vconcat(*panels)
+    if len(panels) == 1:
+        return panels[0].properties(padding=_PADDING)
+    return alt.vconcat(*panels).properties(padding=_PADDING)
 
 
 def tornado_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:

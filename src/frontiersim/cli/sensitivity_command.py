@@ -35,9 +35,20 @@ if TYPE_CHECKING:
     from frontiersim.sensitivity.scenario_analysis import SensitivityResult
 
 
-def _design_rows(method: str, samples: int, inputs: int, noise: bool) -> int:
-    """Draws the engine simulates for a design (the rank method: the samples themselves)."""
-    width = inputs + (1 if noise else 0)
+def planned_draws(scenario: Scenario, method: str, samples: int) -> int:
+    """Draws the engine simulates for an analysis: a design's rows, or the rank method's samples.
+
+    Examples
+    --------
+    >>> from frontiersim.scenario.loader import bundled
+    >>> planned_draws(bundled("default"), "sobol", 1024)  # 5 uncertain keys and the monthly shocks
+    8192
+    """
+    from frontiersim.models.registry import draw_plan  # noqa: PLC0415
+    from frontiersim.sensitivity.scenario_analysis import uncertain_inputs  # noqa: PLC0415
+
+    noise = any(stream.needed for stream in draw_plan(scenario).shocks)
+    width = len(uncertain_inputs(scenario)) + (1 if noise else 0)
     if method == "sobol":
         return samples * (width + 2)
     if method == "morris":
@@ -47,7 +58,6 @@ def _design_rows(method: str, samples: int, inputs: int, noise: bool) -> int:
 
 def _problem(args: argparse.Namespace, scenario: Scenario, samples: int) -> str | None:
     """Why the analysis cannot run as asked (None if it can)."""
-    from frontiersim.models.registry import draw_plan  # noqa: PLC0415
     from frontiersim.sensitivity.outcomes import OutcomeError, resolve_outcome  # noqa: PLC0415
     from frontiersim.sensitivity.scenario_analysis import uncertain_inputs  # noqa: PLC0415
     from frontiersim.simulate import memory_problem  # noqa: PLC0415
@@ -66,8 +76,7 @@ def _problem(args: argparse.Namespace, scenario: Scenario, samples: int) -> str 
     inputs = uncertain_inputs(scenario)
     if not inputs:
         return f"scenario {scenario.meta.name!r} has no uncertain key: give a key a distribution to analyse it"
-    noise = any(stream.needed for stream in draw_plan(scenario).shocks)
-    rows = _design_rows(args.method, samples, len(inputs), noise)
+    rows = planned_draws(scenario, args.method, samples)
     return samples_problem(args.method, samples) or memory_problem(scenario, rows, keep_monthly=False)
 
 
@@ -157,7 +166,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     if problem:
         return bad_input(problem)
     seed = scenario.simulation.seed if args.seed is None else args.seed
-    recording = begin_recording(args, kind="sensitivity", scenario=scenario, seed=seed)
+    draws = planned_draws(scenario, args.method, samples)
+    recording = begin_recording(args, kind="sensitivity", scenario=scenario, seed=seed, draws=draws)
     if isinstance(recording, int):
         return recording
     from tqdm import tqdm  # noqa: PLC0415 (what only the analysis needs is imported once the input is checked)
@@ -167,7 +177,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from frontiersim.sensitivity.summary import sensitivity_payload, summary_text  # noqa: PLC0415
 
     with recording.failing_on_error():
-        with tqdm(unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name) as bar:
+        with tqdm(
+            total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
+        ) as bar:
 
             def advance(finished: int) -> None:
                 bar.update(finished)
