@@ -60,6 +60,7 @@ References
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -465,7 +466,9 @@ def rank_indices(
                 rows = rng.integers(0, len(data), len(data))
                 samples[k] = _correlations(_rank_columns(data[rows]))
             tail = 100.0 * (1.0 - confidence) / 2.0
-            low, high = np.nanpercentile(samples, [tail, 100.0 - tail], axis=0)
+            with warnings.catch_warnings():  # a correlation undefined in every resample has NaN bounds, said so
+                warnings.simplefilter("ignore", RuntimeWarning)
+                low, high = np.nanpercentile(samples, [tail, 100.0 - tail], axis=0)
             bounds[:, varying] = np.vstack([low[0], high[0], low[1], high[1]])
     table = pd.DataFrame(
         {
