@@ -206,8 +206,9 @@ def format_record(record: RunRecord) -> str:
         lines += ["", "Recommended policy against the naive ones (fresh draws):", format_comparison(comparison)]
     if record.kind == "sweep" and "points" in record.tables:
         lines += ["", *_sweep_lines(record)]
-    if "backtest.txt" in record.artifacts:
-        lines += ["", record.artifacts["backtest.txt"].decode("utf-8", errors="replace").rstrip()]
+    for text in ("backtest.txt", "sensitivity.txt"):
+        if text in record.artifacts:
+            lines += ["", record.artifacts[text].decode("utf-8", errors="replace").rstrip()]
     lines += ["", f"tables: {', '.join(sorted(record.tables)) or '-'}"]
     if record.draw_table_names:
         lines.append(

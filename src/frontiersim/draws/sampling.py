@@ -15,6 +15,10 @@ seeded with ``SeedSequence(entropy, spawn_key=root_key + (id(s), b))``, where
   from the same per-stream blocks (:func:`sample_correlated_range`); every
   other key keeps its independent draws bit for bit.
 
+A design of experiments (a sensitivity analysis) gives the parameter values
+of every draw itself (:class:`GivenDraws`): each of its rows names the
+sampled draw whose monthly shocks (and parameters not given) it takes.
+
 References
 ----------
 .. [1] NumPy, "Parallel random number generation",
@@ -330,4 +334,85 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan
             )
         else:
             shocks[stream.name] = sample_range(root, stream.name, start, stop, lambda rng, n: rng.random((n, months)))
+    return Draws(start, stop, parameters, shocks)
+
+
+@dataclass(frozen=True)
+class GivenDraws:
+    """Parameter values given for each draw instead of sampled: the rows of a design of experiments.
+
+    Row ``i`` takes the values ``parameters[name][i]`` and the monthly shocks
+    of the sampled draw ``shock_draws[i]``; a parameter of the draw plan
+    that is not given takes that sampled draw's value too. Rows sharing a
+    shock draw differ only in the given parameters, so that their outputs
+    differ only through them (common random numbers).
+
+    Attributes
+    ----------
+    parameters : Mapping[str, ndarray]
+        Stream name (as in :attr:`DrawPlan.parameters`) -> values, shape ``(n,)``.
+    shock_draws : ndarray of int, shape (n,)
+        The sampled draw (``>= 0``) whose shocks each row takes.
+    """
+
+    parameters: Mapping[str, FloatArray]
+    shock_draws: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        if self.shock_draws.ndim != 1 or not len(self.shock_draws):
+            raise ValueError("shock_draws must be a non-empty one-dimensional array of draw indices")
+        if int(self.shock_draws.min()) < 0:
+            raise ValueError("shock_draws must be >= 0")
+        for name, values in self.parameters.items():
+            if np.shape(values) != self.shock_draws.shape:
+                raise ValueError(f"{name}: {np.shape(values)} values for {len(self.shock_draws)} rows")
+
+    @property
+    def size(self) -> int:
+        """Number of rows (draws simulated)."""
+        return len(self.shock_draws)
+
+
+def _contiguous_runs(indices: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Sorted unique ``indices`` as ``[start, stop)`` runs of consecutive integers."""
+    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
+    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(indices, breaks)]
+
+
+def sample_given_draws(
+    scenario: Scenario, given: GivenDraws, start: int, stop: int, seed: SeedLike, plan: DrawPlan
+) -> Draws:
+    """Rows ``start:stop`` of a design: given parameter values, the shocks of each row's sampled draw.
+
+    Only the sampled draws the rows name are sampled (by runs of
+    consecutive draws, cut from the same blocks as :func:`sample_draws`), so
+    a row's shocks are those the sampled draw has in any run of the scenario
+    with the same seed.
+
+    Raises
+    ------
+    ValueError
+        For a given name that is not a parameter of ``plan``, or rows
+        outside the design.
+    """
+    unknown = sorted(set(given.parameters) - set(plan.parameter_names))
+    if unknown:
+        raise ValueError(f"given parameters {', '.join(unknown)} are not sampled in this scenario")
+    if not 0 <= start < stop <= given.size:
+        raise ValueError(f"need 0 <= start < stop <= {given.size}, got {start}, {stop}")
+    rows = given.shock_draws[start:stop]
+    needed = np.unique(rows)
+    runs = [sample_draws(scenario, low, high, seed, plan) for low, high in _contiguous_runs(needed)]
+    position = np.searchsorted(needed, rows)
+
+    def gathered(pieces: list[FloatArray]) -> FloatArray:
+        return np.concatenate(pieces, axis=0)[position]
+
+    parameters = {
+        name: np.asarray(given.parameters[name][start:stop], dtype=np.float64)
+        if name in given.parameters
+        else gathered([run.parameters[name] for run in runs])
+        for name in plan.parameter_names
+    }
+    shocks = {stream.name: gathered([run.shocks[stream.name] for run in runs]) for stream in plan.shocks}
     return Draws(start, stop, parameters, shocks)

@@ -82,6 +82,9 @@ _KNOWN_TABLES = frozenset(
         "schedule",
         "backtest",
         "coverage",
+        "sensitivity",
+        "sensitivity_inputs",
+        "sensitivity_outcomes",
         "market",
         "units",
     }
@@ -150,7 +153,7 @@ class RecordLike(Protocol):
 
     @property
     def kind(self) -> str:
-        """``"run"``, ``"optimize"``, ``"frontier"`` or ``"backtest"``."""
+        """``"run"``, ``"optimize"``, ``"frontier"``, ``"backtest"`` or ``"sensitivity"``."""
 
     @property
     def status(self) -> str:
@@ -932,6 +935,49 @@ def _backtest_section(record: RecordLike) -> str:
     return _section("backtest", "Backtest", "".join(parts))
 
 
+def _svg_image(svg: bytes, alt: str, caption: str = "") -> str:
+    """An ``<img>`` with an SVG embedded as a base64 data URI (an image runs no script)."""
+    encoded = base64.b64encode(svg).decode("ascii")
+    caption_html = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return f'<figure><img alt="{_e(alt)}" src="data:image/svg+xml;base64,{encoded}">{caption_html}</figure>'
+
+
+def _tornado(record: RecordLike) -> str:
+    """The recorded tornado.svg, else one drawn from the ``sensitivity`` table ("" without either)."""
+    svg = record.artifacts.get("tornado.svg")
+    caption = "Each input's indices, the strongest driver on top; black lines: the confidence intervals."
+    if svg is not None and svg.lstrip().startswith(b"<svg"):
+        return _svg_image(svg, "tornado chart of the sensitivity indices", caption)
+    table = record.tables.get("sensitivity")
+    if table is None or table.empty:
+        return ""
+    from frontiersim.charts.tornado import tornado_chart, tornado_svg  # noqa: PLC0415 (altair, for this kind only)
+
+    return _svg_image(tornado_svg(tornado_chart(table)).encode("utf-8"), "tornado chart", caption)
+
+
+def _sensitivity_section(record: RecordLike) -> str:
+    """A ``sensitivity`` record: the tornado chart, the ranked indices, the inputs and the outcomes."""
+    parts = [
+        '<p class="note">Which uncertain inputs drive each outcome. Sobol indices are shares of the outcome\'s '
+        "variance (first order: the input alone; total: with its interactions); Morris effects are mean absolute "
+        "changes of the outcome when an input moves half its distribution; rank correlations run from -1 to 1. "
+        "See docs/sensitivity.md.</p>",
+        _tornado(record),
+    ]
+    if "sensitivity.txt" in record.artifacts:
+        parts.append(_pre(_decode_text(record.artifacts["sensitivity.txt"])))
+    for name, title in (
+        ("sensitivity", "Every index"),
+        ("sensitivity_inputs", "Uncertain inputs"),
+        ("sensitivity_outcomes", "Outcomes over the simulated draws"),
+    ):
+        table = record.tables.get(name)
+        if table is not None:
+            parts.append(f"<h3>{_e(title)}</h3>" + _html_table(table, units=_units_of(record.tables, name)))
+    return _section("sensitivity", "Sensitivity", "".join(parts))
+
+
 def _other_tables_section(record: RecordLike) -> str:
     others = [name for name in record.tables if name not in _KNOWN_TABLES]
     if not others:
@@ -1230,6 +1276,7 @@ _TITLES = {
     "headline": "Headline",
     "optimize": "Frontier and policy",
     "backtest": "Backtest",
+    "sensitivity": "Sensitivity",
     "outlook": "Outlook",
     "ruin": "P(ruin)",
     "pnl": "P&L",
@@ -1271,6 +1318,7 @@ def render_report(record: RecordLike) -> str:
         ("headline", _headline_section(record)),
         ("optimize", _SEARCH_SECTIONS[record.kind](record) if record.kind in _SEARCH_SECTIONS else ""),
         ("backtest", _backtest_section(record) if record.kind == "backtest" else ""),
+        ("sensitivity", _sensitivity_section(record) if record.kind == "sensitivity" else ""),
         ("outlook", _fan_section(tables)),
         ("ruin", _ruin_section(tables)),
         ("pnl", _company_pnl_section(tables)),

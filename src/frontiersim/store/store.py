@@ -56,7 +56,7 @@ from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERS
 STORE_ENVIRONMENT_VARIABLE = "FRONTIERSIM_STORE"
 
 #: What a record can be of.
-KINDS = ("run", "optimize", "frontier", "backtest", "sweep")
+KINDS = ("run", "optimize", "frontier", "backtest", "sweep", "sensitivity")
 
 #: A record's status: running (begun), complete, failed, or incomplete (its process died while running).
 STATUSES = ("running", "complete", "failed", "incomplete")
