@@ -114,7 +114,10 @@ def describe_distribution(distribution: Distribution, unit: str = "") -> str:  #
     >>> describe_distribution(Choice((5.0, 10.0), (1.0, 1.0)), "x/year")
     'choice of 5 x/year (50%), 10 x/year (50%)'
     """
-    q = lambda value: quantity(value, unit)  # noqa: E731 - a short local name keeps the table below readable
+
+    def q(value: float) -> str:
+        return quantity(value, unit)
+
     match distribution:
         case Fixed(value=value):
             return q(value)
@@ -321,16 +324,16 @@ def stretch_to_interval(distribution: Distribution, p5: float, p95: float, unit:
     if scale == "log":
         k = (math.log(p95) - math.log(p5)) / (math.log(old_high) - math.log(old_low))
 
-        def g(x: float) -> float:
+        def power(x: float) -> float:
             return p5 if x == old_low else float(p5 * math.exp(k * (math.log(x) - math.log(old_low))))
 
-        return _map_values(distribution, g, k)
+        return _map_values(distribution, power, k)
     k = (p95 - p5) / (old_high - old_low)
 
-    def g(x: float) -> float:
+    def affine(x: float) -> float:
         return p5 if x == old_low else p5 + k * (x - old_low)
 
-    return _map_values(distribution, g, k)
+    return _map_values(distribution, affine, k)
 
 
 # ---------------------------------------------------------------------------
