@@ -364,6 +364,36 @@ def scenario_distribution(path: str, scenario: Scenario) -> Distribution | None:
     return value if isinstance(value, Distribution) else None
 
 
+def bounds_with_units(spec: FieldSpec, *, with_model_range: bool = True) -> str:
+    """A key's bounds as :meth:`FieldSpec.bounds_text` gives them, with the key's unit and never in e-notation.
+
+    Examples
+    --------
+    >>> bounds_with_units(field_spec("demand.growth_per_year"))
+    "in (0, 1,000,000 x/year] (the model's range)"
+    >>> bounds_with_units(field_spec("operations.gross_margin"))
+    'in [0, 1]'
+    """
+    low, high, low_open, high_open = spec.low, spec.high, spec.low_open, spec.high_open
+    if spec.model_range is not None and with_model_range:
+        if spec.model_range[0] > low:
+            low, low_open = spec.model_range[0], False
+        if spec.model_range[1] < high:
+            high, high_open = spec.model_range[1], False
+    has_low, has_high = math.isfinite(low), math.isfinite(high)
+    if has_low and has_high:
+        number = plain_number(low) if not spec.unit.startswith("USD") else quantity(low, "USD")
+        text = f"in {'(' if low_open else '['}{number}, {quantity(high, spec.unit)}{')' if high_open else ']'}"
+    elif has_low:
+        text = f"{'>' if low_open else '>='} {quantity(low, spec.unit)}"
+    elif has_high:
+        text = f"{'<' if high_open else '<='} {quantity(high, spec.unit)}"
+    else:
+        text = "any value"
+    narrowed = (low, high) != (spec.low, spec.high)
+    return f"{text} (the model's range)" if narrowed else text
+
+
 def _support_problem(where: str, asked: Any, stretched: Distribution, spec: FieldSpec) -> Problem | None:
     """A problem when the stretched distribution's support leaves the key's bounds."""
     low, high = stretched.support
@@ -376,7 +406,7 @@ def _support_problem(where: str, asked: Any, stretched: Distribution, spec: Fiel
         f"got {describe_value(asked)}; stretched to that 5-95% interval the distribution becomes "
         f"{describe_distribution(stretched, spec.unit)}, whose values span "
         f"{quantity_range(low, high, spec.unit)}, outside the key's bounds "
-        f"({spec.bounds_text(with_model_range=False)}): narrow the interval or move it away from the bound",
+        f"({bounds_with_units(spec, with_model_range=False)}): narrow the interval or move it away from the bound",
     )
 
 
@@ -463,7 +493,7 @@ def apply_intervals(
                 Problem(
                     where,
                     f"got {describe_value(asked)}; {quantity(outside[0], spec.unit)} is outside the key's values "
-                    f"({spec.bounds_text()})",
+                    f"({bounds_with_units(spec)})",
                 )
             )
             continue
@@ -488,6 +518,7 @@ def apply_intervals(
 __all__ = [
     "IntervalError",
     "apply_intervals",
+    "bounds_with_units",
     "describe_distribution",
     "interval",
     "movable_interval",
