@@ -202,13 +202,15 @@ def stretch_scale(distribution: Distribution, unit: str = "") -> Scale:
 
 
 def interval(distribution: Distribution) -> tuple[float, float]:
-    """The 5th and 95th percentiles of ``distribution``.
+    """The 5th and 95th percentiles of ``distribution`` (a lognormal's own parameters, exactly).
 
     Examples
     --------
-    >>> interval(Uniform(0.0, 10.0))
-    (0.5, 9.5)
+    >>> interval(Uniform(0.0, 10.0)), interval(Lognormal(3.0, 20.0))
+    ((0.5, 9.5), (3.0, 20.0))
     """
+    if isinstance(distribution, Lognormal):
+        return distribution.p5, distribution.p95
     low, high = (float(distribution.ppf(level)) for level in (LOWER_LEVEL, UPPER_LEVEL))
     return low, high
 
