@@ -173,7 +173,7 @@ def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, scre
         assert (page.locator("#p-ruin-runoff").text_content() or "").endswith("%")
         assert re.fullmatch(r"\$[\d.]+[BT]", page.locator("#obligations").text_content() or "")
         assert page.locator("#chart-revenue_usd_per_year path.median").get_attribute("d")
-        assert page.locator("input[type=range]").count() == 10
+        assert page.locator("input[type=range]").count() == 13  # three uncertain keys have two handles
         page.screenshot(path=str(screenshot_dir / "dashboard-default.png"), full_page=True)
         renders = int(page.evaluate("document.body.dataset.renders"))
 

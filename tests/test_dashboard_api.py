@@ -124,7 +124,9 @@ def test_slider_values_and_texts_of_the_default(client: TestClient) -> None:
     assert sliders["policy.hedge_factor"]["value"] == 0.6
     assert sliders["finance.starting_cash_usd"]["value"] == 30.0  # $B
     growth = sliders["demand.growth_per_year"]
-    assert growth["preset"].startswith("lognormal(p5=3, p95=20)")
+    assert growth["preset"].startswith("lognormal, 5-95% 3 to 20 x/year")
+    assert (growth["uncertain"], growth["p5"], growth["p95"]) == (True, pytest.approx(3.0), pytest.approx(20.0))
+    assert sliders["finance.starting_cash_usd"]["preset"] == "$30B"  # units, never e-notation
     assert growth["value"] == pytest.approx((3 * 20) ** 0.5)  # the lognormal's median
     assert "Dwarkesh Podcast" in growth["source"]
     assert not any(s["disabled"] for s in sliders.values() if not s["hidden"])

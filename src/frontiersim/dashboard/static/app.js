@@ -21,6 +21,7 @@
     presetId: null,
     scenario: null,
     sliders: [],
+    intervals: {},
     labs: [],
     lab: null,
     limits: null,
@@ -498,6 +499,7 @@
       seed: Number($("seed").value),
     };
     if (state.labs.length > 1 && state.lab) body.lab = state.lab;
+    if (Object.keys(state.intervals).length > 0) body.intervals = state.intervals;
     return JSON.stringify(Object.assign(body, extra || {}));
   }
 
@@ -573,6 +575,90 @@
     state.scenario[section][key] = value;
   }
 
+  function sliderRangeText(slider, low, high) {
+    if (slider.unit.startsWith("$B")) {
+      const digits = decimalsOf(slider.step);
+      return `$${formatNumber(low, digits)}B to ${sliderText(slider, high)}`;
+    }
+    return `${formatNumber(low, slider.integer ? 0 : decimalsOf(slider.step))} to ${sliderText(slider, high)}`;
+  }
+
+  function rangeInput(id, slider, value, title) {
+    const input = document.createElement("input");
+    input.type = "range";
+    input.id = id;
+    input.min = String(slider.low);
+    input.max = String(slider.high);
+    input.step = String(slider.step);
+    input.value = String(value);
+    input.title = title;
+    return input;
+  }
+
+  // A key the preset fixes: one handle, which sets the key to one value in every draw.
+  function pointControl(slider, id, parts) {
+    const input = rangeInput(id, slider, slider.value, slider.doc);
+    const onMove = () => {
+      const shown = Number(input.value);
+      let scenarioValue = slider.scale === 1 ? shown : Math.round(shown * slider.scale);
+      if (slider.integer) scenarioValue = Math.round(scenarioValue);
+      parts.value.textContent = sliderText(slider, shown);
+      parts.row.classList.add("moved");
+      parts.preset.textContent = `preset: ${slider.preset || "(not set)"}; now fixed at ${sliderText(slider, shown)} in every draw`;
+      setScenarioValue(slider.path, scenarioValue);
+      scheduleSimulation();
+    };
+    input.addEventListener("input", onMove);
+    input.addEventListener("change", onMove);
+    return { element: input, inputs: [input] };
+  }
+
+  // A key the preset gives a distribution: two handles, its 5th and 95th percentiles. Moving them sends the
+  // new interval ("intervals" in the request); the server stretches the distribution to it, keeping its family.
+  function intervalControl(slider, id, parts) {
+    const holder = document.createElement("div");
+    holder.className = "slider-pair";
+    const band = document.createElement("div");
+    band.className = "slider-band";
+    const lower = rangeInput(`${id}-p5`, slider, slider.p5, `5th percentile: ${slider.doc}`);
+    const upper = rangeInput(`${id}-p95`, slider, slider.p95, `95th percentile: ${slider.doc}`);
+    lower.className = "handle-p5";
+    upper.className = "handle-p95";
+    lower.setAttribute("aria-label", `${slider.label}, 5th percentile`);
+    upper.setAttribute("aria-label", `${slider.label}, 95th percentile`);
+    holder.append(band, lower, upper);
+    // the interval as the server has it: a handle not moved keeps the preset's exact percentile
+    const current = { p5: slider.p5, p95: slider.p95 };
+    const placeBand = () => {
+      const span = slider.high - slider.low || 1;
+      band.style.left = `${(100 * (current.p5 - slider.low)) / span}%`;
+      band.style.right = `${(100 * (slider.high - current.p95)) / span}%`;
+    };
+    const onMove = (which) => () => {
+      const step = Number(slider.step);
+      if (which === "p5") {
+        if (Number(lower.value) > current.p95 - step) lower.value = String(current.p95 - step);
+        current.p5 = Number(lower.value);
+      } else {
+        if (Number(upper.value) < current.p5 + step) upper.value = String(current.p5 + step);
+        current.p95 = Number(upper.value);
+      }
+      placeBand();
+      parts.value.textContent = sliderRangeText(slider, current.p5, current.p95);
+      parts.row.classList.add("moved");
+      parts.preset.textContent =
+        `preset: ${slider.preset}; now stretched to 5-95% ${sliderRangeText(slider, current.p5, current.p95)}`;
+      state.intervals[slider.path] = [current.p5 * slider.scale, current.p95 * slider.scale];
+      scheduleSimulation();
+    };
+    for (const [input, which] of [[lower, "p5"], [upper, "p95"]]) {
+      input.addEventListener("input", onMove(which));
+      input.addEventListener("change", onMove(which));
+    }
+    placeBand();
+    return { element: holder, inputs: [lower, upper] };
+  }
+
   function renderSliders() {
     const holder = $("sliders");
     clear(holder);
@@ -580,11 +666,11 @@
       if (slider.hidden) continue; // belongs to another demand mode
       const id = `slider-${slider.path.replace(/[^A-Za-z0-9_]/g, "-")}`;
       const row = document.createElement("div");
-      row.className = "slider";
+      row.className = slider.uncertain ? "slider interval" : "slider";
       row.setAttribute("data-path", slider.path);
 
       const label = document.createElement("label");
-      label.htmlFor = id;
+      label.htmlFor = slider.uncertain ? `${id}-p5` : id;
       label.textContent = slider.label;
       const section = document.createElement("span");
       section.className = "slider-section";
@@ -592,30 +678,27 @@
       label.appendChild(section);
       const value = document.createElement("output");
       value.className = "slider-value";
-      value.htmlFor = id;
-      value.textContent = sliderText(slider, slider.value);
+      value.textContent = slider.uncertain ? sliderRangeText(slider, slider.p5, slider.p95) : sliderText(slider, slider.value);
+      if (slider.uncertain) value.title = "5th to 95th percentile";
       const head = document.createElement("div");
       head.className = "slider-head";
       head.append(label, value);
 
-      const input = document.createElement("input");
-      input.type = "range";
-      input.id = id;
-      input.min = String(slider.low);
-      input.max = String(slider.high);
-      input.step = String(slider.step);
-      input.value = String(slider.value);
-      input.title = slider.doc;
-
       const preset = document.createElement("div");
       preset.className = "slider-preset";
       preset.textContent = `preset: ${slider.preset || "(not set)"}`;
-      if (slider.source) preset.title = `source: ${slider.source}`;
       const source = document.createElement("div");
       source.className = "slider-source";
-      source.textContent = slider.source ? `source: ${slider.source}` : "";
+      if (slider.preset_source) {
+        source.textContent = `preset's source: ${slider.preset_source}`;
+        if (slider.source) source.title = `source of the key's default: ${slider.source}`;
+      } else {
+        source.textContent = slider.source ? `source of the key's default: ${slider.source}` : "";
+      }
 
-      row.append(head, input, preset, source);
+      const parts = { row, value, preset };
+      const control = slider.uncertain ? intervalControl(slider, id, parts) : pointControl(slider, id, parts);
+      row.append(head, control.element, preset, source);
       const overridden = slider.overridden_by || [];
       if (overridden.length > 0) {
         const own = document.createElement("div");
@@ -626,26 +709,13 @@
         row.appendChild(own);
       }
       if (slider.disabled) {
-        input.disabled = true;
+        for (const input of control.inputs) input.disabled = true;
         row.classList.add("disabled");
         const note = document.createElement("div");
         note.className = "slider-note";
         note.textContent = `not used by this preset: ${slider.disabled}`;
         row.appendChild(note);
       }
-
-      const onMove = () => {
-        const shown = Number(input.value);
-        let scenarioValue = slider.scale === 1 ? shown : Math.round(shown * slider.scale);
-        if (slider.integer) scenarioValue = Math.round(scenarioValue);
-        value.textContent = sliderText(slider, shown);
-        row.classList.add("moved");
-        preset.textContent = `preset: ${slider.preset || "(not set)"}, now fixed at ${sliderText(slider, shown)} in every draw`;
-        setScenarioValue(slider.path, scenarioValue);
-        scheduleSimulation();
-      };
-      input.addEventListener("input", onMove);
-      input.addEventListener("change", onMove);
       holder.appendChild(row);
     }
   }
@@ -697,6 +767,7 @@
     state.presetId = preset.id;
     state.scenario = preset.scenario;
     state.sliders = preset.sliders;
+    state.intervals = {};
     state.labs = preset.labs || [];
     state.lab = state.labs.length > 0 ? state.labs[0] : null;
     renderLabChoice();
