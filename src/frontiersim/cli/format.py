@@ -14,7 +14,7 @@ from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
 from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
 from frontiersim.results.tables import PROBABILITY
-from frontiersim.units import counted, money
+from frontiersim.units import counted, format_number, format_quantity, money
 
 
 def format_value(value: float, unit: str) -> str:
@@ -47,7 +47,7 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:,.2f}"
     if unit in ("month", "months"):
         return f"{value:,.0f}"
-    return f"{value:,.4g}"
+    return format_number(value, 4)
 
 
 def variable_units(dataset: xr.Dataset) -> dict[str, str]:
