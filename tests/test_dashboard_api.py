@@ -453,7 +453,11 @@ def _scenario(**sections: Any) -> dict[str, Any]:
         ({"scenario": _scenario(demand__growth_per_year={"dist": "eval"})}, "demand.growth_per_year.dist", "one of"),
         ({"scenario": _scenario(demand__growth_per_year="__import__('os')")}, "demand.growth_per_year", "expected"),
         ({"scenario": _scenario(demand__initial_usd_per_year=10**400)}, "demand.initial_usd_per_year", "expected"),
-        ({"scenario": _scenario(demand__initial_usd_per_year=-1e308)}, "demand.initial_usd_per_year", "in [0, 1e+16]"),
+        (
+            {"scenario": _scenario(demand__initial_usd_per_year=-1e308)},
+            "demand.initial_usd_per_year",
+            "in [$0/year, $10,000T/year]",
+        ),
         ({"scenario": _scenario(compute__lead_time_months=2**70)}, "compute.lead_time_months", "integer"),
         ({"scenario": _scenario(scenario__horizon_years="5")}, "scenario.horizon_years", "an integer"),
         ({"scenario": _scenario(scenario__name=None)}, "scenario.name", "no null"),

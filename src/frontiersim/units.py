@@ -37,6 +37,7 @@ __all__ = [
     "format_number",
     "format_quantity",
     "money",
+    "number_text",
     "percent",
     "power_of_ten",
     "short_scale",
@@ -202,6 +203,31 @@ def short_scale(value: float, digits: int = 3) -> str:
     return format_number(value, digits)
 
 
+def number_text(value: float, digits: int = 6) -> str:
+    """A number as short as Python's ``g`` format but never in e-notation: ``15B`` for ``1.5e10``.
+
+    For numbers inside other text (a distribution's parameters, a range's
+    ends) where a separator would be ambiguous: no thousands separators, a
+    short-scale suffix from a million to a thousand trillion, a power of ten
+    beyond and for tiny numbers.
+
+    Examples
+    --------
+    >>> number_text(3.0), number_text(0.125), number_text(123456.0), number_text(1.577e10)
+    ('3', '0.125', '123456', '15.77B')
+    >>> number_text(2e26), number_text(1e-7), number_text(-4e6), number_text(float("inf"))
+    ('2.0×10^26', '1.0×10^-7', '-4M', 'inf')
+    """
+    text = f"{value:.{digits}g}"
+    if not math.isfinite(value):  # as TOML and Python write them: inf, -inf, nan
+        return text
+    if "e" not in text:
+        return text
+    if abs(value) >= _LARGE or abs(value) < 1:
+        return power_of_ten(value, digits)
+    return short_scale(value, digits)
+
+
 def money(usd: float, digits: int = 3) -> str:
     """Render USD compactly: ``$1.23B``, ``-$45.6M``, ``$2.5T``, rolling over at every boundary.
 
@@ -258,13 +284,15 @@ def unit_suffix(unit: str, value: float = 2.0) -> str:
 
     Examples
     --------
-    >>> unit_suffix("GW"), unit_suffix("x/year"), unit_suffix("months", 1.0), unit_suffix("1")
-    (' GW', 'x/year', ' month', '')
+    >>> unit_suffix("GW"), unit_suffix("x/year"), unit_suffix("months", 1.0), unit_suffix("1"), unit_suffix("1/year")
+    (' GW', 'x/year', ' month', '', '/year')
     """
     if unit in _BARE_UNITS:
         return ""
     if unit == "x" or unit.startswith("x/"):
         return unit
+    if unit.startswith("1/"):  # a rate: 0.2/year
+        return unit[1:]
     if value == 1 and unit in _SINGULAR:
         return f" {_SINGULAR[unit]}"
     if value != 1 and unit in _SINGULAR.values():
@@ -316,7 +344,7 @@ def format_quantity(value: float, unit: str, digits: int = 3) -> str:
     if unit.startswith(_POWER_UNITS):
         number = power_of_ten(value, digits) if abs(value) >= 1e6 else format_number(value, digits)
         return f"{number} {unit}"
-    if unit in _BARE_UNITS or unit.startswith("x") or unit in ("months", "month", "years", "year"):
+    if unit in _BARE_UNITS or unit.startswith(("x", "1/")) or unit in ("months", "month", "years", "year"):
         number = format_number(value, digits)
     else:
         number = short_scale(value, digits) if abs(value) >= 1e6 else format_number(value, digits)

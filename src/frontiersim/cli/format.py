@@ -14,7 +14,7 @@ from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
 from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
 from frontiersim.results.tables import PROBABILITY
-from frontiersim.units import counted, format_number, format_quantity, money
+from frontiersim.units import counted, format_number, money
 
 
 def format_value(value: float, unit: str) -> str:
