@@ -25,6 +25,7 @@ from frontiersim.dashboard import create_app
 from frontiersim.dashboard.app import CONTENT_SECURITY_POLICY, STATIC_DIR, result_payload
 from frontiersim.dashboard.sliders import SLIDERS
 from frontiersim.dashboard.worker import page_tables
+from frontiersim.models.catalogue import milestone_label
 from frontiersim.results.tables import run_tables
 from frontiersim.scenario.loader import bundled, bundled_names, bundled_text, parse_scenario, parse_scenario_text
 from frontiersim.simulate import simulate
@@ -152,7 +153,9 @@ def test_capability_preset_shows_its_sliders_and_they_change_the_run(client: Tes
     assert answers[0] > answers[1]  # faster algorithmic progress, more capability, more demand
     milestones = response.json()["milestones"]
     ladder = parse_scenario_text(bundled_text("capability_driven")).capability.milestones
-    assert [m["milestone"] for m in milestones] == [name for name, _ in ladder]
+    assert [m["key"] for m in milestones] == [name for name, _ in ladder]
+    assert [m["milestone"] for m in milestones] == [milestone_label(name) for name, _ in ladder]
+    assert "90% less demand for engineers" in [m["milestone"] for m in milestones]
     assert all(0.0 <= m["share_reached"] <= 1.0 for m in milestones)
     assert all(m["p50_date"] == "" or m["p50_date"][:2] == "20" for m in milestones)
     default = client.post("/api/simulate", json={"scenario": tomllib.loads(bundled_text("default")), "draws": 200})

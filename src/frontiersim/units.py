@@ -29,6 +29,7 @@ units; the rules are short and tested with hypothesis (``tests/test_units.py``).
 from __future__ import annotations
 
 import math
+import re
 
 __all__ = [
     "NOT_A_NUMBER",
@@ -42,7 +43,11 @@ __all__ = [
     "power_of_ten",
     "short_scale",
     "unit_suffix",
+    "without_e_notation",
 ]
+
+#: A number in e-notation inside other text (not part of a word, an identifier or a longer number).
+E_NOTATION = re.compile(r"(?<![\w.-])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
 
 #: How a value that is not a number reads.
 NOT_A_NUMBER = "n/a"
@@ -226,6 +231,20 @@ def number_text(value: float, digits: int = 6) -> str:
     if abs(value) >= _LARGE or abs(value) < 1:
         return power_of_ten(value, digits)
     return short_scale(value, digits)
+
+
+def without_e_notation(text: str) -> str:
+    """``text`` with every number written in e-notation rewritten by :func:`number_text` (``"10e9 to 15e9"``).
+
+    For text that quotes what a user wrote (a scenario's range string) when
+    it is shown as a figure rather than as the file itself.
+
+    Examples
+    --------
+    >>> without_e_notation("10e9 to 1.5e10"), without_e_notation("run 20261202-ab1e5, 2e26 FLOP")
+    ('10B to 15B', 'run 20261202-ab1e5, 2.0×10^26 FLOP')
+    """
+    return E_NOTATION.sub(lambda match: number_text(float(match.group(0))), text)
 
 
 def money(usd: float, digits: int = 3) -> str:
