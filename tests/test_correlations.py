@@ -80,7 +80,7 @@ class TestValidation:
 
     def test_fixed_key(self) -> None:
         (message,) = problems(f'"demand.initial_usd_per_year ~ {COST}" = 0.3')
-        assert "demand.initial_usd_per_year is fixed at 1e+10 in this scenario" in message
+        assert "demand.initial_usd_per_year is fixed at 10B in this scenario" in message
 
     def test_a_key_that_is_not_uncertain_at_all(self) -> None:
         (message,) = problems(f'"demand.kind ~ {COST}" = 0.3')

@@ -25,6 +25,7 @@ from frontiersim.dashboard import create_app
 from frontiersim.dashboard.app import CONTENT_SECURITY_POLICY, STATIC_DIR, result_payload
 from frontiersim.dashboard.sliders import SLIDERS
 from frontiersim.dashboard.worker import page_tables
+from frontiersim.models.catalogue import milestone_label
 from frontiersim.results.tables import run_tables
 from frontiersim.scenario.loader import bundled, bundled_names, bundled_text, parse_scenario, parse_scenario_text
 from frontiersim.simulate import simulate
@@ -154,7 +155,9 @@ def test_capability_preset_shows_its_sliders_and_they_change_the_run(client: Tes
     assert answers[0] > answers[1]  # faster algorithmic progress, more capability, more demand
     milestones = response.json()["milestones"]
     ladder = parse_scenario_text(bundled_text("capability_driven")).capability.milestones
-    assert [m["milestone"] for m in milestones] == [name for name, _ in ladder]
+    assert [m["key"] for m in milestones] == [name for name, _ in ladder]
+    assert [m["milestone"] for m in milestones] == [milestone_label(name) for name, _ in ladder]
+    assert "90% less demand for engineers" in [m["milestone"] for m in milestones]
     assert all(0.0 <= m["share_reached"] <= 1.0 for m in milestones)
     assert all(m["p50_date"] == "" or m["p50_date"][:2] == "20" for m in milestones)
     default = client.post("/api/simulate", json={"scenario": tomllib.loads(bundled_text("default")), "draws": 200})
@@ -455,7 +458,11 @@ def _scenario(**sections: Any) -> dict[str, Any]:
         ({"scenario": _scenario(demand__growth_per_year={"dist": "eval"})}, "demand.growth_per_year.dist", "one of"),
         ({"scenario": _scenario(demand__growth_per_year="__import__('os')")}, "demand.growth_per_year", "expected"),
         ({"scenario": _scenario(demand__initial_usd_per_year=10**400)}, "demand.initial_usd_per_year", "expected"),
-        ({"scenario": _scenario(demand__initial_usd_per_year=-1e308)}, "demand.initial_usd_per_year", "in [0, 1e+16]"),
+        (
+            {"scenario": _scenario(demand__initial_usd_per_year=-1e308)},
+            "demand.initial_usd_per_year",
+            "in [$0/year, $10,000T/year]",
+        ),
         ({"scenario": _scenario(compute__lead_time_months=2**70)}, "compute.lead_time_months", "integer"),
         ({"scenario": _scenario(scenario__horizon_years="5")}, "scenario.horizon_years", "an integer"),
         ({"scenario": _scenario(scenario__name=None)}, "scenario.name", "no null"),

@@ -116,11 +116,11 @@ def _print_forecasts(table: pd.DataFrame, empty: str, *, width: int) -> None:
     """The scored forecasts, one per line (or ``empty`` when there are none), then a blank line."""
     import pandas as pd  # noqa: PLC0415
 
+    from frontiersim.cli.format import format_columns  # noqa: PLC0415
+
     if len(table):
-        with pd.option_context(
-            "display.width", width, "display.max_columns", None, "display.float_format", "{:.3g}".format
-        ):
-            print(table.to_string(index=False))
+        with pd.option_context("display.width", width, "display.max_columns", None):
+            print(format_columns(table))
     else:
         print(empty)
     print()

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from frontiersim.models.catalogue import milestone_label
+
 
 def _finite(value: Any) -> float | None:
     """A float for JSON: None for NaN and infinities (JSON has neither)."""
@@ -107,7 +109,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
         ``p50``, ``p75``, ``p95``), ``ruin_curve`` (``dates``, ``p_ruin``),
         ``company_pnl`` (``years``, ``lines``, each with its ``units``) and
         ``milestones`` (when capability drives demand: per milestone
-        ``milestone``, ``share_reached``, ``p5_date``, ``p50_date``,
+        ``milestone`` (its human label), ``key`` (its name), ``share_reached``, ``p5_date``, ``p50_date``,
         ``p95_date``; else an empty list); and ``market`` (fans of what all
         labs share, as ``fan``; empty ``variables`` without it). Non-finite
         numbers become null.
@@ -150,7 +152,8 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
         },
         "milestones": [
             {
-                "milestone": str(row["milestone"]),
+                "milestone": milestone_label(str(row["milestone"])),
+                "key": str(row["milestone"]),
                 "share_reached": _json_scalar(row["share_reached"]),
                 **{column: str(row[column]) for column in ("p5_date", "p50_date", "p95_date")},
             }

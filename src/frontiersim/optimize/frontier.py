@@ -22,6 +22,7 @@ from frontiersim.optimize.families import PolicyFamily, naive_policies
 from frontiersim.optimize.objectives import Objective
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation, evaluate_policy
 from frontiersim.scenario.schema import Scenario
+from frontiersim.units import money
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,7 +258,7 @@ def trace_frontier(
             keep_result=False,
         )
         if progress is not None:
-            progress(f"{evaluation.label}: P(ruin) {evaluation.ruin}, objective {evaluation.objective.mean:.4g}")
+            progress(f"{evaluation.label}: P(ruin) {evaluation.ruin}, objective {money(evaluation.objective.mean)}")
         return evaluation
 
     search = tuple(run(family.label(float(v)), float(v), family.build(float(v))) for v in family.grid(candidates))

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
+from frontiersim.units import number_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -104,7 +105,7 @@ def _draw_candidates(ax: Axes, frontier: Frontier, label_ends: bool) -> None:
         for end, offset, align in ((search[0], (6, -12), "left"), (search[-1], (-6, 8), "right")):
             if end.parameter is not None and end is not frontier.chosen_search:
                 ax.annotate(
-                    f"{frontier.family} {end.parameter:.4g}",
+                    f"{frontier.family} {number_text(end.parameter, 4)}",
                     _point(end)[:2],
                     xytext=offset,
                     textcoords="offset points",
@@ -140,7 +141,7 @@ def _draw_chosen(ax: Axes, frontier: Frontier) -> None:
             )
     chosen = frontier.chosen_search
     if chosen is not None:
-        value = f": {frontier.family} {chosen.parameter:.4g}" if chosen.parameter is not None else ""
+        value = f": {frontier.family} {number_text(chosen.parameter, 4)}" if chosen.parameter is not None else ""
         ax.annotate(
             f"{word}{value}",
             _point(chosen)[:2],

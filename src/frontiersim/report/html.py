@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from frontiersim._version import __version__
+from frontiersim.models.catalogue import labelled_milestones
 from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.report import charts
 from frontiersim.results.result import SimulationResult
@@ -55,7 +56,7 @@ from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import field_spec, field_specs, table_specs
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS, section_types
-from frontiersim.units import money
+from frontiersim.units import money, number_text, without_e_notation
 
 #: The first bytes of every PNG file.
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -285,7 +286,7 @@ def format_number(value: object) -> str:
     >>> format_number(0.012345), format_number(12.345), format_number(12345.678), format_number(7)
     ('0.01235', '12.35', '12,346', '7')
     >>> format_number(2.5e9), format_number(3e16), format_number(True)
-    ('2,500,000,000', '3e+16', 'yes')
+    ('2,500,000,000', '3.0×10^16', 'yes')
     """
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
@@ -296,7 +297,7 @@ def format_number(value: object) -> str:
     number = float(value)  # type: ignore[arg-type]
     if 1e4 <= abs(number) < 1e15:
         return f"{number:,.0f}"
-    return f"{number:,.4g}"
+    return number_text(number, 4)
 
 
 def _plain_integer(value: object) -> str:
@@ -703,7 +704,7 @@ def _summary_section(tables: Mapping[str, pd.DataFrame]) -> str:
 
 
 def _milestone_section(tables: Mapping[str, pd.DataFrame]) -> str:
-    milestones = tables.get("milestones")
+    milestones = labelled_milestones(tables.get("milestones"))
     capability = tables.get("capability")
     if (milestones is None or milestones.empty) and capability is None:
         return ""
@@ -998,9 +999,9 @@ def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float):
-        text = f"{value:g}"
+        text = number_text(value)
     elif isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
+        text = without_e_notation(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, list | tuple):
         text = "[" + ", ".join(_toml_value(v) for v in value) + "]"
     elif isinstance(value, dict):

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy.special import betainc, ndtr, ndtri
 
 from frontiersim.scenario.errors import Problem, bad_value
+from frontiersim.units import number_text
 
 #: Standard normal quantile at 0.95: a 90% central interval is mean +/- Z95 sd.
 Z95 = float(ndtri(0.95))
@@ -78,7 +79,7 @@ def tail_quantiles(dist: Distribution, tail: float) -> tuple[float, float]:
 
 
 def _num(value: float) -> str:
-    return f"{value:.6g}"
+    return number_text(value)
 
 
 def _scalar_or_array(values: Any, like: float | FloatArray) -> float | FloatArray:
@@ -811,7 +812,7 @@ def _build_truncnormal(t: Mapping[str, Any], path: str) -> tuple[Distribution | 
             Problem(
                 path,
                 f"the normal(mean={_num(dist.mu)}, sd={_num(dist.sigma)}) puts {dist.mass():.3g} of its probability "
-                f"in [{_num(low)}, {_num(high)}]; expected at least {MIN_TRUNCATED_MASS:g} "
+                f"in [{_num(low)}, {_num(high)}]; expected at least {_num(MIN_TRUNCATED_MASS)} "
                 "(move the mean or the bounds)",
             )
         ]
