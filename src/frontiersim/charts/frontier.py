@@ -92,7 +92,9 @@ def _points(frontier: pd.DataFrame) -> pd.DataFrame:
         f"{value_text(p, 'probability')} ({value_text(a, 'probability')} to {value_text(b, 'probability')})"
         for p, a, b in zip(data["p_ruin"], data["p_ruin_low"], data["p_ruin_high"], strict=True)
     ]
-    data["objective ± 2 SE"] = [f"{value_text(m, 'USD')} ± {value_text(s, 'USD')}" for m, s in zip(mean, two_se, strict=True)]
+    data["objective ± 2 SE"] = [
+        f"{value_text(m, 'USD')} ± {value_text(s, 'USD')}" for m, s in zip(mean, two_se, strict=True)
+    ]
     return data.replace({np.nan: None})
 
 
@@ -146,26 +148,53 @@ def frontier_chart(
     y_axis = alt.Axis(title=f"{objective} (± 2 SE)", labelExpr=label_expression("USD"))
     x = alt.X(field="p_ruin", type="quantitative", axis=x_axis)
     y = alt.Y(field="objective", type="quantitative", scale=alt.Scale(zero=False), axis=y_axis)
-    tooltip = [alt.Tooltip("policy:N"), alt.Tooltip("status:N"), alt.Tooltip("P(ruin):N"), alt.Tooltip("objective ± 2 SE:N")]
+    tooltip = [
+        alt.Tooltip("policy:N"),
+        alt.Tooltip("status:N"),
+        alt.Tooltip("P(ruin):N"),
+        alt.Tooltip("objective ± 2 SE:N"),
+    ]
     zoom = alt.selection_interval(name="zoom", bind="scales")
     base = alt.Chart(data)
     layers: list[alt.Chart] = []
     if max_ruin is not None:
-        region = pd.DataFrame({"from": [0.0], "to": [max_ruin], "what": [f"feasible: P(ruin) upper bound ≤ {max_ruin:.1%}"]})
+        region = pd.DataFrame(
+            {"from": [0.0], "to": [max_ruin], "what": [f"feasible: P(ruin) upper bound ≤ {max_ruin:.1%}"]}
+        )
         layers.append(
             alt.Chart(region)
             .mark_rect(color="#2ca02c", opacity=0.1)
             .encode(x="from:Q", x2="to:Q", tooltip=[alt.Tooltip("what:N", title="region")])
         )
     candidates = base.transform_filter(alt.datum.kind == "candidate")
-    layers.append(candidates.mark_line(color=STATUS_COLOURS["candidate"], strokeWidth=1.2, opacity=0.8).encode(x=x, y=y, order="order:Q"))
-    layers.append(base.mark_rule(strokeWidth=0.9).encode(x=alt.X(field="p_ruin_low", type="quantitative", axis=x_axis), x2="p_ruin_high:Q", y=y, color=colour))
-    layers.append(base.mark_rule(strokeWidth=0.9).encode(x=x, y=alt.Y(field="objective_low", type="quantitative", scale=alt.Scale(zero=False), axis=y_axis), y2="objective_high:Q", color=colour))
+    layers.append(
+        candidates.mark_line(color=STATUS_COLOURS["candidate"], strokeWidth=1.2, opacity=0.8).encode(
+            x=x, y=y, order="order:Q"
+        )
+    )
+    layers.append(
+        base.mark_rule(strokeWidth=0.9).encode(
+            x=alt.X(field="p_ruin_low", type="quantitative", axis=x_axis), x2="p_ruin_high:Q", y=y, color=colour
+        )
+    )
+    layers.append(
+        base.mark_rule(strokeWidth=0.9).encode(
+            x=x,
+            y=alt.Y(field="objective_low", type="quantitative", scale=alt.Scale(zero=False), axis=y_axis),
+            y2="objective_high:Q",
+            color=colour,
+        )
+    )
     shape = alt.Shape(
         "status:N",
         scale=alt.Scale(
             domain=statuses,
-            range=[{"chosen": "diamond", "naive policy": "square", "recommended, fresh draws": "triangle-up"}.get(s, "circle") for s in statuses],
+            range=[
+                {"chosen": "diamond", "naive policy": "square", "recommended, fresh draws": "triangle-up"}.get(
+                    s, "circle"
+                )
+                for s in statuses
+            ],
         ),
         legend=None,
     )

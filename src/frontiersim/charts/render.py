@@ -1,4 +1,4 @@
-"""Charts as Vega-Lite JSON, SVG and PNG, rendered offline by ``vl-convert``.
+r"""Charts as Vega-Lite JSON, SVG and PNG, rendered offline by ``vl-convert``.
 
 ``vl-convert`` embeds Vega, Vega-Lite and a JavaScript engine: rendering
 needs neither a browser nor the network. The dashboard serves the same
@@ -10,7 +10,7 @@ Examples
 >>> chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_line().encode(x="x:Q", y="y:Q")
 >>> svg(chart).startswith("<svg")
 True
->>> png(chart)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+>>> png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
 True
 """
 

@@ -176,8 +176,12 @@ def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
     if labs:
         data.insert(0, "lab", rows["lab"].astype(str).to_numpy())
     data["median"] = [value_text(v, unit) for v in data["p50"]]
-    data["25–75%"] = [f"{value_text(a, unit)} to {value_text(b, unit)}" for a, b in zip(data["p25"], data["p75"], strict=True)]
-    data["5–95%"] = [f"{value_text(a, unit)} to {value_text(b, unit)}" for a, b in zip(data["p5"], data["p95"], strict=True)]
+    data["25–75%"] = [
+        f"{value_text(a, unit)} to {value_text(b, unit)}" for a, b in zip(data["p25"], data["p75"], strict=True)
+    ]
+    data["5–95%"] = [
+        f"{value_text(a, unit)} to {value_text(b, unit)}" for a, b in zip(data["p5"], data["p95"], strict=True)
+    ]
     # JSON has no NaN: a missing quantile (no draw alive) is left out of the marks
     return data.replace({np.nan: None})
 
@@ -340,9 +344,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
     line = base.mark_line(interpolate="step-before", strokeWidth=1.8).encode(x=x, y=y, color=colour)
     points = (
         base.mark_point(size=40, filled=True)
-        .encode(
-            x=x, y=y, color=colour, opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)), tooltip=tooltip
-        )
+        .encode(x=x, y=y, color=colour, opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)), tooltip=tooltip)
         .add_params(hover)
     )
     rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
@@ -386,7 +388,9 @@ def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
     x = alt.X("p_ruin:Q", scale=alt.Scale(domain=[0.0, min(top, 1.0)]), axis=alt.Axis(format=".1~%"))
     tooltip = [alt.Tooltip("lab:N"), alt.Tooltip("P(ruin):N"), alt.Tooltip("95% Wilson interval:N")]
     base = alt.Chart(data)
-    colour = alt.Color("lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]), legend=None)
+    colour = alt.Color(
+        "lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]), legend=None
+    )
     bars = base.mark_bar(opacity=0.8).encode(
         y=y, x=x.title("P(ruin within the horizon), with 95% Wilson interval"), color=colour, tooltip=tooltip
     )
@@ -430,17 +434,25 @@ def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.
             "milestone": names,
             "low": [year_of(d, None) for d in milestones["p5_date"]],
             "median": [year_of(d, None) for d in milestones["p50_date"]],
-            "high": [year_of(d, right) if low else None for d, low in zip(milestones["p95_date"], milestones["p5_date"], strict=True)],
+            "high": [
+                year_of(d, right) if low else None
+                for d, low in zip(milestones["p95_date"], milestones["p5_date"], strict=True)
+            ],
             "5% of draws by": [str(d) or "not reached" for d in milestones["p5_date"]],
             "median date": [str(d) or "not reached" for d in milestones["p50_date"]],
             "95% of draws by": [str(d) or "not reached" for d in milestones["p95_date"]],
         }
     ).replace({np.nan: None})
     y = alt.Y("milestone:N", sort=names, title=None)
-    tooltip = [alt.Tooltip(c, type="nominal") for c in ("milestone", "5% of draws by", "median date", "95% of draws by")]
+    tooltip = [
+        alt.Tooltip(c, type="nominal") for c in ("milestone", "5% of draws by", "median date", "95% of draws by")
+    ]
     base = alt.Chart(data)
     ranges = base.mark_rule(strokeWidth=6, opacity=0.35, color=FAN_COLOUR).encode(
-        y=y, x=alt.X("low:Q", axis=_year_axis("date reached (dot: median; bar: 5-95% of draws)")), x2="high:Q", tooltip=tooltip
+        y=y,
+        x=alt.X("low:Q", axis=_year_axis("date reached (dot: median; bar: 5-95% of draws)")),
+        x2="high:Q",
+        tooltip=tooltip,
     )
     dots = base.mark_point(filled=True, size=60, color=FAN_COLOUR, opacity=1).encode(y=y, x="median:Q", tooltip=tooltip)
     title = "Capability milestones (share of draws reaching each)"
