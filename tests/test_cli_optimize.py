@@ -378,7 +378,9 @@ def test_bad_scenario_touches_no_folder(bad_input: tuple[Path, dict[str, Complet
     assert not (root / "frontiersim-results").exists()
 
 
-def test_importing_the_optimizer_and_cli_does_not_load_a_charting_library(bad_input: tuple[Path, dict[str, Completed]]) -> None:
+def test_importing_the_optimizer_and_cli_does_not_load_a_charting_library(
+    bad_input: tuple[Path, dict[str, Completed]],
+) -> None:
     result = bad_input[1]["imports"]
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -15,9 +15,9 @@ import pytest
 import frontiersim as fs
 from four_labs import LABS, four_lab_result
 from frontiersim.calibrate.backtest import backtest_revenue
+from frontiersim.charts.frontier import frontier_png
 from frontiersim.cli.main import main
 from frontiersim.optimize.families import policy_family
-from frontiersim.charts.frontier import frontier_png
 from frontiersim.optimize.plot import Frontier
 from frontiersim.optimize.search import optimize_policy
 from frontiersim.report import (

@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import numpy as np
@@ -48,6 +48,8 @@ from frontiersim.charts.scales import (
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import lab_rows, run_tables, table_labs
 from frontiersim.units import money
+
+ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
 #: Colour of a single fan and of a single P(ruin) curve.
 FAN_COLOUR, RUIN_COLOUR = "#1f77b4", "#d62728"
@@ -164,6 +166,18 @@ def _year_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, format="d", tickMinStep=1, labelFlush=True)
 
 
+def with_data(chart: ChartT, frame: pd.DataFrame, name: str) -> ChartT:
+    """``chart`` drawing ``frame``: a dataset of the specification, one JSON object per row (``None`` for NaN).
+
+    Set last, as attributes: Altair would otherwise copy, hash and validate the
+    rows at every step of building the chart.
+    """
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    chart.data = alt.NamedData(name=name)
+    chart.datasets = {name: records}
+    return chart
+
+
 def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
     """The tidy rows a fan chart draws: one per period (and lab), quantiles and their tooltip texts."""
     data = pd.DataFrame(
@@ -182,8 +196,7 @@ def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
     data["5–95%"] = [
         f"{value_text(a, unit)} to {value_text(b, unit)}" for a, b in zip(data["p5"], data["p95"], strict=True)
     ]
-    # JSON has no NaN: a missing quantile (no draw alive) is left out of the marks
-    return data.replace({np.nan: None})
+    return data
 
 
 def fan_chart(
@@ -238,9 +251,12 @@ def fan_chart(
         faceted = chart.properties(width=PANEL_WIDTH, height=HEIGHT - 40).facet(
             facet=alt.Facet("lab:N", sort=labs, title=None, header=alt.Header(labelFontWeight="bold")),
             columns=min(len(labs), PANELS_PER_ROW),
+            data=alt.Data(values=[]),
         )
-        return faceted.properties(title=alt.Title(f"{title}, each lab", subtitle=FAN_NOTE), usermeta=meta)
-    return chart.properties(width=WIDTH, height=HEIGHT, title=alt.Title(title, subtitle=FAN_NOTE), usermeta=meta)
+        faceted = faceted.properties(title=alt.Title(f"{title}, each lab", subtitle=FAN_NOTE), usermeta=meta)
+        return with_data(faceted, data, "fan")
+    chart = chart.properties(width=WIDTH, height=HEIGHT, title=alt.Title(title, subtitle=FAN_NOTE), usermeta=meta)
+    return with_data(chart, data, "fan")
 
 
 def _value_y(field: str, title: str, unit: str, scale: ValueScale, log: bool) -> alt.Y:
@@ -253,7 +269,7 @@ def _fan_layers(
     data: pd.DataFrame, title: str, unit: str, scale: ValueScale, log: bool, labs: list[str]
 ) -> alt.LayerChart:
     """Bands, median and the hover layers of a fan (of each lab when ``labs``)."""
-    base = alt.Chart(data) if not labs else alt.Chart()
+    base = alt.Chart()
     x = alt.X("year:Q", axis=_year_axis("date"), scale=alt.Scale(zero=False, nice=False))
     colour = (
         alt.Color("lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]), legend=None)
@@ -290,7 +306,7 @@ def _fan_layers(
         .add_params(hover)
     )
     rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
-    return alt.layer(outer.add_params(zoom), inner, median, rule, points, data=data if labs else alt.Undefined)
+    return alt.layer(outer.add_params(zoom), inner, median, rule, points)
 
 
 def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
@@ -340,7 +356,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
         alt.Tooltip("date:N", title="month"),
         alt.Tooltip("P(ruin) so far:N", title="P(ruin) so far"),
     ]
-    base = alt.Chart(data.replace({np.nan: None}))
+    base = alt.Chart()
     line = base.mark_line(interpolate="step-before", strokeWidth=1.8).encode(x=x, y=y, color=colour)
     points = (
         base.mark_point(size=40, filled=True)
@@ -348,12 +364,13 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
         .add_params(hover)
     )
     rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
-    return alt.layer(line.add_params(zoom), rule, points).properties(
+    chart = alt.layer(line.add_params(zoom), rule, points).properties(
         width=WIDTH,
         height=HEIGHT,
         title=alt.Title("P(ruin) over time (cumulative)", subtitle="share of draws ruined by each month's end"),
         usermeta=_meta("ruin"),
     )
+    return with_data(chart, data, "ruin")
 
 
 def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:

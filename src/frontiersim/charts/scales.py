@@ -112,6 +112,8 @@ def _decade_ticks(floor: float, high: float, negative: float, with_zero: bool) -
     if high <= 0 and negative <= 0:
         return (0.0,) if with_zero else ()
     first = math.floor(math.log10(floor))
+    if with_zero:
+        first += 1  # a symlog axis is linear below ``floor``: a tick there would sit on the tick at zero
     last_positive = math.ceil(math.log10(high)) if high > 0 else first
     last_negative = math.ceil(math.log10(negative)) if negative > 0 else first
     exponents = list(range(first, max(last_positive, last_negative) + 1))
