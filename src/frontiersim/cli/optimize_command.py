@@ -39,7 +39,6 @@ from frontiersim.cli.recording import Recording, begin_recording
 from frontiersim.optimize.families import PolicyFamily, parameter_spec, policy_family, resolve_lab
 from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.objectives import Objective
-from frontiersim.optimize.plot import frontier_png
 from frontiersim.optimize.search import InfeasibleError, OptimizationResult, PolicyEvaluation, optimize_policy
 from frontiersim.optimize.split import TrainingShareSearch, optimize_training_share
 from frontiersim.scenario.errors import ScenarioError
@@ -375,6 +374,8 @@ def _optimize(
         if split is not None:
             summary["training_shares"] = json.loads(split.table().to_json(orient="records"))
             summary["training_share"] = split.best_share
+        from frontiersim.charts.frontier import frontier_png  # noqa: PLC0415 (Altair and vl-convert load only to draw)
+
         artifacts = {"frontier.png": frontier_png(frontier), "optimize.json": _json_bytes(summary)}
         if out is not None:
             _write_all(
@@ -451,6 +452,8 @@ def _frontier(
             "settings": _settings(args, scenario, family, objective, frontier.search[0]),
             "elapsed_seconds": round(time.perf_counter() - started, 3),
         }
+        from frontiersim.charts.frontier import frontier_png  # noqa: PLC0415 (Altair and vl-convert load only to draw)
+
         artifacts = {"frontier.png": frontier_png(frontier), "frontier.json": _json_bytes(summary)}
         if out is not None:
             _write_all(

@@ -4,9 +4,15 @@ Routes
 ------
 ``GET /``
     The page (``static/index.html``); its script and style sheet are served
-    from ``/static/``. Nothing is loaded from elsewhere: the charts are SVG
-    drawn by the page's own script, and the Content-Security-Policy allows
-    only this server.
+    from ``/static/``. Nothing is loaded from elsewhere: the charts are the
+    Vega-Lite specifications ``/api/simulate`` answers with (the definitions
+    the HTML report draws), drawn in the page by Vega, Vega-Lite and
+    Vega-Embed from ``/static/vendor/vega.js`` (the offline bundle of
+    ``vl-convert``, served by this server; Vega's expression interpreter
+    runs them, so the Content-Security-Policy needs no ``unsafe-eval``), and
+    the Content-Security-Policy allows only this server.
+``GET /static/vendor/vega.js``
+    That bundle.
 ``GET /api/presets``
     The bundled scenarios (the default and the worked examples) and the
     complete runs in the run store, with the dashboard's limits.
@@ -69,6 +75,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontiersim._version import __version__
+from frontiersim.charts import render
 from frontiersim.dashboard.inputs import (
     MAX_SEED,
     ApiError,
@@ -450,6 +457,11 @@ class _Dashboard:
     async def index(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
 
+    async def vega_bundle(self, request: Request) -> Response:
+        """Vega, Vega-Lite and Vega-Embed in one script (built once per process, then kept)."""
+        bundle = await run_in_threadpool(render.javascript_bundle)
+        return Response(bundle, media_type="text/javascript", headers={"cache-control": "max-age=3600"})
+
     async def presets(self, request: Request) -> Response:
         presets, notes = await run_in_threadpool(list_presets, self.settings.store_path)
         return JSONResponse(
@@ -715,6 +727,7 @@ def create_app(
 
     routes = [
         Route("/", dashboard.index, methods=["GET"]),
+        Route("/static/vendor/vega.js", dashboard.vega_bundle, methods=["GET"]),
         Route("/api/presets", dashboard.presets, methods=["GET"]),
         Route("/api/presets/{preset_id}", dashboard.preset, methods=["GET"]),
         Route("/api/status", dashboard.status, methods=["GET"]),

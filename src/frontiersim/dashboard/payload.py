@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from frontiersim.charts import render
+from frontiersim.charts import run as run_charts
 from frontiersim.models.catalogue import milestone_label
 
 
@@ -85,6 +87,34 @@ _LAB_HEADLINE = (
 )
 
 
+def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_labs: bool) -> list[dict[str, Any]]:
+    """The charts the page draws, as Vega-Lite specifications with their data.
+
+    They are made by the functions that draw the HTML report's charts
+    (:mod:`frontiersim.charts.run`): the P(ruin) curve and the fans of the
+    lab drawn, then, with several labs, the market's fans.
+
+    Returns
+    -------
+    list of dict
+        Per chart its ``name`` (``"ruin"`` or ``"fan:<variable>"``) and
+        ``spec`` (the Vega-Lite JSON).
+    """
+    charts = [{"name": "ruin", "spec": render.spec(run_charts.ruin_chart(lab_rows(tables["ruin_curve"], lab)))}]
+    fan = lab_rows(tables["fan"], lab)
+    charts += [
+        {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(fan, name))}
+        for name in dict.fromkeys(str(v) for v in fan["variable"])
+    ]
+    market = tables.get("market")
+    if several_labs and market is not None and len(market):
+        charts += [
+            {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(market, name))}
+            for name in dict.fromkeys(str(v) for v in market["variable"])
+        ]
+    return charts
+
+
 def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, Any]:
     """The JSON the page draws: one lab's headline, fans, ruin curve and company P&L, and every lab's P(ruin).
 
@@ -150,6 +180,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
                 for _, row in pnl.iterrows()
             ],
         },
+        "charts": chart_payload(tables, chosen, len(labs) > 1),
         "milestones": [
             {
                 "milestone": milestone_label(str(row["milestone"])),

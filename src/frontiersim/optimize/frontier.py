@@ -3,7 +3,7 @@
 :class:`Frontier` holds the candidates of one family evaluated on common
 draws. It is built from an optimization (:meth:`Frontier.from_result`) or
 traced on its own, without choosing or validating, by :func:`trace_frontier`.
-:mod:`frontiersim.optimize.plot` draws it.
+:mod:`frontiersim.charts.frontier` draws it.
 """
 
 from __future__ import annotations
