@@ -358,8 +358,9 @@ ARTIFACT_BYTES = 4_000_000
 
 
 def files_left(store: RunStore) -> list[str]:
-    """The files in the store's folder, but for its record of the last sound state (``<store>.verified``)."""
-    return sorted(p.name for p in store.path.parent.iterdir() if p.name != f"{store.path.name}.verified")
+    """The files in the store's folder, but for its companions: the last sound state and the lock file."""
+    companions = {f"{store.path.name}.verified", f"{store.path.name}.lock"}
+    return sorted(p.name for p in store.path.parent.iterdir() if p.name not in companions)
 
 
 def record(store: RunStore, k: int) -> str:
