@@ -348,3 +348,33 @@ def test_a_stored_analysis_reads_back_and_reports(default_sobol: object, tmp_pat
     page = render_report(record)
     assert 'id="sensitivity"' in page
     assert "data:image/svg+xml;base64," in page
+
+
+# -- the tornado chart and the package's names ---------------------------------------------------------
+
+
+def test_the_tornado_puts_the_strongest_driver_on_top(default_sobol: object) -> None:
+    from frontiersim.charts.tornado import tornado_chart, tornado_svg  # noqa: PLC0415
+
+    result = default_sobol
+    chart = tornado_chart(result.table)
+    spec = chart.to_dict(validate=False)
+    assert len(spec["vconcat"]) == 2  # one panel per outcome
+    first_bars = spec["vconcat"][0]["layer"][0]["encoding"]["y"]
+    expected = [
+        str(label)
+        for label in result.table[result.table["outcome"] == "p_ruin"]
+        .sort_values("rank", kind="stable")["input_label"]
+        .drop_duplicates()
+    ]
+    assert first_bars["sort"] == expected
+    svg = tornado_svg(chart)
+    assert svg.startswith("<svg")
+    assert "demand growth" in svg
+
+
+def test_every_exported_name_of_the_package_resolves() -> None:
+    import frontiersim.sensitivity as package  # noqa: PLC0415
+
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name
