@@ -73,8 +73,10 @@ def test_sobol_design_maps_each_column_through_its_quantile_function() -> None:
     design = sobol_design({"n": Normal(2.0, 3.0), "u": Uniform(5.0, 6.0)}, 1024, seed=1)
     normal, uniform = design.values.T
     assert np.isfinite(design.values).all()
-    assert abs(normal.mean() - 2.0) < 0.05 and abs(normal.std() - 3.0) < 0.05
-    assert uniform.min() >= 5.0 and uniform.max() <= 6.0
+    assert abs(normal.mean() - 2.0) < 0.05
+    assert abs(normal.std() - 3.0) < 0.05
+    assert uniform.min() >= 5.0
+    assert uniform.max() <= 6.0
     with pytest.raises(ValueError, match="power of two"):
         sobol_design({"u": Uniform(0, 1)}, 1000, seed=1)
 
@@ -116,7 +118,8 @@ def test_morris_sees_the_ishigami_interaction_of_x3() -> None:
     design = morris_design(inputs, 400, seed=9)
     table = analyse_design(design, ishigami(design.values), seed=1)
     mu_star, sigma, mu = (_by_index(table, i)["value"] for i in ("mu_star", "sigma", "mu"))
-    assert mu_star["x3"] > 0.5 and sigma["x3"] > 0.5 * mu_star["x3"]
+    assert mu_star["x3"] > 0.5
+    assert sigma["x3"] > 0.5 * mu_star["x3"]
     assert abs(mu["x3"]) < 0.25 * mu_star["x3"]
     assert mu_star["x1"] > mu_star["x3"]
     # On the 4-level grid x2 sits at ±pi/4 and ±3pi/4, where sin² is 1/2: a step never changes 7 sin²(x2).
@@ -148,7 +151,8 @@ def test_spearman_of_a_linear_gaussian_model_matches_its_closed_form() -> None:
         expected = 6 / math.pi * math.asin(b / sd_y / 2)
         assert table.loc[name, "spearman_low"] <= expected <= table.loc[name, "spearman_high"], name
     assert list(table.index) == ["a", "b", "c"]
-    assert table.loc["a", "prcc"] > 0.8 and table.loc["b", "prcc"] < -0.5
+    assert table.loc["a", "prcc"] > 0.8
+    assert table.loc["b", "prcc"] < -0.5
     assert table.loc["c", "prcc_low"] <= 0.0 <= table.loc["c", "prcc_high"]
 
 
@@ -168,10 +172,12 @@ def test_a_constant_input_or_outcome_has_no_rank_correlation() -> None:
     inputs = pd.DataFrame({"fixed": np.ones(100), "varied": rng.normal(size=100)})
     table = rank_indices(inputs, inputs["varied"] * 2 + rng.normal(size=100), resamples=20)
     assert list(table["input"]) == ["varied", "fixed"]
-    assert np.isnan(table.loc[1, "spearman"]) and np.isnan(table.loc[1, "prcc_low"])
+    assert np.isnan(table.loc[1, "spearman"])
+    assert np.isnan(table.loc[1, "prcc_low"])
     assert rank_indices(inputs, np.zeros(100), resamples=0)["prcc"].isna().all()
     long = rank_table(table)
-    assert set(long["index"]) == {"spearman", "prcc"} and len(long) == 4
+    assert set(long["index"]) == {"spearman", "prcc"}
+    assert len(long) == 4
 
 
 def test_an_output_without_variance_gives_nan_sobol_indices() -> None:
@@ -259,9 +265,12 @@ def test_sobol_names_the_top_drivers_of_ruin_on_the_default_scenario(default_sob
     assert totals["compute.training_flop_per_gw_month"] == 0.0
     assert result.top_drivers("revenue_usd_2028", 1) == ["demand.growth_per_year"]
     text = summary_text(result)
-    assert "top drivers: " in text and "demand growth" in text and "e+" not in text
+    assert "top drivers: " in text
+    assert "demand growth" in text
+    assert "e+" not in text
     wide = wide_table(result, "p_ruin")
-    assert list(wide["rank"]) == list(range(1, 7)) and {"S1", "ST low", "ST high"} <= set(wide.columns)
+    assert list(wide["rank"]) == list(range(1, 7))
+    assert {"S1", "ST low", "ST high"} <= set(wide.columns)
 
 
 def test_rank_and_morris_agree_on_the_top_drivers_of_ruin() -> None:
@@ -328,11 +337,44 @@ def test_a_stored_analysis_reads_back_and_reports(default_sobol: object, tmp_pat
     )
     sensitivity_payload(result, artifacts={"tornado.svg": b"<svg></svg>"}).store_in(store, run_id)
     record = store.get(run_id)
-    assert record.kind == "sensitivity" and record.status == "complete"
+    assert record.kind == "sensitivity"
+    assert record.status == "complete"
     pd.testing.assert_frame_equal(record.tables["sensitivity"], result.table, check_dtype=False)
     assert record.metrics["design_draws"] == result.simulated_draws
     assert {"sensitivity.txt", "sensitivity.json", "tornado.svg"} <= set(record.artifacts)
     shown = format_record(record)
-    assert "top drivers: " in shown and "draws simulated for the design" in shown
+    assert "top drivers: " in shown
+    assert "draws simulated for the design" in shown
     page = render_report(record)
-    assert 'id="sensitivity"' in page and "data:image/svg+xml;base64," in page
+    assert 'id="sensitivity"' in page
+    assert "data:image/svg+xml;base64," in page
+
+
+# -- the tornado chart and the package's names ---------------------------------------------------------
+
+
+def test_the_tornado_puts_the_strongest_driver_on_top(default_sobol: object) -> None:
+    from frontiersim.charts.tornado import tornado_chart, tornado_svg  # noqa: PLC0415
+
+    result = default_sobol
+    chart = tornado_chart(result.table)
+    spec = chart.to_dict(validate=False)
+    assert len(spec["vconcat"]) == 2  # one panel per outcome
+    first_bars = spec["vconcat"][0]["layer"][0]["encoding"]["y"]
+    expected = [
+        str(label)
+        for label in result.table[result.table["outcome"] == "p_ruin"]
+        .sort_values("rank", kind="stable")["input_label"]
+        .drop_duplicates()
+    ]
+    assert first_bars["sort"] == expected
+    svg = tornado_svg(chart)
+    assert svg.startswith("<svg")
+    assert "demand growth" in svg
+
+
+def test_every_exported_name_of_the_package_resolves() -> None:
+    import frontiersim.sensitivity as package  # noqa: PLC0415
+
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name

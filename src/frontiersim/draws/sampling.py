@@ -373,10 +373,11 @@ class GivenDraws:
         return len(self.shock_draws)
 
 
-def _contiguous_runs(indices: NDArray[np.int64]) -> list[tuple[int, int]]:
-    """Sorted unique ``indices`` as ``[start, stop)`` runs of consecutive integers."""
-    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
-    return [(int(run[0]), int(run[-1]) + 1) for run in np.split(indices, breaks)]
+def _block_runs(draws: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` draw ranges of the runs of consecutive blocks that hold the sorted unique ``draws``."""
+    blocks = np.unique(draws // BLOCK_SIZE)
+    breaks = np.flatnonzero(np.diff(blocks) != 1) + 1
+    return [(int(run[0]) * BLOCK_SIZE, (int(run[-1]) + 1) * BLOCK_SIZE) for run in np.split(blocks, breaks)]
 
 
 def sample_given_draws(
@@ -384,10 +385,11 @@ def sample_given_draws(
 ) -> Draws:
     """Rows ``start:stop`` of a design: given parameter values, the shocks of each row's sampled draw.
 
-    Only the sampled draws the rows name are sampled (by runs of
-    consecutive draws, cut from the same blocks as :func:`sample_draws`), so
-    a row's shocks are those the sampled draw has in any run of the scenario
-    with the same seed.
+    Only the blocks that hold the sampled draws the rows name are sampled
+    (each block once, as :func:`sample_draws` samples it), so a row's shocks
+    are those the sampled draw has in any run of the scenario with the same
+    seed, and the memory taken is that of the blocks, however scattered the
+    draws.
 
     Raises
     ------
@@ -401,12 +403,17 @@ def sample_given_draws(
     if not 0 <= start < stop <= given.size:
         raise ValueError(f"need 0 <= start < stop <= {given.size}, got {start}, {stop}")
     rows = given.shock_draws[start:stop]
-    needed = np.unique(rows)
-    runs = [sample_draws(scenario, low, high, seed, plan) for low, high in _contiguous_runs(needed)]
-    position = np.searchsorted(needed, rows)
+    spans = _block_runs(rows)
+    runs = [sample_draws(scenario, low, high, seed, plan) for low, high in spans]
+    # Row i's draw sits in the concatenated runs at its offset within its span plus the lengths of the spans before.
+    lows = np.array([low for low, _ in spans], dtype=np.int64)
+    before = np.concatenate([[0], np.cumsum([high - low for low, high in spans])[:-1]]).astype(np.int64)
+    span = np.searchsorted(lows, rows, side="right") - 1
+    position: NDArray[np.int64] = rows - lows[span] + before[span]
 
     def gathered(pieces: list[FloatArray]) -> FloatArray:
-        return np.concatenate(pieces, axis=0)[position]
+        joined: FloatArray = np.concatenate(pieces, axis=0)
+        return joined[position]
 
     parameters = {
         name: np.asarray(given.parameters[name][start:stop], dtype=np.float64)

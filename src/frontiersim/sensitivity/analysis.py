@@ -387,19 +387,29 @@ def _rank_columns(values: FloatArray) -> FloatArray:
     return np.asarray(rankdata(values, axis=0), dtype=np.float64)
 
 
-def _correlations(ranks: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Spearman and partial rank correlations of each column but the last with the last, from ranks."""
-    centred = ranks - ranks.mean(axis=0)
-    scale = np.sqrt((centred**2).sum(axis=0))
-    correlation = (centred.T @ centred) / np.outer(scale, scale)
-    spearman = correlation[:-1, -1]
+def _correlations(ranks: FloatArray, counts: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+    """Spearman and partial rank correlations of each column but the last with the last, from ranks.
+
+    ``counts`` weighs each row by how often a bootstrap resample drew it (the
+    resample's correlations without copying its rows).
+    """
+    weights = np.ones(len(ranks)) if counts is None else counts
+    total = weights.sum()
+    mean = weights @ ranks / total
+    covariance = (ranks.T @ (ranks * weights[:, None])) / total - np.outer(mean, mean)
+    scale = np.sqrt(np.diag(covariance))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a column constant in a resample: NaN, not a warning
+        correlation = covariance / np.outer(scale, scale)
+    if not np.isfinite(correlation).all():
+        return correlation[:-1, -1], np.full(len(scale) - 1, np.nan)
     try:
         precision = np.linalg.inv(correlation)
     except np.linalg.LinAlgError:
-        return spearman, np.full(len(spearman), np.nan)
+        return correlation[:-1, -1], np.full(len(scale) - 1, np.nan)
     diagonal = np.diag(precision)
-    prcc = -precision[:-1, -1] / np.sqrt(diagonal[:-1] * diagonal[-1])
-    return spearman, prcc
+    with np.errstate(invalid="ignore"):
+        prcc = -precision[:-1, -1] / np.sqrt(diagonal[:-1] * diagonal[-1])
+    return correlation[:-1, -1], prcc
 
 
 def rank_indices(
@@ -412,8 +422,8 @@ def rank_indices(
 ) -> pd.DataFrame:
     """Spearman and partial rank correlations of each input with an outcome, with bootstrap intervals.
 
-    Cheap enough for a dashboard's draws: one ranking per resample and one
-    small matrix inverse for every PRCC (see the module notes).
+    Cheap enough for a dashboard's draws: one ranking, and per resample one
+    small correlation matrix and its inverse (see the module notes).
 
     Parameters
     ----------
@@ -457,14 +467,14 @@ def rank_indices(
     prcc = np.full(len(names), np.nan)
     bounds = np.full((4, len(names)), np.nan)
     if np.ptp(target) > 0 and varying.any():
-        data = np.column_stack([values[:, varying], target])
-        spearman[varying], prcc[varying] = _correlations(_rank_columns(data))
+        ranks = _rank_columns(np.column_stack([values[:, varying], target]))
+        spearman[varying], prcc[varying] = _correlations(ranks)
         if resamples > 0:
             rng = np.random.default_rng(seed)
             samples = np.empty((resamples, 2, int(varying.sum())))
             for k in range(resamples):
-                rows = rng.integers(0, len(data), len(data))
-                samples[k] = _correlations(_rank_columns(data[rows]))
+                drawn = np.bincount(rng.integers(0, len(ranks), len(ranks)), minlength=len(ranks))
+                samples[k] = _correlations(ranks, drawn.astype(np.float64))
             tail = 100.0 * (1.0 - confidence) / 2.0
             with warnings.catch_warnings():  # a correlation undefined in every resample has NaN bounds, said so
                 warnings.simplefilter("ignore", RuntimeWarning)

@@ -297,7 +297,7 @@ def analyse_scenario(
         if design is None:
             frame = pd.DataFrame({name: result.dataset[f"input.{name}"].values for name in distributions})
             indices = rank_table(
-                rank_indices(frame, values, confidence=confidence, resamples=min(resamples, 200), seed=root_seed)
+                rank_indices(frame, values, confidence=confidence, resamples=resamples, seed=root_seed)
             )
         else:
             indices = analyse_design(design, values, confidence=confidence, resamples=resamples, seed=root_seed)
