@@ -308,3 +308,15 @@ class TestBundledExample:
         assert tomllib.loads((out / "scenario.toml").read_text(encoding="utf-8"))["correlations"] == {
             f"{GROWTH} ~ {self.DELAY}": -0.3
         }
+
+
+def test_the_toml_examples_of_the_distributions_page_validate() -> None:
+    """Every TOML block of docs/distributions.md, put into the default scenario in place of its tables, validates."""
+    page = (Path(__file__).parent.parent / "docs" / "distributions.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in page.split("```toml\n")[1:]]
+    assert len(blocks) == 2
+    for block in blocks:
+        mapping = tomllib.loads(bundled_text("default"))
+        mapping.update(tomllib.loads(block))
+        scenario = fs.parse_scenario(mapping)
+        assert scenario.joint_correlations, block
