@@ -76,7 +76,7 @@ def test_two_handles_move_the_interval_and_the_fan(
         assert preset_text == "preset: lognormal, 5-95% $10B to $15B/GW/year, median $12.2B/GW/year"
         assert "Dwarkesh Podcast" in (row.locator(".slider-source").text_content() or "")
         assert "intervals" not in sent[-1]
-        demand_chart = page.get_by_role("figure", name="Demand (annualised)", exact=True)
+        demand_chart = page.locator("#chart-demand_usd_per_year")  # the fan of demand, however it is drawn
         before_picture = demand_chart.screenshot()
         base = _api_answer(server, draws, {})
 

@@ -69,6 +69,7 @@ from frontiersim.models.catalogue import labelled_milestones
 from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import PROBABILITY, ColumnUnit, column_units, lab_rows, run_tables, table_labs
+from frontiersim.scenario.correlations import SECTION as CORRELATIONS
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import field_spec, field_specs, table_specs
@@ -1141,8 +1142,30 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
     labs = data.get("labs")
     if isinstance(labs, Mapping):
         rows += _lab_keys(labs, str(policy_kind))
+    correlations = data.get(CORRELATIONS)
+    if isinstance(correlations, Mapping):
+        rows += _correlation_keys(correlations)
     top_level = {path.split(".")[0] for path in section_paths} | ({"labs"} if isinstance(labs, Mapping) else set())
+    top_level |= {CORRELATIONS} if isinstance(correlations, Mapping) else set()
     rows += [_unknown(str(name), value) for name, value in data.items() if name not in top_level]
+    return rows
+
+
+def _correlation_keys(table: Mapping[str, Any]) -> list[ScenarioKey]:
+    """One row per entry of ``[correlations]``: a rank correlation between two uncertain keys.
+
+    Examples
+    --------
+    >>> [row.meaning for row in _correlation_keys({"demand.growth_per_year ~ demand.delay_months": -0.3})]
+    ['Spearman rank correlation of demand.growth_per_year and demand.delay_months (Gaussian copula)']
+    """
+    rows = []
+    for pair, value in table.items():
+        first, _, second = str(pair).partition("~")
+        meaning = f"Spearman rank correlation of {first.strip()} and {second.strip()} (Gaussian copula)"
+        rows.append(
+            ScenarioKey(f'{CORRELATIONS}."{pair}"', _toml_value(value), True, meaning, "in [-1, 1]", "the scenario")
+        )
     return rows
 
 
