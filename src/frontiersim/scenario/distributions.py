@@ -623,7 +623,8 @@ class Empirical:
         values = np.asarray(x, dtype=float)
         index = np.clip(np.searchsorted(ordered, values, side="right") - 1, 0, last - 1)
         start, stop = ordered[index], ordered[index + 1]
-        with np.errstate(divide="ignore", invalid="ignore"):  # equal neighbours: the step is handled below
+        # equal neighbours: the step is handled below; neighbours a subnormal apart overflow to inf, clipped to 1
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             within = np.where(stop > start, (values - start) / (stop - start), 1.0)
         level = (index + np.clip(within, 0.0, 1.0)) / last
         return _scalar_or_array(np.where(values < ordered[0], 0.0, np.where(values >= ordered[-1], 1.0, level)), x)
