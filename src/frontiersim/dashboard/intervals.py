@@ -84,6 +84,11 @@ from frontiersim.units import plain_number, quantity, quantity_range
 #: The levels of the interval a slider moves.
 LOWER_LEVEL, UPPER_LEVEL = 0.05, 0.95
 
+#: The narrowest 5-95% spread a slider may stretch: absolute (far below any quantity of the model, whose
+#: smallest ranges are about 1e-6) and relative to the scale of the values, tails included (below it, the
+#: interval is a point mass that the quantile search resolves only to rounding, and a stretch keeps no digit).
+SMALLEST_SPREAD, SMALLEST_RELATIVE_SPREAD = 1e-200, 1e-9
+
 Scale = Literal["linear", "log"]
 
 
@@ -228,7 +233,15 @@ def movable_interval(distribution: Distribution) -> tuple[float, float] | None:
     except IntervalError:
         return None
     low, high = interval(distribution)
-    return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    # the scale of the values: the interval's ends, and the far tails (a point mass beside a wide component)
+    tails = [abs(float(distribution.ppf(level))) for level in (0.001, 0.999)]
+    scale = max(abs(low), abs(high), *(tail for tail in tails if math.isfinite(tail)))
+    spread = high - low
+    if spread < SMALLEST_SPREAD or spread <= SMALLEST_RELATIVE_SPREAD * scale:
+        return None  # no spread a stretch could scale: its factor would overflow or lose every digit
+    return low, high
 
 
 def _map_values(distribution: Distribution, g: Callable[[float], float], k: float) -> Distribution:  # noqa: PLR0911
