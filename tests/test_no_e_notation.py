@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import html
 import io
-import json
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -138,12 +137,15 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     listed = run("runs", "list", "--limit", "100", *store)
     ids = re.findall(r"^(\d{8}-\d{6}-[0-9a-f]+)\s", listed, flags=re.MULTILINE)
     assert len(ids) == len(SCENARIOS) + len(OPTIMIZED) + 2, listed
+    simulations: list[str] = []
     reported: set[str] = set()
     for run_id in ids:
         shown = run("runs", "show", run_id, *store)
         kind = re.search(r"^  kind +(\w+)", shown, flags=re.MULTILINE)
         scenario = re.search(r"^  scenario +(\S+)", shown, flags=re.MULTILINE)
         what = kind.group(1) if kind else ""
+        if what == "run":
+            simulations.append(run_id)
         if what == "run" and scenario and scenario.group(1) in REPORTED:
             what = f"run {scenario.group(1)}"
         if what == "run" or what in reported:
@@ -152,6 +154,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         page = folder / f"report-{run_id}.html"
         run("report", run_id, "-o", str(page), "--store", store[1])
         texts[f"page {run_id} ({what})"] = report_text(page.read_text(encoding="utf-8"))
+    run("runs", "compare", simulations[0], simulations[1], *store)
     return texts
 
 
@@ -234,7 +237,6 @@ def test_milestones_read_as_labels(outputs: dict[str, str], dashboard_answers: d
     reports = "\n".join(text for command, text in outputs.items() if command.startswith("page "))
     assert "90% less demand for engineers" in reports
     assert "engineer demand minus 90pct" not in reports
-    assert "engineer_demand_minus_90pct" not in "".join(line for line in reports.splitlines() if "less demand" in line)
     milestones = dashboard_answers["simulate capability_driven"]["milestones"]
     assert "90% less demand for engineers" in [m["milestone"] for m in milestones]
 
@@ -261,4 +263,3 @@ def test_a_single_draw_and_year_read_in_the_singular() -> None:
     code, text = run_command(["run", "toy_50_50", "--draws", "1", "--no-save", "--no-store", "--no-progress"])
     assert code == 0, text
     assert text.startswith("scenario 'toy_50_50': 1 draw, 1 year from ")
-    assert json.dumps(text)  # printable as is
