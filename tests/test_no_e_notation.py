@@ -11,6 +11,8 @@ What is scanned is what the user reads as figures. Left out, and why:
 * the ``<pre>`` blocks of a report, which show stored files verbatim (the
   scenario file as its author wrote it, ``optimize.json``): a scenario may say
   ``starting_cash_usd = 3e10`` and the report quotes it as written;
+* the diff of the two scenario files that ``runs compare`` prints, for the
+  same reason;
 * the ``scenario`` mapping of a dashboard preset, which is the input the page
   edits (written as in the scenario file), and the numbers of the JSON
   answers, which the page formats itself; their strings are scanned.
@@ -78,6 +80,16 @@ def report_text(page: str) -> str:
         page = re.sub(rf"<{element}\b.*?</{element}>", " ", page, flags=re.DOTALL)
     page = re.sub(r"<img\b[^>]*>", " ", page)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def without_file_diff(text: str) -> str:
+    """``runs compare`` without its diff of the two scenario files (their lines as their authors wrote them)."""
+    kept, in_diff = [], False
+    for line in text.splitlines():
+        in_diff = line.startswith("--- ") or (in_diff and line[:1] in ("+", "-", "@", " "))
+        if not in_diff:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def run_command(args: list[str]) -> tuple[int, str]:
@@ -154,7 +166,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         page = folder / f"report-{run_id}.html"
         run("report", run_id, "-o", str(page), "--store", store[1])
         texts[f"page {run_id} ({what})"] = report_text(page.read_text(encoding="utf-8"))
-    run("runs", "compare", simulations[0], simulations[1], *store)
+    code, compared = run_command(["runs", "compare", simulations[0], simulations[1], *store])
+    assert code == 0, compared
+    texts[f"runs compare {simulations[0]} {simulations[1]}"] = without_file_diff(compared)
     return texts
 
 
