@@ -9,7 +9,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from frontiersim.units import format_number, format_quantity, money, percent, power_of_ten, short_scale
+from frontiersim.units import (
+    format_number,
+    format_quantity,
+    money,
+    number_text,
+    percent,
+    power_of_ten,
+    short_scale,
+    without_e_notation,
+)
 
 #: A number in e-notation, as the output scan looks for it (see tests/test_no_e_notation.py).
 E_NOTATION = re.compile(r"(?<![\w.-])\d+(\.\d+)?e[+-]?\d+", re.IGNORECASE)
@@ -149,3 +158,24 @@ def test_powers_of_ten_roll_over() -> None:
     assert power_of_ten(9.996e19) == "1.0×10^20"
     assert power_of_ten(-9.996e-8) == "-1.0×10^-7"
     assert math.isclose(parse(power_of_ten(1.234e30))[0], 1.23e30)
+
+
+@given(signed)
+@example(1.577e10)
+@example(9.999996e14)
+@example(123456.0)
+def test_number_text_is_short_and_round_trips(value: float) -> None:
+    text = number_text(value)
+    assert not E_NOTATION.search(text), text
+    assert "," not in text  # safe inside a list of parameters
+    shown, rest = parse(text)
+    assert rest == ""
+    assert relative_error(shown, value) <= 5e-6 + 1e-12, (value, text)
+
+
+@given(signed)
+def test_e_notation_in_text_is_rewritten(value: float) -> None:
+    text = f"from {value:e} to {value:g} (run 20261202-052554-1e5a0c)"
+    rewritten = without_e_notation(text)
+    assert not E_NOTATION.search(rewritten), rewritten
+    assert rewritten.endswith("(run 20261202-052554-1e5a0c)")

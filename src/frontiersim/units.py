@@ -228,7 +228,8 @@ def number_text(value: float, digits: int = 6) -> str:
         return text
     if "e" not in text:
         return text
-    if abs(value) >= _LARGE or abs(value) < 1:
+    rounded, _ = _significant(value, digits)
+    if abs(rounded) >= _LARGE or abs(value) < 1:
         return power_of_ten(value, digits)
     return short_scale(value, digits)
 

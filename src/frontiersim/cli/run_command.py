@@ -32,7 +32,7 @@ from frontiersim.scenario.loader import bundled, bundled_names
 from frontiersim.scenario.schema import section_types
 from frontiersim.scenario.sources import status
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, chunk_count, extra_workers_note, memory_problem, simulate
-from frontiersim.units import counted, format_quantity
+from frontiersim.units import counted, format_quantity, unit_suffix
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -185,8 +185,10 @@ def _default_text(value: object, unit: str) -> str:
 
     Examples
     --------
-    >>> _default_text(1e10, "USD/year"), _default_text(18, "months"), _default_text("growth", "")
-    ('$10B/year', '18', "'growth'")
+    >>> _default_text(1e10, "USD/year"), _default_text(18, "months"), _default_text(20260101, "1")
+    ('$10B/year', '18 months', '20260101')
+    >>> _default_text(-1, "months"), _default_text(True, ""), _default_text("growth", "")
+    ('-1', 'True', "'growth'")
     """
     if isinstance(value, Fixed):
         return format_quantity(value.value, unit)
@@ -194,6 +196,8 @@ def _default_text(value: object, unit: str) -> str:
         return value.describe()
     if isinstance(value, float):
         return format_quantity(value, unit)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0 and unit not in ("", "1"):
+        return f"{value:,}{unit_suffix(unit, value)}"  # a count in its unit; -1 and the like are markers
     if isinstance(value, tuple) and value and all(isinstance(v, float | Distribution) for v in value):
         return "[" + ", ".join(_default_text(v, unit) for v in value) + "]"
     return repr(value)

@@ -75,7 +75,7 @@ from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import field_spec, field_specs, table_specs
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS, section_types
-from frontiersim.units import money, number_text, without_e_notation
+from frontiersim.units import money, number_text, percent, without_e_notation
 
 #: The first bytes of every PNG file.
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -245,7 +245,7 @@ def format_percent(value: object) -> str:
     if not _finite(value):
         return ""
     number = 100.0 * float(value)  # type: ignore[arg-type]
-    return "0%" if number == 0 else f"{number:.3g}%"
+    return "0%" if number == 0 else percent(number / 100.0)
 
 
 def format_number(value: object) -> str:
