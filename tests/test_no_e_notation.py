@@ -234,10 +234,6 @@ def test_the_dashboard_answers_have_no_e_notation_outside_the_sliders(dashboard_
     assert not found
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the slider texts are written by frontiersim.dashboard.sliders, which is being reworked separately",
-)
 def test_the_dashboard_sliders_have_no_e_notation(dashboard_answers: dict[str, Any]) -> None:
     sliders = [
         (name, path, hits)
