@@ -184,6 +184,10 @@ def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
         {
             "date": rows["date"].astype(str).to_numpy(),
             "year": decimal_years(rows["date"]),
+            "year_end": [
+                y + (1.0 / 12.0 if len(str(d)) >= 7 else 1.0)
+                for y, d in zip(decimal_years(rows["date"]), rows["date"], strict=True)
+            ],
             **{column: rows[column].to_numpy(dtype=float) for column in ("p5", "p25", "p50", "p75", "p95")},
         }
     )
@@ -276,9 +280,6 @@ def _fan_layers(
         if labs
         else alt.value(FAN_COLOUR)
     )
-    hover = alt.selection_point(
-        name="hover", fields=["year"], nearest=True, on="pointerover", clear="pointerout", empty=False
-    )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
         *([alt.Tooltip("lab:N", title="lab")] if labs else []),
@@ -294,19 +295,29 @@ def _fan_layers(
         x=x, y=_value_y("p25", title, unit, scale, log), y2="p75:Q", color=colour
     )
     median = base.mark_line(strokeWidth=1.8).encode(x=x, y=_value_y("p50", title, unit, scale, log), color=colour)
+    rule, strips = _hover_layers(base, x, tooltip)
     points = (
         base.mark_point(size=40, filled=True)
-        .encode(
-            x=x,
-            y=_value_y("p50", title, unit, scale, log),
-            color=colour,
-            opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
-            tooltip=tooltip,
-        )
-        .add_params(hover)
+        .encode(x=x, y=_value_y("p50", title, unit, scale, log), color=colour)
+        .transform_filter(_HOVER)
     )
-    rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
-    return alt.layer(outer.add_params(zoom), inner, median, rule, points)
+    return alt.layer(outer.add_params(zoom), inner, median, rule, points, strips)
+
+
+#: The period under the pointer (its ``year``), picked by the hover strips of :func:`_hover_layers`.
+_HOVER = alt.selection_point(name="hover", fields=["year"], on="pointerover", clear="pointerout", empty=False)
+
+
+def _hover_layers(base: alt.Chart, x: alt.X, tooltip: list[alt.Tooltip]) -> tuple[alt.Chart, alt.Chart]:
+    """A guide line at the period under the pointer, and the invisible strips (one per period) that carry tooltips.
+
+    Each strip spans its period (``year`` to ``year_end``) and the whole height,
+    so the pointer anywhere in the plot shows that period's figures. (Vega-Lite's
+    ``nearest`` selections lose the tooltip's fields, hence strips.)
+    """
+    rule = base.mark_rule(color="#888888").encode(x=x).transform_filter(_HOVER)
+    strips = base.mark_rect(opacity=0.0).encode(x=x, x2="year_end:Q", tooltip=tooltip).add_params(_HOVER)
+    return rule, strips
 
 
 def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
@@ -328,6 +339,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
         {
             "date": ruin_curve["date"].astype(str).to_numpy(),
             "year": [y + 1.0 / 12.0 for y in decimal_years(ruin_curve["date"])],
+            "year_end": decimal_years(ruin_curve["date"]),  # the month's start: its strip spans the month
             "p_ruin": ruin_curve["p_ruin"].to_numpy(dtype=float),
         }
     )
@@ -347,9 +359,6 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
         scale=alt.Scale(domain=[0.0, min(top, 1.0)]),
         axis=alt.Axis(title="share of draws ruined", format=".1~%"),
     )
-    hover = alt.selection_point(
-        name="hover", fields=["year"], nearest=True, on="pointerover", clear="pointerout", empty=False
-    )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
         *([alt.Tooltip("lab:N", title="lab")] if labs else []),
@@ -358,13 +367,9 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
     ]
     base = alt.Chart()
     line = base.mark_line(interpolate="step-before", strokeWidth=1.8).encode(x=x, y=y, color=colour)
-    points = (
-        base.mark_point(size=40, filled=True)
-        .encode(x=x, y=y, color=colour, opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)), tooltip=tooltip)
-        .add_params(hover)
-    )
-    rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
-    chart = alt.layer(line.add_params(zoom), rule, points).properties(
+    rule, strips = _hover_layers(base, x, tooltip)
+    points = base.mark_point(size=40, filled=True).encode(x=x, y=y, color=colour).transform_filter(_HOVER)
+    chart = alt.layer(line.add_params(zoom), rule, points, strips).properties(
         width=WIDTH,
         height=HEIGHT,
         title=alt.Title("P(ruin) over time (cumulative)", subtitle="share of draws ruined by each month's end"),

@@ -102,6 +102,7 @@
       actions: false,
       ast: true,
       defaultStyle: false,
+      logLevel: 1, // vega.Error: not the warnings of an empty hover layer
       tooltip: { disableDefaultStyle: true, theme: "light" },
     });
     if (views[name] && views[name] !== result.view) views[name].finalize();
@@ -112,7 +113,8 @@
     figure.setAttribute("data-scale", scaleType || "");
   }
 
-  // Draw every chart of an answer (in its order); charts the answer no longer has are removed.
+  // Draw every chart of an answer (in its order); charts the answer no longer has are removed. A chart
+  // that cannot be drawn is reported in the console; the others are drawn all the same.
   async function render(charts) {
     const grid = document.getElementById("chart-grid");
     const wanted = new Set(charts.map((chart) => chart.name));
@@ -128,7 +130,7 @@
       sources[chart.name] = chart.spec;
       return [chart.name, figureFor(grid, chart.name, chart.spec)];
     });
-    await Promise.all(figures.map(([name, figure]) => draw(figure, name)));
+    await Promise.all(figures.map(([name, figure]) => draw(figure, name).catch(reportError)));
   }
 
   window.frontiersimCharts = { render, withLogScale, views, drawn, sources };
