@@ -36,7 +36,7 @@ import pandas as pd
 
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.charts import render
-from frontiersim.charts.run import HEIGHT, WIDTH, value_text
+from frontiersim.charts.run import HEIGHT, WIDTH, Chart, value_text
 from frontiersim.charts.scales import USERMETA_KEY, label_expression
 from frontiersim.optimize.frontier import Frontier
 from frontiersim.optimize.search import OptimizationResult
@@ -105,7 +105,7 @@ def frontier_chart(
     objective: str = "objective",
     title: str = "Efficient frontier: objective against P(ruin)",
     subtitle: str | None = None,
-) -> alt.LayerChart:
+) -> Chart:
     """P(ruin) against the objective for every searched policy.
 
     Parameters
@@ -123,7 +123,7 @@ def frontier_chart(
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         The candidates joined in order, with Wilson intervals (horizontal)
         and ± 2 SE (vertical); the chosen candidate, the naive policies
         (labelled) and the validation point each in their colour.
@@ -208,7 +208,8 @@ def frontier_chart(
         .mark_text(align="left", dx=7, dy=-7, fontSize=10, color=STATUS_COLOURS["naive policy"])
         .encode(x=x, y=y, text="policy:N")
     )
-    return alt.layer(*layers).properties(
+    return alt.layer(
+        *layers,
         width=WIDTH + 120,
         height=HEIGHT + 90,
         title=alt.Title(title, subtitle=subtitle) if subtitle else title,
@@ -246,7 +247,7 @@ def frontier_table(result: OptimizationResult | Frontier) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([row])], ignore_index=True)
 
 
-def frontier_of(result: OptimizationResult | Frontier, *, title: str | None = None) -> alt.LayerChart:
+def frontier_of(result: OptimizationResult | Frontier, *, title: str | None = None) -> Chart:
     """The frontier chart of an optimization (or of a frontier traced without a recommendation).
 
     Parameters
@@ -258,7 +259,7 @@ def frontier_of(result: OptimizationResult | Frontier, *, title: str | None = No
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
     """
     frontier = result if isinstance(result, Frontier) else Frontier.from_result(result)
     samples = f"{frontier.search_draws:,} common draws per candidate"

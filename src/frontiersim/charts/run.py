@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Any, TypeVar
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -49,7 +49,8 @@ from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import lab_rows, run_tables, table_labs
 from frontiersim.units import money
 
-ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
+#: What the chart functions return: a layered chart, or one panel per lab.
+Chart = alt.LayerChart | alt.FacetChart
 
 #: Colour of a single fan and of a single P(ruin) curve.
 FAN_COLOUR, RUIN_COLOUR = "#1f77b4", "#d62728"
@@ -166,15 +167,15 @@ def _year_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, format="d", tickMinStep=1, labelFlush=True)
 
 
-def with_data(chart: ChartT, frame: pd.DataFrame, name: str) -> ChartT:
+def with_data(chart: Chart, frame: pd.DataFrame, name: str) -> Chart:
     """``chart`` drawing ``frame``: a dataset of the specification, one JSON object per row (``None`` for NaN).
 
     Set last, as attributes: Altair would otherwise copy, hash and validate the
     rows at every step of building the chart.
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    chart.data = alt.NamedData(name=name)
-    chart.datasets = {name: records}
+    chart["data"] = alt.NamedData(name=name)
+    chart["datasets"] = {name: records}
     return chart
 
 
@@ -203,9 +204,7 @@ def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
     return data
 
 
-def fan_chart(
-    fan: pd.DataFrame, variable: str, *, lab: str | None = None, log: bool | None = None
-) -> alt.LayerChart | alt.FacetChart:
+def fan_chart(fan: pd.DataFrame, variable: str, *, lab: str | None = None, log: bool | None = None) -> Chart:
     """Month-by-month median and 25-75% and 5-95% bands of one variable over time.
 
     Parameters
@@ -248,31 +247,43 @@ def fan_chart(
     by = "by month" if period == "month" else "by year"
     title = f"{label[:1].upper()}{label[1:]}, {by}" + (f": lab {lab}" if lab is not None else "")
     unit_text = _UNIT_TEXT.get(unit, unit)
-    chart = _fan_layers(data, f"{label} ({unit_text})" if unit_text else label, unit, scale, start_log, labs)
+    axis_title = f"{label} ({unit_text})" if unit_text else label
     meta = _meta("fan", variable=variable, unit=unit, log_toggle=log_toggle(scale))
     meta[USERMETA_KEY]["log_toggle"]["log"] = start_log
     if labs:
-        faceted = chart.properties(width=PANEL_WIDTH, height=HEIGHT - 40).facet(
+        panel = _fan_layers(axis_title, unit, scale, start_log, labs, width=PANEL_WIDTH, height=HEIGHT - 40)
+        faceted = panel.facet(
             facet=alt.Facet("lab:N", sort=labs, title=None, header=alt.Header(labelFontWeight="bold")),
             columns=min(len(labs), PANELS_PER_ROW),
-            data=alt.Data(values=[]),
+            data=alt.NamedData(name="fan"),
+            title=alt.Title(f"{title}, each lab", subtitle=FAN_NOTE),
+            usermeta=meta,
         )
-        faceted = faceted.properties(title=alt.Title(f"{title}, each lab", subtitle=FAN_NOTE), usermeta=meta)
         return with_data(faceted, data, "fan")
-    chart = chart.properties(width=WIDTH, height=HEIGHT, title=alt.Title(title, subtitle=FAN_NOTE), usermeta=meta)
+    chart = _fan_layers(
+        axis_title,
+        unit,
+        scale,
+        start_log,
+        labs,
+        width=WIDTH,
+        height=HEIGHT,
+        title=alt.Title(title, subtitle=FAN_NOTE),
+        usermeta=meta,
+    )
     return with_data(chart, data, "fan")
 
 
 def _value_y(field: str, title: str, unit: str, scale: ValueScale, log: bool) -> alt.Y:
     values = scale.axis_values(log)
-    axis = alt.Axis(title=title, labelExpr=label_expression(unit), **({"values": values} if values else {}))
+    axis = alt.Axis(title=title, labelExpr=label_expression(unit))
+    if values:
+        axis = alt.Axis(title=title, labelExpr=label_expression(unit), values=values)
     return alt.Y(f"{field}:Q", scale=alt.Scale(**scale.scale(log)), axis=axis)
 
 
-def _fan_layers(
-    data: pd.DataFrame, title: str, unit: str, scale: ValueScale, log: bool, labs: list[str]
-) -> alt.LayerChart:
-    """Bands, median and the hover layers of a fan (of each lab when ``labs``)."""
+def _fan_layers(axis_title: str, unit: str, scale: ValueScale, log: bool, labs: list[str], **properties: Any) -> Chart:
+    """Bands, median and the hover layers of a fan (of each lab when ``labs``), with the chart's ``properties``."""
     base = alt.Chart()
     x = alt.X("year:Q", axis=_year_axis("date"), scale=alt.Scale(zero=False, nice=False))
     colour = (
@@ -289,19 +300,19 @@ def _fan_layers(
         alt.Tooltip("5–95%:N", title="5–95% of draws"),
     ]
     outer = base.mark_area(opacity=0.18).encode(
-        x=x, y=_value_y("p5", title, unit, scale, log), y2="p95:Q", color=colour
+        x=x, y=_value_y("p5", axis_title, unit, scale, log), y2="p95:Q", color=colour
     )
     inner = base.mark_area(opacity=0.35).encode(
-        x=x, y=_value_y("p25", title, unit, scale, log), y2="p75:Q", color=colour
+        x=x, y=_value_y("p25", axis_title, unit, scale, log), y2="p75:Q", color=colour
     )
-    median = base.mark_line(strokeWidth=1.8).encode(x=x, y=_value_y("p50", title, unit, scale, log), color=colour)
+    median = base.mark_line(strokeWidth=1.8).encode(x=x, y=_value_y("p50", axis_title, unit, scale, log), color=colour)
     rule, strips = _hover_layers(base, x, tooltip)
     points = (
         base.mark_point(size=40, filled=True)
-        .encode(x=x, y=_value_y("p50", title, unit, scale, log), color=colour)
+        .encode(x=x, y=_value_y("p50", axis_title, unit, scale, log), color=colour)
         .transform_filter(_HOVER)
     )
-    return alt.layer(outer.add_params(zoom), inner, median, rule, points, strips)
+    return alt.layer(outer.add_params(zoom), inner, median, rule, points, strips, **properties)
 
 
 #: The period under the pointer (its ``year``), picked by the hover strips of :func:`_hover_layers`.
@@ -320,7 +331,7 @@ def _hover_layers(base: alt.Chart, x: alt.X, tooltip: list[alt.Tooltip]) -> tupl
     return rule, strips
 
 
-def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
+def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
     """Share of draws in which each lab is ruined at or before each month's end.
 
     Parameters
@@ -330,7 +341,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         One step line per lab, P(ruin) in percent; with several labs each in
         its colour, with a legend.
     """
@@ -369,7 +380,11 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
     line = base.mark_line(interpolate="step-before", strokeWidth=1.8).encode(x=x, y=y, color=colour)
     rule, strips = _hover_layers(base, x, tooltip)
     points = base.mark_point(size=40, filled=True).encode(x=x, y=y, color=colour).transform_filter(_HOVER)
-    chart = alt.layer(line.add_params(zoom), rule, points, strips).properties(
+    chart = alt.layer(
+        line.add_params(zoom),
+        rule,
+        points,
+        strips,
         width=WIDTH,
         height=HEIGHT,
         title=alt.Title("P(ruin) over time (cumulative)", subtitle="share of draws ruined by each month's end"),
@@ -378,7 +393,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
     return with_data(chart, data, "ruin")
 
 
-def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
+def ruin_by_lab_chart(headline: pd.DataFrame) -> Chart:
     """Each lab's P(ruin within the horizon) with its 95% Wilson interval.
 
     Parameters
@@ -388,7 +403,7 @@ def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         One horizontal bar per lab, in the lab's colour, with its interval.
     """
     labs = [str(lab) for lab in headline["lab"]] if "lab" in headline.columns else ["lab"]
@@ -417,12 +432,17 @@ def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
         y=y, x=x.title("P(ruin within the horizon), with 95% Wilson interval"), color=colour, tooltip=tooltip
     )
     whiskers = base.mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q", tooltip=tooltip)
-    return alt.layer(bars, whiskers).properties(
-        width=WIDTH, height=max(60, 26 * len(labs)), title="P(ruin) of each lab", usermeta=_meta("ruin_by_lab")
+    return alt.layer(
+        bars,
+        whiskers,
+        width=WIDTH,
+        height=max(60, 26 * len(labs)),
+        title="P(ruin) of each lab",
+        usermeta=_meta("ruin_by_lab"),
     )
 
 
-def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.LayerChart:
+def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> Chart:
     """When each capability milestone is reached: median date and 5-95% range of draws.
 
     Parameters
@@ -434,7 +454,7 @@ def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         One horizontal range per milestone reached by at least 5% of draws
         (open to the right when fewer than 95% reach it) and a dot at the
         median date; each label gives the share of draws reaching it within
@@ -478,7 +498,9 @@ def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.
     )
     dots = base.mark_point(filled=True, size=60, color=FAN_COLOUR, opacity=1).encode(y=y, x="median:Q", tooltip=tooltip)
     title = "Capability milestones (share of draws reaching each)"
-    return alt.layer(ranges, dots).properties(
+    return alt.layer(
+        ranges,
+        dots,
         width=WIDTH,
         height=max(60, 28 * len(names)),
         title=title if lab is None else f"{title}: lab {lab}",
