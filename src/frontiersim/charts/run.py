@@ -372,7 +372,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
     )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
-        *([alt.Tooltip("lab:N", title="lab")] if labs else []),
+        *([alt.Tooltip("lab:N", title="lab")] if several else []),
         alt.Tooltip("date:N", title="month"),
         alt.Tooltip("P(ruin) so far:N", title="P(ruin) so far"),
     ]
