@@ -279,31 +279,31 @@ def _value_y(field: str, title: str, unit: str, scale: ValueScale, log: bool) ->
     axis = alt.Axis(title=title, labelExpr=label_expression(unit))
     if values:
         axis = alt.Axis(title=title, labelExpr=label_expression(unit), values=values)
-    return alt.Y(f"{field}:Q", scale=alt.Scale(**scale.scale(log)), axis=axis)
+    return alt.Y(field=field, type="quantitative", scale=alt.Scale(**scale.scale(log)), axis=axis)
 
 
 def _fan_layers(axis_title: str, unit: str, scale: ValueScale, log: bool, labs: list[str], **properties: Any) -> Chart:
     """Bands, median and the hover layers of a fan (of each lab when ``labs``), with the chart's ``properties``."""
     base = alt.Chart()
-    x = alt.X("year:Q", axis=_year_axis("date"), scale=alt.Scale(zero=False, nice=False))
+    x = alt.X(field="year", type="quantitative", axis=_year_axis("date"), scale=alt.Scale(zero=False, nice=False))
     colour = (
         alt.Color("lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]), legend=None)
         if labs
-        else alt.value(FAN_COLOUR)
+        else alt.ColorValue(FAN_COLOUR)
     )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
-        *([alt.Tooltip("lab:N", title="lab")] if labs else []),
-        alt.Tooltip("date:N", title="date"),
-        alt.Tooltip("median:N", title="median"),
-        alt.Tooltip("25–75%:N", title="25–75% of draws"),
-        alt.Tooltip("5–95%:N", title="5–95% of draws"),
+        *([alt.Tooltip(field="lab", type="nominal", title="lab")] if labs else []),
+        alt.Tooltip(field="date", type="nominal", title="date"),
+        alt.Tooltip(field="median", type="nominal", title="median"),
+        alt.Tooltip(field="25–75%", type="nominal", title="25–75% of draws"),
+        alt.Tooltip(field="5–95%", type="nominal", title="5–95% of draws"),
     ]
     outer = base.mark_area(opacity=0.18).encode(
-        x=x, y=_value_y("p5", axis_title, unit, scale, log), y2="p95:Q", color=colour
+        x=x, y=_value_y("p5", axis_title, unit, scale, log), y2=alt.Y2("p95"), color=colour
     )
     inner = base.mark_area(opacity=0.35).encode(
-        x=x, y=_value_y("p25", axis_title, unit, scale, log), y2="p75:Q", color=colour
+        x=x, y=_value_y("p25", axis_title, unit, scale, log), y2=alt.Y2("p75"), color=colour
     )
     median = base.mark_line(strokeWidth=1.8).encode(x=x, y=_value_y("p50", axis_title, unit, scale, log), color=colour)
     rule, strips = _hover_layers(base, x, tooltip)
@@ -327,7 +327,7 @@ def _hover_layers(base: alt.Chart, x: alt.X, tooltip: list[alt.Tooltip]) -> tupl
     ``nearest`` selections lose the tooltip's fields, hence strips.)
     """
     rule = base.mark_rule(color="#888888").encode(x=x).transform_filter(_HOVER)
-    strips = base.mark_rect(opacity=0.0).encode(x=x, x2="year_end:Q", tooltip=tooltip).add_params(_HOVER)
+    strips = base.mark_rect(opacity=0.0).encode(x=x, x2=alt.X2("year_end"), tooltip=tooltip).add_params(_HOVER)
     return rule, strips
 
 
@@ -361,10 +361,12 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
     colour = (
         alt.Color("lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]))
         if several
-        else alt.value(RUIN_COLOUR)
+        else alt.ColorValue(RUIN_COLOUR)
     )
     top = max(float(np.nanmax(data["p_ruin"])) * 1.15 if len(data) else 0.0, 0.01)
-    x = alt.X("year:Q", axis=_year_axis("date (monthly)"), scale=alt.Scale(zero=False, nice=False))
+    x = alt.X(
+        field="year", type="quantitative", axis=_year_axis("date (monthly)"), scale=alt.Scale(zero=False, nice=False)
+    )
     y = alt.Y(
         "p_ruin:Q",
         scale=alt.Scale(domain=[0.0, min(top, 1.0)]),
@@ -372,9 +374,9 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
     )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
-        *([alt.Tooltip("lab:N", title="lab")] if several else []),
-        alt.Tooltip("date:N", title="month"),
-        alt.Tooltip("P(ruin) so far:N", title="P(ruin) so far"),
+        *([alt.Tooltip(field="lab", type="nominal", title="lab")] if several else []),
+        alt.Tooltip(field="date", type="nominal", title="month"),
+        alt.Tooltip(field="P(ruin) so far", type="nominal", title="P(ruin) so far"),
     ]
     base = alt.Chart()
     line = base.mark_line(interpolate="step-before", strokeWidth=1.8).encode(x=x, y=y, color=colour)
