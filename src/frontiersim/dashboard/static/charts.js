@@ -12,6 +12,7 @@
   const drawn = {}; // chart name -> specification drawn
   const sources = {}; // chart name -> specification as the server sent it
   const logChoice = {}; // chart name -> log scale chosen by the user (kept across updates)
+  let drawing = Promise.resolve(); // the charts are drawn one answer (or toggle) after the other
 
   function toggleOf(spec) {
     const meta = (spec.usermeta || {})[USERMETA_KEY] || {};
@@ -75,7 +76,7 @@
       box.className = "log-toggle";
       box.addEventListener("change", () => {
         logChoice[name] = box.checked;
-        draw(figure, name).catch(reportError);
+        drawing = drawing.then(() => draw(figure, name).catch(reportError));
       });
       label.append(box, document.createTextNode(" log scale"));
       head.appendChild(label);
@@ -114,8 +115,14 @@
   }
 
   // Draw every chart of an answer (in its order); charts the answer no longer has are removed. A chart
-  // that cannot be drawn is reported in the console; the others are drawn all the same.
-  async function render(charts) {
+  // that cannot be drawn is reported in the console; the others are drawn all the same. Answers are drawn
+  // one after the other, in the order they are given, so an older answer never overwrites a newer one.
+  function render(charts) {
+    drawing = drawing.then(() => renderNow(charts));
+    return drawing;
+  }
+
+  async function renderNow(charts) {
     const grid = document.getElementById("chart-grid");
     const wanted = new Set(charts.map((chart) => chart.name));
     for (const figure of Array.from(grid.querySelectorAll("figure[data-chart]"))) {
