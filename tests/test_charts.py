@@ -237,9 +237,11 @@ def test_frontier_chart_data() -> None:
     )
     spec = frontier_chart(table, max_ruin=0.02).to_dict()
     rows = next(rows for rows in spec["datasets"].values() if "status" in rows[0])
-    assert [row["status"] for row in rows] == ["chosen", "candidate, infeasible", "naive policy"]
-    assert [row["objective_high"] for row in rows] == [1.02e11, 2.04e11, 5.2e10]
-    assert rows[0]["objective ± 2 SE"] == "$100B ± $2B"
+    # the chosen candidate is drawn last, on top; the line joins the candidates in the table's order
+    assert [row["status"] for row in rows] == ["candidate, infeasible", "naive policy", "chosen"]
+    assert [row["order"] for row in rows] == [1, 2, 0]
+    assert [row["objective_high"] for row in rows] == [2.04e11, 5.2e10, 1.02e11]
+    assert rows[-1]["objective ± 2 SE"] == "$100B ± $2B"
     assert spec["layer"][0]["mark"]["type"] == "rect"  # the feasible region
     with pytest.raises(ValueError, match="lacks the column"):
         frontier_chart(table.drop(columns=["objective se"]))

@@ -95,6 +95,9 @@ def _points(frontier: pd.DataFrame) -> pd.DataFrame:
     data["objective ± 2 SE"] = [
         f"{value_text(m, 'USD')} ± {value_text(s, 'USD')}" for m, s in zip(mean, two_se, strict=True)
     ]
+    # points are drawn in row order: the chosen candidate last, on top of the recommendation re-checked
+    drawn_last = data["status"].map({"chosen": 2, "recommended, fresh draws": 1}).fillna(0)
+    data = data.iloc[np.argsort(drawn_last.to_numpy(), kind="stable")].reset_index(drop=True)
     return data.replace({np.nan: None})
 
 
