@@ -206,9 +206,18 @@ def frontier_chart(
         .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
         .add_params(zoom)
     )
+    # a label to the right of its point, or to its left in the right part of the chart (not cut off there)
+    right_part = 0.6 * float(np.nanmax(data["p_ruin_high"].to_numpy(dtype=float))) if len(data) else 0.0
+    on_the_left = f"datum.p_ruin > {right_part!r}"
     layers.append(
         base.transform_filter(alt.datum.kind == "naive")
-        .mark_text(align="left", dx=7, dy=-7, fontSize=10, color=STATUS_COLOURS["naive policy"])
+        .mark_text(
+            align=alt.expr(f"{on_the_left} ? 'right' : 'left'"),
+            dx=alt.expr(f"{on_the_left} ? -7 : 7"),
+            dy=-7,
+            fontSize=10,
+            color=STATUS_COLOURS["naive policy"],
+        )
         .encode(x=x, y=y, text="policy:N")
     )
     return alt.layer(
