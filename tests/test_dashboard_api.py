@@ -84,15 +84,21 @@ def test_page_and_assets_are_local(client: TestClient) -> None:
     references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page.text)
     assert references
     assert all(ref.startswith("/static/") or ref.startswith("data:") for ref in references), references
-    for asset, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+    for asset, kind in (
+        ("app.js", "javascript"),
+        ("charts.js", "javascript"),
+        ("style.css", "text/css"),
+        ("vendor/vega.js", "javascript"),
+    ):
         response = client.get(f"/static/{asset}")
         assert response.status_code == 200
         assert kind in response.headers["content-type"]
-    script = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
-    urls = set(re.findall(r"https?://[^\s\"'`)]+", script))
-    assert urls == {"http://www.w3.org/2000/svg"}  # the SVG namespace name, never fetched
-    assert "innerHTML" not in script
-    assert "eval(" not in script
+    assert "window.vegaEmbed=" in client.get("/static/vendor/vega.js").text  # Vega, Vega-Lite, Vega-Embed
+    for name in ("app.js", "charts.js"):
+        script = (STATIC_DIR / name).read_text(encoding="utf-8")
+        assert not re.findall(r"https?://[^\s\"'`)]+", script), name
+        assert "innerHTML" not in script
+        assert "eval(" not in script
     style = (STATIC_DIR / "style.css").read_text(encoding="utf-8")
     assert "url(" not in style
     assert "@import" not in style

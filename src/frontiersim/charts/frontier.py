@@ -36,7 +36,7 @@ import pandas as pd
 
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.charts import render
-from frontiersim.charts.run import HEIGHT, WIDTH, value_text
+from frontiersim.charts.run import HEIGHT, WIDTH, Chart, value_text
 from frontiersim.charts.scales import USERMETA_KEY, label_expression
 from frontiersim.optimize.frontier import Frontier
 from frontiersim.optimize.search import OptimizationResult
@@ -95,6 +95,9 @@ def _points(frontier: pd.DataFrame) -> pd.DataFrame:
     data["objective ± 2 SE"] = [
         f"{value_text(m, 'USD')} ± {value_text(s, 'USD')}" for m, s in zip(mean, two_se, strict=True)
     ]
+    # points are drawn in row order: the chosen candidate last, on top of the recommendation re-checked
+    drawn_last = data["status"].map({"chosen": 2, "recommended, fresh draws": 1}).fillna(0)
+    data = data.iloc[np.argsort(drawn_last.to_numpy(), kind="stable")].reset_index(drop=True)
     return data.replace({np.nan: None})
 
 
@@ -105,7 +108,7 @@ def frontier_chart(
     objective: str = "objective",
     title: str = "Efficient frontier: objective against P(ruin)",
     subtitle: str | None = None,
-) -> alt.LayerChart:
+) -> Chart:
     """P(ruin) against the objective for every searched policy.
 
     Parameters
@@ -123,7 +126,7 @@ def frontier_chart(
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         The candidates joined in order, with Wilson intervals (horizontal)
         and ± 2 SE (vertical); the chosen candidate, the naive policies
         (labelled) and the validation point each in their colour.
@@ -203,12 +206,22 @@ def frontier_chart(
         .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
         .add_params(zoom)
     )
+    # a label to the right of its point, or to its left in the right part of the chart (not cut off there)
+    right_part = 0.6 * float(np.nanmax(data["p_ruin_high"].to_numpy(dtype=float))) if len(data) else 0.0
+    on_the_left = f"datum.p_ruin > {right_part!r}"
     layers.append(
         base.transform_filter(alt.datum.kind == "naive")
-        .mark_text(align="left", dx=7, dy=-7, fontSize=10, color=STATUS_COLOURS["naive policy"])
+        .mark_text(
+            align=alt.expr(f"{on_the_left} ? 'right' : 'left'"),
+            dx=alt.expr(f"{on_the_left} ? -7 : 7"),
+            dy=-7,
+            fontSize=10,
+            color=STATUS_COLOURS["naive policy"],
+        )
         .encode(x=x, y=y, text="policy:N")
     )
-    return alt.layer(*layers).properties(
+    return alt.layer(
+        *layers,
         width=WIDTH + 120,
         height=HEIGHT + 90,
         title=alt.Title(title, subtitle=subtitle) if subtitle else title,
@@ -246,7 +259,7 @@ def frontier_table(result: OptimizationResult | Frontier) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([row])], ignore_index=True)
 
 
-def frontier_of(result: OptimizationResult | Frontier, *, title: str | None = None) -> alt.LayerChart:
+def frontier_of(result: OptimizationResult | Frontier, *, title: str | None = None) -> Chart:
     """The frontier chart of an optimization (or of a frontier traced without a recommendation).
 
     Parameters
@@ -258,7 +271,7 @@ def frontier_of(result: OptimizationResult | Frontier, *, title: str | None = No
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
     """
     frontier = result if isinstance(result, Frontier) else Frontier.from_result(result)
     samples = f"{frontier.search_draws:,} common draws per candidate"

@@ -82,5 +82,5 @@ def javascript_bundle() -> str:
     It defines ``vega``, ``vegaLite`` and ``vegaEmbed`` on ``window``.
     Built once per process (it is about 0.9 MB).
     """
-    bundle: str = vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+    bundle: str = vl_convert.javascript_bundle(None, vl_version=VEGA_LITE_VERSION)  # type: ignore[arg-type]  # None: the default snippet
     return bundle

@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Any, TypeVar
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -49,7 +49,8 @@ from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import lab_rows, run_tables, table_labs
 from frontiersim.units import money
 
-ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
+#: What the chart functions return: a layered chart, or one panel per lab.
+Chart = alt.LayerChart | alt.FacetChart
 
 #: Colour of a single fan and of a single P(ruin) curve.
 FAN_COLOUR, RUIN_COLOUR = "#1f77b4", "#d62728"
@@ -166,15 +167,15 @@ def _year_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, format="d", tickMinStep=1, labelFlush=True)
 
 
-def with_data(chart: ChartT, frame: pd.DataFrame, name: str) -> ChartT:
+def with_data(chart: Chart, frame: pd.DataFrame, name: str) -> Chart:
     """``chart`` drawing ``frame``: a dataset of the specification, one JSON object per row (``None`` for NaN).
 
     Set last, as attributes: Altair would otherwise copy, hash and validate the
     rows at every step of building the chart.
     """
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    chart.data = alt.NamedData(name=name)
-    chart.datasets = {name: records}
+    chart["data"] = alt.NamedData(name=name)
+    chart["datasets"] = {name: records}
     return chart
 
 
@@ -184,6 +185,10 @@ def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
         {
             "date": rows["date"].astype(str).to_numpy(),
             "year": decimal_years(rows["date"]),
+            "year_end": [
+                y + (1.0 / 12.0 if len(str(d)) >= 7 else 1.0)
+                for y, d in zip(decimal_years(rows["date"]), rows["date"], strict=True)
+            ],
             **{column: rows[column].to_numpy(dtype=float) for column in ("p5", "p25", "p50", "p75", "p95")},
         }
     )
@@ -199,9 +204,7 @@ def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
     return data
 
 
-def fan_chart(
-    fan: pd.DataFrame, variable: str, *, lab: str | None = None, log: bool | None = None
-) -> alt.LayerChart | alt.FacetChart:
+def fan_chart(fan: pd.DataFrame, variable: str, *, lab: str | None = None, log: bool | None = None) -> Chart:
     """Month-by-month median and 25-75% and 5-95% bands of one variable over time.
 
     Parameters
@@ -244,72 +247,91 @@ def fan_chart(
     by = "by month" if period == "month" else "by year"
     title = f"{label[:1].upper()}{label[1:]}, {by}" + (f": lab {lab}" if lab is not None else "")
     unit_text = _UNIT_TEXT.get(unit, unit)
-    chart = _fan_layers(data, f"{label} ({unit_text})" if unit_text else label, unit, scale, start_log, labs)
+    axis_title = f"{label} ({unit_text})" if unit_text else label
     meta = _meta("fan", variable=variable, unit=unit, log_toggle=log_toggle(scale))
     meta[USERMETA_KEY]["log_toggle"]["log"] = start_log
     if labs:
-        faceted = chart.properties(width=PANEL_WIDTH, height=HEIGHT - 40).facet(
+        panel = _fan_layers(axis_title, unit, scale, start_log, labs, width=PANEL_WIDTH, height=HEIGHT - 40)
+        faceted = panel.facet(
             facet=alt.Facet("lab:N", sort=labs, title=None, header=alt.Header(labelFontWeight="bold")),
             columns=min(len(labs), PANELS_PER_ROW),
-            data=alt.Data(values=[]),
+            data=alt.NamedData(name="fan"),
+            title=alt.Title(f"{title}, each lab", subtitle=FAN_NOTE),
+            usermeta=meta,
         )
-        faceted = faceted.properties(title=alt.Title(f"{title}, each lab", subtitle=FAN_NOTE), usermeta=meta)
         return with_data(faceted, data, "fan")
-    chart = chart.properties(width=WIDTH, height=HEIGHT, title=alt.Title(title, subtitle=FAN_NOTE), usermeta=meta)
+    chart = _fan_layers(
+        axis_title,
+        unit,
+        scale,
+        start_log,
+        labs,
+        width=WIDTH,
+        height=HEIGHT,
+        title=alt.Title(title, subtitle=FAN_NOTE),
+        usermeta=meta,
+    )
     return with_data(chart, data, "fan")
 
 
 def _value_y(field: str, title: str, unit: str, scale: ValueScale, log: bool) -> alt.Y:
     values = scale.axis_values(log)
-    axis = alt.Axis(title=title, labelExpr=label_expression(unit), **({"values": values} if values else {}))
-    return alt.Y(f"{field}:Q", scale=alt.Scale(**scale.scale(log)), axis=axis)
+    axis = alt.Axis(title=title, labelExpr=label_expression(unit))
+    if values:
+        axis = alt.Axis(title=title, labelExpr=label_expression(unit), values=values)
+    return alt.Y(field=field, type="quantitative", scale=alt.Scale(**scale.scale(log)), axis=axis)
 
 
-def _fan_layers(
-    data: pd.DataFrame, title: str, unit: str, scale: ValueScale, log: bool, labs: list[str]
-) -> alt.LayerChart:
-    """Bands, median and the hover layers of a fan (of each lab when ``labs``)."""
+def _fan_layers(axis_title: str, unit: str, scale: ValueScale, log: bool, labs: list[str], **properties: Any) -> Chart:
+    """Bands, median and the hover layers of a fan (of each lab when ``labs``), with the chart's ``properties``."""
     base = alt.Chart()
-    x = alt.X("year:Q", axis=_year_axis("date"), scale=alt.Scale(zero=False, nice=False))
+    x = alt.X(field="year", type="quantitative", axis=_year_axis("date"), scale=alt.Scale(zero=False, nice=False))
     colour = (
         alt.Color("lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]), legend=None)
         if labs
-        else alt.value(FAN_COLOUR)
-    )
-    hover = alt.selection_point(
-        name="hover", fields=["year"], nearest=True, on="pointerover", clear="pointerout", empty=False
+        else alt.ColorValue(FAN_COLOUR)
     )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
-        *([alt.Tooltip("lab:N", title="lab")] if labs else []),
-        alt.Tooltip("date:N", title="date"),
-        alt.Tooltip("median:N", title="median"),
-        alt.Tooltip("25–75%:N", title="25–75% of draws"),
-        alt.Tooltip("5–95%:N", title="5–95% of draws"),
+        *([alt.Tooltip(field="lab", type="nominal", title="lab")] if labs else []),
+        alt.Tooltip(field="date", type="nominal", title="date"),
+        alt.Tooltip(field="median", type="nominal", title="median"),
+        alt.Tooltip(field="25–75%", type="nominal", title="25–75% of draws"),
+        alt.Tooltip(field="5–95%", type="nominal", title="5–95% of draws"),
     ]
     outer = base.mark_area(opacity=0.18).encode(
-        x=x, y=_value_y("p5", title, unit, scale, log), y2="p95:Q", color=colour
+        x=x, y=_value_y("p5", axis_title, unit, scale, log), y2=alt.Y2("p95"), color=colour
     )
     inner = base.mark_area(opacity=0.35).encode(
-        x=x, y=_value_y("p25", title, unit, scale, log), y2="p75:Q", color=colour
+        x=x, y=_value_y("p25", axis_title, unit, scale, log), y2=alt.Y2("p75"), color=colour
     )
-    median = base.mark_line(strokeWidth=1.8).encode(x=x, y=_value_y("p50", title, unit, scale, log), color=colour)
+    median = base.mark_line(strokeWidth=1.8).encode(x=x, y=_value_y("p50", axis_title, unit, scale, log), color=colour)
+    rule, strips = _hover_layers(base, x, tooltip)
     points = (
         base.mark_point(size=40, filled=True)
-        .encode(
-            x=x,
-            y=_value_y("p50", title, unit, scale, log),
-            color=colour,
-            opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
-            tooltip=tooltip,
-        )
-        .add_params(hover)
+        .encode(x=x, y=_value_y("p50", axis_title, unit, scale, log), color=colour)
+        .transform_filter(_HOVER)
     )
-    rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
-    return alt.layer(outer.add_params(zoom), inner, median, rule, points)
+    return alt.layer(outer.add_params(zoom), inner, median, rule, points, strips, **properties)
 
 
-def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
+#: The period under the pointer (its ``year``), picked by the hover strips of :func:`_hover_layers`.
+_HOVER = alt.selection_point(name="hover", fields=["year"], on="pointerover", clear="pointerout", empty=False)
+
+
+def _hover_layers(base: alt.Chart, x: alt.X, tooltip: list[alt.Tooltip]) -> tuple[alt.Chart, alt.Chart]:
+    """A guide line at the period under the pointer, and the invisible strips (one per period) that carry tooltips.
+
+    Each strip spans its period (``year`` to ``year_end``) and the whole height,
+    so the pointer anywhere in the plot shows that period's figures. (Vega-Lite's
+    ``nearest`` selections lose the tooltip's fields, hence strips.)
+    """
+    rule = base.mark_rule(color="#888888").encode(x=x).transform_filter(_HOVER)
+    strips = base.mark_rect(opacity=0.0).encode(x=x, x2=alt.X2("year_end"), tooltip=tooltip).add_params(_HOVER)
+    return rule, strips
+
+
+def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
     """Share of draws in which each lab is ruined at or before each month's end.
 
     Parameters
@@ -319,7 +341,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         One step line per lab, P(ruin) in percent; with several labs each in
         its colour, with a legend.
     """
@@ -328,6 +350,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
         {
             "date": ruin_curve["date"].astype(str).to_numpy(),
             "year": [y + 1.0 / 12.0 for y in decimal_years(ruin_curve["date"])],
+            "year_end": decimal_years(ruin_curve["date"]),  # the month's start: its strip spans the month
             "p_ruin": ruin_curve["p_ruin"].to_numpy(dtype=float),
         }
     )
@@ -338,33 +361,32 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
     colour = (
         alt.Color("lab:N", scale=alt.Scale(domain=labs, range=[lab_colour(k) for k in range(len(labs))]))
         if several
-        else alt.value(RUIN_COLOUR)
+        else alt.ColorValue(RUIN_COLOUR)
     )
     top = max(float(np.nanmax(data["p_ruin"])) * 1.15 if len(data) else 0.0, 0.01)
-    x = alt.X("year:Q", axis=_year_axis("date (monthly)"), scale=alt.Scale(zero=False, nice=False))
+    x = alt.X(
+        field="year", type="quantitative", axis=_year_axis("date (monthly)"), scale=alt.Scale(zero=False, nice=False)
+    )
     y = alt.Y(
         "p_ruin:Q",
         scale=alt.Scale(domain=[0.0, min(top, 1.0)]),
         axis=alt.Axis(title="share of draws ruined", format=".1~%"),
     )
-    hover = alt.selection_point(
-        name="hover", fields=["year"], nearest=True, on="pointerover", clear="pointerout", empty=False
-    )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     tooltip = [
-        *([alt.Tooltip("lab:N", title="lab")] if labs else []),
-        alt.Tooltip("date:N", title="month"),
-        alt.Tooltip("P(ruin) so far:N", title="P(ruin) so far"),
+        *([alt.Tooltip(field="lab", type="nominal", title="lab")] if several else []),
+        alt.Tooltip(field="date", type="nominal", title="month"),
+        alt.Tooltip(field="P(ruin) so far", type="nominal", title="P(ruin) so far"),
     ]
     base = alt.Chart()
     line = base.mark_line(interpolate="step-before", strokeWidth=1.8).encode(x=x, y=y, color=colour)
-    points = (
-        base.mark_point(size=40, filled=True)
-        .encode(x=x, y=y, color=colour, opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)), tooltip=tooltip)
-        .add_params(hover)
-    )
-    rule = base.mark_rule(color="#888888").encode(x=x, tooltip=tooltip).transform_filter(hover)
-    chart = alt.layer(line.add_params(zoom), rule, points).properties(
+    rule, strips = _hover_layers(base, x, tooltip)
+    points = base.mark_point(size=40, filled=True).encode(x=x, y=y, color=colour).transform_filter(_HOVER)
+    chart = alt.layer(
+        line.add_params(zoom),
+        rule,
+        points,
+        strips,
         width=WIDTH,
         height=HEIGHT,
         title=alt.Title("P(ruin) over time (cumulative)", subtitle="share of draws ruined by each month's end"),
@@ -373,7 +395,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> alt.LayerChart:
     return with_data(chart, data, "ruin")
 
 
-def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
+def ruin_by_lab_chart(headline: pd.DataFrame) -> Chart:
     """Each lab's P(ruin within the horizon) with its 95% Wilson interval.
 
     Parameters
@@ -383,7 +405,7 @@ def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         One horizontal bar per lab, in the lab's colour, with its interval.
     """
     labs = [str(lab) for lab in headline["lab"]] if "lab" in headline.columns else ["lab"]
@@ -412,12 +434,17 @@ def ruin_by_lab_chart(headline: pd.DataFrame) -> alt.LayerChart:
         y=y, x=x.title("P(ruin within the horizon), with 95% Wilson interval"), color=colour, tooltip=tooltip
     )
     whiskers = base.mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q", tooltip=tooltip)
-    return alt.layer(bars, whiskers).properties(
-        width=WIDTH, height=max(60, 26 * len(labs)), title="P(ruin) of each lab", usermeta=_meta("ruin_by_lab")
+    return alt.layer(
+        bars,
+        whiskers,
+        width=WIDTH,
+        height=max(60, 26 * len(labs)),
+        title="P(ruin) of each lab",
+        usermeta=_meta("ruin_by_lab"),
     )
 
 
-def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.LayerChart:
+def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> Chart:
     """When each capability milestone is reached: median date and 5-95% range of draws.
 
     Parameters
@@ -429,7 +456,7 @@ def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.
 
     Returns
     -------
-    altair.LayerChart
+    altair.LayerChart or altair.FacetChart
         One horizontal range per milestone reached by at least 5% of draws
         (open to the right when fewer than 95% reach it) and a dot at the
         median date; each label gives the share of draws reaching it within
@@ -473,7 +500,9 @@ def milestone_chart(milestones: pd.DataFrame, *, lab: str | None = None) -> alt.
     )
     dots = base.mark_point(filled=True, size=60, color=FAN_COLOUR, opacity=1).encode(y=y, x="median:Q", tooltip=tooltip)
     title = "Capability milestones (share of draws reaching each)"
-    return alt.layer(ranges, dots).properties(
+    return alt.layer(
+        ranges,
+        dots,
         width=WIDTH,
         height=max(60, 28 * len(names)),
         title=title if lab is None else f"{title}: lab {lab}",

@@ -384,6 +384,7 @@ class Figure:
     alt: str
     chart: str
     caption: str = ""
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -495,8 +496,9 @@ def _png_image(png: bytes, alt: str, name: str, caption: str = "") -> Figure:
 
 def _chart(chart: Any, alt: str, name: str, caption: str = "") -> Figure:
     """A chart of :mod:`frontiersim.charts` rendered to SVG (offline, by vl-convert) and embedded as a data URI."""
-    encoded = base64.b64encode(render.svg(chart).encode("utf-8")).decode("ascii")
-    return Figure(f"data:image/svg+xml;base64,{encoded}", alt, name, caption)
+    spec = render.spec(chart)
+    encoded = base64.b64encode(render.svg(spec).encode("utf-8")).decode("ascii")
+    return Figure(f"data:image/svg+xml;base64,{encoded}", alt, name, caption, wide="facet" in spec)
 
 
 def _pre(text: str) -> Pre:

@@ -12,6 +12,7 @@
   const drawn = {}; // chart name -> specification drawn
   const sources = {}; // chart name -> specification as the server sent it
   const logChoice = {}; // chart name -> log scale chosen by the user (kept across updates)
+  let drawing = Promise.resolve(); // the charts are drawn one answer (or toggle) after the other
 
   function toggleOf(spec) {
     const meta = (spec.usermeta || {})[USERMETA_KEY] || {};
@@ -75,7 +76,7 @@
       box.className = "log-toggle";
       box.addEventListener("change", () => {
         logChoice[name] = box.checked;
-        draw(figure, name).catch(reportError);
+        drawing = drawing.then(() => draw(figure, name).catch(reportError));
       });
       label.append(box, document.createTextNode(" log scale"));
       head.appendChild(label);
@@ -102,6 +103,7 @@
       actions: false,
       ast: true,
       defaultStyle: false,
+      logLevel: 1, // vega.Error: not the warnings of an empty hover layer
       tooltip: { disableDefaultStyle: true, theme: "light" },
     });
     if (views[name] && views[name] !== result.view) views[name].finalize();
@@ -112,8 +114,15 @@
     figure.setAttribute("data-scale", scaleType || "");
   }
 
-  // Draw every chart of an answer (in its order); charts the answer no longer has are removed.
-  async function render(charts) {
+  // Draw every chart of an answer (in its order); charts the answer no longer has are removed. A chart
+  // that cannot be drawn is reported in the console; the others are drawn all the same. Answers are drawn
+  // one after the other, in the order they are given, so an older answer never overwrites a newer one.
+  function render(charts) {
+    drawing = drawing.then(() => renderNow(charts));
+    return drawing;
+  }
+
+  async function renderNow(charts) {
     const grid = document.getElementById("chart-grid");
     const wanted = new Set(charts.map((chart) => chart.name));
     for (const figure of Array.from(grid.querySelectorAll("figure[data-chart]"))) {
@@ -128,7 +137,7 @@
       sources[chart.name] = chart.spec;
       return [chart.name, figureFor(grid, chart.name, chart.spec)];
     });
-    await Promise.all(figures.map(([name, figure]) => draw(figure, name)));
+    await Promise.all(figures.map(([name, figure]) => draw(figure, name).catch(reportError)));
   }
 
   window.frontiersimCharts = { render, withLogScale, views, drawn, sources };
