@@ -115,6 +115,28 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
     return charts
 
 
+def drivers_chart(drivers: pd.DataFrame) -> dict[str, Any]:
+    """The tornado chart of what drives an outcome in the page's draws, as ``charts`` lists it.
+
+    Parameters
+    ----------
+    drivers : pandas.DataFrame
+        Labelled rank indices
+        (:func:`frontiersim.sensitivity.drivers_in_draws`).
+
+    Returns
+    -------
+    dict
+        ``name`` (``"drivers"``) and ``spec``: the Vega-Lite JSON of
+        :func:`frontiersim.charts.tornado.tornado_chart`, the chart the report
+        draws for a stored sensitivity analysis.
+    """
+    from frontiersim.charts.tornado import tornado_chart  # noqa: PLC0415 (only when ruin varies)
+
+    titled = drivers.assign(outcome_label=[f"What drives {label} in these draws" for label in drivers["outcome_label"]])
+    return {"name": "drivers", "spec": render.spec(tornado_chart(titled))}
+
+
 def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, Any]:
     """The JSON the page draws: one lab's headline, fans, ruin curve and company P&L, and every lab's P(ruin).
 

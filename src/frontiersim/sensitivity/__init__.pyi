@@ -17,6 +17,7 @@ from .scenario_analysis import (
     SensitivityInput,
     SensitivityResult,
     analyse_scenario,
+    drivers_in_draws,
     uncertain_inputs,
     wide_table,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "SensitivityResult",
     "analyse_design",
     "analyse_scenario",
+    "drivers_in_draws",
     "morris_design",
     "outcome_names",
     "rank_indices",

@@ -351,3 +351,62 @@ def wide_table(result: SensitivityResult, outcome: str) -> pd.DataFrame:
             columns[f"{index} high"] = wide[("ci_high", index)]
     table = pd.DataFrame(columns).reset_index().rename(columns={"input_label": "input"})
     return table.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
+def drivers_in_draws(
+    result: SimulationResult,
+    scenario: Scenario,
+    outcome: str = "p_ruin",
+    *,
+    lab: str | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame | None:
+    """Rank correlations of each uncertain input with an outcome, in the draws of a run already made.
+
+    The rank method of :func:`analyse_scenario` without a new simulation: the
+    run's own (possibly correlated) draws of every uncertain key against the
+    outcome in each draw. Cheap enough for each dashboard update (one ranking
+    and ``resamples`` small correlation matrices).
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A run of ``scenario``.
+    scenario : Scenario
+    outcome : str
+        An outcome name (:func:`~frontiersim.sensitivity.outcomes.outcome_names`).
+    lab : str, optional
+        The lab whose outcome is read (default: the first).
+    confidence, resamples, seed
+        As for :func:`~frontiersim.sensitivity.analysis.rank_indices`.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The labelled indices (the ``sensitivity`` table's columns, ``spearman``
+        and ``prcc`` rows), ready for
+        :func:`frontiersim.charts.tornado.tornado_chart`; None when the
+        scenario has no uncertain key, the run has fewer than 20 draws, or the
+        outcome is the same in every draw (nothing to correlate).
+
+    References
+    ----------
+    .. [1] Marino, S., Hogue, I. B., Ray, C. J. and Kirschner, D. E. (2008). A methodology for
+       performing global uncertainty and sensitivity analysis in systems biology. Journal of
+       Theoretical Biology 254(1), 178-196.
+    """
+    distributions = uncertain_inputs(scenario)
+    if not distributions or result.draws < 20:
+        return None
+    chosen = resolve_outcome(outcome, scenario)
+    lab_name = lab if lab is not None else scenario.lab_names[0]
+    values = chosen.per_draw(result.lab_dataset(lab_name))
+    if np.ptp(values) == 0:
+        return None
+    labels = _input_labels(result, list(distributions))
+    inputs = [SensitivityInput(name, *labels[name], distributions[name]) for name in distributions]
+    frame = pd.DataFrame({name: result.dataset[f"input.{name}"].values for name in distributions})
+    indices = rank_table(rank_indices(frame, values, confidence=confidence, resamples=resamples, seed=seed))
+    return _labelled(indices, chosen, inputs, "rank")[list(TABLE_COLUMNS)]
