@@ -144,20 +144,23 @@ class DaskExecutor:
         return (future.result() for future in futures)
 
     def __enter__(self) -> Self:
-        import distributed  # noqa: PLC0415 (Dask only when asked for)
+        import dask  # noqa: PLC0415 (Dask only when asked for)
+        import distributed  # noqa: PLC0415
 
         client_type: Any = distributed.Client  # distributed has no type hints
         cluster_type: Any = distributed.LocalCluster
 
         try:
             if self.address is None:
-                self._cluster = cluster_type(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                # No dashboard, so no use for the statistical profiler that samples each worker's stack every 10 ms.
+                with dask.config.set({"distributed.worker.profile.enabled": False}):
+                    self._cluster = cluster_type(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self._client = client_type(self._cluster)
             else:
                 self._client = client_type(self.address, timeout=self.timeout_seconds)
