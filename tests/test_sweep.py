@@ -140,6 +140,7 @@ def test_an_lhs_plan_samples_ranges_and_holds_single_values() -> None:
         ({"policy.hedge_factor": ["0.8:0.2"]}, 4, "LOW <= HIGH"),
         ({"operations.allocation_rule": ["residual"]}, 4, "at least one --set KEY=LOW:HIGH"),
         ({}, None, "at least one --set"),
+        ({"simulation.seed": [1, 2]}, None, "every point runs with the sweep's --seed"),
     ],
 )
 def test_bad_sweeps_are_refused_before_anything_runs(
