@@ -130,10 +130,20 @@ def _prepare(args: argparse.Namespace) -> _Prepared | str | ScenarioError:
     except ValueError as error:
         return str(error)
     largest = max(plan.scenarios, key=lambda s: len(s.lab_names) * s.horizon_months)
-    problem = (None if args.no_save else out_dir_problem(out)) or memory_problem(largest, draws, keep_monthly=False)
+    problem = (None if args.no_save else out_dir_problem(out) or _earlier_sweep_problem(out, args.force)) or (
+        memory_problem(largest, draws, keep_monthly=False)
+    )
     if problem:
         return problem
     return _Prepared(plan, out, executor, workers, note)
+
+
+def _earlier_sweep_problem(out: Path, force: bool) -> str | None:
+    """Why ``out`` should not be written: it holds the table of an earlier sweep (None with ``--force``)."""
+    if force or not (out / "sweep.csv").exists():
+        return None
+    advice = "use --force to replace it, or --out FOLDER to write elsewhere"
+    return f"{out} holds the sweep.csv of an earlier sweep; {advice}"
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -244,6 +254,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     sweep.add_argument("--out", help="output folder of sweep.csv (default: frontiersim-results/<scenario name>-sweep)")
     sweep.add_argument("--no-save", action="store_true", help="write no sweep.csv (the store follows --no-store)")
+    sweep.add_argument("--force", action="store_true", help="replace the sweep.csv of an earlier sweep in --out")
     sweep.add_argument(
         "--store-draws",
         action="store_true",
