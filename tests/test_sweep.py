@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -186,12 +187,14 @@ def sweeps_by_executor(tmp_path_factory: pytest.TempPathFactory) -> dict[str, li
     plan = _small_plan()
     stored: dict[str, list[dict[str, pd.DataFrame]]] = {}
     folder = tmp_path_factory.mktemp("sweeps")
+    environment = dict(os.environ)
     for executor in (SerialExecutor(), ProcessExecutor(2), DaskExecutor(workers=2)):
         store = RunStore(folder / f"{executor.name}.duckdb")
         with executor:
             assert list(executor.map(operator.neg, range(7))) == [0, -1, -2, -3, -4, -5, -6]
             result = run_sweep(plan, executor, store=store, message="test")
         stored[executor.name] = _stored(store, result.run_ids, result.sweep_id)
+    assert dict(os.environ) == environment  # the Dask nanny's variables for its workers are not left behind
     return stored
 
 
