@@ -51,6 +51,13 @@ def test_a_grid_sweep_prints_stores_and_writes_every_point(tmp_path: Path, capsy
     assert "hedge_factor = 0.8" in point.scenario_text
     assert point.message.startswith(f"sweep {sweep.run_id} point 4 of 4: policy.hedge_factor = 0.8")
 
+    # a second sweep does not replace the first one's table unless told to
+    again = _sweep(tmp_path, "--set", "policy.hedge_factor=0.5")
+    assert main(again) == EXIT_BAD_INPUT
+    assert "holds the sweep.csv of an earlier sweep; use --force" in capsys.readouterr().err
+    assert len(pd.read_csv(tmp_path / "out" / "sweep.csv")) == 4
+    assert len(store.list()) == 5
+
     assert main(["runs", "show", sweep.run_id, "--store", str(tmp_path / "runs.duckdb")]) == EXIT_OK
     shown = capsys.readouterr().out
     assert "kind      sweep" in shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -140,6 +141,7 @@ def test_an_lhs_plan_samples_ranges_and_holds_single_values() -> None:
         ({"policy.hedge_factor": ["0.8:0.2"]}, 4, "LOW <= HIGH"),
         ({"operations.allocation_rule": ["residual"]}, 4, "at least one --set KEY=LOW:HIGH"),
         ({}, None, "at least one --set"),
+        ({"simulation.seed": [1, 2]}, None, "every point runs with the sweep's --seed"),
     ],
 )
 def test_bad_sweeps_are_refused_before_anything_runs(
@@ -185,12 +187,14 @@ def sweeps_by_executor(tmp_path_factory: pytest.TempPathFactory) -> dict[str, li
     plan = _small_plan()
     stored: dict[str, list[dict[str, pd.DataFrame]]] = {}
     folder = tmp_path_factory.mktemp("sweeps")
+    environment = dict(os.environ)
     for executor in (SerialExecutor(), ProcessExecutor(2), DaskExecutor(workers=2)):
         store = RunStore(folder / f"{executor.name}.duckdb")
         with executor:
             assert list(executor.map(operator.neg, range(7))) == [0, -1, -2, -3, -4, -5, -6]
             result = run_sweep(plan, executor, store=store, message="test")
         stored[executor.name] = _stored(store, result.run_ids, result.sweep_id)
+    assert dict(os.environ) == environment  # the Dask nanny's variables for its workers are not left behind
     return stored
 
 

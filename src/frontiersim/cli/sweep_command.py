@@ -34,7 +34,7 @@ from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.overrides import parse_assignment, spec_of
 from frontiersim.simulate import extra_workers_note, memory_problem
-from frontiersim.sweep.executors import EXECUTOR_NAMES, default_workers, make_executor
+from frontiersim.sweep.executors import EXECUTOR_NAMES, Executor, default_workers, make_executor
 from frontiersim.units import counted
 
 if TYPE_CHECKING:
@@ -130,10 +130,20 @@ def _prepare(args: argparse.Namespace) -> _Prepared | str | ScenarioError:
     except ValueError as error:
         return str(error)
     largest = max(plan.scenarios, key=lambda s: len(s.lab_names) * s.horizon_months)
-    problem = (None if args.no_save else out_dir_problem(out)) or memory_problem(largest, draws, keep_monthly=False)
+    problem = (None if args.no_save else out_dir_problem(out) or _earlier_sweep_problem(out, args.force)) or (
+        memory_problem(largest, draws, keep_monthly=False)
+    )
     if problem:
         return problem
     return _Prepared(plan, out, executor, workers, note)
+
+
+def _earlier_sweep_problem(out: Path, force: bool) -> str | None:
+    """Why ``out`` should not be written: it holds the table of an earlier sweep (None with ``--force``)."""
+    if force or not (out / "sweep.csv").exists():
+        return None
+    advice = "use --force to replace it, or --out FOLDER to write elsewhere"
+    return f"{out} holds the sweep.csv of an earlier sweep; {advice}"
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -143,49 +153,54 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if isinstance(prepared, str):
         return bad_input(prepared)
     plan = prepared.plan
-    scenario = plan.base
-    recording = begin_recording(args, kind="sweep", scenario=scenario, seed=plan.seed, draws=plan.draws)
-    if isinstance(recording, int):
-        return recording
     where = f" on {args.cluster}" if args.cluster else f", {counted(prepared.workers, 'worker')}"
     print(
-        f"sweep of {scenario.meta.name!r}: {counted(len(plan.points), 'point')} ({plan.design}) x "
+        f"sweep of {plan.base.meta.name!r}: {counted(len(plan.points), 'point')} ({plan.design}) x "
         f"{counted(plan.draws, 'draw')}, seed {plan.seed}, executor {prepared.executor}{where}",
         file=sys.stderr,
     )
     if prepared.note:
         print(f"note: {prepared.note}", file=sys.stderr)
+    # the executor is started (a cluster reached) before anything is recorded: an unreachable cluster is bad input
+    executor = make_executor(prepared.executor, prepared.workers, args.cluster)
+    try:
+        executor.__enter__()
+    except (OSError, TimeoutError) as error:
+        return bad_input(f"--cluster {args.cluster}: cannot reach a Dask scheduler there ({error})")
+    try:
+        return _run(args, prepared, executor)
+    finally:
+        executor.__exit__(None, None, None)
+
+
+def _run(args: argparse.Namespace, prepared: _Prepared, executor: Executor) -> int:
+    """Record, run, store, print and write a checked sweep on a started executor."""
+    plan = prepared.plan
+    recording = begin_recording(args, kind="sweep", scenario=plan.base, seed=plan.seed, draws=plan.draws)
+    if isinstance(recording, int):
+        return recording
     from tqdm import tqdm  # noqa: PLC0415
 
     from frontiersim.cli.format import format_sweep_points  # noqa: PLC0415
     from frontiersim.sweep.runner import run_sweep  # noqa: PLC0415
 
     with recording.failing_on_error():
-        executor = make_executor(prepared.executor, prepared.workers, args.cluster)
-        try:
-            executor.__enter__()
-        except (OSError, TimeoutError) as error:
-            recording.fail(f"the Dask scheduler at {args.cluster} cannot be reached: {error}")
-            return bad_input(f"--cluster {args.cluster}: cannot reach a Dask scheduler there ({error})")
-        try:
-            with tqdm(total=len(plan.points), unit="point", disable=args.no_progress or None, file=sys.stderr) as bar:
+        with tqdm(total=len(plan.points), unit="point", disable=args.no_progress or None, file=sys.stderr) as bar:
 
-                def advance(_: int) -> None:
-                    bar.update(1)
+            def advance(_: int) -> None:
+                bar.update(1)
 
-                result = run_sweep(
-                    plan,
-                    executor,
-                    store=recording.store,
-                    sweep_id=recording.run_id,
-                    message=args.message,
-                    command=getattr(args, "argv", ()),
-                    keep_per_draw=args.store_draws,
-                    progress=advance,
-                )
-        finally:
-            executor.__exit__(None, None, None)
-        recording.completed = recording.active
+            result = run_sweep(
+                plan,
+                executor,
+                store=recording.store,
+                sweep_id=recording.run_id,
+                message=args.message,
+                command=getattr(args, "argv", ()),
+                keep_per_draw=args.store_draws,
+                progress=advance,
+            )
+        recording.completed = recording.active  # run_sweep completed the sweep's record
         key_units = {key: (spec.unit if (spec := spec_of(key)) is not None else "") for key in plan.keys}
         shown = format_sweep_points(result.points, plan.keys, key_units)
         if not args.no_save:
@@ -239,6 +254,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     sweep.add_argument("--out", help="output folder of sweep.csv (default: frontiersim-results/<scenario name>-sweep)")
     sweep.add_argument("--no-save", action="store_true", help="write no sweep.csv (the store follows --no-store)")
+    sweep.add_argument("--force", action="store_true", help="replace the sweep.csv of an earlier sweep in --out")
     sweep.add_argument(
         "--store-draws",
         action="store_true",

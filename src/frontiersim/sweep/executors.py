@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
@@ -30,6 +31,15 @@ from frontiersim.simulate import available_cores
 
 Item = TypeVar("Item")
 Output = TypeVar("Output")
+
+#: Dask settings of a local cluster's workers. No dashboard, so no statistical profiler (it samples each
+#: worker's stack every 10 ms). No ``MALLOC_TRIM_THRESHOLD_``: Dask sets it to 65536 by default, which fixes
+#: glibc's mmap threshold at 128 KiB, so every array the engine allocates is mapped afresh and faulted in;
+#: measured on the default scenario, 2.4 times the page faults and twice the system time per point.
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
 
 #: Names of the executors, as ``frontiersim sweep --executor`` takes them.
 EXECUTOR_NAMES = ("serial", "processes", "dask")
@@ -144,20 +154,26 @@ class DaskExecutor:
         return (future.result() for future in futures)
 
     def __enter__(self) -> Self:
-        import distributed  # noqa: PLC0415 (Dask only when asked for)
+        import dask  # noqa: PLC0415 (Dask only when asked for)
+        import distributed  # noqa: PLC0415
 
         client_type: Any = distributed.Client  # distributed has no type hints
         cluster_type: Any = distributed.LocalCluster
 
         try:
             if self.address is None:
-                self._cluster = cluster_type(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                environment = dict(os.environ)
+                try:
+                    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                        self._cluster = cluster_type(
+                            n_workers=self.workers,
+                            threads_per_worker=1,
+                            processes=True,
+                            dashboard_address=None,
+                            silence_logs=logging.ERROR,
+                        )
+                finally:
+                    _restore_environment(environment)
                 self._client = client_type(self._cluster)
             else:
                 self._client = client_type(self.address, timeout=self.timeout_seconds)
@@ -179,6 +195,15 @@ class DaskExecutor:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self._close()
+
+
+def _restore_environment(saved: dict[str, str]) -> None:
+    """Put back the environment variables a Dask nanny set in this process to start its workers."""
+    for key in set(os.environ) - set(saved):
+        del os.environ[key]
+    for key, value in saved.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def default_workers(points: int, cores: int | None = None) -> int:

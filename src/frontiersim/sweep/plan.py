@@ -20,6 +20,9 @@ from frontiersim.scenario.overrides import key_problem, settable_number, with_ov
 from frontiersim.scenario.schema import Scenario
 from frontiersim.sweep.design import SweepPoint, grid, latin_hypercube, parse_range
 
+#: Keys that the sweep itself sets for every point (common random numbers), and the option that sets them.
+_SWEEP_SETTINGS = {"simulation.draws": "--draws", "simulation.seed": "--seed"}
+
 #: How the points are chosen.
 DesignKind = Literal["grid", "lhs"]
 
@@ -69,8 +72,22 @@ class SweepPlan:
         }
 
 
-def _key_problems(scenario: Scenario, keys: Sequence[str], sample: Mapping[str, Any], extra: Any) -> list[Problem]:
-    return [problem for key in keys if (problem := key_problem(key, sample[key], scenario, extra)) is not None]
+def _given_problems(
+    scenario: Scenario, values_by_key: Mapping[str, Sequence[Any]], extra: Mapping[str, type] | None
+) -> list[Problem]:
+    """Unknown keys, keys without values, and keys the sweep sets itself."""
+    problems: list[Problem] = []
+    for key, values in values_by_key.items():
+        shown = values[0] if len(values) == 1 else list(values)
+        problem = key_problem(key, shown, scenario, extra)
+        if problem is not None:
+            problems.append(problem)
+        elif not values:
+            problems.append(Problem(key, "no values; expected one or more values separated by commas"))
+        elif key in _SWEEP_SETTINGS:
+            expected = f"no value: every point runs with the sweep's {_SWEEP_SETTINGS[key]}"
+            problems.append(bad_value(key, shown, expected))
+    return problems
 
 
 def plan_sweep(
@@ -126,10 +143,7 @@ def plan_sweep(
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
     keys = tuple(values_by_key)
-    problems = _key_problems(scenario, keys, {k: v[0] if v else None for k, v in values_by_key.items()}, extra_sections)
-    for key, values in values_by_key.items():
-        if not values:
-            problems.append(Problem(key, "no values; expected one or more values separated by commas"))
+    problems = _given_problems(scenario, values_by_key, extra_sections)
     if problems:
         raise ScenarioError(problems, source)
     if lhs_points is None:
