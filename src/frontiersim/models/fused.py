@@ -152,6 +152,62 @@ def _yearly_sequential(by_month: FloatArray, how: str) -> FloatArray:
     return values
 
 
+def _writable(values: Any) -> FloatArray:
+    """A contiguous, writable float64 copy of ``values`` unless it is one already (one compiled signature)."""
+    array: FloatArray = np.ascontiguousarray(values, dtype=np.float64)
+    return array if array.flags.writeable else array.copy()
+
+
+def _market_demand(kernels: Any, demand: Component, draws: int, months: int) -> FloatArray:
+    """The market's demand, month-major ``(months, draws)``: growth demand in a kernel, a path as precomputed."""
+    if isinstance(demand, GrowthDemandComponent):
+        initial, growth, persistence, delay, volatility, shocks, ceiling = demand.inputs
+        by_month = np.empty((months, draws))
+        kernels.growth_demand_by_month(
+            _writable(initial),
+            _writable(growth),
+            _writable(persistence),
+            _writable(delay),
+            _writable(volatility),
+            _writable(shocks),
+            float(ceiling),
+            by_month,
+        )
+        return by_month
+    assert isinstance(demand, PathDemandComponent)
+    return _writable(demand.driver._by_month)
+
+
+def _run_off(kernels: Any, runoff: RunOff, state: MonthState, labs: int) -> dict[str, NDArray[Any]]:
+    """:meth:`RunOff.finish <frontiersim.models.components.runoff.RunOff.finish>` in a kernel."""
+    book = state["contract_book"]
+    columns = state["alive"].shape[0]
+    results = {
+        "ruin_month_including_runoff": np.empty(columns, dtype=np.int64),
+        "cash_after_runoff_usd": np.empty(columns),
+        "runoff_revenue_usd": np.empty(columns),
+    }
+    kernels.run_off(
+        runoff.months,
+        labs,
+        book._capacity,
+        book._payment,
+        state["alive"],
+        state["cash_usd"],
+        np.ascontiguousarray(state["ruin_month"], dtype=np.int64),
+        state["demand_usd_per_year"],
+        runoff.base_demand,
+        max(runoff.months - 1 - runoff.base_month, 1) / 12.0,
+        _writable(runoff.persistence),
+        state["gross_margin"],
+        _per_column(runoff.opex_fixed_monthly, columns, float),
+        _per_column(runoff.opex_share, columns, float),
+        float(runoff.ceiling_usd_per_year),
+        *results.values(),
+    )
+    return results
+
+
 def run_fused(
     setup: Setup,
     components: Sequence[Component],
@@ -187,7 +243,7 @@ def run_fused(
     layout = setup.layout
     columns, labs, months = layout.columns, layout.labs, setup.months
     years = months // 12
-    market_demand: FloatArray = demand.driver._by_month  # (months, draws)
+    market_demand = _market_demand(kernels, demand, layout.draws, months)
     share = _per_column(market.share, columns, float)
     margin = _per_column(demand.gross_margin, columns, float)
     rule = finance.rule
@@ -304,7 +360,7 @@ def run_fused(
     state["gross_margin"] = margin
     final: dict[str, NDArray[Any]] = {}
     for component in components:
-        final.update(component.finish(state))
+        final.update(_run_off(kernels, runoff, state, labs) if component is runoff else component.finish(state))
 
     by_month, by_year = _collect(out, outputs, keep_monthly, monthly_out, market_demand, margin, share)
     return by_month, by_year, final

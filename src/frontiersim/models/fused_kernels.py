@@ -306,3 +306,124 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                     _record(out, 14, row, column, other_opex, replace, keep_last, last)
                     _record(out, 15, row, column, raised, replace, keep_last, last)
                     _record(out, 16, row, column, cash_now, replace, keep_last, last)
+
+
+@numba.njit(parallel=True, **_JIT)
+def growth_demand_by_month(  # pragma: no cover - compiled; tested against GrowthDemand
+    initial_usd_per_year: Any,
+    growth_per_year: Any,
+    persistence_per_year: Any,
+    delay_months: Any,
+    volatility_per_sqrt_year: Any,
+    log_shocks: Any,
+    ceiling_usd_per_year: float,
+    out: Any,
+) -> None:
+    r"""Every draw's growth demand, month-major ``out[t, draw]``, USD/year.
+
+    The equations and order of operations of
+    :class:`~frontiersim.models.demand.GrowthDemand`: with
+    :math:`\tau_t = \max(t - d, 0) / 12`,
+    :math:`\ln D_t = \ln D_0 + \ln g\, (\rho^{\tau_t} - 1) / \ln\rho
+    + \sigma / \sqrt{12} \sum_{s=1}^{t} z_s`, capped at the ceiling.
+    ``log_shocks`` is draw-major ``(draws, months)``.
+    """
+    draws, months = log_shocks.shape
+    log_ceiling = math.log(ceiling_usd_per_year)
+    root_twelve = math.sqrt(12.0)
+    for draw in numba.prange(draws):
+        log_growth = math.log(growth_per_year[draw])
+        log_rho = math.log(persistence_per_year[draw])
+        flat = abs(log_rho) < 1e-12
+        safe = 1.0 if flat else log_rho
+        delay = delay_months[draw]
+        scale = volatility_per_sqrt_year[draw] / root_twelve
+        level = initial_usd_per_year[draw]
+        log_room = 0.0 if level == 0.0 else log_ceiling - math.log(level)
+        walk = 0.0
+        for t in range(months):
+            years = _maximum(t - delay, 0.0) / 12.0
+            log_path = log_growth * years if flat else log_growth * (math.expm1(years * safe) / safe)
+            if t > 0:
+                walk += log_shocks[draw, t]
+            log_factor = log_path + walk * scale
+            capped = level if log_factor == 0.0 or level == 0.0 else level * math.exp(_minimum(log_factor, log_room))
+            out[t, draw] = _minimum(capped, ceiling_usd_per_year)
+
+
+@numba.njit(parallel=True, **_JIT)
+def run_off(  # pragma: no cover - compiled; tested against the RunOff component
+    months: int,
+    labs: int,
+    book_capacity: Any,
+    book_payment: Any,
+    alive: Any,
+    cash: Any,
+    ruin_month: Any,
+    last_demand: Any,
+    base_demand: Any,
+    years: float,
+    persistence_per_year: Any,
+    gross_margin: Any,
+    opex_fixed_monthly: Any,
+    opex_share: Any,
+    ceiling_usd_per_year: float,
+    ruin_out: Any,
+    cash_out: Any,
+    revenue_out: Any,
+) -> None:
+    r"""Each surviving lab paying its contracts to their end, as :class:`~frontiersim.models.components.runoff.RunOff`.
+
+    ``alive``, ``cash`` and ``ruin_month`` are the state at the horizon;
+    ``last_demand`` is the last month's demand and ``base_demand`` the
+    demand the last year's growth is measured from, over ``years``. The
+    results go to ``ruin_out``, ``cash_out`` and ``revenue_out``.
+
+    Notes
+    -----
+    Each lab runs until the month after its last month with capacity or
+    payments under contract (from the horizon on), and stops at ruin; the
+    numbers are those of the whole-array loop of
+    :meth:`~frontiersim.models.components.runoff.RunOff.finish`, which steps
+    every lab until the last of them stops.
+    """
+    columns = alive.shape[0]
+    width = book_capacity.shape[0]
+    for column in numba.prange(columns):
+        draw = column // labs
+        lab = column - draw * labs
+        is_alive = alive[column]
+        balance = cash[column]
+        ruin = -1 if is_alive else ruin_month[column]
+        end = months
+        for t in range(width - 1, months - 1, -1):
+            if book_capacity[t, lab, draw] > 0 or book_payment[t, lab, draw] > 0:
+                end = t + 1
+                break
+        last = last_demand[column] if is_alive else 0.0
+        base = base_demand[column]
+        log_growth = math.log(last / base) / years if last > 0 and base > 0 else 0.0
+        log_demand = math.log(_maximum(last, 1e-300))
+        monthly_step = log_growth / 12.0
+        monthly_decay = persistence_per_year[column] ** (1.0 / 12.0)
+        decay = 1.0
+        cost_share = 1.0 - gross_margin[column]
+        revenue_total = 0.0
+        if is_alive:
+            for t in range(months, end):
+                capacity = book_capacity[t, lab, draw]
+                payment = book_payment[t, lab, draw]
+                decay = decay * monthly_decay
+                log_demand = log_demand + monthly_step * decay
+                demand = _minimum(math.exp(_minimum(log_demand, 700.0)), ceiling_usd_per_year) if last > 0 else 0.0
+                served = _minimum(demand, payment / cost_share) if capacity > 0 else 0.0
+                revenue = served / 12.0
+                outflow = payment / 12.0 + opex_fixed_monthly[column] + opex_share[column] * revenue
+                balance = balance + revenue - outflow
+                revenue_total += revenue
+                if balance < -RUIN_TOLERANCE_USD:
+                    ruin = t
+                    break
+        ruin_out[column] = ruin
+        cash_out[column] = balance
+        revenue_out[column] = revenue_total
