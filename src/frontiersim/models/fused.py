@@ -280,7 +280,7 @@ def run_fused(
         "flop_per_gw_month": _per_column(cohorts.flop_per_gw_month, columns, float),
         "log_hardware_growth": _per_column(cohorts.log_hardware_growth, columns, float),
     }
-    raise_uniforms = np.ascontiguousarray(finance.raise_uniforms)
+    raise_uniforms = _writable(finance.raise_uniforms_by_lab())  # (labs, draws, months)
     frontier_index = np.ascontiguousarray(cohorts.frontier_index, dtype=np.int64)
     fundraising = bool(np.any(rule.enabled))
     zeros = np.zeros(columns)

@@ -138,6 +138,9 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     ``opening_demand``, the per-model books, ``base_demand`` and
     ``last_demand``) are updated in place. ``committed_gw`` and
     ``committed_usd`` are month ``t0``'s commitments when ``decided``.
+    ``market_demand`` is month-major ``(months, draws)``, ``raise_uniforms``
+    draw-major ``(labs, draws, months)`` and the book's schedules ``(months,
+    labs, draws)``.
     Outputs go, in the order of :data:`frontiersim.models.fused.LAB_OUTPUTS`,
     to ``out[t, column, k]`` (``yearly`` false) or are summed into
     ``out[year, column, k]`` (kept at year end where ``last[k]``).
@@ -265,7 +268,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                             else:
                                 size = _minimum(max_usd[column], revenue_multiple[column] * served)
                                 probability = success_probability[column]
-                        closes = attempt and raise_uniforms[t, column] < probability
+                        closes = attempt and raise_uniforms[lab, draw, t] < probability
                         raised = size if closes else 0.0
                         if closes and raised > 0:
                             months_since_raise[column] = 0
@@ -331,24 +334,40 @@ def growth_demand_by_month(  # pragma: no cover - compiled; tested against Growt
     draws, months = log_shocks.shape
     log_ceiling = math.log(ceiling_usd_per_year)
     root_twelve = math.sqrt(12.0)
-    for draw in numba.prange(draws):
-        log_growth = math.log(growth_per_year[draw])
-        log_rho = math.log(persistence_per_year[draw])
-        flat = abs(log_rho) < 1e-12
-        safe = 1.0 if flat else log_rho
-        delay = delay_months[draw]
-        scale = volatility_per_sqrt_year[draw] / root_twelve
-        level = initial_usd_per_year[draw]
-        log_room = 0.0 if level == 0.0 else log_ceiling - math.log(level)
-        walk = 0.0
+    blocks = (draws + DRAWS_PER_BLOCK - 1) // DRAWS_PER_BLOCK
+    for block in numba.prange(blocks):
+        first = block * DRAWS_PER_BLOCK
+        size = min(first + DRAWS_PER_BLOCK, draws) - first
+        log_growth = np.empty(size)
+        safe = np.empty(size)
+        flat = np.empty(size, dtype=np.bool_)
+        scale = np.empty(size)
+        log_room = np.empty(size)
+        walk = np.zeros(size)
+        for j in range(size):
+            draw = first + j
+            log_growth[j] = math.log(growth_per_year[draw])
+            log_rho = math.log(persistence_per_year[draw])
+            flat[j] = abs(log_rho) < 1e-12
+            safe[j] = 1.0 if flat[j] else log_rho
+            scale[j] = volatility_per_sqrt_year[draw] / root_twelve
+            level = initial_usd_per_year[draw]
+            log_room[j] = 0.0 if level == 0.0 else log_ceiling - math.log(level)
+        # months outer, draws inner: each month's row of ``out`` is written as one contiguous run
         for t in range(months):
-            years = _maximum(t - delay, 0.0) / 12.0
-            log_path = log_growth * years if flat else log_growth * (math.expm1(years * safe) / safe)
-            if t > 0:
-                walk += log_shocks[draw, t]
-            log_factor = log_path + walk * scale
-            capped = level if log_factor == 0.0 or level == 0.0 else level * math.exp(_minimum(log_factor, log_room))
-            out[t, draw] = _minimum(capped, ceiling_usd_per_year)
+            for j in range(size):
+                draw = first + j
+                years = _maximum(t - delay_months[draw], 0.0) / 12.0
+                log_path = log_growth[j] * years if flat[j] else log_growth[j] * (math.expm1(years * safe[j]) / safe[j])
+                if t > 0:
+                    walk[j] += log_shocks[draw, t]
+                log_factor = log_path + walk[j] * scale[j]
+                level = initial_usd_per_year[draw]
+                if log_factor == 0.0 or level == 0.0:
+                    capped = level
+                else:
+                    capped = level * math.exp(_minimum(log_factor, log_room[j]))
+                out[t, draw] = _minimum(capped, ceiling_usd_per_year)
 
 
 @numba.njit(parallel=True, **_JIT)
