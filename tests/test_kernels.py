@@ -148,3 +148,18 @@ def test_each_engine_is_identical_across_chunk_sizes_and_workers(engine: str, mo
             np.testing.assert_array_equal(
                 cut[name], values, err_msg=f"{name}, chunks of {chunk_size}, {workers} workers"
             )
+
+
+def test_the_compiled_engine_gives_the_same_numbers_on_any_number_of_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = _ten_years(fs.bundled("four_labs"))
+    runs = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("NUMBA_NUM_THREADS", threads)
+        assert fused.kernel_threads() == int(threads)
+        runs.append(
+            _arrays(run_chunk(scenario, sample_draws(scenario, 0, 1600, 9), keep_monthly=False, engine="numba"))
+        )
+    for other in runs[1:]:
+        assert list(other) == list(runs[0])
+        for name, values in runs[0].items():
+            np.testing.assert_array_equal(other[name], values, err_msg=name)

@@ -34,8 +34,10 @@ runs; the kernels are compiled once and cached on disk
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -53,6 +55,9 @@ from frontiersim.models.components.runoff import RunOff
 
 FloatArray = NDArray[np.float64]
 Engine = Literal["auto", "numba", "numpy"]
+
+#: Fewer draws than this per thread are stepped in one thread (starting threads would cost more than they save).
+MIN_DRAWS_PER_THREAD = 512
 
 #: The environment variable that chooses the engine when ``run_chunk`` is not told.
 ENGINE_VARIABLE = "FRONTIERSIM_ENGINE"
@@ -152,6 +157,38 @@ def _yearly_sequential(by_month: FloatArray, how: str) -> FloatArray:
     return values
 
 
+def kernel_threads() -> int:
+    """Threads the kernels use: ``NUMBA_NUM_THREADS`` if set, else one per CPU this process may use."""
+    given = os.environ.get("NUMBA_NUM_THREADS", "")
+    if given.strip().isdigit() and int(given) > 0:
+        return int(given)
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def in_parallel(kernel: Callable[..., None], draws: int, *arguments: Any) -> None:
+    """Call ``kernel(first_draw, stop_draw, *arguments)`` over ranges of the draws, on :func:`kernel_threads` threads.
+
+    The kernels release the GIL and every draw is independent, so the ranges
+    run at once and give the numbers one call over all draws would.
+    """
+    threads = min(kernel_threads(), max(draws // MIN_DRAWS_PER_THREAD, 1))
+    if threads == 1:
+        kernel(0, draws, *arguments)
+        return
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=kernel_threads(), thread_name_prefix="frontiersim-kernel"))
+    bounds = np.linspace(0, draws, threads + 1).astype(np.int64)
+    futures = [_POOL[0].submit(kernel, int(first), int(stop), *arguments) for first, stop in itertools.pairwise(bounds)]
+    for future in futures:
+        future.result()
+
+
 def _writable(values: Any) -> FloatArray:
     """A contiguous, writable float64 copy of ``values`` unless it is one already (one compiled signature)."""
     array: FloatArray = np.ascontiguousarray(values, dtype=np.float64)
@@ -163,7 +200,9 @@ def _market_demand(kernels: Any, demand: Component, draws: int, months: int) -> 
     if isinstance(demand, GrowthDemandComponent):
         initial, growth, persistence, delay, volatility, shocks, ceiling = demand.inputs
         by_month = np.empty((months, draws))
-        kernels.growth_demand_by_month(
+        in_parallel(
+            kernels.growth_demand_by_month,
+            draws,
             _writable(initial),
             _writable(growth),
             _writable(persistence),
@@ -187,7 +226,9 @@ def _run_off(kernels: Any, runoff: RunOff, state: MonthState, labs: int) -> dict
         "cash_after_runoff_usd": np.empty(columns),
         "runoff_revenue_usd": np.empty(columns),
     }
-    kernels.run_off(
+    in_parallel(
+        kernels.run_off,
+        columns // labs,
         runoff.months,
         labs,
         book._capacity,
@@ -286,7 +327,9 @@ def run_fused(
     zeros = np.zeros(columns)
 
     def run(t0: int, t1: int, decided: bool, committed_gw: FloatArray, committed_usd: FloatArray) -> None:
-        kernels.month_segment(
+        in_parallel(
+            kernels.month_segment,
+            layout.draws,
             t0,
             t1,
             labs,

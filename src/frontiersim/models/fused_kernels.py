@@ -4,10 +4,18 @@ Each kernel does, for one draw at a time and every lab of it, what the
 components of :mod:`frontiersim.models.components` do for every draw at once:
 the same equations, in the same order of floating-point operations, with the
 state of a lab held in registers across months instead of in whole-array
-temporaries. The draws are independent, so the loop over them is parallel
-(``numba.prange``) and every draw's numbers are the same whatever the
+temporaries. The draws are independent, so they can be stepped in parallel,
+and every draw's numbers are the same whatever the
 number of threads, the chunk size or the worker count. All randomness is
 sampled before the kernels run (:mod:`frontiersim.draws`).
+
+Each kernel steps a range of draws (``first_draw:stop_draw``) and releases
+the GIL (``nogil=True``): :func:`frontiersim.models.fused.run_fused` runs
+ranges on a pool of threads, one per core. That is the parallel loop over
+draws ``numba.prange`` would give, without OpenMP's threads spinning at the
+end of every stretch of months, which on a machine shared with other work
+doubled the CPU time of a run (``benchmarks/bench_kernels.py``), and without
+compiling numba's parallel loop, which is slow.
 
 The numpy components stay the reference: ``tests/test_kernels.py`` checks
 that both paths agree on every bundled scenario.
@@ -82,8 +90,10 @@ def _record(
         out[row, column, k] += value
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(**_JIT)
 def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested against the components
+    first_draw: int,
+    stop_draw: int,
     t0: int,
     t1: int,
     labs: int,
@@ -130,7 +140,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     yearly: bool,
     last: Any,
 ) -> None:
-    r"""Months ``t0`` to ``t1 - 1`` of every lab of every draw, exogenous demand and fixed shares.
+    r"""Months ``t0`` to ``t1 - 1`` of every lab of draws ``first_draw:stop_draw``, exogenous demand, fixed shares.
 
     Parameters are the components' arrays (per-lab arrays are draw-major,
     column ``draw * labs + lab``); the state arrays (``cash``, ``alive``,
@@ -155,11 +165,8 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     :class:`~frontiersim.models.components.cohorts.Cohorts` and
     :class:`~frontiersim.models.components.procurement.Procurement`.
     """
-    draws = market_demand.shape[1]
-    blocks = (draws + DRAWS_PER_BLOCK - 1) // DRAWS_PER_BLOCK
-    for block in numba.prange(blocks):
-        first = block * DRAWS_PER_BLOCK
-        stop = min(first + DRAWS_PER_BLOCK, draws)
+    for first in range(first_draw, stop_draw, DRAWS_PER_BLOCK):
+        stop = min(first + DRAWS_PER_BLOCK, stop_draw)
         for t in range(t0, t1):
             frontier = frontier_index[t]
             flop_scale_month = -1.0 if t == 0 else t / 12.0
@@ -311,8 +318,10 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                     _record(out, 16, row, column, cash_now, replace, keep_last, last)
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(**_JIT)
 def growth_demand_by_month(  # pragma: no cover - compiled; tested against GrowthDemand
+    first_draw: int,
+    stop_draw: int,
     initial_usd_per_year: Any,
     growth_per_year: Any,
     persistence_per_year: Any,
@@ -322,7 +331,7 @@ def growth_demand_by_month(  # pragma: no cover - compiled; tested against Growt
     ceiling_usd_per_year: float,
     out: Any,
 ) -> None:
-    r"""Every draw's growth demand, month-major ``out[t, draw]``, USD/year.
+    r"""Growth demand of draws ``first_draw:stop_draw``, month-major ``out[t, draw]``, USD/year.
 
     The equations and order of operations of
     :class:`~frontiersim.models.demand.GrowthDemand`: with
@@ -331,13 +340,11 @@ def growth_demand_by_month(  # pragma: no cover - compiled; tested against Growt
     + \sigma / \sqrt{12} \sum_{s=1}^{t} z_s`, capped at the ceiling.
     ``log_shocks`` is draw-major ``(draws, months)``.
     """
-    draws, months = log_shocks.shape
+    months = log_shocks.shape[1]
     log_ceiling = math.log(ceiling_usd_per_year)
     root_twelve = math.sqrt(12.0)
-    blocks = (draws + DRAWS_PER_BLOCK - 1) // DRAWS_PER_BLOCK
-    for block in numba.prange(blocks):
-        first = block * DRAWS_PER_BLOCK
-        size = min(first + DRAWS_PER_BLOCK, draws) - first
+    for first in range(first_draw, stop_draw, DRAWS_PER_BLOCK):
+        size = min(first + DRAWS_PER_BLOCK, stop_draw) - first
         log_growth = np.empty(size)
         safe = np.empty(size)
         flat = np.empty(size, dtype=np.bool_)
@@ -370,8 +377,10 @@ def growth_demand_by_month(  # pragma: no cover - compiled; tested against Growt
                 out[t, draw] = _minimum(capped, ceiling_usd_per_year)
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(**_JIT)
 def run_off(  # pragma: no cover - compiled; tested against the RunOff component
+    first_draw: int,
+    stop_draw: int,
     months: int,
     labs: int,
     book_capacity: Any,
@@ -391,7 +400,9 @@ def run_off(  # pragma: no cover - compiled; tested against the RunOff component
     cash_out: Any,
     revenue_out: Any,
 ) -> None:
-    r"""Each surviving lab paying its contracts to their end, as :class:`~frontiersim.models.components.runoff.RunOff`.
+    r"""Each surviving lab of draws ``first_draw:stop_draw`` paying its contracts to their end.
+
+    As :class:`~frontiersim.models.components.runoff.RunOff` does.
 
     ``alive``, ``cash`` and ``ruin_month`` are the state at the horizon;
     ``last_demand`` is the last month's demand and ``base_demand`` the
@@ -406,9 +417,8 @@ def run_off(  # pragma: no cover - compiled; tested against the RunOff component
     :meth:`~frontiersim.models.components.runoff.RunOff.finish`, which steps
     every lab until the last of them stops.
     """
-    columns = alive.shape[0]
     width = book_capacity.shape[0]
-    for column in numba.prange(columns):
+    for column in range(first_draw * labs, stop_draw * labs):
         draw = column // labs
         lab = column - draw * labs
         is_alive = alive[column]
