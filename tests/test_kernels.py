@@ -10,6 +10,7 @@ count. Timings are in ``benchmarks/bench_kernels.py``, not here.
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 import numpy as np
@@ -163,3 +164,11 @@ def test_the_compiled_engine_gives_the_same_numbers_on_any_number_of_threads(mon
         assert list(other) == list(runs[0])
         for name, values in runs[0].items():
             np.testing.assert_array_equal(other[name], values, err_msg=name)
+
+
+def test_freed_memory_is_kept_once_per_process_on_glibc() -> None:
+    import platform  # noqa: PLC0415
+
+    first = fused.keep_freed_memory()
+    assert fused.keep_freed_memory() is first
+    assert first == (platform.libc_ver()[0] == "glibc" and os.environ.get("FRONTIERSIM_KEEP_FREED_MEMORY", "1") != "0")

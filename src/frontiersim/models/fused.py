@@ -34,8 +34,10 @@ runs; the kernels are compiled once and cached on disk
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
+import platform
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
@@ -157,6 +159,44 @@ def _yearly_sequential(by_month: FloatArray, how: str) -> FloatArray:
     return values
 
 
+#: glibc's ``mallopt`` parameters (``malloc.h``).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+#: Allocations up to this size come from the heap and are reused once freed (not handed back to the system).
+KEEP_FREED_BYTES = 1 << 30
+_MEMORY_KEPT: list[bool] = []
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc keep and reuse freed memory instead of returning it, so that chunks after the first fault no pages in.
+
+    Every chunk allocates arrays of the same sizes (draws, book, outputs).
+    By default glibc serves such large arrays with fresh ``mmap`` pages and
+    unmaps them when freed, so every chunk faults its memory in again, which
+    measured over half the CPU time of a run (``benchmarks/bench_kernels.py``).
+    Raising ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD`` [1]_ keeps freed
+    memory in the process, to be reused by the next chunk. Set
+    ``FRONTIERSIM_KEEP_FREED_MEMORY=0`` to leave glibc's defaults. Returns
+    whether the setting took (glibc only; once per process).
+
+    References
+    ----------
+    .. [1] mallopt(3), Linux man-pages, https://man7.org/linux/man-pages/man3/mallopt.3.html
+    """
+    if _MEMORY_KEPT:
+        return _MEMORY_KEPT[0]
+    kept = False
+    if os.environ.get("FRONTIERSIM_KEEP_FREED_MEMORY", "1") != "0" and platform.libc_ver()[0] == "glibc":
+        try:
+            libc = ctypes.CDLL(None)
+            kept = bool(libc.mallopt(_M_MMAP_THRESHOLD, KEEP_FREED_BYTES)) and bool(
+                libc.mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+            )
+        except (OSError, AttributeError):  # pragma: no cover - a libc without mallopt
+            kept = False
+    _MEMORY_KEPT.append(kept)
+    return kept
+
+
 def kernel_threads() -> int:
     """Threads the kernels use: ``NUMBA_NUM_THREADS`` if set, else one per CPU this process may use."""
     given = os.environ.get("NUMBA_NUM_THREADS", "")
@@ -264,6 +304,8 @@ def run_fused(
         As :class:`~frontiersim.models.engine.ChunkOutput` holds them.
     """
     from frontiersim.models import fused_kernels as kernels  # noqa: PLC0415 (numba, on first use)
+
+    keep_freed_memory()
 
     by_role = {type(component).role: component for component in components}
     demand = by_role["demand"]
