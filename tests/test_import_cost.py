@@ -29,6 +29,8 @@ HEAVY = (
     "pyarrow",
     "altair",
     "vl_convert",
+    "numba",
+    "llvmlite",
 )
 
 #: Subpackages whose names are imported on first use.
@@ -100,3 +102,31 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = frontiersim.no_such_name  # type: ignore[attr-defined]
+
+
+def test_the_numpy_engine_never_loads_numba() -> None:
+    """``FRONTIERSIM_ENGINE=numpy`` simulates without numba (or LLVM); the compiled engine loads it on first use."""
+    run = (
+        "import frontiersim as fs\n"
+        "from frontiersim.models.engine import run_chunk\n"
+        "from frontiersim.simulate import sample_draws\n"
+        "scenario = fs.bundled('default')\n"
+        "run_chunk(scenario, sample_draws(scenario, 0, 10, 1), engine={engine!r})"
+    )
+    numpy_modules = _modules_after(run.format(engine="numpy"))
+    assert "numba" not in numpy_modules
+    assert "llvmlite" not in numpy_modules
+    assert "frontiersim.models.fused_kernels" not in numpy_modules
+    assert "numba" in _modules_after(run.format(engine="numba"))
+
+
+def test_simulating_loads_no_table_library() -> None:
+    """Simulating a chunk needs neither pandas nor xarray nor scipy.stats (only labelling the results does)."""
+    modules = _modules_after(
+        "import frontiersim as fs\n"
+        "from frontiersim.models.engine import run_chunk\n"
+        "from frontiersim.simulate import sample_draws\n"
+        "scenario = fs.bundled('default')\n"
+        "run_chunk(scenario, sample_draws(scenario, 0, 10, 1))"
+    )
+    assert [name for name in ("pandas", "xarray", "scipy.stats", "duckdb") if name in modules] == []

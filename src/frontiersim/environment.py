@@ -6,6 +6,7 @@ import of numpy, scipy or pandas.
 
 from __future__ import annotations
 
+import os
 import platform
 from importlib import metadata
 
@@ -16,9 +17,12 @@ NUMERICAL_PACKAGES = ("numpy", "scipy", "pandas", "xarray", "pyarrow", "duckdb",
 
 
 def software_versions() -> dict[str, str]:
-    """The versions a run records: frontiersim, Python, the platform and :data:`NUMERICAL_PACKAGES`.
+    """The versions a run records: frontiersim, Python, the platform, :data:`NUMERICAL_PACKAGES` and the engine.
 
-    Packages that are not installed are left out.
+    Packages that are not installed are left out. ``engine`` is the engine
+    asked for (``FRONTIERSIM_ENGINE``, default ``auto``): the compiled and
+    numpy engines agree to 1e-12, not to the last bit
+    (:mod:`frontiersim.models.fused`).
 
     Examples
     --------
@@ -30,6 +34,7 @@ def software_versions() -> dict[str, str]:
         "frontiersim": __version__,
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
+        "engine": os.environ.get("FRONTIERSIM_ENGINE", "") or "auto",
     }
     for name in NUMERICAL_PACKAGES:
         try:

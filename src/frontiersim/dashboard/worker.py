@@ -19,6 +19,7 @@ timing and warnings), tens of kilobytes, not the simulation's arrays (about
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 import warnings
@@ -65,13 +66,16 @@ class _StopRequests:
 
 
 def start_worker(stop_requests: MutableSequence[int]) -> None:
-    """Initialise a worker process: keep the shared stop requests (one int64 per slot), ignore SIGINT.
+    """Initialise a worker process: keep the shared stop requests (one int64 per slot), ignore SIGINT, 1 kernel thread.
 
     Ctrl-C in a terminal signals the whole process group; the server alone
     should act on it, stopping its workers in order.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _StopRequests.slots = stop_requests
+    # The pool already runs one simulation per CPU: the compiled kernels take one thread each (numba reads this when
+    # it is first imported, with the first simulation), instead of each competing for every core.
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 
 def worker_ready() -> bool:

@@ -28,7 +28,9 @@ References
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -283,6 +285,10 @@ class Draws:
         return self.parameters[path]
 
 
+#: Shock streams of at least this many numbers (draws x months) are sampled on threads, one stream each.
+PARALLEL_SHOCKS_MIN_NUMBERS = 200_000
+
+
 def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan: DrawPlan) -> Draws:
     """Sample every uncertain parameter and monthly shock of ``plan`` for draws ``start:stop``.
 
@@ -324,16 +330,23 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan
             parameters[name] = sample_range(root, name, start, stop, distribution.sample)
     parameters = {name: parameters[name] for name, _ in plan.parameters}
     months = scenario.horizon_months
-    shocks: dict[str, FloatArray] = {}
-    for stream in plan.shocks:
+
+    def shock_stream(stream: ShockStream) -> FloatArray:
         if not stream.needed:
-            shocks[stream.name] = np.zeros((size, months))
-        elif stream.law == "normal":
-            shocks[stream.name] = sample_range(
-                root, stream.name, start, stop, lambda rng, n: rng.standard_normal((n, months))
-            )
-        else:
-            shocks[stream.name] = sample_range(root, stream.name, start, stop, lambda rng, n: rng.random((n, months)))
+            return np.zeros((size, months))
+        if stream.law == "normal":
+            return sample_range(root, stream.name, start, stop, lambda rng, n: rng.standard_normal((n, months)))
+        return sample_range(root, stream.name, start, stop, lambda rng, n: rng.random((n, months)))
+
+    needed = sum(stream.needed for stream in plan.shocks)
+    if needed > 1 and size * months >= PARALLEL_SHOCKS_MIN_NUMBERS:
+        # Each stream has its own generators, and numpy fills arrays without the GIL: the streams are sampled
+        # side by side, with the numbers they would have one after the other.
+        with ThreadPoolExecutor(max_workers=min(needed, os.cpu_count() or 1)) as pool:
+            sampled = list(pool.map(shock_stream, plan.shocks))
+    else:
+        sampled = [shock_stream(stream) for stream in plan.shocks]
+    shocks = {stream.name: values for stream, values in zip(plan.shocks, sampled, strict=True)}
     return Draws(start, stop, parameters, shocks)
 
 

@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 
 from frontiersim.draws.sampling import Draws
 from frontiersim.models.catalogue import Catalogue, OutputSpec, YearlyAccumulator, reduce_to_years
-from frontiersim.models.components.base import LabLayout, MonthState, Setup
+from frontiersim.models.components.base import Component, LabLayout, MonthState, Setup
 from frontiersim.models.components.procurement import PolicyOverride
+from frontiersim.models.fused import Engine, chosen_engine, numba_available, run_fused, uncovered
 from frontiersim.models.ranges import ModelRangeError, first_non_finite_month, non_finite_outputs, range_message
 from frontiersim.models.registry import SLOTS, Slot, assemble, catalogue
 from frontiersim.scenario.schema import Scenario
@@ -92,6 +93,7 @@ def run_chunk(
     slots: Sequence[Slot] = SLOTS,
     keep_monthly: bool = True,
     monthly_out: Mapping[str, FloatArray] | None = None,
+    engine: str | None = None,
 ) -> ChunkOutput:
     """Simulate every lab month by month for one chunk of draws.
 
@@ -116,6 +118,11 @@ def run_chunk(
         With ``keep_monthly``, where to write each monthly output, ``(months,
         columns)`` (views into a run's results, so that months are written
         once, in place). By default the engine allocates its own.
+    engine : {"auto", "numba", "numpy"}, optional
+        The compiled kernels or the numpy components
+        (:mod:`frontiersim.models.fused`); by default the environment
+        variable ``FRONTIERSIM_ENGINE``, else ``"auto"``: compiled where they
+        cover the scenario.
 
     Returns
     -------
@@ -148,7 +155,7 @@ def run_chunk(
     try:
         # Overflow is caught by the finite check below, which names the likely cause, not by warnings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            output = _run(scenario, draws, policy, slots, keep_monthly, monthly_out)
+            output = _run(scenario, draws, policy, slots, keep_monthly, monthly_out, chosen_engine(engine))
     except (ModelRangeError, OverflowError) as error:
         raise ModelRangeError(range_message(scenario, str(error) or type(error).__name__)) from error
     _check_finite(scenario, output)
@@ -174,6 +181,7 @@ def _run(
     slots: Sequence[Slot],
     keep_monthly: bool,
     monthly_out: Mapping[str, FloatArray] | None,
+    engine: Engine = "auto",
 ) -> ChunkOutput:
     """The month loop of :func:`run_chunk`."""
     setup = Setup(scenario, draws, policy)
@@ -193,6 +201,9 @@ def _run(
             if given is not None and given.shape != (months, width(spec)):
                 raise ValueError(f"monthly_out[{name!r}] has shape {given.shape}, expected {(months, width(spec))}")
             by_month[name] = np.empty((months, width(spec))) if given is None else given
+    compiled = None if engine == "numpy" else _run_compiled(setup, components, outputs, keep_monthly, by_month, engine)
+    if compiled is not None:
+        return compiled
     accumulators = (
         {}
         if keep_monthly
@@ -221,3 +232,21 @@ def _run(
     else:
         by_year = {accumulator.rule.name: accumulator.result() for accumulator in accumulators.values()}
     return ChunkOutput(layout, outputs, by_month, by_year, final)
+
+
+def _run_compiled(
+    setup: Setup,
+    components: Sequence[Component],
+    outputs: Catalogue,
+    keep_monthly: bool,
+    monthly_out: Mapping[str, FloatArray] | None,
+    engine: Engine,
+) -> ChunkOutput | None:
+    """The months in the compiled kernels (:mod:`frontiersim.models.fused`); None where they do not cover the run."""
+    reason = uncovered(components, outputs) or (None if numba_available() else "numba is not installed")
+    if reason is None:
+        by_month, by_year, final = run_fused(setup, components, outputs, keep_monthly, monthly_out)
+        return ChunkOutput(setup.layout, outputs, by_month, by_year, final)
+    if engine == "numba":
+        raise ValueError(f"the compiled engine cannot run this scenario: {reason}")
+    return None

@@ -7,6 +7,7 @@ value per draw, shared by the labs) and each lab's gross margin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -74,9 +75,14 @@ class _ExogenousDemand(Component):
         """The market's demand only with several labs (see :func:`market_outputs`)."""
         return market_outputs(cls.outputs, scenario)
 
-    def __init__(self, driver: PrecomputedDemand, gross_margin: FloatArray) -> None:
-        self.driver = driver
+    def __init__(self, driver: Callable[[], PrecomputedDemand], gross_margin: FloatArray) -> None:
+        self._make_driver = driver
         self.gross_margin = gross_margin
+
+    @functools.cached_property
+    def driver(self) -> PrecomputedDemand:
+        """The precomputed demand of every draw (computed on first use: the compiled engine computes its own)."""
+        return self._make_driver()
 
     @classmethod
     def streams(cls, scenario: Scenario) -> tuple[ShockStream, ...]:
@@ -96,10 +102,25 @@ class _ExogenousDemand(Component):
         state["gross_margin"] = self.gross_margin
 
 
+def growth_inputs(setup: Setup) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, float]:
+    """The arguments of :class:`~frontiersim.models.demand.GrowthDemand` for a chunk, in its order."""
+    return (
+        setup.parameter("demand.initial_usd_per_year"),
+        setup.parameter("demand.growth_per_year"),
+        setup.parameter("demand.growth_persistence_per_year"),
+        setup.parameter("demand.delay_months"),
+        setup.parameter("demand.volatility_per_sqrt_year"),
+        setup.shocks(DEMAND_SHOCKS),
+        float(setup.scenario.demand.ceiling_usd_per_year),
+    )
+
+
 class GrowthDemandComponent(_ExogenousDemand):
     """``demand.kind = "growth"``: :class:`~frontiersim.models.demand.GrowthDemand`."""
 
     kind: ClassVar[str] = "demand.growth"
+    #: The driver's arguments (:func:`growth_inputs`), for the compiled engine.
+    inputs: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, float]
     keys: ClassVar[tuple[str, ...]] = (
         "demand.initial_usd_per_year",
         "demand.growth_per_year",
@@ -112,17 +133,11 @@ class GrowthDemandComponent(_ExogenousDemand):
 
     @classmethod
     def build(cls, setup: Setup) -> GrowthDemandComponent:
-        """Precompute every draw's demand path."""
-        driver = GrowthDemand(
-            setup.parameter("demand.initial_usd_per_year"),
-            setup.parameter("demand.growth_per_year"),
-            setup.parameter("demand.growth_persistence_per_year"),
-            setup.parameter("demand.delay_months"),
-            setup.parameter("demand.volatility_per_sqrt_year"),
-            setup.shocks(DEMAND_SHOCKS),
-            setup.scenario.demand.ceiling_usd_per_year,
-        )
-        return cls(driver, setup.lab_parameter("operations.gross_margin"))
+        """Every draw's demand path, precomputed on first use."""
+        inputs = growth_inputs(setup)
+        component = cls(lambda: GrowthDemand(*inputs), setup.lab_parameter("operations.gross_margin"))
+        component.inputs = inputs
+        return component
 
 
 class PathDemandComponent(_ExogenousDemand):
@@ -150,7 +165,7 @@ class PathDemandComponent(_ExogenousDemand):
             setup.shocks(DEMAND_SHOCKS),
             demand.ceiling_usd_per_year,
         )
-        return cls(driver, setup.lab_parameter("operations.gross_margin"))
+        return cls(lambda: driver, setup.lab_parameter("operations.gross_margin"))
 
 
 _SEGMENT_KEYS = ("innovation_per_year", "imitation_per_year", "volatility_per_sqrt_year", "gross_margin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -90,11 +91,25 @@ class Finance(Component):
             else setup.lab_values(lambda lab: lab.finance.raise_growth_elasticity),
         )
         self.cash = CashState.start(setup.lab_parameter("finance.starting_cash_usd"), self.rule.min_interval_months)
-        self.raise_uniforms = setup.lab_shocks_by_month(RAISE_UNIFORMS)
+        self._setup = setup
         self.growth_matters = bool(np.any(self.rule.growth_elasticity)) and bool(np.any(self.rule.enabled))
         # The lab's demand of the last 12 months (ring buffer), for its trailing growth.
         self.demand_history = np.zeros((12, setup.layout.columns)) if self.growth_matters else None
         self.opening_demand = np.zeros(setup.layout.columns)
+
+    @functools.cached_property
+    def raise_uniforms(self) -> FloatArray:
+        """Each lab's uniforms for its rounds, month-major ``(months, n * L)`` (made on first use)."""
+        return self._setup.lab_shocks_by_month(RAISE_UNIFORMS)
+
+    def raise_uniforms_by_lab(self) -> FloatArray:
+        """Each lab's uniforms for its rounds, draw-major ``(L, n, months)`` (a view with one lab)."""
+        setup = self._setup
+        by_lab = [setup.draws.shocks[lab.stream(RAISE_UNIFORMS)] for lab in setup.labs]
+        if len(by_lab) == 1:
+            one: FloatArray = by_lab[0][None]
+            return one
+        return np.stack(by_lab)
 
     @classmethod
     def streams(cls, scenario: Scenario) -> tuple[ShockStream, ...]:

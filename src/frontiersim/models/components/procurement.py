@@ -148,39 +148,49 @@ class Procurement(Component):
         alive = state["alive"]
         committed_gw, committed_usd = self.zeros, self.zeros
         if t in self.any_decision:
-            committed_gw, committed_usd = np.zeros(self.layout.columns), np.zeros(self.layout.columns)
-            demand, margin = state["demand_usd_per_year"], state["gross_margin"]
-            for index, lab in enumerate(self.labs):
-                if t not in self.decisions[index]:
-                    continue
-                columns = self.layout.lab_columns(index)
-                compute = lab.compute
-                price_now = price_usd_per_gw_year(self.base_price[columns], self.price_decline[columns], t)
-                observation = Observation(
-                    month=t,
-                    decision_index=self.decisions[index][t],
-                    demand_usd_per_year=demand[columns],
-                    scheduled_capacity_at_arrival_gw=self.book.lab_capacity_through(
-                        t + compute.lead_time_months, self.windows[index][t], index
-                    ),
-                    price_usd_per_gw_year=price_now,
-                    gross_margin=margin[columns],
-                    lead_time_months=compute.lead_time_months,
-                    contract_term_months=compute.contract_term_months,
-                )
-                policy = self.policies[index]
-                gw = np.where(alive[columns], np.asarray(policy.commit_gw(observation), dtype=float), 0.0)
-                if not np.all(np.isfinite(gw)):
-                    raise ModelRangeError(f"policy {policy!r} of lab {lab.name!r} returned non-finite GW at month {t}")
-                if np.any(gw < 0):
-                    raise ValueError(f"policy {policy!r} of lab {lab.name!r} returned negative GW at month {t}")
-                self.book.commit(t, gw, price_now, index, compute.lead_time_months, compute.contract_term_months)
-                committed_gw[columns] = gw
-                committed_usd[columns] = gw * price_now * compute.contract_term_months / 12.0
+            committed_gw, committed_usd = self.decide(t, alive, state["demand_usd_per_year"], state["gross_margin"])
         state["new_commitment_gw"] = committed_gw
         state["new_commitment_usd"] = committed_usd
         state["capacity_gw"] = np.where(alive, self.book.capacity_at(t), 0.0)
         state["payment_usd_per_year"] = np.where(alive, self.book.payment_at(t), 0.0)
+
+    def decide(
+        self, t: int, alive: NDArray[np.bool_], demand: FloatArray, margin: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Each deciding lab's commitment in month ``t``, entered in the book: GW and contract value, ``(n * L,)``.
+
+        ``alive``, ``demand`` and ``margin`` are every lab's at the decision
+        (per-lab arrays); labs that do not decide in ``t`` commit nothing.
+        """
+        committed_gw, committed_usd = np.zeros(self.layout.columns), np.zeros(self.layout.columns)
+        for index, lab in enumerate(self.labs):
+            if t not in self.decisions[index]:
+                continue
+            columns = self.layout.lab_columns(index)
+            compute = lab.compute
+            price_now = price_usd_per_gw_year(self.base_price[columns], self.price_decline[columns], t)
+            observation = Observation(
+                month=t,
+                decision_index=self.decisions[index][t],
+                demand_usd_per_year=demand[columns],
+                scheduled_capacity_at_arrival_gw=self.book.lab_capacity_through(
+                    t + compute.lead_time_months, self.windows[index][t], index
+                ),
+                price_usd_per_gw_year=price_now,
+                gross_margin=margin[columns],
+                lead_time_months=compute.lead_time_months,
+                contract_term_months=compute.contract_term_months,
+            )
+            policy = self.policies[index]
+            gw = np.where(alive[columns], np.asarray(policy.commit_gw(observation), dtype=float), 0.0)
+            if not np.all(np.isfinite(gw)):
+                raise ModelRangeError(f"policy {policy!r} of lab {lab.name!r} returned non-finite GW at month {t}")
+            if np.any(gw < 0):
+                raise ValueError(f"policy {policy!r} of lab {lab.name!r} returned negative GW at month {t}")
+            self.book.commit(t, gw, price_now, index, compute.lead_time_months, compute.contract_term_months)
+            committed_gw[columns] = gw
+            committed_usd[columns] = gw * price_now * compute.contract_term_months / 12.0
+        return committed_gw, committed_usd
 
     def finish(self, state: MonthState) -> dict[str, NDArray[Any]]:
         """Payments owed after the horizon by labs that survive it."""
