@@ -179,3 +179,21 @@ def test_e_notation_in_text_is_rewritten(value: float) -> None:
     rewritten = without_e_notation(text)
     assert not E_NOTATION.search(rewritten), rewritten
     assert rewritten.endswith("(run 20261202-052554-1e5a0c)")
+
+
+@given(
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["USD", "USD/year", "GW", "FLOP", "months", "1"])
+)
+@example(5e-324, "USD")
+@example(1.7976931348623157e308, "USD/year")
+@example(-1.7976931348623157e308, "1")
+@example(1e300, "1")
+def test_every_float_is_written_without_error_or_e_notation(value: float, unit: str) -> None:
+    """Subnormals and the largest floats included: the scenario's extreme values are echoed in messages."""
+    texts = [format_quantity(value, unit), format_number(value), number_text(value), money(value), percent(value)]
+    if math.isfinite(value):
+        texts.append(power_of_ten(value))
+    for text in texts:
+        assert isinstance(text, str)
+        assert text
+        assert not E_NOTATION.search(text), text

@@ -89,7 +89,10 @@ def _significant(value: float, digits: int) -> tuple[float, int]:
         return 0.0, 0
     exponent = math.floor(math.log10(abs(value)))
     decimals = digits - 1 - exponent
-    rounded = round(value, decimals)
+    try:
+        rounded = round(value, decimals)
+    except OverflowError:  # rounding up past the largest float (1.8e308): the value is kept as it is
+        rounded = value
     if rounded != 0 and math.floor(math.log10(abs(rounded))) > exponent:  # rolled over to the next power of ten
         decimals -= 1
     return rounded, max(decimals, 0)
@@ -122,17 +125,18 @@ def power_of_ten(value: float, digits: int = 3) -> str:
     --------
     >>> power_of_ten(1.5e26), power_of_ten(-2e-7), power_of_ten(9.996e19), power_of_ten(1.234e-5)
     ('1.5×10^26', '-2.0×10^-7', '1.0×10^20', '1.23×10^-5')
+    >>> power_of_ten(5e-324), power_of_ten(1.7976931348623157e308)
+    ('4.94×10^-324', '1.8×10^308')
     """
     if value == 0:
         return "0"
     if not math.isfinite(value):
         return NOT_A_NUMBER if math.isnan(value) else _infinite(value)
-    exponent = math.floor(math.log10(abs(value)))
-    mantissa = round(value / 10.0**exponent, digits - 1)
-    if abs(mantissa) >= 10:  # 9.96 rounds to 10.0: roll over to the next power
-        exponent += 1
-        mantissa = round(value / 10.0**exponent, digits - 1)
-    text = f"{mantissa:.{digits - 1}f}".rstrip("0")
+    # Python's own correctly rounded scientific form gives the mantissa and exponent, rollover (9.996 to 10.0)
+    # included, and holds down to the subnormals (5e-324), where 10.0**exponent would underflow to zero.
+    mantissa_text, exponent_text = f"{value:.{digits - 1}e}".split("e")
+    exponent = int(exponent_text)
+    text = mantissa_text.rstrip("0")
     return f"{text}0×10^{exponent}" if text.endswith(".") else f"{text}×10^{exponent}"
 
 
@@ -286,13 +290,16 @@ def percent(share: float, digits: int = 3) -> str:
 
     Examples
     --------
-    >>> percent(0.0235), percent(0.5), percent(1.0), percent(0.00004), percent(0.0)
-    ('2.35%', '50%', '100%', '0.004%', '0%')
+    >>> percent(0.0235), percent(0.5), percent(1.0), percent(0.00004), percent(0.0), percent(1e307)
+    ('2.35%', '50%', '100%', '0.004%', '0%', '1.0×10^309%')
     """
     if not math.isfinite(share):
         return format_number(share)
     if share == 0:
         return "0%"
+    if abs(share) >= 1e4:  # a million percent and more: a power of ten (shifted: 100 * share may overflow)
+        mantissa, exponent = power_of_ten(share, digits).split("×10^")
+        return f"{mantissa}×10^{int(exponent) + 2}%"
     rounded, decimals = _significant(100.0 * share, digits)
     if abs(rounded) < 0.001:
         return f"{power_of_ten(100.0 * share, digits)}%"
