@@ -146,9 +146,9 @@ def _snapshot(page: Any) -> dict[str, str | None]:
         "p_ruin_text": page.locator("#p-ruin").text_content(),
         "p_ruin_value": page.locator("#p-ruin").get_attribute("data-value"),
         "interval": page.locator("#p-ruin-interval").text_content(),
-        "ruin_line": page.locator("#chart-ruin path.ruin-line").get_attribute("d"),
-        "capacity_median": page.locator("#chart-capacity_gw path.median").get_attribute("d"),
-        "cash_band": page.locator("#chart-cash_usd path.band90").get_attribute("d"),
+        "ruin_line": page.locator("#chart-ruin .mark-line path").first.get_attribute("d"),
+        "capacity_median": page.locator("#chart-capacity_gw .mark-line path").first.get_attribute("d"),
+        "cash_band": page.locator("#chart-cash_usd .mark-area path").first.get_attribute("d"),
     }
 
 
@@ -172,8 +172,8 @@ def test_dashboard_end_to_end(browser: Any, server: Server, tmp_path: Path, scre
         assert float(before["p_ruin_value"] or "nan") <= runoff <= 1.0
         assert (page.locator("#p-ruin-runoff").text_content() or "").endswith("%")
         assert re.fullmatch(r"\$[\d.]+[BT]", page.locator("#obligations").text_content() or "")
-        assert page.locator("#chart-revenue_usd_per_year path.median").get_attribute("d")
-        assert page.locator("input[type=range]").count() == 10
+        assert page.locator("#chart-revenue_usd_per_year .mark-line path").first.get_attribute("d")
+        assert page.locator("input[type=range]").count() == 13  # three uncertain keys have two handles
         page.screenshot(path=str(screenshot_dir / "dashboard-default.png"), full_page=True)
         renders = int(page.evaluate("document.body.dataset.renders"))
 
@@ -383,7 +383,7 @@ def test_dashboard_with_several_labs(browser: Any, server: Server, screenshot_di
         )
         _wait_ready(page, renders)
         assert page.locator("#labs tbody tr.selected").get_attribute("data-lab") == "gamma"
-        assert page.locator("#market-figure").is_visible()
+        assert page.locator("#chart-market_demand_usd_per_year").is_visible()
         page.screenshot(path=str(screenshot_dir / "dashboard-four-labs.png"), full_page=True)
     finally:
         context.close()

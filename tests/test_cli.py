@@ -430,4 +430,4 @@ def test_defaults_prints_each_keys_label_and_unit(capsys: pytest.CaptureFixture[
     assert main(["defaults"]) == 0
     out = capsys.readouterr().out
     block = out.split("  hedge_factor = ", 1)[1].splitlines()[:4]
-    assert "      label: hedge factor; unit: x; typical: 0 to 2" in block
+    assert "      label: hedge factor; unit: x; typical: 0x to 2x" in block

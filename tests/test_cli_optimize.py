@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import frontiersim as fs
+from frontiersim.charts.frontier import frontier_of, plot_frontier
 from frontiersim.cli import main as cli
 from frontiersim.cli import optimize_command
 from frontiersim.cli.arguments import usd as parse_usd
@@ -29,7 +30,6 @@ from frontiersim.cli.main import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, default_o
 from frontiersim.optimize import Objective, optimize_policy, policy_family
 from frontiersim.optimize import plot as optimize_plot
 from frontiersim.optimize.frontier import Frontier, trace_frontier
-from frontiersim.optimize.plot import frontier_figure, plot_frontier
 
 SCENARIO = "one_trillion_bet_uncertain"
 #: Small but meaningful: about 1 s per optimize run. The grid (step 0.04) brackets the ruin limit closely.
@@ -343,7 +343,7 @@ def bad_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
             sys.executable,
             "-c",
             "import sys, frontiersim.optimize, frontiersim.optimize.plot, frontiersim.cli.main; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))",
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'altair', 'vl_convert')))",
         ],
     }
     processes = {
@@ -378,7 +378,9 @@ def test_bad_scenario_touches_no_folder(bad_input: tuple[Path, dict[str, Complet
     assert not (root / "frontiersim-results").exists()
 
 
-def test_importing_the_optimizer_and_cli_does_not_load_matplotlib(bad_input: tuple[Path, dict[str, Completed]]) -> None:
+def test_importing_the_optimizer_and_cli_does_not_load_a_charting_library(
+    bad_input: tuple[Path, dict[str, Completed]],
+) -> None:
     result = bad_input[1]["imports"]
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
@@ -492,19 +494,19 @@ def test_plot_from_python(tmp_path: Path) -> None:
     scenario = fs.bundled(SCENARIO)
     family = policy_family(scenario, "hedge", 0.0, 0.4)
     result = optimize_policy(scenario, family, Objective("revenue"), max_ruin=0.05, draws=800, candidates=5, seed=3)
-    figure = frontier_figure(result)
-    assert len(figure.axes) == 2  # the frontier reaches far past the limit: a close-up panel is added
-    assert "revenue" in figure.axes[0].get_ylabel()
-    assert "$B" in figure.axes[0].get_ylabel()
-    assert "P(ruin" in figure.axes[0].get_xlabel()
-    labels = {text.get_text() for text in figure.axes[0].texts}
-    assert set(NAIVE) <= labels
-    assert any(label.startswith("recommended: hedge ") for label in labels)
+    spec = frontier_of(result).to_dict()
+    axes = [layer["encoding"] for layer in spec["layer"] if "encoding" in layer and "y" in layer["encoding"]]
+    assert "revenue" in axes[0]["y"]["axis"]["title"]
+    assert "P(ruin" in axes[0]["x"]["axis"]["title"]
+    rows = next(rows for rows in spec["datasets"].values() if "status" in rows[0])
+    statuses = {row["status"] for row in rows}
+    assert {"chosen", "naive policy", "recommended, fresh draws"} <= statuses
+    assert set(NAIVE) <= {row["policy"] for row in rows if row["status"] == "naive policy"}
+    assert spec["layer"][0]["mark"]["type"] == "rect"  # the feasible region
     path = plot_frontier(result, tmp_path / "deep" / "frontier.png")
     assert path == tmp_path / "deep" / "frontier.png"
     assert png_size(path)[0] >= 800
     assert [p.name for p in path.parent.iterdir()] == ["frontier.png"]  # no temporary file left behind
-    assert "matplotlib.pyplot" not in sys.modules
 
 
 def test_trace_without_a_limit_marks_nothing() -> None:
@@ -517,8 +519,10 @@ def test_trace_without_a_limit_marks_nothing() -> None:
     assert isinstance(frontier, Frontier)
     assert frontier.chosen_search is None
     assert not frontier.table()["feasible"].any()
-    figure = frontier_figure(frontier)
-    assert len(figure.axes) == 1
+    spec = frontier_of(frontier).to_dict()
+    rows = next(rows for rows in spec["datasets"].values() if "status" in rows[0])
+    assert "chosen" not in {row["status"] for row in rows}
+    assert spec["layer"][0]["mark"]["type"] != "rect"  # no limit: no feasible region
 
 
 def test_plot_module_still_exports_the_frontier() -> None:

@@ -80,7 +80,7 @@ class TestValidation:
 
     def test_fixed_key(self) -> None:
         (message,) = problems(f'"demand.initial_usd_per_year ~ {COST}" = 0.3')
-        assert "demand.initial_usd_per_year is fixed at 1e+10 in this scenario" in message
+        assert "demand.initial_usd_per_year is fixed at 10B in this scenario" in message
 
     def test_a_key_that_is_not_uncertain_at_all(self) -> None:
         (message,) = problems(f'"demand.kind ~ {COST}" = 0.3')
@@ -271,3 +271,52 @@ class TestMatrices:
         np.testing.assert_array_equal(suggestion, suggestion.T)
         if np.linalg.eigvalsh(matrix)[0] > 1e-6:
             np.testing.assert_allclose(nearest_correlation(matrix), matrix, atol=1e-8)
+
+
+class TestBundledExample:
+    """``one_trillion_bet_uncertain`` carries a ``[correlations]`` table: a late curve comes with slow growth."""
+
+    DELAY = "demand.delay_months"
+
+    def test_the_bundled_scenario_loads_with_its_correlations(self) -> None:
+        bet = fs.bundled("one_trillion_bet_uncertain")
+        assert bet.correlations == ((GROWTH, self.DELAY, -0.3),)
+        assert bet.joint_correlations == bet.correlations
+
+    def test_the_joint_odds_are_the_copulas(self) -> None:
+        """P(5x and a year late) is the Gaussian copula's: P(Z1 <= z(0.5), Z2 > z(0.7)) at rho = 2 sin(-0.3 pi / 6)."""
+        bet = fs.bundled("one_trillion_bet_uncertain")
+        draws = sample_draws(bet, 0, N, seed=3)
+        growth, delay = draws[GROWTH], draws[self.DELAY]
+        assert abs(np.mean(growth == 5.0) - 0.5) < K_SIGMA * math.sqrt(0.25 / N)  # each keeps its own odds
+        assert abs(np.mean(delay == 12.0) - 0.3) < K_SIGMA * math.sqrt(0.21 / N)
+        rho = float(normal_correlation(-0.3))
+        z = stats.norm.ppf(0.7)
+        both_below = stats.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]]).cdf([0.0, z])
+        expected = 0.5 - both_below
+        assert expected > 0.5 * 0.3  # more often together than if independent
+        observed = np.mean((growth == 5.0) & (delay == 12.0))
+        assert abs(observed - expected) < K_SIGMA * math.sqrt(expected * (1 - expected) / N)
+
+    def test_frontiersim_run_works_on_it(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        out = tmp_path / "bet"
+        code = main(
+            ["run", "one_trillion_bet_uncertain", "--draws", "300", "--no-progress", "--no-store", "--out", str(out)]
+        )
+        assert code == 0
+        assert "P(ruin within the horizon)" in capsys.readouterr().out
+        assert tomllib.loads((out / "scenario.toml").read_text(encoding="utf-8"))["correlations"] == {
+            f"{GROWTH} ~ {self.DELAY}": -0.3
+        }
+
+
+def test_the_toml_examples_of_the_distributions_page_validate() -> None:
+    """Every TOML block of docs/distributions.md, put into the default scenario in place of its tables, validates."""
+    page = (Path(__file__).parent.parent / "docs" / "distributions.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in page.split("```toml\n")[1:]]
+    assert len(blocks) == 2
+    for block in blocks:
+        mapping = tomllib.loads(bundled_text("default"))
+        mapping.update(tomllib.loads(block))
+        scenario = fs.parse_scenario(mapping)
+        assert scenario.joint_correlations, block

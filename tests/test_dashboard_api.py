@@ -25,6 +25,7 @@ from frontiersim.dashboard import create_app
 from frontiersim.dashboard.app import CONTENT_SECURITY_POLICY, STATIC_DIR, result_payload
 from frontiersim.dashboard.sliders import SLIDERS
 from frontiersim.dashboard.worker import page_tables
+from frontiersim.models.catalogue import milestone_label
 from frontiersim.results.tables import run_tables
 from frontiersim.scenario.loader import bundled, bundled_names, bundled_text, parse_scenario, parse_scenario_text
 from frontiersim.simulate import simulate
@@ -83,15 +84,21 @@ def test_page_and_assets_are_local(client: TestClient) -> None:
     references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page.text)
     assert references
     assert all(ref.startswith("/static/") or ref.startswith("data:") for ref in references), references
-    for asset, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+    for asset, kind in (
+        ("app.js", "javascript"),
+        ("charts.js", "javascript"),
+        ("style.css", "text/css"),
+        ("vendor/vega.js", "javascript"),
+    ):
         response = client.get(f"/static/{asset}")
         assert response.status_code == 200
         assert kind in response.headers["content-type"]
-    script = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
-    urls = set(re.findall(r"https?://[^\s\"'`)]+", script))
-    assert urls == {"http://www.w3.org/2000/svg"}  # the SVG namespace name, never fetched
-    assert "innerHTML" not in script
-    assert "eval(" not in script
+    assert "window.vegaEmbed=" in client.get("/static/vendor/vega.js").text  # Vega, Vega-Lite, Vega-Embed
+    for name in ("app.js", "charts.js"):
+        script = (STATIC_DIR / name).read_text(encoding="utf-8")
+        assert not re.findall(r"https?://[^\s\"'`)]+", script), name
+        assert "innerHTML" not in script
+        assert "eval(" not in script
     style = (STATIC_DIR / "style.css").read_text(encoding="utf-8")
     assert "url(" not in style
     assert "@import" not in style
@@ -124,7 +131,9 @@ def test_slider_values_and_texts_of_the_default(client: TestClient) -> None:
     assert sliders["policy.hedge_factor"]["value"] == 0.6
     assert sliders["finance.starting_cash_usd"]["value"] == 30.0  # $B
     growth = sliders["demand.growth_per_year"]
-    assert growth["preset"].startswith("lognormal(p5=3, p95=20)")
+    assert growth["preset"].startswith("lognormal, 5-95% 3 to 20 x/year")
+    assert (growth["uncertain"], growth["p5"], growth["p95"]) == (True, pytest.approx(3.0), pytest.approx(20.0))
+    assert sliders["finance.starting_cash_usd"]["preset"] == "$30B"  # units, never e-notation
     assert growth["value"] == pytest.approx((3 * 20) ** 0.5)  # the lognormal's median
     assert "Dwarkesh Podcast" in growth["source"]
     assert not any(s["disabled"] for s in sliders.values() if not s["hidden"])
@@ -152,7 +161,9 @@ def test_capability_preset_shows_its_sliders_and_they_change_the_run(client: Tes
     assert answers[0] > answers[1]  # faster algorithmic progress, more capability, more demand
     milestones = response.json()["milestones"]
     ladder = parse_scenario_text(bundled_text("capability_driven")).capability.milestones
-    assert [m["milestone"] for m in milestones] == [name for name, _ in ladder]
+    assert [m["key"] for m in milestones] == [name for name, _ in ladder]
+    assert [m["milestone"] for m in milestones] == [milestone_label(name) for name, _ in ladder]
+    assert "90% less demand for engineers" in [m["milestone"] for m in milestones]
     assert all(0.0 <= m["share_reached"] <= 1.0 for m in milestones)
     assert all(m["p50_date"] == "" or m["p50_date"][:2] == "20" for m in milestones)
     default = client.post("/api/simulate", json={"scenario": tomllib.loads(bundled_text("default")), "draws": 200})
@@ -453,7 +464,11 @@ def _scenario(**sections: Any) -> dict[str, Any]:
         ({"scenario": _scenario(demand__growth_per_year={"dist": "eval"})}, "demand.growth_per_year.dist", "one of"),
         ({"scenario": _scenario(demand__growth_per_year="__import__('os')")}, "demand.growth_per_year", "expected"),
         ({"scenario": _scenario(demand__initial_usd_per_year=10**400)}, "demand.initial_usd_per_year", "expected"),
-        ({"scenario": _scenario(demand__initial_usd_per_year=-1e308)}, "demand.initial_usd_per_year", "in [0, 1e+16]"),
+        (
+            {"scenario": _scenario(demand__initial_usd_per_year=-1e308)},
+            "demand.initial_usd_per_year",
+            "in [$0/year, $10,000T/year]",
+        ),
         ({"scenario": _scenario(compute__lead_time_months=2**70)}, "compute.lead_time_months", "integer"),
         ({"scenario": _scenario(scenario__horizon_years="5")}, "scenario.horizon_years", "an integer"),
         ({"scenario": _scenario(scenario__name=None)}, "scenario.name", "no null"),

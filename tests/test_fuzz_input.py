@@ -453,6 +453,6 @@ def test_the_likely_cause_names_a_lab_s_own_value() -> None:
     mapping["labs"]["alpha"]["compute"]["cost_usd_per_gw_year"] = 1.0e14
     mapping["demand"]["ceiling_usd_per_year"] = 1.0e16
     listed = [str(value) for value in atypical_values(parse_scenario(mapping))]
-    assert listed[0] == "labs.alpha.compute.cost_usd_per_gw_year = 1e+14 (typical 2e+09 to 4e+10)"
-    assert "demand.ceiling_usd_per_year = 1e+16 (typical 1e+11 to 1.1e+14)" in listed
+    assert listed[0] == "labs.alpha.compute.cost_usd_per_gw_year = 100T (typical 2B to 40B)"
+    assert "demand.ceiling_usd_per_year = 1.0×10^16 (typical 100B to 110T)" in listed
     assert atypical_values(fs.bundled("four_labs")) == []

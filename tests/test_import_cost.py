@@ -18,7 +18,18 @@ import sys
 import pytest
 
 #: Libraries that take a tenth of a second or more to import, and that checking a scenario does not need.
-HEAVY = ("pandas", "xarray", "scipy.stats", "scipy.optimize", "duckdb", "matplotlib", "starlette", "pyarrow")
+HEAVY = (
+    "pandas",
+    "xarray",
+    "scipy.stats",
+    "scipy.optimize",
+    "duckdb",
+    "matplotlib",
+    "starlette",
+    "pyarrow",
+    "altair",
+    "vl_convert",
+)
 
 #: Subpackages whose names are imported on first use.
 LAZY_PACKAGES = (

@@ -11,29 +11,24 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
 
 import frontiersim as fs
 from four_labs import LABS, four_lab_result
 from frontiersim.calibrate.backtest import backtest_revenue
+from frontiersim.charts.frontier import frontier_png
 from frontiersim.cli.main import main
 from frontiersim.optimize.families import policy_family
-from frontiersim.optimize.plot import Frontier, frontier_png
+from frontiersim.optimize.plot import Frontier
 from frontiersim.optimize.search import optimize_policy
 from frontiersim.report import (
     charts_from_result,
     charts_from_tables,
     fan_chart,
-    frontier_chart,
     lab_fans_chart,
-    milestone_chart,
     render_report,
     report_from_result,
-    ruin_by_lab_chart,
-    ruin_chart,
 )
-from frontiersim.report.html import scenario_keys
+from frontiersim.report.html import outlook_charts, record_from_result, scenario_keys
 from frontiersim.results import draw_tables, run_tables
 from frontiersim.scenario.fields import field_specs
 from frontiersim.scenario.schema import section_types
@@ -431,57 +426,19 @@ def test_unknown_tables_are_listed(run_record: StandInRecord) -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_fan_chart(result: fs.SimulationResult) -> None:
-    fan = run_tables(result)["fan"]
-    figure = fan_chart(fan, "cash_usd")
-    (ax,) = figure.axes
-    assert len(ax.lines) == 1
-    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
-    assert len(bands) == 2
-    assert "USD" in ax.get_ylabel()
-    months = (fan["variable"] == "cash_usd").sum()
-    assert len(ax.lines[0].get_xdata()) == months
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert any(label.startswith("$") and label[-1] in "MBT" for label in labels), labels
-    gw = fan_chart(fan, "capacity_gw", log=False)
-    assert "GW" in gw.axes[0].get_ylabel()
-    with pytest.raises(ValueError, match="no rows of 'nothing'"):
-        fan_chart(fan, "nothing")
-
-
-def test_fan_chart_draws_on_given_axes(result: fs.SimulationResult) -> None:
-    figure = Figure()
-    axes = figure.subplots(1, 2)
-    fan = run_tables(result)["fan"]
-    assert fan_chart(fan, "revenue_usd_per_year", ax=axes[1]) is figure
-    assert len(axes[1].lines) == 1
-    assert len(axes[0].lines) == 0
-
-
-def test_ruin_chart(result: fs.SimulationResult) -> None:
-    curve = run_tables(result)["ruin_curve"]
-    (ax,) = ruin_chart(curve).axes
-    assert len(ax.lines) == 1
-    assert list(ax.lines[0].get_ydata()) == list(curve["p_ruin"])
-
-
-def test_frontier_chart(optimize_record: StandInRecord) -> None:
-    frontier = optimize_record.tables["frontier"]
-    (ax,) = frontier_chart(frontier).axes
-    stars = [line for line in ax.lines if line.get_marker() == "*"]
-    assert len(stars) == int(frontier["chosen"].sum())
-    naive = frontier[frontier["kind"] == "naive"]["policy"].tolist()
-    assert sorted(t.get_text() for t in ax.texts) == sorted(naive)
-    with pytest.raises(ValueError, match="lacks the column"):
-        frontier_chart(frontier.drop(columns=["objective se"]))
-
-
-def test_milestone_chart(capability_result: fs.SimulationResult) -> None:
-    milestones = run_tables(capability_result)["milestones"]
-    (ax,) = milestone_chart(milestones).axes
-    dots = [line for line in ax.lines if line.get_marker() == "o"]
-    assert len(dots) == int((milestones["p50_date"] != "").sum())
-    assert len(ax.get_yticklabels()) == len(milestones)
+def test_report_charts_are_the_shared_definitions(result: fs.SimulationResult) -> None:
+    """The report embeds SVG drawn from the frontiersim.charts definitions, one image per chart."""
+    record = record_from_result(result)
+    page = render_report(record)
+    charts = outlook_charts(record.tables)
+    assert list(charts) == list(pd.unique(record.tables["fan"]["variable"]))
+    for name in charts:
+        assert f'data-chart="fan:{name}"' in page
+    assert page.count('src="data:image/svg+xml;base64,') == len(charts) + 1  # and the P(ruin) curve
+    assert "data:image/png" not in page
+    assert "month-by-month median" in page
+    assert "line: the median draw" not in page
+    assert fan_chart(record.tables["fan"], "cash_usd").to_dict() == charts["cash_usd"].to_dict()
 
 
 def test_charts_from_result(result: fs.SimulationResult, capability_result: fs.SimulationResult) -> None:
@@ -635,19 +592,12 @@ def test_four_lab_report_of_a_stored_run() -> None:
 
 def test_lab_charts() -> None:
     tables = run_tables(four_lab_result(draws=100, seed=2))
-    figure = lab_fans_chart(tables["fan"], "capacity_gw")
-    visible = [ax for ax in figure.axes if ax.get_visible()]
-    assert len(visible) == len(LABS)
-    assert [ax.get_title() for ax in visible] == [f"lab {lab}" for lab in LABS]
-    assert "GW" in visible[0].get_ylabel()
-    with pytest.raises(ValueError, match="name one with lab="):
-        fan_chart(tables["fan"], "capacity_gw")
-    (ax,) = fan_chart(tables["fan"], "capacity_gw", lab="c").axes
-    assert ax.get_title().endswith("lab c")
-    (ax,) = ruin_chart(tables["ruin_curve"]).axes
-    assert len(ax.lines) == len(LABS)
-    (ax,) = ruin_by_lab_chart(tables["headline"]).axes
-    assert len(ax.patches) == len(LABS)
+    spec = lab_fans_chart(tables["fan"], "capacity_gw").to_dict()
+    assert spec["facet"]["field"] == "lab"
+    assert spec["facet"]["sort"] == list(LABS)
+    with pytest.raises(ValueError, match="no lab 'zz'"):
+        fan_chart(tables["fan"], "capacity_gw", lab="zz")
+    assert fan_chart(tables["fan"], "capacity_gw", lab="c").to_dict()["title"]["text"].endswith("lab c")
     charts = charts_from_tables(tables)
     assert {"ruin_by_lab", "market_demand_usd_per_year", "revenue_usd_per_year", "ruin_curve"} <= set(charts)
 

@@ -80,7 +80,7 @@ def test_rerun_says_which_table_differs_and_exits_1(capsys: pytest.CaptureFixtur
     code, out, _ = run_cli(capsys, "rerun", original, "--no-progress", "--no-store")
     assert code == EXIT_FAILED
     assert "DIFFERENT: 1 of" in out
-    assert re.search(r"headline: values differ, column 'p_ruin', largest difference 1e-09", out), out
+    assert "headline: values differ, column 'p_ruin', largest difference 1.0×10^-9" in out, out
 
 
 def test_rerun_refuses_what_it_cannot_make_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

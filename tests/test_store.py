@@ -230,7 +230,7 @@ def test_a_table_that_is_not_parquet_safe_stores_nothing(store: RunStore, bad: p
 
 
 def test_bad_arguments_are_rejected(store: RunStore) -> None:
-    with pytest.raises(ValueError, match="kind must be one of run, optimize, frontier, backtest, sweep"):
+    with pytest.raises(ValueError, match="kind must be one of run, optimize, frontier, backtest, sweep, sensitivity"):
         store.begin(kind="guess", scenario_text="", scenario_name="", scenario_sha256="", seed=None, draws=None)
     with pytest.raises(ValueError, match="one line"):
         begin(store, message="two\nlines")

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from frontiersim._version import __version__
 from frontiersim.draws import sampling
-from frontiersim.draws.sampling import Draws, SeedLike, seed_sequence
+from frontiersim.draws.sampling import Draws, GivenDraws, SeedLike, sample_given_draws, seed_sequence
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
 from frontiersim.models.registry import SLOTS, Slot, catalogue, draw_plan
@@ -149,6 +149,15 @@ def _default_keep_monthly(scenario: Scenario, draws: int) -> bool:
     return draws * len(scenario.labs) * scenario.horizon_months <= MONTHLY_LIMIT_DRAW_MONTHS
 
 
+def _draw_count(scenario: Scenario, draws: int | None, given: GivenDraws | None) -> int:
+    """The number of draws of a run: ``draws``, else the given design's rows, else the scenario's."""
+    if draws is None:
+        return given.size if given is not None else scenario.simulation.draws
+    if given is not None and draws != given.size:
+        raise ValueError(f"draws must be the {given.size} rows of the given design, got {draws}")
+    return draws
+
+
 def _chunk_bounds(draws: int, chunk_size: int) -> Iterator[tuple[int, int]]:
     for start in range(0, draws, chunk_size):
         yield start, min(start + chunk_size, draws)
@@ -194,13 +203,19 @@ def simulate_range(
     policy: PolicyOverride = None,
     slots: Sequence[Slot] = SLOTS,
     monthly_out: Mapping[str, FloatArray] | None = None,
+    given: GivenDraws | None = None,
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk).
 
     ``monthly_out`` (in this process only) is where the chunk's monthly
-    arrays go (:meth:`ResultAccumulator.monthly_views`).
+    arrays go (:meth:`ResultAccumulator.monthly_views`). With ``given``,
+    the draws are rows ``start:stop`` of that design
+    (:func:`~frontiersim.draws.sampling.sample_given_draws`).
     """
-    draws = sample_draws(scenario, start, stop, seed, slots)
+    if given is None:
+        draws = sample_draws(scenario, start, stop, seed, slots)
+    else:
+        draws = sample_given_draws(scenario, given, start, stop, seed, draw_plan(scenario, slots))
     output = run_chunk(scenario, draws, policy, slots=slots, keep_monthly=keep_monthly, monthly_out=monthly_out)
     return reduce_chunk(output, start, stop, draws.parameters, keep_monthly)
 
@@ -216,6 +231,7 @@ def simulate(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     slots: Sequence[Slot] = SLOTS,
+    given: GivenDraws | None = None,
 ) -> SimulationResult:
     """Simulate a scenario over many Monte Carlo draws.
 
@@ -243,12 +259,17 @@ def simulate(
     slots : sequence of Slot
         The month's components (:data:`frontiersim.models.registry.SLOTS`);
         ``docs/extending.md`` shows how to add one.
+    given : GivenDraws, optional
+        Parameter values given for each draw instead of sampled (a design of
+        experiments, :mod:`frontiersim.sensitivity`): ``draws`` defaults to
+        its number of rows, and each row takes the monthly shocks of the
+        sampled draw it names.
 
     Returns
     -------
     SimulationResult
     """
-    n = scenario.simulation.draws if draws is None else draws
+    n = _draw_count(scenario, draws, given)
     if n < 1:
         raise ValueError(f"draws must be >= 1, got {n}")
     if chunk_size < 1:
@@ -268,7 +289,7 @@ def simulate(
     if workers == 1 or n <= chunk_size:
         for start, stop in bounds:
             views = results.monthly_views(start, stop) if keep_monthly else None
-            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views))
+            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views, given))
             if progress is not None:
                 progress(stop - start)
     else:
@@ -278,7 +299,9 @@ def simulate(
             # waiting to be copied in stay few and memory stays bounded.
             pending: deque[Future[ChunkReduction]] = deque()
             for start, stop in bounds:
-                pending.append(pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy, slots))
+                pending.append(
+                    pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy, slots, None, given)
+                )
                 if len(pending) >= 2 * workers:
                     _collect(pending.popleft(), results, progress)
             while pending:
@@ -295,6 +318,7 @@ def simulate(
         "frontiersim_version": __version__,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "policy": _policies_text(scenario, policy),
+        **({} if given is None else {"given_parameters": sorted(given.parameters)}),
     }
     from frontiersim.results.result import SimulationResult  # noqa: PLC0415 (xarray and pandas, only to label)
 

@@ -38,6 +38,7 @@ from frontiersim.calibrate.data import ATTRIBUTION, fractional_year, revenue_rep
 from frontiersim.calibrate.defaults import COMPANIES
 from frontiersim.calibrate.fit import LogLinearFit, fit_log_linear
 from frontiersim.calibrate.revenue import apply_drops
+from frontiersim.units import number_text
 
 #: Nominal levels of the predictive intervals.
 LEVELS = (0.5, 0.9)
@@ -189,7 +190,7 @@ class Coverage:
         low, high = self.clopper_pearson()
         line = (
             f"{nominal} intervals covered {self.covered} of {self.n} ({self.rate:.0%}; exact 95% CI "
-            f"{low:.0%}-{high:.0%}; binomial test p={self.p_value:.2g}; misses {self.below} below, "
+            f"{low:.0%}-{high:.0%}; binomial test p={number_text(self.p_value, 2)}; misses {self.below} below, "
             f"{self.above} above): {self.verdict}"
         )
         if self.verdict == "consistent with nominal" and self.n < 10:

@@ -59,6 +59,7 @@ from frontiersim.models.policies import FixedSchedulePolicy
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import Scenario
 from frontiersim.simulate import simulate
+from frontiersim.units import number_text
 
 FloatArray = NDArray[np.float64]
 
@@ -165,7 +166,8 @@ class CapabilityFit:
     def describe(self) -> str:
         """One line per parameter: estimate and 95% interval."""
         return "\n".join(
-            f"{name}: {value:.4g} (95% CI {self.interval(name)[0]:.4g}-{self.interval(name)[1]:.4g})"
+            f"{name}: {number_text(value, 4)} (95% CI {number_text(self.interval(name)[0], 4)}-"
+            f"{number_text(self.interval(name)[1], 4)})"
             for name, value in self.estimates.items()
         )
 

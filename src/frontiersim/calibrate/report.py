@@ -30,7 +30,7 @@ References
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from frontiersim.atomic import atomic_write_bytes
 from frontiersim.calibrate.capability_check import capability_revenue_check
@@ -48,6 +48,9 @@ from frontiersim.calibrate.revenue import (
     revenue_trend,
 )
 from frontiersim.scenario.distributions import Lognormal, to_toml_value
+
+if TYPE_CHECKING:
+    import pandas as pd
 from frontiersim.scenario.sources import DWARKESH_2026
 
 #: Company whose revenue calibrates ``[demand] growth_per_year`` (the default scenario is Anthropic-like).
@@ -101,17 +104,25 @@ def calibrated_predictive(company: str = CALIBRATION_COMPANY) -> PredictiveDeman
     return predictive_demand(apply_drops(revenue_reports()), company, CALIBRATED_START)
 
 
-def calibrated_fan_png(draws: int = 1_000, horizon_years: int = 2, seed: int = 20260101) -> bytes:
-    """PNG of the calibrated scenario's predictive fan of demand after the reports it was calibrated on.
+def calibrated_fan(
+    draws: int = 1_000, horizon_years: int = 2, seed: int = 20260101
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The calibrated scenario's predictive fan of demand, the reports it was calibrated on, and a title.
 
     The calibrated ``[demand]`` is simulated by :func:`frontiersim.simulate` with the backtest's lab
     that always serves its demand (:func:`~frontiersim.calibrate.simulator_backtest.backtest_scenario_text`),
-    so the fan is the demand forecast itself.
+    so the fan is the demand forecast itself. :func:`frontiersim.charts.calibration.calibration_fan_chart`
+    draws the three.
+
+    Returns
+    -------
+    tuple of (DataFrame, DataFrame, str)
+        The fan (``date`` and the quantiles ``q05`` ... ``q95`` of annualised revenue, USD/year), the
+        company's reports (``date``, ``revenue_usd_per_year``) and the chart's title.
     """
     import numpy as np  # noqa: PLC0415
     import pandas as pd  # noqa: PLC0415
 
-    from frontiersim.calibrate.plots import calibration_fan_png  # noqa: PLC0415
     from frontiersim.calibrate.simulator_backtest import FAN_QUANTILES, backtest_scenario_text  # noqa: PLC0415
     from frontiersim.scenario.loader import parse_scenario_text  # noqa: PLC0415
     from frontiersim.simulate import simulate  # noqa: PLC0415
@@ -128,7 +139,7 @@ def calibrated_fan_png(draws: int = 1_000, horizon_years: int = 2, seed: int = 2
     reports = apply_drops(revenue_reports())
     reports = reports[reports["company"] == predictive.company]
     title = f"Calibrated predictive demand ({predictive.company}, {draws:,} draws) after the reports fitted"
-    return calibration_fan_png(fan, reports, title)
+    return fan, reports, title
 
 
 def frontier_growth_distribution(compute: ComputeTrend | None = None) -> Lognormal:
@@ -364,7 +375,7 @@ __all__ = [
     "SCENARIO_INTERVAL",
     "calibrate_report",
     "calibrated_capability_scenario_text",
-    "calibrated_fan_png",
+    "calibrated_fan",
     "calibrated_predictive",
     "calibrated_scenario_text",
     "capability_twin_path",

@@ -49,6 +49,7 @@ from frontiersim.calibrate.predictive import MIN_REPORTS, PredictiveDemand, pred
 from frontiersim.calibrate.revenue import apply_drops
 from frontiersim.scenario.loader import parse_scenario_text
 from frontiersim.simulate import simulate
+from frontiersim.units import format_quantity, money
 
 FloatArray = NDArray[np.float64]
 
@@ -161,7 +162,8 @@ def backtest_scenario_text(predictive: PredictiveDemand, horizon_years: int) -> 
         [
             f"# Backtest of {predictive.company}: demand calibrated on reports to {predictive.last_date}.",
             "# The lab can always serve its demand (the backtest scores the demand forecast): it holds",
-            f"# {BACKTEST_CAPACITY_GW:g} GW for the whole horizon and {BACKTEST_CASH_USD:g} USD of cash.",
+            f"# {format_quantity(BACKTEST_CAPACITY_GW, 'GW')} for the whole horizon and {money(BACKTEST_CASH_USD)} "
+            "of cash.",
             "[scenario]",
             f'name = "backtest_{slug}"',
             f'start = "{predictive.start}"',
@@ -338,8 +340,8 @@ class SimulatorBacktest:
             "dated on or before it (a predictive distribution: parameter uncertainty + process noise + a prior on",
             f"growth slowing), simulated from the month after the cutoff with {self.draws:,} draws (seed {self.seed});",
             "each later report is scored against the simulated served revenue (revenue_usd x 12) in its month.",
-            f"The lab holds {BACKTEST_CAPACITY_GW:g} GW and {BACKTEST_CASH_USD:g} USD of cash so that capacity "
-            "and ruin never bind: the backtest scores the demand forecast.",
+            f"The lab holds {format_quantity(BACKTEST_CAPACITY_GW, 'GW')} and {money(BACKTEST_CASH_USD)} of cash so "
+            "that capacity and ruin never bind: the backtest scores the demand forecast.",
         ]
         if self.added_reports:
             lines.append(f"Reports: the shipped Epoch AI reports plus {self.added_reports} from --reports.")

@@ -40,7 +40,7 @@ def _html_page(title: str, text: str, images: dict[str, bytes]) -> bytes:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from frontiersim.calibrate.report import (  # noqa: PLC0415
         calibrate_report,
-        calibrated_fan_png,
+        calibrated_fan,
         capability_twin_path,
         write_calibrated_scenarios,
     )
@@ -53,7 +53,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print(report)
     growth_file, capability_file = write_calibrated_scenarios(out)
     if args.html:
-        images = {"predictive fan of the calibrated scenario vs the reports": calibrated_fan_png()}
+        from frontiersim.charts.calibration import calibration_fan_png  # noqa: PLC0415
+
+        images = {"predictive fan of the calibrated scenario vs the reports": calibration_fan_png(*calibrated_fan())}
         atomic_write_bytes(Path(args.html), _html_page("Calibration against Epoch AI data", report, images))
         print(f"wrote the calibration report with its chart to {args.html}")
     print(f"\nwrote the calibrated scenario (exogenous growth) to {growth_file}")
@@ -64,8 +66,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:  # noqa: PLR0911 (one check per option, each its own exit)
     from frontiersim.calibrate.backtest import parse_cutoff  # noqa: PLC0415
-    from frontiersim.calibrate.plots import backtest_fan_png, pit_coverage_png  # noqa: PLC0415
     from frontiersim.calibrate.simulator_backtest import simulator_backtest  # noqa: PLC0415
+    from frontiersim.charts.calibration import backtest_fan_png, pit_coverage_png  # noqa: PLC0415
     from frontiersim.store.record import backtest_payload  # noqa: PLC0415
 
     cutoffs = []
@@ -116,11 +118,11 @@ def _print_forecasts(table: pd.DataFrame, empty: str, *, width: int) -> None:
     """The scored forecasts, one per line (or ``empty`` when there are none), then a blank line."""
     import pandas as pd  # noqa: PLC0415
 
+    from frontiersim.cli.format import format_columns  # noqa: PLC0415
+
     if len(table):
-        with pd.option_context(
-            "display.width", width, "display.max_columns", None, "display.float_format", "{:.3g}".format
-        ):
-            print(table.to_string(index=False))
+        with pd.option_context("display.width", width, "display.max_columns", None):
+            print(format_columns(table))
     else:
         print(empty)
     print()

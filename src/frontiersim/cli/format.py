@@ -14,7 +14,7 @@ from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
 from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
 from frontiersim.results.tables import PROBABILITY
-from frontiersim.units import counted, money
+from frontiersim.units import counted, format_number, money, number_text
 
 
 def format_value(value: float, unit: str) -> str:
@@ -47,7 +47,44 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:,.2f}"
     if unit in ("month", "months"):
         return f"{value:,.0f}"
-    return f"{value:,.4g}"
+    return format_number(value, 4)
+
+
+def unit_from_name(name: str) -> str:
+    """The unit a column's name declares by its suffix (``revenue_usd`` is USD, ``capacity_gw`` is GW); "" if none.
+
+    Examples
+    --------
+    >>> unit_from_name("median_usd"), unit_from_name("high90_usd"), unit_from_name("capacity_gw"), unit_from_name("pit")
+    ('USD', 'USD', 'GW', '')
+    """
+    suffixes = {"_usd": "USD", "_usd_per_year": "USD", "_gw": "GW", "_months": "months", "_share": PROBABILITY}
+    return next((unit for suffix, unit in suffixes.items() if name.endswith(suffix)), "")
+
+
+def format_columns(table: pd.DataFrame) -> str:
+    """Render a table of figures whose column names carry their units (``reported_usd``): every number readable.
+
+    Money columns as money, other float columns to three significant digits
+    (:func:`frontiersim.units.format_number`), never in e-notation; other
+    cells as they are.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+
+    Returns
+    -------
+    str
+    """
+    shown = table.copy().astype(object)
+    for column in table.columns:
+        values = table[column]
+        if values.dtype.kind != "f":
+            continue
+        unit = unit_from_name(str(column))
+        shown[column] = [format_value(float(v), unit) if unit else format_number(float(v)) for v in values]
+    return shown.to_string(index=False)
 
 
 def variable_units(dataset: xr.Dataset) -> dict[str, str]:
@@ -237,7 +274,7 @@ def format_figures(name: str, figures: list[Figure], source: str = "") -> str:
             return f"{figure.value:.1%}"
         if figure.unit == "month":
             return "none" if figure.value < 0 else f"month {figure.value:.0f}"
-        return f"{figure.value:g}"
+        return f"{number_text(figure.value)}"
 
     rows = [
         ("figure", "model", "interview", ""),
@@ -428,7 +465,7 @@ def format_frontier_table(
         mark = "naive" if naive else (chosen_mark if row["chosen"] else ("feasible" if row["feasible"] else ""))
         rows.append(
             [
-                str(row["policy"]) if naive else f"{float(row['parameter']):.4g}",
+                str(row["policy"]) if naive else f"{number_text(float(row['parameter']), 4)}",
                 _share(float(row["P(ruin)"])),
                 _interval(float(row["P(ruin) low"]), float(row["P(ruin) high"])),
                 money(float(row["objective mean"])),
@@ -481,10 +518,10 @@ def format_optimization(
     """
     family, chosen = result.family, result.chosen
     level = f"{chosen.ruin.confidence:.0%}"
-    value = f"{chosen.parameter:.4g}" if chosen.parameter is not None else chosen.label
+    value = f"{number_text(chosen.parameter, 4)}" if chosen.parameter is not None else chosen.label
     lines = [
         f"scenario {scenario_name!r}{_lab_text(family.lab)}: {family.name} policies, {family.parameter} in "
-        f"[{family.low:.4g}, {family.high:.4g}]",
+        f"[{number_text(family.low, 4)}, {number_text(family.high, 4)}]",
         *_other_labs(family.lab, chosen.result.labs),
         f"maximise {result.objective.describe()} subject to P(ruin) <= {result.max_ruin:.2%} "
         f"(upper end of the {level} Wilson interval)",
@@ -556,7 +593,7 @@ def format_training_shares(split: TrainingShareSearch) -> str:
         rows.append(
             [
                 f"{row['training_share']:.0%}",
-                f"{row['parameter']:.4g}",
+                f"{number_text(row['parameter'], 4)}",
                 f"{row['p_ruin']:.2%}",
                 money(row["objective_mean_usd"]),
                 "yes" if row["confirmed"] else "no",

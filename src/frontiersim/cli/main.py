@@ -6,6 +6,7 @@ The sub-commands live by group: :mod:`~frontiersim.cli.run_command` (``run``,
 :mod:`~frontiersim.cli.optimize_command` (``optimize``, ``frontier``; parsers in
 :mod:`~frontiersim.cli.optimize_parsers`),
 :mod:`~frontiersim.cli.sweep_command` (``sweep``),
+:mod:`~frontiersim.cli.sensitivity_command` (``sensitivity``),
 :mod:`~frontiersim.cli.runs_command` (``runs``; parsers in :mod:`~frontiersim.cli.runs_parsers`),
 :mod:`~frontiersim.cli.report_command` (``report``) and
 :mod:`~frontiersim.cli.serve_command` (``serve``).
@@ -19,7 +20,7 @@ the output went away (``frontiersim runs list | head``), quietly, as after
 SIGPIPE. Bad input never prints a traceback and never touches the output
 folder or the run store.
 
-``run``, ``optimize``, ``frontier``, ``backtest`` and ``sweep`` record every run in the
+``run``, ``optimize``, ``frontier``, ``sensitivity``, ``backtest`` and ``sweep`` record every run in the
 run store (``--store PATH``, default ``$FRONTIERSIM_STORE`` or the user's data
 folder) unless given ``--no-store``; ``-m`` sets the record's one-line
 message. The record is begun (``running``) once the input is checked, before
@@ -44,6 +45,7 @@ from frontiersim.cli import (
     rerun_command,
     run_command,
     runs_parsers,
+    sensitivity_command,
     serve_command,
     sweep_command,
 )
@@ -111,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate_command.add_parsers(commands)
     optimize_parsers.add_parsers(commands)
     sweep_command.add_parser(commands)
+    sensitivity_command.add_parser(commands)
     runs_parsers.add_parser(commands)
     rerun_command.add_parser(commands)
     report_command.add_parser(commands)

@@ -39,13 +39,13 @@ from frontiersim.cli.recording import Recording, begin_recording
 from frontiersim.optimize.families import PolicyFamily, parameter_spec, policy_family, resolve_lab
 from frontiersim.optimize.frontier import Frontier, trace_frontier
 from frontiersim.optimize.objectives import Objective
-from frontiersim.optimize.plot import frontier_png
 from frontiersim.optimize.search import InfeasibleError, OptimizationResult, PolicyEvaluation, optimize_policy
 from frontiersim.optimize.split import TrainingShareSearch, optimize_training_share
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.schema import Scenario
 from frontiersim.simulate import memory_problem
 from frontiersim.store.record import frontier_payload, optimization_payload
+from frontiersim.units import number_text
 
 #: Refinement steps the optimizer may add to the grid (bounded Brent, at most 12): for the progress bar only.
 _REFINEMENT_STEPS = 12
@@ -55,7 +55,8 @@ def _family_problem(family: PolicyFamily) -> str | None:
     """Why the search bounds of ``family`` are unusable (outside the bounds of the key it varies), or None."""
     if not family.low < family.high:
         return (
-            f"--low {family.low:g} must be below --high {family.high:g} (the {family.name} family's {family.parameter})"
+            f"--low {number_text(family.low)} must be below --high {number_text(family.high)} "
+            f"(the {family.name} family's {family.parameter})"
         )
     spec = parameter_spec(family.name)
     too_low = family.low <= spec.low if spec.low_open else family.low < spec.low
@@ -63,11 +64,11 @@ def _family_problem(family: PolicyFamily) -> str | None:
     if too_low or too_high:
         left = "(" if spec.low_open or math.isinf(spec.low) else "["
         right = ")" if spec.high_open or math.isinf(spec.high) else "]"
-        low = "-inf" if math.isinf(spec.low) else f"{spec.low:g}"
-        high = "inf" if math.isinf(spec.high) else f"{spec.high:g}"
+        low = "-inf" if math.isinf(spec.low) else number_text(spec.low)
+        high = "inf" if math.isinf(spec.high) else number_text(spec.high)
         return (
             f"--low/--high: the {family.name} family's {family.parameter} must lie in {left}{low}, {high}{right}, "
-            f"got [{family.low:g}, {family.high:g}]"
+            f"got [{number_text(family.low)}, {number_text(family.high)}]"
         )
     return None
 
@@ -242,7 +243,8 @@ def _at_bound_note(result: OptimizationResult) -> list[str]:
     for bound, name, option in ((family.low, "lower", "--low"), (family.high, "upper", "--high")):
         if abs(value - bound) <= tolerance:
             return [
-                f"note: the recommendation is at the search's {name} bound ({family.parameter} = {bound:.4g}); "
+                f"note: the recommendation is at the search's {name} bound "
+                f"({family.parameter} = {number_text(bound, 4)}); "
                 f"the best policy may lie beyond it: widen {option} or try another --family"
             ]
     return []
@@ -317,7 +319,7 @@ def _optimize(
                 print(format_training_shares(split))
                 message = (
                     f"no {family.name} policy meets the ruin limit at any training share "
-                    f"({', '.join(f'{s:g}' for s in args.training_shares)})"
+                    f"({', '.join(f'{number_text(s)}' for s in args.training_shares)})"
                 )
                 print(f"infeasible: {message}; nothing written", file=sys.stderr)
                 recording.fail(f"infeasible: {message}")
@@ -372,6 +374,8 @@ def _optimize(
         if split is not None:
             summary["training_shares"] = json.loads(split.table().to_json(orient="records"))
             summary["training_share"] = split.best_share
+        from frontiersim.charts.frontier import frontier_png  # noqa: PLC0415 (Altair and vl-convert load only to draw)
+
         artifacts = {"frontier.png": frontier_png(frontier), "optimize.json": _json_bytes(summary)}
         if out is not None:
             _write_all(
@@ -448,6 +452,8 @@ def _frontier(
             "settings": _settings(args, scenario, family, objective, frontier.search[0]),
             "elapsed_seconds": round(time.perf_counter() - started, 3),
         }
+        from frontiersim.charts.frontier import frontier_png  # noqa: PLC0415 (Altair and vl-convert load only to draw)
+
         artifacts = {"frontier.png": frontier_png(frontier), "frontier.json": _json_bytes(summary)}
         if out is not None:
             _write_all(

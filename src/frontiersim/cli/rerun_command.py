@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from frontiersim.cli.common import EXIT_FAILED, EXIT_OK, bad_input, deferred
 from frontiersim.cli.recording import add_recording_arguments
+from frontiersim.units import number_text
 
 if TYPE_CHECKING:  # the store and the simulation are imported when the command runs
     from frontiersim.scenario.schema import Scenario
@@ -137,7 +138,7 @@ def _report(
         for difference in different:
             where = f", column {difference.column!r}" if difference.column else ""
             gap = difference.largest_abs_difference
-            size = "" if math.isnan(gap) else f", largest difference {gap:.6g}"  # NaN: not numeric
+            size = "" if math.isnan(gap) else f", largest difference {number_text(gap)}"  # NaN: not numeric
             lines.append(f"  {difference.table}: {difference.reason}{where}{size}")
     if record.environment:
         changed = version_differences(record.environment, software_versions())

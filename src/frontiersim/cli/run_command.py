@@ -25,14 +25,14 @@ from frontiersim.cli.common import (
 )
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
-from frontiersim.scenario.distributions import Distribution
+from frontiersim.scenario.distributions import Distribution, Fixed
 from frontiersim.scenario.errors import ScenarioError, did_you_mean
 from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
 from frontiersim.scenario.loader import bundled, bundled_names
 from frontiersim.scenario.schema import section_types
 from frontiersim.scenario.sources import status
 from frontiersim.simulate import DEFAULT_CHUNK_SIZE, chunk_count, extra_workers_note, memory_problem, simulate
-from frontiersim.units import counted
+from frontiersim.units import counted, format_quantity, unit_suffix
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -131,7 +131,9 @@ def describe_key(key_spec: FieldSpec) -> str:
     --------
     >>> from frontiersim.scenario.fields import field_spec
     >>> describe_key(field_spec("policy.hedge_factor"))
-    'label: hedge factor; unit: x; typical: 0 to 2'
+    'label: hedge factor; unit: x; typical: 0x to 2x'
+    >>> describe_key(field_spec("demand.initial_usd_per_year"))
+    'label: starting demand; unit: USD/year; typical: $1B/year to $50B/year'
     """
     parts = []
     if key_spec.label:
@@ -140,7 +142,7 @@ def describe_key(key_spec: FieldSpec) -> str:
         parts.append(f"unit: {key_spec.unit}")
     if key_spec.typical is not None:
         low, high = key_spec.typical
-        parts.append(f"typical: {low:g} to {high:g}")
+        parts.append(f"typical: {format_quantity(low, key_spec.unit)} to {format_quantity(high, key_spec.unit)}")
     return "; ".join(parts)
 
 
@@ -178,6 +180,29 @@ def sources_summary(*, unsourced_only: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _default_text(value: object, unit: str) -> str:
+    """A key's default as ``frontiersim defaults`` lists it: a number in its unit, anything else as written.
+
+    Examples
+    --------
+    >>> _default_text(1e10, "USD/year"), _default_text(18, "months"), _default_text(20260101, "1")
+    ('$10B/year', '18 months', '20260101')
+    >>> _default_text(-1, "months"), _default_text(True, ""), _default_text("growth", "")
+    ('-1', 'True', "'growth'")
+    """
+    if isinstance(value, Fixed):
+        return format_quantity(value.value, unit)
+    if isinstance(value, Distribution):
+        return value.describe()
+    if isinstance(value, float):
+        return format_quantity(value, unit)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0 and unit not in ("", "1"):
+        return f"{value:,}{unit_suffix(unit, value)}"  # a count in its unit; -1 and the like are markers
+    if isinstance(value, tuple) and value and all(isinstance(v, float | Distribution) for v in value):
+        return "[" + ", ".join(_default_text(v, unit) for v in value) + "]"
+    return repr(value)
+
+
 def _cmd_defaults(args: argparse.Namespace) -> int:
     if args.unsourced:
         print(sources_summary(unsourced_only=True))
@@ -187,7 +212,7 @@ def _cmd_defaults(args: argparse.Namespace) -> int:
         defaults = section_type()
         for key, key_spec in field_specs(section_type).items():
             value = getattr(defaults, key)
-            shown = value.describe() if isinstance(value, Distribution) else repr(value)
+            shown = _default_text(value, key_spec.unit)
             print(f"  {key} = {shown}")
             print(f"      {key_spec.doc} ({key_spec.bounds_text()})")
             described = describe_key(key_spec)

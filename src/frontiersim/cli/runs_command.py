@@ -39,7 +39,7 @@ from frontiersim.cli.recording import add_recording_arguments, add_store_argumen
 from frontiersim.scenario.errors import terminal_safe
 from frontiersim.store import RunInfo, RunRecord, RunStore, StoreError
 from frontiersim.store.record import METRICS, describe_metric, lab_metric, split_lab_metric
-from frontiersim.units import data_size, money
+from frontiersim.units import data_size, money, number_text
 
 #: Longest message shown in ``runs list`` (characters).
 _LIST_MESSAGE_CHARS = 60
@@ -74,7 +74,7 @@ _VALUE_FORMATS: dict[str, Callable[[float], str]] = {
     "usd": money,
     "count": lambda value: f"{value:,.0f}",
     "flag": lambda value: "yes" if value else "no",
-    "number": lambda value: f"{value:.4g}",
+    "number": lambda value: number_text(value, 4),
 }
 
 
@@ -119,7 +119,7 @@ def _metric_change(name: str, before: float | None, after: float | None) -> str:
         return "" if change == 0 else "changed"
     if kind == "count":
         return f"{change:+,.0f}"
-    return f"{change:+.4g}"
+    return ("+" if change >= 0 else "") + number_text(change, 4)
 
 
 def _aligned(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
@@ -206,8 +206,9 @@ def format_record(record: RunRecord) -> str:
         lines += ["", "Recommended policy against the naive ones (fresh draws):", format_comparison(comparison)]
     if record.kind == "sweep" and "points" in record.tables:
         lines += ["", *_sweep_lines(record)]
-    if "backtest.txt" in record.artifacts:
-        lines += ["", record.artifacts["backtest.txt"].decode("utf-8", errors="replace").rstrip()]
+    for text in ("backtest.txt", "sensitivity.txt"):
+        if text in record.artifacts:
+            lines += ["", record.artifacts[text].decode("utf-8", errors="replace").rstrip()]
     lines += ["", f"tables: {', '.join(sorted(record.tables)) or '-'}"]
     if record.draw_table_names:
         lines.append(

@@ -4,9 +4,15 @@ Routes
 ------
 ``GET /``
     The page (``static/index.html``); its script and style sheet are served
-    from ``/static/``. Nothing is loaded from elsewhere: the charts are SVG
-    drawn by the page's own script, and the Content-Security-Policy allows
-    only this server.
+    from ``/static/``. Nothing is loaded from elsewhere: the charts are the
+    Vega-Lite specifications ``/api/simulate`` answers with (the definitions
+    the HTML report draws), drawn in the page by Vega, Vega-Lite and
+    Vega-Embed from ``/static/vendor/vega.js`` (the offline bundle of
+    ``vl-convert``, served by this server; Vega's expression interpreter
+    runs them, so the Content-Security-Policy needs no ``unsafe-eval``), and
+    the Content-Security-Policy allows only this server.
+``GET /static/vendor/vega.js``
+    That bundle.
 ``GET /api/presets``
     The bundled scenarios (the default and the worked examples) and the
     complete runs in the run store, with the dashboard's limits.
@@ -17,8 +23,10 @@ Routes
     The simulation pool now: workers, simulations running and queued, and
     the queue's cap.
 ``POST /api/simulate``
-    ``{"scenario": {...}, "draws": n, "seed": s, "lab": name}``: validate the
-    scenario exactly as a file, simulate, and answer with every lab's P(ruin)
+    ``{"scenario": {...}, "draws": n, "seed": s, "lab": name, "intervals":
+    {key: [p5, p95]}}``: move each key's 5-95% interval
+    (:mod:`frontiersim.dashboard.intervals`), validate the scenario exactly
+    as a file, simulate, and answer with every lab's P(ruin)
     (with its Wilson interval) and, for the lab named (default: the first),
     the headline, fan quantiles, the ruin curve and the company P&L.
 ``POST /api/scenario.toml``
@@ -67,6 +75,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontiersim._version import __version__
+from frontiersim.charts import render
 from frontiersim.dashboard.inputs import (
     MAX_SEED,
     ApiError,
@@ -80,6 +89,7 @@ from frontiersim.dashboard.inputs import (
     read_body,
     scenario_field,
 )
+from frontiersim.dashboard.intervals import apply_intervals
 from frontiersim.dashboard.limits import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_DRAWS,
@@ -447,6 +457,11 @@ class _Dashboard:
     async def index(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
 
+    async def vega_bundle(self, request: Request) -> Response:
+        """Vega, Vega-Lite and Vega-Embed in one script (built once per process, then kept)."""
+        bundle = await run_in_threadpool(render.javascript_bundle)
+        return Response(bundle, media_type="text/javascript", headers={"cache-control": "max-age=3600"})
+
     async def presets(self, request: Request) -> Response:
         presets, notes = await run_in_threadpool(list_presets, self.settings.store_path)
         return JSONResponse(
@@ -497,6 +512,9 @@ class _Dashboard:
         problems = check_fields(body, ("scenario",), optional)
         validated, found = scenario_field(body, comment) if "scenario" in body else (None, [])
         problems += found
+        if validated is not None and "intervals" in body:
+            validated, found = _with_intervals(validated, body["intervals"], comment)
+            problems += found
         draws, found = integer_field(body, "draws", 1, self.settings.max_draws)
         problems += found
         seed, found = integer_field(body, "seed", 0, MAX_SEED)
@@ -544,12 +562,14 @@ class _Dashboard:
     async def simulate(self, request: Request) -> Response:
         client = client_key(request)
         request_number(request)  # a bad one is refused before the body is read
-        _, validated, draws, seed, lab = await self._request(request, ("draws", "seed", "lab"), kind="update")
+        _, validated, draws, seed, lab = await self._request(
+            request, ("draws", "seed", "lab", "intervals"), kind="update"
+        )
         payload = await self._run(request, client, "update", simulation_job, (validated.scenario, draws, seed, lab))
         return JSONResponse(payload, headers={"cache-control": "no-store"})
 
     async def scenario_toml(self, request: Request) -> Response:
-        _, validated, draws, seed, _ = await self._request(request, ("draws", "seed", "lab"))
+        _, validated, draws, seed, _ = await self._request(request, ("draws", "seed", "lab", "intervals"))
         mapping = dict(validated.mapping)
         overrides = {"draws": draws, "seed": seed}
         mapping["simulation"] = {**validated.mapping.get("simulation", {}), **overrides}
@@ -571,7 +591,7 @@ class _Dashboard:
         """
         client = client_key(request)
         body, validated, draws, seed, lab = await self._request(
-            request, ("draws", "seed", "lab", "message"), kind="save"
+            request, ("draws", "seed", "lab", "message", "intervals"), kind="save"
         )
         message, _ = message_field(body)
         mapping = dict(validated.mapping)
@@ -594,6 +614,20 @@ class _Dashboard:
         from frontiersim.store import default_store_path  # noqa: PLC0415 - the store pulls in DuckDB only when used
 
         return self.settings.store_path if self.settings.store_path is not None else default_store_path()
+
+
+def _with_intervals(
+    validated: ValidatedScenario, intervals: Any, comment: str
+) -> tuple[ValidatedScenario | None, list[Problem]]:
+    """The scenario with the request's ``intervals`` applied: each key stretched to its new 5-95% interval.
+
+    The stretched scenario is validated again, as a file, so the page can
+    send nothing a file could not hold (see :mod:`frontiersim.dashboard.intervals`).
+    """
+    mapping, problems = apply_intervals(validated.mapping, validated.scenario, intervals)
+    if mapping is None:
+        return None, problems
+    return scenario_field({"scenario": mapping}, comment)
 
 
 def _checked_toml(mapping: dict[str, Any], comment: str) -> str:
@@ -693,6 +727,7 @@ def create_app(
 
     routes = [
         Route("/", dashboard.index, methods=["GET"]),
+        Route("/static/vendor/vega.js", dashboard.vega_bundle, methods=["GET"]),
         Route("/api/presets", dashboard.presets, methods=["GET"]),
         Route("/api/presets/{preset_id}", dashboard.preset, methods=["GET"]),
         Route("/api/status", dashboard.status, methods=["GET"]),

@@ -14,6 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from frontiersim.charts import render
+from frontiersim.charts import run as run_charts
+from frontiersim.models.catalogue import milestone_label
+
 
 def _finite(value: Any) -> float | None:
     """A float for JSON: None for NaN and infinities (JSON has neither)."""
@@ -83,6 +87,56 @@ _LAB_HEADLINE = (
 )
 
 
+def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_labs: bool) -> list[dict[str, Any]]:
+    """The charts the page draws, as Vega-Lite specifications with their data.
+
+    They are made by the functions that draw the HTML report's charts
+    (:mod:`frontiersim.charts.run`): the P(ruin) curve and the fans of the
+    lab drawn, then, with several labs, the market's fans.
+
+    Returns
+    -------
+    list of dict
+        Per chart its ``name`` (``"ruin"`` or ``"fan:<variable>"``) and
+        ``spec`` (the Vega-Lite JSON).
+    """
+    charts = [{"name": "ruin", "spec": render.spec(run_charts.ruin_chart(lab_rows(tables["ruin_curve"], lab)))}]
+    fan = lab_rows(tables["fan"], lab)
+    charts += [
+        {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(fan, name))}
+        for name in dict.fromkeys(str(v) for v in fan["variable"])
+    ]
+    market = tables.get("market")
+    if several_labs and market is not None and len(market):
+        charts += [
+            {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(market, name))}
+            for name in dict.fromkeys(str(v) for v in market["variable"])
+        ]
+    return charts
+
+
+def drivers_chart(drivers: pd.DataFrame) -> dict[str, Any]:
+    """The tornado chart of what drives an outcome in the page's draws, as ``charts`` lists it.
+
+    Parameters
+    ----------
+    drivers : pandas.DataFrame
+        Labelled rank indices
+        (:func:`frontiersim.sensitivity.drivers_in_draws`).
+
+    Returns
+    -------
+    dict
+        ``name`` (``"drivers"``) and ``spec``: the Vega-Lite JSON of
+        :func:`frontiersim.charts.tornado.tornado_chart`, the chart the report
+        draws for a stored sensitivity analysis.
+    """
+    from frontiersim.charts.tornado import tornado_chart  # noqa: PLC0415 (only when ruin varies)
+
+    titled = drivers.assign(outcome_label=[f"What drives {label} in these draws" for label in drivers["outcome_label"]])
+    return {"name": "drivers", "spec": render.spec(tornado_chart(titled))}
+
+
 def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -> dict[str, Any]:
     """The JSON the page draws: one lab's headline, fans, ruin curve and company P&L, and every lab's P(ruin).
 
@@ -107,7 +161,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
         ``p50``, ``p75``, ``p95``), ``ruin_curve`` (``dates``, ``p_ruin``),
         ``company_pnl`` (``years``, ``lines``, each with its ``units``) and
         ``milestones`` (when capability drives demand: per milestone
-        ``milestone``, ``share_reached``, ``p5_date``, ``p50_date``,
+        ``milestone`` (its human label), ``key`` (its name), ``share_reached``, ``p5_date``, ``p50_date``,
         ``p95_date``; else an empty list); and ``market`` (fans of what all
         labs share, as ``fan``; empty ``variables`` without it). Non-finite
         numbers become null.
@@ -148,9 +202,11 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
                 for _, row in pnl.iterrows()
             ],
         },
+        "charts": chart_payload(tables, chosen, len(labs) > 1),
         "milestones": [
             {
-                "milestone": str(row["milestone"]),
+                "milestone": milestone_label(str(row["milestone"])),
+                "key": str(row["milestone"]),
                 "share_reached": _json_scalar(row["share_reached"]),
                 **{column: str(row[column]) for column in ("p5_date", "p50_date", "p95_date")},
             }

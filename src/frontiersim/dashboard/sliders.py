@@ -1,11 +1,16 @@
 """The dashboard's sliders: the key assumptions, each tied to one scenario key.
 
-Moving a slider sets its key to a fixed number in the scenario the page
-holds. When the preset gives that key a distribution (``"3 to 20"``), the
-slider replaces the distribution by the one value, so every draw uses it;
-the page shows the preset's distribution beside the slider so that this is
-visible. A slider starts at the preset's value, or at the median of the
-preset's distribution.
+A slider of a key the preset fixes has one handle: moving it sets the key to
+that number in the scenario the page holds. A slider of a key the preset
+gives a distribution (``"3 to 20"``) has two handles, the distribution's 5th
+and 95th percentiles: moving them stretches the distribution to the new
+interval, keeping its family (:mod:`frontiersim.dashboard.intervals`), so
+the uncertainty stays in the run. The page shows the preset's value or
+distribution under the slider, with its units
+(:func:`frontiersim.units.quantity`), and the source of the preset's value:
+the comment beside the key in the preset's file when it has one (the bundled
+scenarios cite their figures there), else the source of the key's default
+(:mod:`frontiersim.scenario.sources`).
 
 Each slider's label, unit, range and documentation come from its key's
 declaration (:func:`frontiersim.scenario.fields.field_spec`): the range is
@@ -24,10 +29,13 @@ from __future__ import annotations
 
 import copy
 import math
+import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from frontiersim.dashboard.intervals import describe_distribution, movable_interval
 from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.optimize.families import typical_range
 from frontiersim.scenario.distributions import Distribution
@@ -35,6 +43,7 @@ from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import FieldSpec, field_spec, field_specs
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import SECTIONS, Scenario
+from frontiersim.units import quantity, quantity_range
 
 #: The key assumptions, in the order the page shows them.
 SLIDER_KEYS: tuple[str, ...] = (
@@ -172,17 +181,88 @@ def _key_spec(slider: Slider, scenario: Scenario) -> FieldSpec | None:
     return field_spec(slider.path)
 
 
-def _current_value(slider: Slider, scenario: Scenario) -> tuple[float | None, str]:
-    """The value a slider starts at (in scenario units) and the preset's text for the key."""
+def _preset_value(slider: Slider, scenario: Scenario) -> float | Distribution | None:
+    """The preset's value of the slider's key (None when its ``[policy]`` kind has no such key)."""
     if _key_spec(slider, scenario) is None:
-        return None, ""
+        return None
     holder = scenario.policy if slider.section == "policy" else getattr(scenario, SECTIONS[slider.section][0])
     value = getattr(holder, slider.key)
+    return value if isinstance(value, Distribution) else float(value)
+
+
+def _current_value(slider: Slider, scenario: Scenario) -> tuple[float | None, str]:
+    """The value a slider starts at (in scenario units) and the preset's text for the key, with its unit.
+
+    Examples
+    --------
+    >>> from frontiersim.scenario.loader import bundled
+    >>> _current_value(slider("compute.cost_usd_per_gw_year"), bundled("default"))[1]
+    'lognormal, 5-95% $10B to $15B/GW/year, median $12.2B/GW/year'
+    >>> _current_value(slider("finance.starting_cash_usd"), bundled("default"))[1]
+    '$30B'
+    """
+    value = _preset_value(slider, scenario)
+    if value is None:
+        return None, ""
+    unit = field_spec(slider.path).unit
     if isinstance(value, Distribution):
         median = float(value.ppf(0.5))
-        text = value.describe()
-        return median, text if text == f"{median:.6g}" else f"{text}, median {median:.4g}"
-    return float(value), f"{float(value):g}"
+        text = describe_distribution(value, unit)
+        if text == quantity(median, unit):  # a fixed number
+            return median, text
+        spread = movable_interval(value)
+        if spread is not None and not text.startswith("lognormal"):
+            text += f", 5-95% {quantity_range(*spread, unit)}"
+        return median, f"{text}, median {quantity(median, unit)}"
+    return float(value), quantity(float(value), unit)
+
+
+#: A key's line in a TOML file: ``key = value  # comment``.
+_KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*$")
+
+#: A table header: ``[section]`` (an array of tables, ``[[...]]``, is not one).
+_TABLE_LINE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$")
+
+
+def _split_comment(rest: str) -> str:
+    """The comment after a one-line TOML value (``""`` without one): the first ``#`` after which the value parses."""
+    for index, char in enumerate(rest):
+        if char != "#":
+            continue
+        try:
+            tomllib.loads(f"x = {rest[:index]}")
+        except tomllib.TOMLDecodeError:
+            continue  # a '#' inside a string
+        return rest[index + 1 :].strip()
+    return ""
+
+
+def preset_comments(text: str) -> dict[str, str]:
+    r"""The comment beside each ``section.key`` in a scenario file's text: where the preset says its figure is from.
+
+    Only one-line values are read; a key without a comment on its line is left out.
+
+    Examples
+    --------
+    >>> preset_comments('[demand]\ngrowth_per_year = "3 to 20"  # an interview, 10x a year\ndelay_months = 0')
+    {'demand.growth_per_year': 'an interview, 10x a year'}
+    """
+    comments: dict[str, str] = {}
+    section = ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("[["):
+            section = ""
+            continue
+        header = _TABLE_LINE.match(line)
+        if header:
+            section = header.group(1)
+            continue
+        match = _KEY_LINE.match(line)
+        if section and match and "#" in match.group(2):
+            comment = _split_comment(match.group(2))
+            if comment:
+                comments[f"{section}.{match.group(1)}"] = comment
+    return comments
 
 
 def _unusable_reason(slider: Slider, mapping: Mapping[str, Any], value: float) -> str:
@@ -237,9 +317,15 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
     -------
     list of dict
         JSON-ready: ``path``, ``label``, ``low``, ``high``, ``step``,
-        ``scale``, ``unit``, ``integer``, ``value`` (display units),
-        ``preset`` (the preset's value or distribution, as text), ``source``
-        (where the default comes from), ``doc``, ``disabled`` (a reason,
+        ``scale``, ``unit``, ``integer``, ``value`` (display units; the
+        median of a distribution), ``uncertain`` (True when the preset gives
+        the key a distribution whose 5-95% interval the slider moves, with
+        two handles), ``p5`` and ``p95`` (that interval, display units; the
+        value twice for a fixed key), ``preset`` (the preset's value or
+        distribution, as text with units), ``preset_source`` (the comment
+        beside the key in the preset's file, where the preset says its
+        figure comes from, or ""), ``source`` (where the key's default comes
+        from), ``doc``, ``disabled`` (a reason,
         such as a key the model does not read or that every lab sets
         itself, or an empty string when the slider applies), ``hidden`` (True when
         the scenario's model reads nothing of the slider's section, such as
@@ -248,6 +334,7 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
         slider does not move).
     """
     keys = used_keys(scenario)
+    comments = preset_comments(scenario.source_text)
     states = []
     for item in SLIDERS:
         key_spec = _key_spec(item, scenario)
@@ -263,18 +350,25 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
         if not disabled and len(overridden) == len(scenario.labs) and scenario.lab_overrides:
             disabled = "every lab sets its own value under [labs.NAME]"
         shown = start / item.scale
+        preset_value = _preset_value(item, scenario)
+        spread = movable_interval(preset_value) if isinstance(preset_value, Distribution) else None
+        p5, p95 = (spread[0] / item.scale, spread[1] / item.scale) if spread is not None else (shown, shown)
         states.append(
             {
                 "path": item.path,
                 "label": item.label,
-                "low": min(item.low, shown),
-                "high": max(item.high, shown),
+                "low": min(item.low, shown, p5),
+                "high": max(item.high, shown, p95),
                 "step": item.step,
                 "scale": item.scale,
                 "unit": item.unit,
                 "integer": item.integer,
                 "value": shown,
+                "uncertain": spread is not None,
+                "p5": p5,
+                "p95": p95,
                 "preset": preset,
+                "preset_source": comments.get(item.path, ""),
                 "source": described.source,
                 "doc": described.doc,
                 "disabled": disabled,
@@ -285,4 +379,4 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
     return states
 
 
-__all__ = ["SLIDERS", "SLIDER_KEYS", "Slider", "slider", "slider_states"]
+__all__ = ["SLIDERS", "SLIDER_KEYS", "Slider", "preset_comments", "slider", "slider_states"]

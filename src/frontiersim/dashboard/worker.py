@@ -30,13 +30,14 @@ from typing import Any
 import pandas as pd
 
 from frontiersim.dashboard.inputs import ValidatedScenario
-from frontiersim.dashboard.payload import result_payload
+from frontiersim.dashboard.payload import drivers_chart, result_payload
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import (
     draw_tables,
     run_tables,
 )
 from frontiersim.scenario.schema import Scenario
+from frontiersim.sensitivity import drivers_in_draws
 from frontiersim.simulate import simulate
 
 logger = logging.getLogger(__name__)
@@ -184,12 +185,21 @@ def simulate_and_tabulate(
     return SimulationRun(result, tables, per_draw, simulated - started, finished - simulated, messages)
 
 
-def run_payload(run: SimulationRun, draws: int, seed: int, lab: str | None) -> dict[str, Any]:
-    """The answer to the page: the lab's figures, the draws and seed, the timing and the warnings."""
+def run_payload(run: SimulationRun, scenario: Scenario, draws: int, seed: int, lab: str | None) -> dict[str, Any]:
+    """The answer to the page: the lab's figures, the draws and seed, the timing and the warnings.
+
+    Its ``charts`` end with the tornado of what drives ruin in these draws
+    (:func:`~frontiersim.dashboard.payload.drivers_chart`), when ruin varies.
+    """
     payload = result_payload(run.tables, lab)
+    started = time.perf_counter()
+    drivers = drivers_in_draws(run.result, scenario, lab=payload["lab"], seed=seed)
+    if drivers is not None:
+        payload["charts"].append(drivers_chart(drivers))
+    run_seconds = {"drivers_seconds": time.perf_counter() - started}
     payload["draws"] = draws
     payload["seed"] = seed
-    payload["timing"] = {"simulate_seconds": run.simulate_seconds, "tables_seconds": run.tables_seconds}
+    payload["timing"] = {"simulate_seconds": run.simulate_seconds, "tables_seconds": run.tables_seconds, **run_seconds}
     payload["warnings"] = list(run.warnings)
     return payload
 
@@ -199,7 +209,7 @@ def simulation_job(
 ) -> dict[str, Any]:
     """Simulate a validated scenario and answer with what the page draws (``POST /api/simulate``)."""
     run = simulate_and_tabulate(scenario, draws, seed, checkpoint)
-    return run_payload(run, draws, seed, lab)
+    return run_payload(run, scenario, draws, seed, lab)
 
 
 def save_job(
@@ -247,7 +257,7 @@ def save_job(
             logger.exception("could not mark run %s failed", run_id)
         raise
     record_simulation(store, run.result, run_id=run_id, tables=run.tables, per_draw=run.per_draw)
-    payload = run_payload(run, draws, seed, lab)
+    payload = run_payload(run, scenario.scenario, draws, seed, lab)
     payload["run_id"] = run_id
     payload["store"] = str(store_path)
     return payload

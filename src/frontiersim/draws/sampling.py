@@ -15,6 +15,10 @@ seeded with ``SeedSequence(entropy, spawn_key=root_key + (id(s), b))``, where
   from the same per-stream blocks (:func:`sample_correlated_range`); every
   other key keeps its independent draws bit for bit.
 
+A design of experiments (a sensitivity analysis) gives the parameter values
+of every draw itself (:class:`GivenDraws`): each of its rows names the
+sampled draw whose monthly shocks (and parameters not given) it takes.
+
 References
 ----------
 .. [1] NumPy, "Parallel random number generation",
@@ -330,4 +334,92 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan
             )
         else:
             shocks[stream.name] = sample_range(root, stream.name, start, stop, lambda rng, n: rng.random((n, months)))
+    return Draws(start, stop, parameters, shocks)
+
+
+@dataclass(frozen=True)
+class GivenDraws:
+    """Parameter values given for each draw instead of sampled: the rows of a design of experiments.
+
+    Row ``i`` takes the values ``parameters[name][i]`` and the monthly shocks
+    of the sampled draw ``shock_draws[i]``; a parameter of the draw plan
+    that is not given takes that sampled draw's value too. Rows sharing a
+    shock draw differ only in the given parameters, so that their outputs
+    differ only through them (common random numbers).
+
+    Attributes
+    ----------
+    parameters : Mapping[str, ndarray]
+        Stream name (as in :attr:`DrawPlan.parameters`) -> values, shape ``(n,)``.
+    shock_draws : ndarray of int, shape (n,)
+        The sampled draw (``>= 0``) whose shocks each row takes.
+    """
+
+    parameters: Mapping[str, FloatArray]
+    shock_draws: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        if self.shock_draws.ndim != 1 or not len(self.shock_draws):
+            raise ValueError("shock_draws must be a non-empty one-dimensional array of draw indices")
+        if int(self.shock_draws.min()) < 0:
+            raise ValueError("shock_draws must be >= 0")
+        for name, values in self.parameters.items():
+            if np.shape(values) != self.shock_draws.shape:
+                raise ValueError(f"{name}: {np.shape(values)} values for {len(self.shock_draws)} rows")
+
+    @property
+    def size(self) -> int:
+        """Number of rows (draws simulated)."""
+        return len(self.shock_draws)
+
+
+def _block_runs(draws: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` draw ranges of the runs of consecutive blocks that hold the sorted unique ``draws``."""
+    blocks = np.unique(draws // BLOCK_SIZE)
+    breaks = np.flatnonzero(np.diff(blocks) != 1) + 1
+    return [(int(run[0]) * BLOCK_SIZE, (int(run[-1]) + 1) * BLOCK_SIZE) for run in np.split(blocks, breaks)]
+
+
+def sample_given_draws(
+    scenario: Scenario, given: GivenDraws, start: int, stop: int, seed: SeedLike, plan: DrawPlan
+) -> Draws:
+    """Rows ``start:stop`` of a design: given parameter values, the shocks of each row's sampled draw.
+
+    Only the blocks that hold the sampled draws the rows name are sampled
+    (each block once, as :func:`sample_draws` samples it), so a row's shocks
+    are those the sampled draw has in any run of the scenario with the same
+    seed, and the memory taken is that of the blocks, however scattered the
+    draws.
+
+    Raises
+    ------
+    ValueError
+        For a given name that is not a parameter of ``plan``, or rows
+        outside the design.
+    """
+    unknown = sorted(set(given.parameters) - set(plan.parameter_names))
+    if unknown:
+        raise ValueError(f"given parameters {', '.join(unknown)} are not sampled in this scenario")
+    if not 0 <= start < stop <= given.size:
+        raise ValueError(f"need 0 <= start < stop <= {given.size}, got {start}, {stop}")
+    rows = given.shock_draws[start:stop]
+    spans = _block_runs(rows)
+    runs = [sample_draws(scenario, low, high, seed, plan) for low, high in spans]
+    # Row i's draw sits in the concatenated runs at its offset within its span plus the lengths of the spans before.
+    lows = np.array([low for low, _ in spans], dtype=np.int64)
+    before = np.concatenate([[0], np.cumsum([high - low for low, high in spans])[:-1]]).astype(np.int64)
+    span = np.searchsorted(lows, rows, side="right") - 1
+    position: NDArray[np.int64] = rows - lows[span] + before[span]
+
+    def gathered(pieces: list[FloatArray]) -> FloatArray:
+        joined: FloatArray = np.concatenate(pieces, axis=0)
+        return joined[position]
+
+    parameters = {
+        name: np.asarray(given.parameters[name][start:stop], dtype=np.float64)
+        if name in given.parameters
+        else gathered([run.parameters[name] for run in runs])
+        for name in plan.parameter_names
+    }
+    shocks = {stream.name: gathered([run.shocks[stream.name] for run in runs]) for stream in plan.shocks}
     return Draws(start, stop, parameters, shocks)

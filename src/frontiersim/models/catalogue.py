@@ -32,12 +32,18 @@ one at a time in order, so that sums do not depend on the chunk size.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from frontiersim.scenario.schema import MILESTONE_LABELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = NDArray[np.float64]
 
@@ -342,3 +348,42 @@ class Catalogue:
     def label(self, name: str) -> str:
         """Human label of output ``name``."""
         return self.spec(name).label
+
+
+def milestone_label(name: str) -> str:
+    """The human label of a capability milestone: the ladder's own, else its name in words.
+
+    A milestone of the default ladder reads as
+    :data:`~frontiersim.scenario.schema.MILESTONE_LABELS` names it; a
+    scenario's own milestone has its underscores read as spaces and ``90pct``
+    as ``90%``.
+
+    Examples
+    --------
+    >>> milestone_label("engineer_demand_minus_90pct"), milestone_label("half_of_tasks_50pct")
+    ('90% less demand for engineers', 'half of tasks 50%')
+    """
+    if name in MILESTONE_LABELS:
+        return MILESTONE_LABELS[name]
+    return re.sub(r"(\d+)pct\b", r"\1%", name.replace("_", " "))
+
+
+def labelled_milestones(milestones: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A milestone table (:func:`frontiersim.results.tables.milestone_table`) with each milestone under its label.
+
+    Parameters
+    ----------
+    milestones : pandas.DataFrame or None
+        With a ``milestone`` column of milestone names.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        A copy whose ``milestone`` column holds :func:`milestone_label` of
+        each name (None and tables without the column unchanged).
+    """
+    if milestones is None or "milestone" not in milestones.columns:
+        return milestones
+    labelled = milestones.copy()
+    labelled["milestone"] = [milestone_label(str(name)) for name in milestones["milestone"]]
+    return labelled

@@ -33,6 +33,7 @@ from frontiersim.scenario.schema import (
     QuantilePolicySpec,
     Scenario,
 )
+from frontiersim.units import number_text
 
 FloatArray = NDArray[np.float64]
 FAMILY_NAMES: tuple[str, ...] = ("hedge", "growth", "quantile", "fixed")
@@ -83,7 +84,7 @@ class PolicyFamily:
 
     def label(self, value: float) -> str:
         """A readable name for one member."""
-        return f"{self.name}: {self.parameter} = {value:.4g}"
+        return f"{self.name}: {self.parameter} = {number_text(value, 4)}"
 
 
 def parameter_spec(name: str) -> FieldSpec:
@@ -281,7 +282,7 @@ def policy_family(
         growth = _assumed_growth(scenario, chosen)
         family = PolicyFamily(
             "hedge",
-            f"{spec.label} (growth {growth:g}x assumed)",
+            f"{spec.label} (growth {number_text(growth)}x assumed)",
             typical_low,
             typical_high,
             lambda h: GrowthHedgePolicy(growth, h, share),

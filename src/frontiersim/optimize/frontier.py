@@ -3,7 +3,7 @@
 :class:`Frontier` holds the candidates of one family evaluated on common
 draws. It is built from an optimization (:meth:`Frontier.from_result`) or
 traced on its own, without choosing or validating, by :func:`trace_frontier`.
-:mod:`frontiersim.optimize.plot` draws it.
+:mod:`frontiersim.charts.frontier` draws it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from frontiersim.optimize.families import PolicyFamily, naive_policies
 from frontiersim.optimize.objectives import Objective
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation, evaluate_policy
 from frontiersim.scenario.schema import Scenario
+from frontiersim.units import money
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,7 +258,7 @@ def trace_frontier(
             keep_result=False,
         )
         if progress is not None:
-            progress(f"{evaluation.label}: P(ruin) {evaluation.ruin}, objective {evaluation.objective.mean:.4g}")
+            progress(f"{evaluation.label}: P(ruin) {evaluation.ruin}, objective {money(evaluation.objective.mean)}")
         return evaluation
 
     search = tuple(run(family.label(float(v)), float(v), family.build(float(v))) for v in family.grid(candidates))

@@ -456,7 +456,7 @@ def optimize_policy(
             )
             if progress is not None:
                 e = cache[key]
-                progress(f"{e.label}: P(ruin) {e.ruin}, objective {e.objective.mean:.4g}")
+                progress(f"{e.label}: P(ruin) {e.ruin}, objective {money(e.objective.mean)}")
         return cache[key]
 
     def feasible(e: PolicyEvaluation) -> bool:

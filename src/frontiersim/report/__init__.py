@@ -1,6 +1,6 @@
 """Reports of runs: charts for notebooks and a self-contained HTML report.
 
-:mod:`frontiersim.report.charts` draws matplotlib Figures from a run's tables;
+:mod:`frontiersim.report.charts` gives the charts of :mod:`frontiersim.charts` (Vega-Lite);
 :mod:`frontiersim.report.html` renders one HTML file with every chart and
 table embedded, which opens offline and references nothing outside itself.
 """

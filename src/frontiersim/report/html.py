@@ -2,13 +2,26 @@
 
 :func:`render_report` turns a run record (``frontiersim.store.RunRecord``, or
 anything with the attributes of :class:`RecordLike`) into one HTML page:
-inline CSS, charts embedded as base64 PNG ``data:`` URIs, no scripts, no
-fonts, no links to anything outside the file. It opens offline and can be
+inline CSS, charts embedded as SVG images (base64 ``data:`` URIs), no
+scripts, no fonts, no links to anything outside the file. It opens offline and can be
 sent by mail. A Content-Security-Policy in the page forbids the browser from
 fetching anything but the embedded images.
 
-Everything that comes from the user (scenario text, message, names, table
-cells) is HTML-escaped; URLs in sources are plain text, never links.
+The page comes from Jinja2 templates (``report/templates``) with
+autoescaping: everything that comes from the user (scenario text, message,
+names, table cells) is HTML-escaped; URLs in sources are plain text, never
+links. The Python here chooses what to show and formats numbers by their
+units; the templates lay it out.
+
+Charts
+------
+Each chart is drawn from its one definition in :mod:`frontiersim.charts`
+(the dashboard draws the same definitions) and rendered to SVG offline by
+``vl-convert``. The SVG is embedded as an image (``<img src="data:...">``)
+rather than inline markup: an image cannot run script nor restyle the page,
+the Content-Security-Policy stays "images from ``data:`` only", and the
+charts print as vectors. A recorded ``frontier.png`` is shown only for an
+old record whose frontier table is missing.
 
 Units
 -----
@@ -32,9 +45,10 @@ under its own heading.
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import json
 import math
+import re
 import shlex
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,20 +56,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import jinja2
 import numpy as np
 import pandas as pd
 
 from frontiersim._version import __version__
+from frontiersim.charts import frontier as frontier_charts
+from frontiersim.charts import render
+from frontiersim.charts import run as run_charts
+from frontiersim.charts.scales import is_money
+from frontiersim.models.catalogue import labelled_milestones
 from frontiersim.models.registry import extension_sections, used_keys
-from frontiersim.report import charts
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import PROBABILITY, ColumnUnit, column_units, lab_rows, run_tables, table_labs
+from frontiersim.scenario.correlations import SECTION as CORRELATIONS
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
 from frontiersim.scenario.fields import field_spec, field_specs, table_specs
 from frontiersim.scenario.loader import parse_scenario
 from frontiersim.scenario.schema import LAB_SECTIONS, POLICY_KINDS, section_types
-from frontiersim.units import money
+from frontiersim.units import money, number_text, percent, without_e_notation
 
 #: The first bytes of every PNG file.
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -82,6 +102,9 @@ _KNOWN_TABLES = frozenset(
         "schedule",
         "backtest",
         "coverage",
+        "sensitivity",
+        "sensitivity_inputs",
+        "sensitivity_outcomes",
         "market",
         "units",
     }
@@ -92,50 +115,6 @@ _INTEGER_UNITS = frozenset({"year", "month"})
 
 #: Units the formatted number already shows (money, percent) or that need no mention.
 _SELF_EVIDENT_UNITS = frozenset({"", PROBABILITY, "year", "month"})
-
-_STYLE = """
-:root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  color: #1d2330; background: #fff; margin: 0; line-height: 1.45; font-size: 15px; }
-main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.5rem 3rem; }
-h1 { font-size: 1.55rem; margin: 0 0 .3rem; }
-h2 { font-size: 1.2rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid #d8dce4; }
-h3 { font-size: 1rem; margin: 1.3rem 0 .4rem; }
-p.note, .muted { color: #5b6477; font-size: .9rem; }
-nav { font-size: .88rem; margin: .8rem 0 0; }
-nav a { color: #2456a6; margin-right: .9rem; text-decoration: none; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .8rem 0;
-  font-size: .9rem; }
-dl.meta dt { color: #5b6477; }
-dl.meta dd { margin: 0; overflow-wrap: anywhere; }
-.headline { display: flex; flex-wrap: wrap; gap: 1rem; margin: .6rem 0; }
-.figure-box { border: 1px solid #d8dce4; border-radius: 6px; padding: .7rem 1rem; min-width: 12rem; }
-.figure-box .value { font-size: 1.6rem; font-weight: 600; font-variant-numeric: tabular-nums; }
-.figure-box .label { color: #5b6477; font-size: .85rem; }
-.warning { background: #fff4e0; border: 1px solid #f0c36d; border-radius: 6px; padding: .6rem 1rem; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 1rem; }
-figure { margin: 0; }
-.single { max-width: 780px; }
-figure img { width: 100%; height: auto; border: 1px solid #eceef3; border-radius: 4px; }
-figcaption { font-size: .85rem; color: #5b6477; margin-top: .2rem; }
-.table-wrap { overflow-x: auto; margin: .4rem 0 1rem; }
-table { border-collapse: collapse; font-size: .86rem; }
-th, td { padding: .28rem .6rem; border-bottom: 1px solid #eceef3; vertical-align: top; }
-th { text-align: left; background: #f4f6f9; font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.default td { color: #5b6477; }
-table.keys { table-layout: fixed; width: 100%; }
-table.keys td { overflow-wrap: anywhere; }
-table.keys th { white-space: normal; }
-col.key { width: 22%; } col.value { width: 15%; } col.from { width: 7%; } col.meaning { width: 26%; }
-col.allowed { width: 9%; } col.source { width: 21%; }
-pre { background: #f6f8fa; border: 1px solid #eceef3; border-radius: 4px; padding: .8rem; overflow-x: auto;
-  font-size: .82rem; line-height: 1.35; white-space: pre-wrap; overflow-wrap: anywhere; }
-details { margin: .5rem 0; }
-summary { cursor: pointer; color: #2456a6; }
-footer { margin-top: 3rem; font-size: .8rem; color: #5b6477; border-top: 1px solid #d8dce4; padding-top: .6rem; }
-@media print { .charts { grid-template-columns: 1fr 1fr; } nav { display: none; } }
-"""
 
 #: The browser may fetch nothing: only inline styles and embedded (data:) images.
 _CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'none'"
@@ -150,7 +129,7 @@ class RecordLike(Protocol):
 
     @property
     def kind(self) -> str:
-        """``"run"``, ``"optimize"``, ``"frontier"`` or ``"backtest"``."""
+        """``"run"``, ``"optimize"``, ``"frontier"``, ``"backtest"`` or ``"sensitivity"``."""
 
     @property
     def status(self) -> str:
@@ -236,11 +215,6 @@ class ResultRecord:
 # ---------------------------------------------------------------------------
 
 
-def _e(value: object) -> str:
-    """HTML-escaped text (quotes too, so it is safe in attributes)."""
-    return html.escape(str(value), quote=True)
-
-
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
 
@@ -271,7 +245,7 @@ def format_percent(value: object) -> str:
     if not _finite(value):
         return ""
     number = 100.0 * float(value)  # type: ignore[arg-type]
-    return "0%" if number == 0 else f"{number:.3g}%"
+    return "0%" if number == 0 else percent(number / 100.0)
 
 
 def format_number(value: object) -> str:
@@ -282,7 +256,7 @@ def format_number(value: object) -> str:
     >>> format_number(0.012345), format_number(12.345), format_number(12345.678), format_number(7)
     ('0.01235', '12.35', '12,346', '7')
     >>> format_number(2.5e9), format_number(3e16), format_number(True)
-    ('2,500,000,000', '3e+16', 'yes')
+    ('2,500,000,000', '3.0×10^16', 'yes')
     """
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
@@ -293,7 +267,7 @@ def format_number(value: object) -> str:
     number = float(value)  # type: ignore[arg-type]
     if 1e4 <= abs(number) < 1e15:
         return f"{number:,.0f}"
-    return f"{number:,.4g}"
+    return number_text(number, 4)
 
 
 def _plain_integer(value: object) -> str:
@@ -322,7 +296,7 @@ def unit_formatter(unit: str, *, with_unit: bool = False) -> Callable[[object], 
     >>> unit_formatter("GW", with_unit=True)(1.5), unit_formatter("")(12345.678)
     ('1.5 GW', '12,346')
     """
-    if charts.is_money(unit):
+    if is_money(unit):
         return format_money
     if unit == PROBABILITY:
         return format_percent
@@ -369,6 +343,77 @@ def _column_formatter(series: pd.Series, described: ColumnUnit | None) -> Callab
     return unit_formatter(described.unit if described is not None else "")
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a table: its text (escaped by the template), and whether it is a number (right-aligned)."""
+
+    text: str
+    numeric: bool = False
+    code: bool = False
+
+    @property
+    def parts(self) -> list[str]:
+        """A key path cut after its dots and underscores, where it may wrap."""
+        return re.findall(r"[^._]*[._]|[^._]+$", self.text) or [self.text]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a table."""
+
+    cells: list[Cell]
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as the template lays it out: headers, rows, and a note counting rows not shown."""
+
+    headers: list[Cell]
+    rows: list[Row]
+    more: str = ""
+    css: str = ""
+    columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart as an embedded image: a ``data:`` URI (SVG drawn from a chart definition, or a recorded PNG)."""
+
+    src: str
+    alt: str
+    chart: str
+    caption: str = ""
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class Box:
+    """A headline figure: its value and what it is."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Pre:
+    """Preformatted text, cut at :data:`MAX_TEXT_CHARACTERS` with a note counting the rest."""
+
+    text: str
+    more: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the page: its anchor, heading, the macro of ``sections.html.j2`` and its context."""
+
+    anchor: str
+    title: str
+    macro: str
+    context: dict[str, Any]
+    nav: str = ""
+
+
 def _html_table(
     frame: pd.DataFrame,
     *,
@@ -377,8 +422,8 @@ def _html_table(
     headers: Mapping[str, str] | None = None,
     hide: Iterable[str] = (),
     max_rows: int = MAX_TABLE_ROWS,
-) -> str:
-    """A table with escaped cells and right-aligned numbers.
+) -> Table:
+    """A table of formatted cells (escaped by the template), numbers right-aligned.
 
     Parameters
     ----------
@@ -398,7 +443,7 @@ def _html_table(
         Rows shown; a note counts the others.
     """
     if frame.empty:
-        return '<p class="note">(no rows)</p>'
+        return Table([], [])
     declared = units or {}
     hidden = set(hide)
     columns = [str(c) for c in frame.columns if str(c) not in hidden]
@@ -409,11 +454,7 @@ def _html_table(
         if c in declared and declared[c].unit_column in frame.columns and _is_numeric(frame[c])
     }
     numeric = {c: _is_numeric(frame[c]) for c in columns}
-    head = "".join(
-        f"<th{' class=num' if numeric[c] else ''}>"
-        f"{_e((headers or {}).get(c) or column_header(c, declared.get(c)))}</th>"
-        for c in columns
-    )
+    head = [Cell((headers or {}).get(c) or column_header(c, declared.get(c)), numeric[c]) for c in columns]
     body = []
     for _, row in frame.head(max_rows).iterrows():
         cells = []
@@ -423,15 +464,10 @@ def _html_table(
                 formatter = unit_formatter(str(row[row_units[column]]), with_unit=True)
             value = row[column]
             text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else formatter(value)
-            cells.append(f"<td{' class=num' if numeric[column] else ''}>{_e(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = ""
-    if len(frame) > max_rows:
-        more = f'<p class="note">{len(frame) - max_rows:,} more rows not shown ({len(frame):,} in all).</p>'
-    return (
-        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>{more}"
-    )
+            cells.append(Cell(text, numeric[column]))
+        body.append(Row(cells))
+    more = f"{len(frame) - max_rows:,} more rows not shown ({len(frame):,} in all)." if len(frame) > max_rows else ""
+    return Table(head, body, more)
 
 
 def _units_of(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, ColumnUnit]:
@@ -445,40 +481,31 @@ def _formatted(tables: Mapping[str, pd.DataFrame], table: str, column: str, valu
     return unit_formatter(described.unit if described is not None else "")(value)
 
 
-def _per_lab(table: pd.DataFrame, render: Callable[[pd.DataFrame, str], str]) -> str:
-    """``render(rows, lab)`` of each lab's rows, under a heading per lab when there are several."""
+def _per_lab(table: pd.DataFrame, render: Callable[[pd.DataFrame, str], Any]) -> list[tuple[str, Any]]:
+    """``(lab, render(rows, lab))`` of each lab's rows; the lab is ``""`` when there is one lab (no heading)."""
     labs = table_labs(table)
     if len(labs) <= 1:
-        return render(lab_rows(table, labs[0]) if labs else table, labs[0] if labs else "")
-    return "".join(f"<h3>Lab {_e(lab)}</h3>" + render(lab_rows(table, lab), lab) for lab in labs)
+        return [("", render(lab_rows(table, labs[0]) if labs else table, labs[0] if labs else ""))]
+    return [(lab, render(lab_rows(table, lab), lab)) for lab in labs]
 
 
-def _png_image(png: bytes, alt: str, caption: str = "") -> str:
-    """An ``<img>`` with the PNG embedded as a base64 data URI."""
-    encoded = base64.b64encode(png).decode("ascii")
-    caption_html = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{encoded}">{caption_html}</figure>'
+def _png_image(png: bytes, alt: str, name: str, caption: str = "") -> Figure:
+    """A recorded PNG, embedded as a base64 data URI."""
+    return Figure(f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}", alt, name, caption)
 
 
-def _figure(figure: Any, alt: str, caption: str = "") -> str:
-    return _png_image(charts.figure_png(figure), alt, caption)
+def _chart(chart: Any, alt: str, name: str, caption: str = "") -> Figure:
+    """A chart of :mod:`frontiersim.charts` rendered to SVG (offline, by vl-convert) and embedded as a data URI."""
+    spec = render.spec(chart)
+    encoded = base64.b64encode(render.svg(spec).encode("utf-8")).decode("ascii")
+    return Figure(f"data:image/svg+xml;base64,{encoded}", alt, name, caption, wide="facet" in spec)
 
 
-def _section(anchor: str, title: str, body: str) -> str:
-    return f'<section id="{_e(anchor)}"><h2>{_e(title)}</h2>{body}</section>'
-
-
-def _breakable(path: str) -> str:
-    """An escaped key path that may wrap after its dots and underscores."""
-    return _e(path).replace(".", ".<wbr>").replace("_", "_<wbr>")
-
-
-def _pre(text: str) -> str:
-    shown = text[:MAX_TEXT_CHARACTERS]
+def _pre(text: str) -> Pre:
     more = ""
     if len(text) > MAX_TEXT_CHARACTERS:
-        more = f'<p class="note">{len(text) - MAX_TEXT_CHARACTERS:,} more characters not shown.</p>'
-    return f"<pre>{_e(shown)}</pre>{more}"
+        more = f"{len(text) - MAX_TEXT_CHARACTERS:,} more characters not shown."
+    return Pre(text[:MAX_TEXT_CHARACTERS], more)
 
 
 def _decode_text(payload: bytes) -> str:
@@ -490,7 +517,7 @@ def _decode_text(payload: bytes) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _header_section(record: RecordLike, generated_utc: str) -> str:
+def _header(record: RecordLike) -> dict[str, Any]:
     name = record.scenario_name or "(no scenario)"
     rows: list[tuple[str, str]] = [
         ("run id", record.run_id or "(not stored)"),
@@ -513,25 +540,22 @@ def _header_section(record: RecordLike, generated_utc: str) -> str:
     error = getattr(record, "error", "")  # a stored record says why it failed, when it did
     if isinstance(error, str) and error:
         rows.append(("error", error))
-    meta = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in rows if value)
-    warning = ""
-    if record.status != "complete":
-        warning = (
-            f'<p class="warning">This run is <strong>{_e(record.status)}</strong>: '
-            "some of its tables may be missing or partial.</p>"
-        )
-    return (
-        f"<header><h1>{_e(name)} <span class=muted>· {_e(record.kind)} report</span></h1>"
-        f'<dl class="meta">{meta}</dl>{warning}</header>'
-    )
+    return {
+        "name": name,
+        "kind": record.kind,
+        "meta": [(label, value) for label, value in rows if value],
+        "status": record.status,
+        "complete": record.status == "complete",
+    }
 
 
-def _headline_section(record: RecordLike) -> str:
+def _headline_section(record: RecordLike) -> dict[str, Any] | None:
     tables = record.tables
     headline = tables.get("headline")
-    boxes: list[tuple[str, str]] = []
+    boxes: list[Box] = []
     note = ""
-    extra = ""
+    lab_chart: Figure | None = None
+    lab_table: Table | None = None
     if headline is not None and len(headline):
         row = headline.iloc[0]
         labs = table_labs(headline)
@@ -545,7 +569,7 @@ def _headline_section(record: RecordLike) -> str:
 
         if len(labs) <= 1:
             interval = f"95% interval {shown(row, 'p_ruin_low')} to {shown(row, 'p_ruin_high')} (Wilson)"
-            boxes.append((shown(row, "p_ruin"), f"{label('p_ruin', 'P(ruin)')}; {interval}"))
+            boxes.append(Box(shown(row, "p_ruin"), f"{label('p_ruin', 'P(ruin)')}; {interval}"))
             if "p_ruin_including_runoff" in headline.columns:
                 runoff = (
                     f"95% interval {shown(row, 'p_ruin_including_runoff_low')} to "
@@ -553,7 +577,7 @@ def _headline_section(record: RecordLike) -> str:
                     "contract paid to its end"
                 )
                 boxes.append(
-                    (
+                    Box(
                         shown(row, "p_ruin_including_runoff"),
                         f"{label('p_ruin_including_runoff', 'P(ruin including the run-off)')}; {runoff}",
                     )
@@ -564,26 +588,22 @@ def _headline_section(record: RecordLike) -> str:
                 "cash_final_year_median_usd",
             ):
                 if column in headline.columns:
-                    boxes.append((shown(row, column), label(column, column)))
+                    boxes.append(Box(shown(row, column), label(column, column)))
         else:
             for _, lab_row in headline.iterrows():
                 interval = f"{shown(lab_row, 'p_ruin_low')} to {shown(lab_row, 'p_ruin_high')}"
-                boxes.append((shown(lab_row, "p_ruin"), f"P(ruin), lab {lab_row['lab']}; 95% interval {interval}"))
+                boxes.append(Box(shown(lab_row, "p_ruin"), f"P(ruin), lab {lab_row['lab']}; 95% interval {interval}"))
                 if "p_ruin_including_runoff" in headline.columns:
                     boxes.append(
-                        (
+                        Box(
                             shown(lab_row, "p_ruin_including_runoff"),
                             f"P(ruin including the run-off), lab {lab_row['lab']}; owes "
                             f"{shown(lab_row, 'obligations_after_horizon_median_usd')} after the horizon (median)",
                         )
                     )
             shared = ("scenario_name", "draws", "seed", "horizon_years", "start")
-            extra = (
-                '<div class="single">'
-                + _figure(charts.ruin_by_lab_chart(headline), "P(ruin) of each lab")
-                + "</div>"
-                + _html_table(headline, units=units, hide=shared)
-            )
+            lab_chart = _chart(run_charts.ruin_by_lab_chart(headline), "P(ruin) of each lab", "ruin_by_lab")
+            lab_table = _html_table(headline, units=units, hide=shared)
         note = (
             f"{format_number(row.get('draws'))} draws; horizon {format_number(row.get('horizon_years'))} years "
             f"from {row.get('start')}. The interval is the Monte Carlo uncertainty of the estimate, not of the world."
@@ -591,54 +611,67 @@ def _headline_section(record: RecordLike) -> str:
         if len(labs) > 1:
             note = f"{len(labs)} labs: {', '.join(labs)}. " + note
     elif "p_ruin" in record.metrics:
-        boxes.append((format_percent(record.metrics["p_ruin"]), "P(ruin within the horizon)"))
+        boxes.append(Box(format_percent(record.metrics["p_ruin"]), "P(ruin within the horizon)"))
     if not boxes:
-        return ""
-    return _section("headline", "Headline", f'{_figure_boxes(boxes)}<p class="note">{_e(note)}</p>{extra}')
+        return None
+    return {"boxes": boxes, "note": note, "lab_chart": lab_chart, "lab_table": lab_table}
 
 
-def _figure_boxes(boxes: Iterable[tuple[str, str]]) -> str:
-    """A row of headline figures, each ``(value, label)``."""
-    content = "".join(
-        f'<div class="figure-box"><div class="value">{_e(value)}</div><div class="label">{_e(label)}</div></div>'
-        for value, label in boxes
-    )
-    return f'<div class="headline">{content}</div>'
+def outlook_charts(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The charts of the report's outlook, by the variable they show: each fan, then (several labs) the market's.
 
+    The dashboard draws the same chart definitions (:func:`frontiersim.charts.run.fan_chart`).
 
-def _fan_section(tables: Mapping[str, pd.DataFrame]) -> str:
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        A record's tables.
+
+    Returns
+    -------
+    dict of str to altair chart
+    """
     fan = tables.get("fan")
     if fan is None or fan.empty:
-        return ""
+        return {}
+    charts = {str(v): run_charts.fan_chart(fan, str(v)) for v in pd.unique(fan["variable"])}
+    market = tables.get("market")
+    if len(table_labs(fan)) > 1 and market is not None and not market.empty:
+        charts.update({str(v): run_charts.fan_chart(market, str(v)) for v in pd.unique(market["variable"])})
+    return charts
+
+
+def _fan_section(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any] | None:
+    fan = tables.get("fan")
+    if fan is None or fan.empty:
+        return None
     several = len(table_labs(fan)) > 1
     figures = []
-    for variable in pd.unique(fan["variable"]):
-        name = str(variable)
-        label = charts.variable_label(fan, name)
-        if several:
-            figures.append(_figure(charts.lab_fans_chart(fan, name), f"{label} of each lab"))
-        else:
-            figures.append(_figure(charts.fan_chart(fan, name), f"fan chart of {label}"))
-    market = tables.get("market")
-    if several and market is not None and not market.empty:
-        for variable in pd.unique(market["variable"]):
-            label = charts.variable_label(market, str(variable))
-            figures.append(_figure(charts.fan_chart(market, str(variable)), f"fan chart of {label}"))
+    for name, chart in outlook_charts(tables).items():
+        own = name in set(fan["variable"].astype(str))
+        source = fan if own else tables["market"]
+        label = run_charts.variable_label(source, name)
+        alt = f"{label} of each lab" if several and own else f"fan chart of {label}"
+        figures.append(_chart(chart, alt, f"fan:{name}"))
     period = str(fan["period"].iloc[0])
-    note = "Shaded: 5-95% and 25-75% of draws; line: the median draw. Revenue and unserved demand are " + (
+    note = (
+        "Shaded: 5-95% and 25-75% of draws; line: the month-by-month median (the median of the draws in each "
+        "month, not one draw). Money axes that span decades are on a log scale (symmetric log where values reach "
+        "zero or below). Revenue and unserved demand are "
+    ) + (
         "monthly flows annualised (times 12)."
         if period == "month"
         else "yearly totals (the run kept no monthly arrays)."
     )
     if several:
         note += " Each lab's panel shares the y axis with the others; the market's demand is shared by all labs."
-    return _section("outlook", "Outlook", f'<p class="note">{_e(note)}</p><div class="charts">{"".join(figures)}</div>')
+    return {"note": note, "figures": figures}
 
 
-def _ruin_section(tables: Mapping[str, pd.DataFrame]) -> str:
+def _ruin_section(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any] | None:
     curve = tables.get("ruin_curve")
     if curve is None or curve.empty:
-        return ""
+        return None
     labs = table_labs(curve)
     described = _units_of(tables, "ruin_curve").get("p_ruin", ColumnUnit("", "P(ruin)"))
     by_lab = [(lab, lab_rows(curve, lab)) for lab in labs] if labs else [("", curve)]
@@ -649,90 +682,76 @@ def _ruin_section(tables: Mapping[str, pd.DataFrame]) -> str:
         column = f"P(ruin), lab {lab}" if len(by_lab) > 1 else "P(ruin)"
         by_year[column] = rows["p_ruin"].to_numpy()[11::12]
         units[column] = ColumnUnit(described.unit, column)
-    body = (
-        '<div class="charts">'
-        + _figure(charts.ruin_chart(curve), "P(ruin) over time")
-        + f"<div>{_html_table(by_year, units=units)}</div></div>"
-    )
-    return _section("ruin", "P(ruin) over time", body)
+    return {
+        "chart": _chart(run_charts.ruin_chart(curve), "P(ruin) over time", "ruin"),
+        "by_year": _html_table(by_year, units=units),
+    }
 
 
-def _company_pnl_section(tables: Mapping[str, pd.DataFrame]) -> str:
+def _company_pnl_section(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any] | None:
     pnl = tables.get("company_pnl")
     if pnl is None:
-        return ""
+        return None
     units = _units_of(tables, "company_pnl")
-    body = _per_lab(pnl, lambda rows, _lab: _html_table(rows, units=units, hide=("units",)))
-    return _section(
-        "pnl",
-        "Company P&L by year",
-        '<p class="note">Mean over draws. Profit is revenue minus inference, training and other '
-        "operating costs; financing is shown below the line.</p>" + body,
-    )
+    return {
+        "note": "Mean over draws. Profit is revenue minus inference, training and other operating costs; "
+        "financing is shown below the line.",
+        "parts": _per_lab(pnl, lambda rows, _lab: _html_table(rows, units=units, hide=("units",))),
+        "folded": "",
+    }
 
 
-def _cohort_section(tables: Mapping[str, pd.DataFrame]) -> str:
+def _cohort_section(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any] | None:
     cohorts = tables.get("cohort_pnl")
     if cohorts is None:
-        return ""
+        return None
     units = _units_of(tables, "cohort_pnl")
-    return _section(
-        "cohorts",
-        "Each model as a company",
-        '<p class="note">Per-model P&amp;L, mean over draws: training spent on the model, and the '
-        "revenue and inference cost while it was the frontier model. Release month counts from the "
-        "start (-1: before it).</p>" + _per_lab(cohorts, lambda rows, _lab: _html_table(rows, units=units)),
-    )
+    return {
+        "note": "Per-model P&L, mean over draws: training spent on the model, and the revenue and inference cost "
+        "while it was the frontier model. Release month counts from the start (-1: before it).",
+        "parts": _per_lab(cohorts, lambda rows, _lab: _html_table(rows, units=units)),
+        "folded": "",
+    }
 
 
-def _summary_section(tables: Mapping[str, pd.DataFrame]) -> str:
+def _summary_section(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any] | None:
     summary = tables.get("summary")
     if summary is None:
-        return ""
+        return None
     units = _units_of(tables, "summary")
-    return _section(
-        "summary",
-        "Summary by year",
-        "<details><summary>Quantiles of the key yearly outcomes over draws</summary>"
-        + _per_lab(summary, lambda rows, _lab: _html_table(rows, units=units, hide=("units",)))
-        + "</details>",
-    )
+    return {
+        "note": "",
+        "parts": _per_lab(summary, lambda rows, _lab: _html_table(rows, units=units, hide=("units",))),
+        "folded": "Quantiles of the key yearly outcomes over draws",
+    }
 
 
-def _milestone_section(tables: Mapping[str, pd.DataFrame]) -> str:
-    milestones = tables.get("milestones")
+def _milestone_section(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any] | None:
+    milestones = labelled_milestones(tables.get("milestones"))
     capability = tables.get("capability")
     if (milestones is None or milestones.empty) and capability is None:
-        return ""
-    parts = []
+        return None
+    parts: list[tuple[str, Any]] = []
     if milestones is not None and not milestones.empty:
         units = _units_of(tables, "milestones")
         several = len(table_labs(milestones)) > 1
 
-        def lab_part(rows: pd.DataFrame, lab: str) -> str:
+        def lab_part(rows: pd.DataFrame, lab: str) -> dict[str, Any]:
             alt = f"capability milestone dates, lab {lab}" if several else "capability milestone dates"
-            return (
-                '<div class="single">'
-                + _figure(charts.milestone_chart(rows, lab=lab if several else None), alt)
-                + "</div>"
-                + _html_table(rows, units=units)
-            )
+            chart = run_charts.milestone_chart(rows, lab=lab if several else None)
+            return {
+                "chart": _chart(chart, alt, f"milestones:{lab}" if lab else "milestones"),
+                "table": _html_table(rows, units=units),
+            }
 
-        parts.append(
-            '<p class="note">Dates are months in which the draw first reaches the milestone; an empty date means '
-            "fewer than that share of draws reach it within the horizon.</p>" + _per_lab(milestones, lab_part)
-        )
+        parts = _per_lab(milestones, lab_part)
+    figures: list[Figure] = []
     if capability is not None and not capability.empty:
-        several = len(table_labs(capability)) > 1
         figures = [
-            _figure(
-                charts.lab_fans_chart(capability, str(v)) if several else charts.fan_chart(capability, str(v)),
-                charts.variable_label(capability, str(v)),
-            )
+            _chart(run_charts.fan_chart(capability, str(v)), run_charts.variable_label(capability, str(v)), f"fan:{v}")
             for v in pd.unique(capability["variable"])
         ]
-        parts.append(f'<div class="charts">{"".join(figures)}</div>')
-    return _section("milestones", "Capability milestones", "".join(parts))
+    return {"parts": parts, "capability": figures}
 
 
 def _json_artifact(record: RecordLike, name: str) -> dict[str, Any] | None:
@@ -768,7 +787,7 @@ def _objective_formatter(record: RecordLike) -> Callable[[object], str]:
     return format_money
 
 
-def _evaluation_boxes(record: RecordLike, figures: dict[str, Any], sample: str) -> list[tuple[str, str]]:
+def _evaluation_boxes(record: RecordLike, figures: dict[str, Any], sample: str) -> list[Box]:
     """P(ruin) with its Wilson interval and the objective's mean of one evaluated policy (its JSON figures)."""
     interval = figures.get("p_ruin_wilson")
     text = f"P(ruin) on {sample}"
@@ -777,14 +796,14 @@ def _evaluation_boxes(record: RecordLike, figures: dict[str, Any], sample: str) 
     mean, se = figures.get("objective_mean_usd"), figures.get("objective_se_usd")
     objective = _objective_formatter(record)
     return [
-        (format_percent(figures.get("p_ruin")), text),
-        (objective(mean), f"objective, mean (± {objective(se)} SE)"),
+        Box(format_percent(figures.get("p_ruin")), text),
+        Box(objective(mean), f"objective, mean (± {objective(se)} SE)"),
     ]
 
 
-def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> str:
+def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> dict[str, Any]:
     """Key figures of the recommended policy, from optimize.json or the comparison table."""
-    boxes: list[tuple[str, str]] = []
+    boxes: list[Box] = []
     label = _dig(summary, "recommended", "label")
     figures = _dig(summary, "recommended", "validation")
     comparison = record.tables.get("comparison")
@@ -800,47 +819,43 @@ def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> str:
                 return _formatted(record.tables, "comparison", column, row.get(column))
 
             boxes.append(
-                (
-                    shown("P(ruin)"),
-                    f"P(ruin); 95% interval {shown('P(ruin) low')} to {shown('P(ruin) high')}",
-                )
+                Box(shown("P(ruin)"), f"P(ruin); 95% interval {shown('P(ruin) low')} to {shown('P(ruin) high')}")
             )
-            boxes.append((shown("objective mean"), f"objective, mean (± {shown('objective se')} SE)"))
+            boxes.append(Box(shown("objective mean"), f"objective, mean (± {shown('objective se')} SE)"))
     if label is None and not boxes:
-        return '<p class="note">No recommendation was recorded.</p>'
-    parts = [f"<h3>Recommended policy: {_e(label if label is not None else '(unnamed)')}</h3>"]
+        return {"missing": True}
     confirmed = _dig(summary, "recommended", "confirmed")
-    if confirmed is not None:
-        verdict = "confirmed" if confirmed is True else "NOT confirmed"
-        parts.append(f'<p class="note">The fresh validation sample {_e(verdict)} the ruin limit.</p>')
-    if boxes:
-        parts.append(_figure_boxes(boxes))
-    parts.append(_settings_list(summary))
     messages = _dig(summary, "messages")
-    if isinstance(messages, list) and messages:
-        parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in messages) + "</ul>")
-    return "".join(parts)
+    return {
+        "missing": False,
+        "label": label if label is not None else "(unnamed)",
+        "confirmed": None if confirmed is None else ("confirmed" if confirmed is True else "NOT confirmed"),
+        "boxes": boxes,
+        "settings": _settings_list(summary),
+        "messages": [str(m) for m in messages] if isinstance(messages, list) else [],
+    }
 
 
-def _frontier_chart(record: RecordLike) -> str:
-    """The recorded frontier.png, else a chart drawn from the ``frontier`` table ("" without either)."""
+def _frontier_chart(record: RecordLike) -> dict[str, Any]:
+    """The frontier drawn from the ``frontier`` table, else the recorded frontier.png (neither: nothing)."""
     frontier = record.tables.get("frontier")
     png = record.artifacts.get("frontier.png")
-    if png is not None and png.startswith(_PNG_SIGNATURE):
-        return "<h3>Frontier</h3>" + _png_image(png, "efficient frontier")
+    drawn: dict[str, Any] = {"chart": None, "error": None, "png": None}
     if frontier is not None and not frontier.empty:
         try:
-            return "<h3>Frontier</h3>" + _figure(charts.frontier_chart(frontier), "efficient frontier")
+            drawn["chart"] = _chart(frontier_charts.frontier_chart(frontier), "efficient frontier", "frontier")
         except ValueError as error:
-            return f'<p class="note">The frontier cannot be drawn: {_e(error)}</p>'
-    return ""
+            drawn["error"] = str(error)
+    if drawn["chart"] is None and png is not None and png.startswith(_PNG_SIGNATURE):
+        drawn["png"] = _png_image(png, "efficient frontier", "frontier")
+    return drawn
 
 
-def _settings_list(summary: dict[str, Any] | None) -> str:
-    """The search settings of optimize.json or frontier.json as a definition list ("" without them)."""
+def _settings_list(summary: dict[str, Any] | None) -> list[tuple[str, str]] | None:
+    """The search settings of optimize.json or frontier.json as (label, value) pairs (None without them)."""
     settings = _dig(summary, "settings")
     if not isinstance(settings, dict):
-        return ""
+        return None
     described = [
         ("policy family", settings.get("family")),
         ("parameter", settings.get("parameter")),
@@ -849,99 +864,110 @@ def _settings_list(summary: dict[str, Any] | None) -> str:
         ("search draws", settings.get("draws")),
         ("validation draws", settings.get("validation_draws")),
     ]
-    meta = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in described if v is not None)
-    return f'<dl class="meta">{meta}</dl>'
+    return [(k, str(v)) for k, v in described if v is not None]
 
 
-def _traced_frontier_section(record: RecordLike) -> str:
+def _traced_frontier_section(record: RecordLike) -> dict[str, Any]:
     """A ``frontier`` record: every candidate on the search draws and the best feasible one."""
     summary = _json_artifact(record, "frontier.json")
-    parts = [
-        '<p class="note">Every candidate of the policy family and the naive policies, evaluated on the same '
-        "search draws (common random numbers). These are search-sample figures: <code>frontiersim optimize</code> "
-        "refines the best feasible candidate and re-checks it on fresh draws.</p>"
-    ]
     best = _dig(summary, "best_feasible")
-    if isinstance(best, dict):
-        parts.append(f"<h3>Best feasible candidate: {_e(best.get('label', '(unnamed)'))}</h3>")
-        parts.append(_figure_boxes(_evaluation_boxes(record, best, "the search draws")))
-    elif summary is not None and _finite(_dig(summary, "settings", "max_ruin")):
-        parts.append('<p class="warning">No candidate meets the ruin limit on the search draws.</p>')
-    parts.append(_settings_list(summary))
-    parts.append(_frontier_chart(record))
     frontier = record.tables.get("frontier")
-    if frontier is not None:
-        units = _units_of(record.tables, "frontier")
-        parts.append("<h3>Every candidate and naive policy</h3>" + _html_table(frontier, units=units))
-    if "frontier.json" in record.artifacts:
-        text = _decode_text(record.artifacts["frontier.json"])
-        parts.append("<details><summary>frontier.json</summary>" + _pre(text) + "</details>")
-    return _section("optimize", "Frontier", "".join(parts))
+    return {
+        "best_label": str(best.get("label", "(unnamed)")) if isinstance(best, dict) else None,
+        "best_boxes": _evaluation_boxes(record, best, "the search draws") if isinstance(best, dict) else [],
+        "no_feasible": summary is not None and _finite(_dig(summary, "settings", "max_ruin")),
+        "settings_rows": _settings_list(summary),
+        "frontier_chart": _frontier_chart(record),
+        "candidates": _html_table(frontier, units=_units_of(record.tables, "frontier"))
+        if frontier is not None
+        else None,
+        "summary_json": _pre(_decode_text(record.artifacts["frontier.json"]))
+        if "frontier.json" in record.artifacts
+        else None,
+    }
 
 
-def _optimize_section(record: RecordLike) -> str:
+def _optimize_section(record: RecordLike) -> dict[str, Any]:
     summary = _json_artifact(record, "optimize.json")
-    parts = [_recommendation(record, summary), _frontier_chart(record)]
     frontier = record.tables.get("frontier")
     comparison = record.tables.get("comparison")
-    if comparison is not None:
-        parts.append(
-            "<h3>The recommendation against the naive policies (fresh draws)</h3>"
-            '<p class="note">"vs chosen": paired (common random numbers) difference of the objective, policy '
-            "minus the recommendation.</p>" + _html_table(comparison, units=_units_of(record.tables, "comparison"))
-        )
     schedule = record.tables.get("schedule")
-    if schedule is not None:
-        parts.append(
-            "<h3>Commitment schedule of the recommended policy</h3>"
-            + _html_table(schedule, units=_units_of(record.tables, "schedule"))
-        )
-    if frontier is not None:
-        parts.append(
-            "<details><summary>Every candidate of the search</summary>"
-            + _html_table(frontier, units=_units_of(record.tables, "frontier"))
-            + "</details>"
-        )
-    if "optimize.json" in record.artifacts:
-        text = _decode_text(record.artifacts["optimize.json"])
-        parts.append("<details><summary>optimize.json</summary>" + _pre(text) + "</details>")
-    return _section("optimize", "Frontier and recommended policy", "".join(parts))
+    tables = record.tables
+    return {
+        "recommendation": _recommendation(record, summary),
+        "frontier_chart": _frontier_chart(record),
+        "comparison": _html_table(comparison, units=_units_of(tables, "comparison"))
+        if comparison is not None
+        else None,
+        "schedule": _html_table(schedule, units=_units_of(tables, "schedule")) if schedule is not None else None,
+        "candidates": _html_table(frontier, units=_units_of(tables, "frontier")) if frontier is not None else None,
+        "summary_json": _pre(_decode_text(record.artifacts["optimize.json"]))
+        if "optimize.json" in record.artifacts
+        else None,
+    }
 
 
-def _backtest_section(record: RecordLike) -> str:
-    parts = [
-        _png_image(png, name)
+def _backtest_section(record: RecordLike) -> dict[str, Any]:
+    images = [
+        _png_image(png, name, name)
         for name, png in record.artifacts.items()
         if name.startswith("backtest_") and name.endswith(".png") and png.startswith(_PNG_SIGNATURE)
     ]
     coverage = record.tables.get("coverage")
-    if coverage is not None:
-        parts.append(
-            "<h3>Coverage of the predictive intervals</h3>"
-            + _html_table(coverage, units=_units_of(record.tables, "coverage"))
-        )
-    if "backtest.txt" in record.artifacts:
-        parts.append(_pre(_decode_text(record.artifacts["backtest.txt"])))
     backtest = record.tables.get("backtest")
-    if backtest is not None:
-        parts.append(
-            "<h3>Every out-of-sample forecast</h3>" + _html_table(backtest, units=_units_of(record.tables, "backtest"))
+    return {
+        "images": images,
+        "coverage": _html_table(coverage, units=_units_of(record.tables, "coverage")) if coverage is not None else None,
+        "text": _pre(_decode_text(record.artifacts["backtest.txt"])) if "backtest.txt" in record.artifacts else None,
+        "forecasts": _html_table(backtest, units=_units_of(record.tables, "backtest"))
+        if backtest is not None
+        else None,
+    }
+
+
+def _tornado(record: RecordLike) -> Figure | None:
+    """The recorded tornado.svg, else one drawn from the ``sensitivity`` table (None without either)."""
+    svg = record.artifacts.get("tornado.svg")
+    caption = "Each input's indices, the strongest driver on top; black lines: the confidence intervals."
+    if svg is not None and svg.lstrip().startswith(b"<svg"):
+        encoded = base64.b64encode(svg).decode("ascii")
+        return Figure(
+            f"data:image/svg+xml;base64,{encoded}", "tornado chart of the sensitivity indices", "tornado", caption
         )
-    if not parts:
-        parts.append('<p class="note">No backtest tables were recorded.</p>')
-    return _section("backtest", "Backtest", "".join(parts))
+    table = record.tables.get("sensitivity")
+    if table is None or table.empty:
+        return None
+    from frontiersim.charts.tornado import tornado_chart  # noqa: PLC0415 (for this kind of record only)
+
+    return _chart(tornado_chart(table), "tornado chart of the sensitivity indices", "tornado", caption)
 
 
-def _other_tables_section(record: RecordLike) -> str:
+def _sensitivity_section(record: RecordLike) -> dict[str, Any]:
+    """A ``sensitivity`` record: the tornado chart, the ranked indices, the inputs and the outcomes."""
+    tables = [
+        (title, _html_table(record.tables[name], units=_units_of(record.tables, name)))
+        for name, title in (
+            ("sensitivity", "Every index"),
+            ("sensitivity_inputs", "Uncertain inputs"),
+            ("sensitivity_outcomes", "Outcomes over the simulated draws"),
+        )
+        if record.tables.get(name) is not None
+    ]
+    text = record.artifacts.get("sensitivity.txt")
+    return {
+        "tornado": _tornado(record),
+        "text": _pre(_decode_text(text)) if text is not None else None,
+        "tables": tables,
+    }
+
+
+def _other_tables_section(record: RecordLike) -> dict[str, Any] | None:
     others = [name for name in record.tables if name not in _KNOWN_TABLES]
     if not others:
-        return ""
-    parts = [
-        f"<details><summary>{_e(name)}</summary>"
-        f"{_html_table(record.tables[name], units=_units_of(record.tables, name))}</details>"
-        for name in others
-    ]
-    return _section("other", "Other tables", "".join(parts))
+        return None
+    return {
+        "tables": [(name, _html_table(record.tables[name], units=_units_of(record.tables, name))) for name in others]
+    }
 
 
 # -- scenario ---------------------------------------------------------------
@@ -952,9 +978,9 @@ def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, float):
-        text = f"{value:g}"
+        text = number_text(value)
     elif isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
+        text = without_e_notation(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, list | tuple):
         text = "[" + ", ".join(_toml_value(v) for v in value) + "]"
     elif isinstance(value, dict):
@@ -1118,8 +1144,30 @@ def scenario_keys(data: Mapping[str, Any]) -> list[ScenarioKey]:
     labs = data.get("labs")
     if isinstance(labs, Mapping):
         rows += _lab_keys(labs, str(policy_kind))
+    correlations = data.get(CORRELATIONS)
+    if isinstance(correlations, Mapping):
+        rows += _correlation_keys(correlations)
     top_level = {path.split(".")[0] for path in section_paths} | ({"labs"} if isinstance(labs, Mapping) else set())
+    top_level |= {CORRELATIONS} if isinstance(correlations, Mapping) else set()
     rows += [_unknown(str(name), value) for name, value in data.items() if name not in top_level]
+    return rows
+
+
+def _correlation_keys(table: Mapping[str, Any]) -> list[ScenarioKey]:
+    """One row per entry of ``[correlations]``: a rank correlation between two uncertain keys.
+
+    Examples
+    --------
+    >>> [row.meaning for row in _correlation_keys({"demand.growth_per_year ~ demand.delay_months": -0.3})]
+    ['Spearman rank correlation of demand.growth_per_year and demand.delay_months (Gaussian copula)']
+    """
+    rows = []
+    for pair, value in table.items():
+        first, _, second = str(pair).partition("~")
+        meaning = f"Spearman rank correlation of {first.strip()} and {second.strip()} (Gaussian copula)"
+        rows.append(
+            ScenarioKey(f'{CORRELATIONS}."{pair}"', _toml_value(value), True, meaning, "in [-1, 1]", "the scenario")
+        )
     return rows
 
 
@@ -1179,66 +1227,64 @@ def _lab_key(path: str, section: str, key: str, value: object, policy_kind: str)
     return ScenarioKey(path, _toml_value(value), True, spec.doc, spec.bounds_text(), _LAB_SOURCE)
 
 
-def _scenario_section(record: RecordLike) -> str:
+def _scenario_section(record: RecordLike) -> dict[str, Any]:
     text = record.scenario_text
     if not text:
         note = "This record holds no scenario"
         note += " (a backtest fits the shipped revenue reports)." if record.kind == "backtest" else "."
-        return _section("scenario", "Scenario", f'<p class="note">{_e(note)}</p>')
+        return {"note": note, "keys": None, "toml_error": None, "text": None}
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        key_table = f'<p class="warning">The stored scenario text is not valid TOML ({_e(error)}); keys not listed.</p>'
-    else:
-        body = []
-        for row in scenario_keys(data):
-            origin = "scenario" if row.from_scenario else "default"
-            css = "" if row.from_scenario else ' class="default"'
-            body.append(
-                f"<tr{css}><td><code>{_breakable(row.path)}</code></td><td><code>{_e(row.value)}</code></td>"
-                f"<td>{_e(origin)}</td><td>{_e(row.meaning)}</td><td>{_e(row.allowed)}</td><td>{_e(row.source)}</td></tr>"
-            )
-        key_table = (
-            '<p class="note">Every key of the scenario: the value the run used, whether the scenario set it or '
-            "it is the default, its meaning and unit, its allowed range, and the source of the default. "
-            "Sources are given as text.</p>"
-            '<div class="table-wrap"><table class="keys"><colgroup><col class="key"><col class="value">'
-            '<col class="from"><col class="meaning"><col class="allowed"><col class="source"></colgroup>'
-            "<thead><tr><th>key</th><th>value</th><th>from</th>"
-            "<th>meaning (unit)</th><th>allowed</th><th>source of the default</th></tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>"
+        return {"note": "", "keys": None, "toml_error": str(error), "text": _pre(text)}
+    rows = [
+        Row(
+            [
+                Cell(row.path, code=True),
+                Cell(row.value, code=True),
+                Cell("scenario" if row.from_scenario else "default"),
+                Cell(row.meaning),
+                Cell(row.allowed),
+                Cell(row.source),
+            ],
+            "" if row.from_scenario else "default",
         )
-    return _section(
-        "scenario",
-        "Scenario",
-        key_table + "<details><summary>The scenario file as run</summary>" + _pre(text) + "</details>",
+        for row in scenario_keys(data)
+    ]
+    headers = ["key", "value", "from", "meaning (unit)", "allowed", "source of the default"]
+    keys = Table(
+        [Cell(h) for h in headers], rows, css="keys", columns=["key", "value", "from", "meaning", "allowed", "source"]
     )
+    return {"note": "", "keys": keys, "toml_error": None, "text": _pre(text)}
 
 
-def _navigation(sections: Iterable[tuple[str, str]]) -> str:
-    links = "".join(f'<a href="#{_e(anchor)}">{_e(title)}</a>' for anchor, title in sections)
-    return f"<nav>{links}</nav>"
-
-
-#: The section of a record of a policy search, by kind (shown under the ``optimize`` anchor).
-_SEARCH_SECTIONS: dict[str, Callable[[RecordLike], str]] = {
-    "optimize": _optimize_section,
-    "frontier": _traced_frontier_section,
+#: Each section: its heading, its macro in ``sections.html.j2``, its link text in the navigation.
+_SECTIONS: dict[str, tuple[str, str, str]] = {
+    "headline": ("Headline", "headline", "Headline"),
+    "optimize": ("Frontier and recommended policy", "optimize", "Frontier and policy"),
+    "frontier": ("Frontier", "traced_frontier", "Frontier"),
+    "backtest": ("Backtest", "backtest", "Backtest"),
+    "sensitivity": ("Sensitivity", "sensitivity", "Sensitivity"),
+    "outlook": ("Outlook", "outlook", "Outlook"),
+    "ruin": ("P(ruin) over time", "ruin", "P(ruin)"),
+    "pnl": ("Company P&L by year", "tables_by_lab", "P&L"),
+    "cohorts": ("Each model as a company", "tables_by_lab", "Models"),
+    "milestones": ("Capability milestones", "milestones", "Milestones"),
+    "summary": ("Summary by year", "tables_by_lab", "Summary"),
+    "scenario": ("Scenario", "scenario", "Scenario"),
+    "other": ("Other tables", "other", "Other tables"),
 }
 
-_TITLES = {
-    "headline": "Headline",
-    "optimize": "Frontier and policy",
-    "backtest": "Backtest",
-    "outlook": "Outlook",
-    "ruin": "P(ruin)",
-    "pnl": "P&L",
-    "cohorts": "Models",
-    "milestones": "Milestones",
-    "summary": "Summary",
-    "scenario": "Scenario",
-    "other": "Other tables",
-}
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """The report's templates (``report/templates``), every value autoescaped."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("frontiersim.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 def render_report(record: RecordLike) -> str:
@@ -1252,25 +1298,34 @@ def render_report(record: RecordLike) -> str:
     Returns
     -------
     str
-        The HTML: inline CSS and base64 PNG charts; no scripts, fonts or
-        references outside the file. It shows the run's details, P(ruin)
-        with its interval, fan charts of revenue, demand, capacity, cash and
-        unserved demand, P(ruin) over time, the company P&L by year, the
-        per-model cohort table, the frontier and recommended policy (for an
-        optimization; the frontier and its best feasible candidate for a
-        traced frontier), the backtest tables (for a backtest), milestone dates
-        (where capability drives demand) and every scenario key with the
-        source of its default, each lab's own keys included. A run of
-        several labs shows every lab (see the module notes). Numbers are
-        shown by the units the record's ``units`` table declares. Sections
-        whose tables the record lacks are left out.
+        The HTML, from the Jinja2 templates in ``report/templates`` (every
+        value autoescaped): inline CSS and charts as embedded SVG images
+        (drawn by :mod:`frontiersim.charts`, the definitions the dashboard
+        draws too); no scripts, fonts or references outside the file. It
+        shows the run's details, P(ruin) with its interval, fan charts of
+        revenue, demand, capacity, cash and unserved demand, P(ruin) over
+        time, the company P&L by year, the per-model cohort table, the
+        frontier and recommended policy (for an optimization; the frontier
+        and its best feasible candidate for a traced frontier), the backtest
+        tables (for a backtest), milestone dates (where capability drives
+        demand) and every scenario key with the source of its default, each
+        lab's own keys included. A run of several labs shows every lab (see
+        the module notes). Numbers are shown by the units the record's
+        ``units`` table declares. Sections whose tables the record lacks
+        are left out.
     """
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     tables = record.tables
-    sections: list[tuple[str, str]] = [
+    search = None
+    if record.kind == "optimize":
+        search = ("optimize", _optimize_section(record))
+    elif record.kind == "frontier":
+        search = ("frontier", _traced_frontier_section(record))
+    contexts: list[tuple[str, dict[str, Any] | None]] = [
         ("headline", _headline_section(record)),
-        ("optimize", _SEARCH_SECTIONS[record.kind](record) if record.kind in _SEARCH_SECTIONS else ""),
-        ("backtest", _backtest_section(record) if record.kind == "backtest" else ""),
+        *([search] if search else []),
+        ("backtest", _backtest_section(record) if record.kind == "backtest" else None),
+        ("sensitivity", _sensitivity_section(record) if record.kind == "sensitivity" else None),
         ("outlook", _fan_section(tables)),
         ("ruin", _ruin_section(tables)),
         ("pnl", _company_pnl_section(tables)),
@@ -1280,10 +1335,12 @@ def render_report(record: RecordLike) -> str:
         ("scenario", _scenario_section(record)),
         ("other", _other_tables_section(record)),
     ]
-    shown = [(anchor, body) for anchor, body in sections if body]
-    titles = {**_TITLES, "optimize": "Frontier"} if record.kind == "frontier" else _TITLES
-    navigation_entries = [(anchor, titles[anchor]) for anchor, _ in shown]
-    title = f"{record.scenario_name or record.kind} · frontiersim report"
+    shown = []
+    for name, context in contexts:
+        if context is not None:
+            title, macro, nav = _SECTIONS[name]
+            anchor = "optimize" if name == "frontier" else name  # a search's section keeps one anchor
+            shown.append(Section(anchor, title, macro, context, nav))
     artifacts = ", ".join(f"{name} ({len(payload):,} bytes)" for name, payload in record.artifacts.items())
     footer = (
         f"Made by frontiersim {__version__} on {generated} (UTC). This file is self-contained: it references "
@@ -1292,16 +1349,15 @@ def render_report(record: RecordLike) -> str:
     if artifacts:
         footer += f" Files kept with the run: {artifacts}."
     return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CONTENT_SECURITY_POLICY}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="generator" content="frontiersim">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body><main>"
-        + _header_section(record, generated)
-        + _navigation(navigation_entries)
-        + "".join(body for _, body in shown)
-        + f"<footer>{_e(footer)}</footer></main></body></html>\n"
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            content_security_policy=_CONTENT_SECURITY_POLICY,
+            title=f"{record.scenario_name or record.kind} · frontiersim report",
+            header=_header(record),
+            shown=shown,
+            footer=footer,
+        )
     )
 
 

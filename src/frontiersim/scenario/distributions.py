@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy.special import betainc, ndtr, ndtri
 
 from frontiersim.scenario.errors import Problem, bad_value
+from frontiersim.units import number_text
 
 #: Standard normal quantile at 0.95: a 90% central interval is mean +/- Z95 sd.
 Z95 = float(ndtri(0.95))
@@ -78,7 +79,7 @@ def tail_quantiles(dist: Distribution, tail: float) -> tuple[float, float]:
 
 
 def _num(value: float) -> str:
-    return f"{value:.6g}"
+    return number_text(value)
 
 
 def _scalar_or_array(values: Any, like: float | FloatArray) -> float | FloatArray:
@@ -622,7 +623,8 @@ class Empirical:
         values = np.asarray(x, dtype=float)
         index = np.clip(np.searchsorted(ordered, values, side="right") - 1, 0, last - 1)
         start, stop = ordered[index], ordered[index + 1]
-        with np.errstate(divide="ignore", invalid="ignore"):  # equal neighbours: the step is handled below
+        # equal neighbours: the step is handled below; neighbours a subnormal apart overflow to inf, clipped to 1
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             within = np.where(stop > start, (values - start) / (stop - start), 1.0)
         level = (index + np.clip(within, 0.0, 1.0)) / last
         return _scalar_or_array(np.where(values < ordered[0], 0.0, np.where(values >= ordered[-1], 1.0, level)), x)
@@ -811,7 +813,7 @@ def _build_truncnormal(t: Mapping[str, Any], path: str) -> tuple[Distribution | 
             Problem(
                 path,
                 f"the normal(mean={_num(dist.mu)}, sd={_num(dist.sigma)}) puts {dist.mass():.3g} of its probability "
-                f"in [{_num(low)}, {_num(high)}]; expected at least {MIN_TRUNCATED_MASS:g} "
+                f"in [{_num(low)}, {_num(high)}]; expected at least {_num(MIN_TRUNCATED_MASS)} "
                 "(move the mean or the bounds)",
             )
         ]

@@ -18,6 +18,7 @@ from typing import Any
 from frontiersim.scenario.distributions import Distribution, Fixed, tail_quantiles
 from frontiersim.scenario.fields import FieldSpec, walk_keys
 from frontiersim.scenario.schema import LAB_SECTIONS, SECTIONS, Scenario
+from frontiersim.units import number_text
 
 #: Compared with a typical range, a distribution stands for its values between these two tail quantiles.
 CENTRAL_TAIL = 0.001
@@ -47,7 +48,7 @@ class AtypicalValue:
 
     def __str__(self) -> str:
         low, high = self.typical
-        return f"{self.path} = {self.value} (typical {low:g} to {high:g})"
+        return f"{self.path} = {self.value} (typical {number_text(low)} to {number_text(high)})"
 
 
 def _span(value: Any) -> tuple[float, float] | None:
@@ -68,12 +69,12 @@ def _span(value: Any) -> tuple[float, float] | None:
 
 def _describe(value: Any) -> str:
     if isinstance(value, Fixed):
-        return f"{value.value:g}"
+        return number_text(value.value)
     if isinstance(value, Distribution):
         return value.describe()
     if isinstance(value, tuple):
         return "[" + ", ".join(_describe(v) for v in value) + "]"
-    return f"{value:g}"
+    return number_text(value)
 
 
 def _beyond(value: float, limit: float, width: float, *, below: bool) -> float:

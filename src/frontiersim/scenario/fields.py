@@ -18,11 +18,30 @@ from typing import Any, Literal
 from frontiersim.scenario.distributions import Distribution, Fixed, open_below, parse_distribution, tail_quantiles
 from frontiersim.scenario.errors import Problem, bad_value, did_you_mean
 from frontiersim.scenario.sources import KeySource, Setting
+from frontiersim.units import format_quantity, number_text
 
 #: Probability a distribution may put beyond each end of a key's model range (:attr:`FieldSpec.model_range`).
 MODEL_RANGE_TAIL = 1e-6
 
 Kind = Literal["dist", "dists", "float", "int", "str", "bool", "floats", "ints"]
+
+
+def bound_texts(low: float, high: float, unit: str) -> tuple[str, str]:
+    """The ends of a range as text: plain (``0``, ``600``) when both are short, else both with their unit.
+
+    Plain ends keep messages such as ``in [0, 600]`` compact; ends that would
+    need e-notation (``1e+16``) are written in the unit instead
+    (:func:`frontiersim.units.format_quantity`), never in e-notation.
+
+    Examples
+    --------
+    >>> bound_texts(0.0, 600.0, "months"), bound_texts(0.0, 1e16, "USD/year")
+    (('0', '600'), ('$0/year', '$10,000T/year'))
+    """
+    plain = f"{low:g}", f"{high:g}"
+    if not any("e" in text for text in plain):
+        return plain
+    return format_quantity(low, unit), format_quantity(high, unit)
 
 
 @dataclass(frozen=True)
@@ -161,8 +180,8 @@ class FieldSpec:
         --------
         >>> FieldSpec("float", "a share", low=0.0, high=1.0, high_open=True).bounds_text()
         'in [0, 1)'
-        >>> FieldSpec("dist", "a price", low=0.0, model_range=(1e6, 1e14)).bounds_text()
-        "in [1e+06, 1e+14] (the model's range)"
+        >>> FieldSpec("dist", "a price", low=0.0, model_range=(1e6, 1e14), unit="USD/GW/year").bounds_text()
+        "in [$1M/GW/year, $100T/GW/year] (the model's range)"
         """
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
@@ -173,12 +192,13 @@ class FieldSpec:
             if self.model_range[1] < high:
                 high, high_open = self.model_range[1], False
         has_low, has_high = math.isfinite(low), math.isfinite(high)
+        low_text, high_text = bound_texts(low, high, self.unit)
         if has_low and has_high:
-            text = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+            text = f"in {'(' if low_open else '['}{low_text}, {high_text}{')' if high_open else ']'}"
         elif has_low:
-            text = f"{'>' if low_open else '>='} {low:g}"
+            text = f"{'>' if low_open else '>='} {low_text}"
         elif has_high:
-            text = f"{'<' if high_open else '<='} {high:g}"
+            text = f"{'<' if high_open else '<='} {high_text}"
         else:
             text = "any value"
         narrowed = (low, high) != (self.low, self.high)
@@ -257,7 +277,8 @@ class FieldSpec:
             return None, [
                 Problem(
                     path,
-                    f"{dist.describe()} can produce values in [{lo:g}, {hi:g}]; expected values "
+                    f"{dist.describe()} can produce values in [{', '.join(bound_texts(lo, hi, self.unit))}]; "
+                    "expected values "
                     f"{self.bounds_text(with_model_range=False)} (choose a distribution with that support)",
                 )
             ]
@@ -268,8 +289,9 @@ class FieldSpec:
             return None, [
                 Problem(
                     path,
-                    f"{dist.describe()} puts values in [{q_lo:g}, {q_hi:g}] (its {MODEL_RANGE_TAIL:g} and "
-                    f"1 - {MODEL_RANGE_TAIL:g} quantiles); expected values {self.bounds_text()}",
+                    f"{dist.describe()} puts values in [{', '.join(bound_texts(q_lo, q_hi, self.unit))}] (its "
+                    f"{number_text(MODEL_RANGE_TAIL)} and 1 - {number_text(MODEL_RANGE_TAIL)} quantiles); "
+                    f"expected values {self.bounds_text()}",
                 )
             ]
         return dist, []

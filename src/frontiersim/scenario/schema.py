@@ -671,7 +671,7 @@ class CapabilitySpec:
         "Physical training compute behind the frontier model at the start, FLOP.",
         Citation(
             EPOCH_NOTABLE_MODELS,
-            note="largest disclosed 2025 training runs ~5e26 FLOP; the range for undisclosed frontier runs is "
+            note="largest disclosed 2025 training runs ~5×10^26 FLOP; the range for undisclosed frontier runs is "
             "an assumption",
         ),
         low=0.0,
@@ -689,12 +689,12 @@ class CapabilitySpec:
             (
                 Citation(
                     EPOCH_ML_HARDWARE,
-                    note="~9.3e20 FLOP/s per GW for 2024-2025 accelerators: ~1e27 FLOP per GW-month at ~40%",
+                    note="~9.3×10^20 FLOP/s per GW for 2024-2025 accelerators: ~10^27 FLOP per GW-month at ~40%",
                 ),
                 Citation(EPOCH_COMPUTE_SPEND, note="~10% of OpenAI's 2024 R&D compute went to final training runs"),
                 Citation(DWARKESH_2026, "we've had a 10x a year increase every year"),
             ),
-            note="~13% of a GW-month (median 1.3e26) in the frontier run, the median set so that "
+            note="~13% of a GW-month (median 1.3×10^26) in the frontier run, the median set so that "
             "capability_driven's median December-2026 demand run-rate grows ~10x a year",
         ),
         low=0.0,
@@ -1109,7 +1109,7 @@ class ComputeSpec:
         "model size.",
         Citation(
             EPOCH_ML_HARDWARE,
-            note="~9.3e20 FLOP/s (16-bit) per GW of facility power for 2024-2025 accelerators at ~1.4 kW all-in per "
+            note="~9.3×10^20 FLOP/s (16-bit) per GW of facility power for 2024-2025 accelerators at ~1.4 kW all-in per "
             "chip, at ~30-50% utilisation over a 30.4-day month (frontiersim.calibrate.hardware)",
         ),
         low=0.0,

@@ -277,6 +277,9 @@ METRICS: dict[str, tuple[str, MetricKind]] = {
     "points": ("sweep points", "count"),
     "p_ruin_min": ("P(ruin within the horizon), lowest over the points", "share"),
     "p_ruin_max": ("P(ruin within the horizon), highest over the points", "share"),
+    "inputs": ("uncertain inputs analysed", "count"),
+    "outcomes": ("outcomes analysed", "count"),
+    "design_draws": ("draws simulated for the design", "count"),
 }
 
 #: Metrics read from a run's ``headline`` table.

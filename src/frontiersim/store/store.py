@@ -20,6 +20,15 @@ copies the store while holding its lock, marks the old file superseded and
 renames the copy into place. A process that opens the old file in that
 instant finds the mark and opens the path again, so its write lands in the
 new file; a mark left by a compaction that died is cleared.
+
+DuckDB keeps a file's write-ahead log beside it, named after the path
+(``<store>.wal``), not after the file. A process still holding the old file
+when the copy lands would meet the new file's log, and on closing could fold
+or remove it, losing the new file's last commits. So every connection is
+opened under an exclusive advisory lock (``flock``) on a companion file,
+``<store>.lock``, that is never replaced: it is held from before the
+connection opens until after it closes, and by a compaction until its copy
+is in place. No process then holds a file other than the one at the path.
 """
 
 from __future__ import annotations
@@ -40,6 +49,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: DuckDB's own lock and the superseded mark only
+    fcntl = None  # type: ignore[assignment]
+
 import duckdb
 import pandas as pd
 import platformdirs
@@ -56,7 +70,7 @@ from frontiersim.store.schema import MIGRATIONS, PARQUET_MEDIA_TYPE, SCHEMA_VERS
 STORE_ENVIRONMENT_VARIABLE = "FRONTIERSIM_STORE"
 
 #: What a record can be of.
-KINDS = ("run", "optimize", "frontier", "backtest", "sweep")
+KINDS = ("run", "optimize", "frontier", "backtest", "sweep", "sensitivity")
 
 #: A record's status: running (begun), complete, failed, or incomplete (its process died while running).
 STATUSES = ("running", "complete", "failed", "incomplete")
@@ -82,6 +96,10 @@ _MAX_REASON_CHARS = 2000
 
 #: First and longest wait between attempts on a locked store (seconds, before jitter).
 _FIRST_RETRY_SECONDS, _LONGEST_RETRY_SECONDS = 0.01, 0.5
+
+#: How long a write-ahead log that does not match the unchanged file at the path is retried (seconds): long
+#: enough for a compaction's rename and the new file's writer to pass, short enough to report a stale log at once.
+_FOREIGN_LOG_RETRY_SECONDS = 2.0
 
 #: ``meta`` key of a store file that a compaction has replaced (value: JSON with the compacting process).
 _SUPERSEDED_KEY = "superseded_by_compaction"
@@ -467,6 +485,9 @@ class RunStore:
         self.lock_timeout_seconds = float(lock_timeout_seconds)
         #: Device, inode and size of the store file when it was last found whole (see ``_truncation``).
         self._whole_file: tuple[int, int, int] | None = None
+        #: The descriptor holding ``<store>.lock`` while a connection is open, and how many opens share it.
+        self._companion_lock: int | None = None
+        self._companion_depth = 0
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
@@ -505,47 +526,109 @@ class RunStore:
         """
         deadline = time.monotonic() + self.lock_timeout_seconds
         delay = _FIRST_RETRY_SECONDS
+        foreign_log_since: float | None = None
         while True:
-            try:
-                before = self._file_identity()
-                connection = duckdb.connect(str(self.path))
+            wait: str | None = "locked"  # why this attempt did not connect, if it did not
+            if self._take_companion_lock():
                 try:
-                    superseded = self._superseded(connection)
-                    truncated = None if superseded else self._truncation(connection, before)
-                    if truncated is not None:
-                        raise StoreError(truncated)
-                except BaseException:
+                    before = self._file_identity()
+                    connection = duckdb.connect(str(self.path))
+                    try:
+                        superseded = self._superseded(connection)
+                        truncated = None if superseded else self._truncation(connection, before)
+                        if truncated is not None:
+                            raise StoreError(truncated)
+                    except BaseException:
+                        connection.close()
+                        raise
+                    if not superseded:
+                        wait = None
+                        return connection
                     connection.close()
-                    raise
-                if not superseded:
-                    return connection
-                connection.close()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreError(
-                        f"run store {self.path} is still being compacted by another process after "
-                        f"{self.lock_timeout_seconds:g} s; try again when it has finished"
-                    )
-                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
-                delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
-            except duckdb.IOException as error:
-                message = _one_line(str(error))
-                # A compaction renamed its copy over the path while this process opened the old file, whose
-                # replay then met the new file's write-ahead log ("WAL does not match database file"): the
-                # path is opened again, as when the old file's mark is seen.
-                replaced = self._file_identity() != before
-                if "lock" not in message.lower() and not replaced:
-                    raise StoreError(self._open_problem(message)) from None
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreError(
-                        f"run store {self.path} is still locked by another process after "
-                        f"{self.lock_timeout_seconds:g} s; try again when it has finished"
-                    ) from None
-                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
-                delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
-            except duckdb.Error as error:
-                raise StoreError(self._open_problem(_one_line(str(error)))) from None
+                    wait = "compacted"
+                except duckdb.IOException as error:
+                    foreign_log_since = self._retried_open_error(_one_line(str(error)), before, foreign_log_since)
+                except duckdb.Error as error:
+                    raise StoreError(self._open_problem(_one_line(str(error)))) from None
+                finally:
+                    if wait is not None:
+                        self._release_companion_lock()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                doing = "being compacted" if wait == "compacted" else "locked"
+                raise StoreError(
+                    f"run store {self.path} is still {doing} by another process after "
+                    f"{self.lock_timeout_seconds:g} s; try again when it has finished"
+                )
+            time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+            delay = min(2 * delay, _LONGEST_RETRY_SECONDS)
+
+    def _retried_open_error(
+        self, message: str, before: tuple[int, int] | None, foreign_log_since: float | None
+    ) -> float | None:
+        """Whether an I/O error on opening is retried: raises :class:`StoreError` if not.
+
+        A lock held by another process is waited out. A compaction renamed its
+        copy over the path while this process opened the old file, whose replay
+        then met the new file's write-ahead log ("WAL does not match database
+        file"): the path is opened again, as when the old file's mark is seen.
+        The same error on an unchanged path is retried for a short while
+        (:data:`_FOREIGN_LOG_RETRY_SECONDS`; a store used meanwhile by a
+        version without the companion lock), then reported as it is. Returns
+        when that error was first met (None if it was not).
+        """
+        replaced = self._file_identity() != before
+        if "wal does not match" in message.lower() and not replaced:
+            foreign_log_since = foreign_log_since or time.monotonic()
+            if time.monotonic() - foreign_log_since > _FOREIGN_LOG_RETRY_SECONDS:
+                raise StoreError(self._open_problem(message)) from None
+        elif "lock" not in message.lower() and not replaced:
+            raise StoreError(self._open_problem(message)) from None
+        return foreign_log_since
+
+    @property
+    def _companion_lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def _take_companion_lock(self) -> bool:
+        """Take the exclusive lock on ``<store>.lock`` without waiting; False if another process holds it.
+
+        Held from before a connection opens until after it closes (:meth:`_close`), so that no process holds a
+        store file that a compaction has replaced (see the module docstring). Where the companion file cannot be
+        opened (a read-only folder) or ``flock`` does not exist, there is no such lock and True is returned.
+        """
+        if self._companion_depth:  # a nested open in the same operation (the process lock serializes threads)
+            self._companion_depth += 1
+            return True
+        if fcntl is None:  # pragma: no cover - Windows
+            return True
+        try:
+            descriptor = os.open(self._companion_lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            return True
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return False
+        self._companion_lock, self._companion_depth = descriptor, 1
+        return True
+
+    def _release_companion_lock(self) -> None:
+        """Release the lock taken by :meth:`_take_companion_lock` (nothing if none is held)."""
+        self._companion_depth = max(0, self._companion_depth - 1)
+        if self._companion_depth:
+            return
+        descriptor, self._companion_lock = self._companion_lock, None
+        if descriptor is not None:
+            os.close(descriptor)  # closing the descriptor releases its flock
+
+    def _close(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Close a connection of :meth:`_open`, then release the companion lock."""
+        try:
+            connection.close()
+        finally:
+            self._release_companion_lock()
 
     def _file_identity(self) -> tuple[int, int] | None:
         """Device and inode of the store file (None if it does not exist yet): which file is at the path."""
@@ -648,7 +731,7 @@ class RunStore:
                     "or use another store (--store PATH)"
                 ) from None
             finally:
-                connection.close()
+                self._close(connection)
             self._record_verified()
 
     @property
@@ -725,7 +808,7 @@ class RunStore:
             except duckdb.Error as error:
                 raise StoreError(f"run store {self.path}: {_one_line(str(error))}") from None
             finally:
-                connection.close()
+                self._close(connection)
             if sound_before:  # a sound file stays sound through a write that went through
                 self._record_verified()
 
@@ -1221,6 +1304,7 @@ class RunStore:
                 if marked:
                     with suppress(duckdb.Error):
                         connection.execute("DELETE FROM meta WHERE key = ?", [_SUPERSEDED_KEY])
+                self._close(connection)
                 _remove_database_file(copy)
                 if isinstance(error, duckdb.Error | OSError):
                     raise StoreError(
@@ -1228,16 +1312,22 @@ class RunStore:
                         "the store is left as it was"
                     ) from None
                 raise
-            finally:
-                connection.close()
+            # The old file is closed, but the companion lock is kept until the copy is in place: no other process
+            # may open the old file meanwhile (see the module docstring).
             try:
-                os.replace(copy, self.path)
-            except OSError as error:
-                self._clear_mark()
-                _remove_database_file(copy)
-                reason = error.strerror or type(error).__name__
-                raise StoreError(f"run store {self.path}: cannot put the compacted copy in place: {reason}") from None
-            _sync_folder(self.path.parent)
+                connection.close()
+                try:
+                    os.replace(copy, self.path)
+                except OSError as error:
+                    self._clear_mark()
+                    _remove_database_file(copy)
+                    reason = error.strerror or type(error).__name__
+                    raise StoreError(
+                        f"run store {self.path}: cannot put the compacted copy in place: {reason}"
+                    ) from None
+                _sync_folder(self.path.parent)
+            finally:
+                self._release_companion_lock()
             return Compaction(before, self.path.stat().st_size, runs)
 
     def _clear_mark(self) -> None:

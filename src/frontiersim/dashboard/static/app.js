@@ -1,10 +1,9 @@
-// frontiersim dashboard: presets, sliders, live re-simulation and SVG charts.
-// Plain JavaScript with no dependencies; everything it loads comes from this server.
+// frontiersim dashboard: presets, sliders, live re-simulation; charts.js draws the charts.
+// Plain JavaScript; everything it loads comes from this server.
 // Text from the server is always set with textContent, never parsed as HTML.
 "use strict";
 
 (function () {
-  const SVG_NS = "http://www.w3.org/2000/svg";
   const DEBOUNCE_MS = 150;
   const MAX_RETRY_AFTER_SECONDS = 60;
 
@@ -15,12 +14,12 @@
     crypto.getRandomValues(bytes);
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   })();
-  const CHART = { width: 480, height: 250, left: 64, right: 14, top: 14, bottom: 30 };
 
   const state = {
     presetId: null,
     scenario: null,
     sliders: [],
+    intervals: {},
     labs: [],
     lab: null,
     limits: null,
@@ -89,208 +88,8 @@
     return slider.unit ? `${number} ${slider.unit}` : number;
   }
 
-  // ---------------------------------------------------------------------------
-  // SVG charts
-  // ---------------------------------------------------------------------------
-
-  function svgElement(tag, attributes, parent) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, String(value));
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
   function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function niceStep(span, count) {
-    const raw = span / Math.max(count, 1);
-    const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
-    const residual = raw / magnitude;
-    const nice = residual >= 5 ? 10 : residual >= 2 ? 5 : residual >= 1 ? 2 : 1;
-    return nice * magnitude;
-  }
-
-  function linearScale(low, high) {
-    if (!(isFinite(low) && isFinite(high))) { low = 0; high = 1; }
-    if (high - low < 1e-12 * Math.max(1, Math.abs(high))) {
-      const pad = Math.abs(high) > 0 ? Math.abs(high) * 0.1 : 1;
-      low -= pad; high += pad;
-    }
-    const step = niceStep(high - low, 4);
-    const start = Math.floor(low / step) * step;
-    const stop = Math.ceil(high / step) * step;
-    const ticks = [];
-    for (let t = start; t <= stop + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-    return { low: start, high: stop, ticks, map: (v) => (v - start) / (stop - start) };
-  }
-
-  function logScale(low, high) {
-    const a = Math.floor(Math.log10(low));
-    const b = Math.ceil(Math.log10(high));
-    const stop = b > a ? b : a + 1;
-    const every = Math.max(1, Math.ceil((stop - a) / 5));
-    const ticks = [];
-    for (let e = a; e <= stop; e += every) ticks.push(Math.pow(10, e));
-    return {
-      low: Math.pow(10, a), high: Math.pow(10, stop), ticks, log: true,
-      map: (v) => (v > 0 ? Math.max(0, (Math.log10(v) - a) / (stop - a)) : 0),
-    };
-  }
-
-  function finiteValues(arrays) {
-    const values = [];
-    for (const array of arrays) for (const v of array) if (v !== null && isFinite(v)) values.push(v);
-    return values;
-  }
-
-  function xTicks(dates) {
-    const ticks = [];
-    const monthly = dates.length > 0 && dates[0].length > 4;
-    const years = new Set();
-    dates.forEach((date, i) => {
-      const year = date.slice(0, 4);
-      if (!monthly || date.endsWith("-01") || i === 0) {
-        if (!years.has(year)) { years.add(year); ticks.push([i, year]); }
-      }
-    });
-    const every = Math.max(1, Math.ceil(ticks.length / 8));
-    return ticks.filter((_, k) => k % every === 0);
-  }
-
-  function frame(svg, dates, yScale, formatTick) {
-    const plotW = CHART.width - CHART.left - CHART.right;
-    const plotH = CHART.height - CHART.top - CHART.bottom;
-    const n = dates.length;
-    const x = (i) => CHART.left + (n > 1 ? (i / (n - 1)) * plotW : plotW / 2);
-    const y = (v) => CHART.top + plotH * (1 - Math.min(1.02, Math.max(-0.02, yScale.map(v))));
-    const axes = svgElement("g", { class: "axes" }, svg);
-    for (const tick of yScale.ticks) {
-      const ty = y(tick);
-      svgElement("line", { x1: CHART.left, x2: CHART.width - CHART.right, y1: ty, y2: ty, class: "grid" }, axes);
-      const label = svgElement("text", { x: CHART.left - 6, y: ty + 4, class: "tick y" }, axes);
-      label.textContent = formatTick(tick);
-    }
-    for (const [i, text] of xTicks(dates)) {
-      const tx = x(i);
-      svgElement("line", { x1: tx, x2: tx, y1: CHART.top + plotH, y2: CHART.top + plotH + 4, class: "axis" }, axes);
-      const label = svgElement("text", { x: tx, y: CHART.top + plotH + 17, class: "tick x" }, axes);
-      label.textContent = text;
-    }
-    svgElement("line", {
-      x1: CHART.left, x2: CHART.width - CHART.right, y1: CHART.top + plotH, y2: CHART.top + plotH, class: "axis",
-    }, axes);
-    return { x, y, plotW, plotH };
-  }
-
-  function ok(v) {
-    return v !== null && v !== undefined && isFinite(v);
-  }
-
-  function linePath(values, x, y) {
-    let d = "";
-    let open = false;
-    values.forEach((v, i) => {
-      if (!ok(v)) { open = false; return; }
-      d += `${open ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-      open = true;
-    });
-    return d;
-  }
-
-  function bandPath(lower, upper, x, y) {
-    let d = "";
-    let run = [];
-    const flush = () => {
-      if (run.length > 0) {
-        const top = run.map((i) => `${x(i).toFixed(1)},${y(upper[i]).toFixed(1)}`);
-        const bottom = run.slice().reverse().map((i) => `${x(i).toFixed(1)},${y(lower[i]).toFixed(1)}`);
-        d += `M${top.join("L")}L${bottom.join("L")}Z`;
-      }
-      run = [];
-    };
-    lower.forEach((lo, i) => {
-      if (ok(lo) && ok(upper[i])) run.push(i); else flush();
-    });
-    flush();
-    return d;
-  }
-
-  function addHover(svg, dates, geometry, describe) {
-    const guide = svgElement("line", {
-      class: "hover-line", y1: CHART.top, y2: CHART.top + geometry.plotH, x1: -10, x2: -10, visibility: "hidden",
-    }, svg);
-    const label = svgElement("text", { class: "hover-label", x: CHART.left + 4, y: CHART.top + 10 }, svg);
-    const overlay = svgElement("rect", {
-      class: "overlay", x: CHART.left, y: CHART.top, width: geometry.plotW, height: geometry.plotH,
-    }, svg);
-    const n = dates.length;
-    overlay.addEventListener("mousemove", (event) => {
-      const box = svg.getBoundingClientRect();
-      const px = ((event.clientX - box.left) / box.width) * CHART.width;
-      const i = Math.max(0, Math.min(n - 1, Math.round(((px - CHART.left) / geometry.plotW) * (n - 1))));
-      const gx = geometry.x(i);
-      guide.setAttribute("x1", gx);
-      guide.setAttribute("x2", gx);
-      guide.setAttribute("visibility", "visible");
-      label.textContent = `${dates[i]}: ${describe(i)}`;
-    });
-    overlay.addEventListener("mouseleave", () => {
-      guide.setAttribute("visibility", "hidden");
-      label.textContent = "";
-    });
-  }
-
-  // Log scale for money flows and capacity that span orders of magnitude (zeros, e.g. after ruin,
-  // sit on the bottom edge); linear otherwise, and always for cash, which can be negative.
-  function chooseScale(variable) {
-    const all = finiteValues([variable.p5, variable.p25, variable.p50, variable.p75, variable.p95]);
-    const low = all.length ? Math.min(...all) : 0;
-    const high = all.length ? Math.max(...all) : 1;
-    const medians = variable.p50.filter(ok);
-    const positiveMedians = medians.filter((v) => v > 0);
-    const loggable = variable.units === "USD/year" || variable.units === "GW";
-    if (loggable && high > 0 && positiveMedians.length >= 0.8 * medians.length && positiveMedians.length > 0) {
-      const positives = all.filter((v) => v > 0);
-      const floor = Math.max(Math.min(...positives), high / 1e5);
-      if (high / floor > 30) return logScale(floor, high);
-    }
-    return linearScale(Math.min(0, low), high);
-  }
-
-  function drawFan(svg, dates, variable) {
-    clear(svg);
-    const yScale = chooseScale(variable);
-    const useLog = Boolean(yScale.log);
-    svg.setAttribute("data-scale", useLog ? "log" : "linear");
-    const g = frame(svg, dates, yScale, (t) => formatValue(t, variable.units));
-    svgElement("path", { class: "band90", d: bandPath(variable.p5, variable.p95, g.x, g.y) }, svg);
-    svgElement("path", { class: "band50", d: bandPath(variable.p25, variable.p75, g.x, g.y) }, svg);
-    svgElement("path", { class: "median", d: linePath(variable.p50, g.x, g.y) }, svg);
-    if (useLog) {
-      const note = svgElement("text", { class: "scale-note", x: CHART.width - CHART.right, y: CHART.top + 10 }, svg);
-      note.textContent = "log scale";
-    }
-    const last = variable.p50.length - 1;
-    svg.setAttribute("data-final-median", ok(variable.p50[last]) ? String(variable.p50[last]) : "");
-    addHover(svg, dates, g, (i) =>
-      `median ${formatValue(variable.p50[i], variable.units)} (5–95%: ${formatValue(variable.p5[i], variable.units)}` +
-      ` to ${formatValue(variable.p95[i], variable.units)})`);
-  }
-
-  function drawRuin(svg, curve) {
-    clear(svg);
-    const values = curve.p_ruin.filter(ok);
-    const top = Math.max(0.01, ...values) * 1.1;
-    const yScale = linearScale(0, Math.min(1, top));
-    const g = frame(svg, curve.dates, yScale, (t) => formatPercent(t));
-    const zeros = curve.p_ruin.map(() => 0);
-    svgElement("path", { class: "ruin-area", d: bandPath(zeros, curve.p_ruin, g.x, g.y) }, svg);
-    svgElement("path", { class: "ruin-line", d: linePath(curve.p_ruin, g.x, g.y) }, svg);
-    const last = curve.p_ruin.length - 1;
-    svg.setAttribute("data-final", ok(curve.p_ruin[last]) ? String(curve.p_ruin[last]) : "");
-    addHover(svg, curve.dates, g, (i) => `P(ruin so far) ${formatPercent(curve.p_ruin[i])}`);
   }
 
   // ---------------------------------------------------------------------------
@@ -323,17 +122,7 @@
       `${t.simulate_seconds.toFixed(2)} s, tables ${t.tables_seconds.toFixed(2)} s, ` +
       `round trip ${roundTripSeconds.toFixed(2)} s`);
 
-    for (const variable of result.fan.variables) {
-      const svg = $(`chart-${variable.name}`);
-      if (svg) drawFan(svg, result.fan.dates, variable);
-    }
-    drawRuin($("chart-ruin"), result.ruin_curve);
-    const market = (result.market && result.market.variables) || [];
-    $("market-figure").hidden = state.labs.length < 2 || market.length === 0;
-    for (const variable of market) {
-      const svg = $(`chart-${variable.name}`);
-      if (svg && state.labs.length > 1) drawFan(svg, result.market.dates, variable);
-    }
+    const charts = window.frontiersimCharts.render(result.charts || []);
     renderPnl(result.company_pnl);
     renderMilestones(result.milestones || []);
 
@@ -345,9 +134,11 @@
       warnings.appendChild(item);
     }
     hideProblems();
-    state.renders += 1;
-    document.body.setAttribute("data-renders", String(state.renders));
-    document.body.setAttribute("data-state", "ready");
+    return charts.then(() => {
+      state.renders += 1;
+      document.body.setAttribute("data-renders", String(state.renders));
+      document.body.setAttribute("data-state", "ready");
+    });
   }
 
   function renderPnl(pnl) {
@@ -498,6 +289,7 @@
       seed: Number($("seed").value),
     };
     if (state.labs.length > 1 && state.lab) body.lab = state.lab;
+    if (Object.keys(state.intervals).length > 0) body.intervals = state.intervals;
     return JSON.stringify(Object.assign(body, extra || {}));
   }
 
@@ -552,7 +344,8 @@
     if (response.ok) {
       const result = await response.json();
       if (!isNewest()) return;
-      renderResult(result, (performance.now() - started) / 1000);
+      await renderResult(result, (performance.now() - started) / 1000);
+      if (!isNewest()) return;
       setStatus("up to date", "ok");
     } else {
       showProblems(await errorOf(response), response.status === 503 ? "Server busy" : "Simulation refused");
@@ -573,6 +366,90 @@
     state.scenario[section][key] = value;
   }
 
+  function sliderRangeText(slider, low, high) {
+    if (slider.unit.startsWith("$B")) {
+      const digits = decimalsOf(slider.step);
+      return `$${formatNumber(low, digits)}B to ${sliderText(slider, high)}`;
+    }
+    return `${formatNumber(low, slider.integer ? 0 : decimalsOf(slider.step))} to ${sliderText(slider, high)}`;
+  }
+
+  function rangeInput(id, slider, value, title) {
+    const input = document.createElement("input");
+    input.type = "range";
+    input.id = id;
+    input.min = String(slider.low);
+    input.max = String(slider.high);
+    input.step = String(slider.step);
+    input.value = String(value);
+    input.title = title;
+    return input;
+  }
+
+  // A key the preset fixes: one handle, which sets the key to one value in every draw.
+  function pointControl(slider, id, parts) {
+    const input = rangeInput(id, slider, slider.value, slider.doc);
+    const onMove = () => {
+      const shown = Number(input.value);
+      let scenarioValue = slider.scale === 1 ? shown : Math.round(shown * slider.scale);
+      if (slider.integer) scenarioValue = Math.round(scenarioValue);
+      parts.value.textContent = sliderText(slider, shown);
+      parts.row.classList.add("moved");
+      parts.preset.textContent = `preset: ${slider.preset || "(not set)"}; now fixed at ${sliderText(slider, shown)} in every draw`;
+      setScenarioValue(slider.path, scenarioValue);
+      scheduleSimulation();
+    };
+    input.addEventListener("input", onMove);
+    input.addEventListener("change", onMove);
+    return { element: input, inputs: [input] };
+  }
+
+  // A key the preset gives a distribution: two handles, its 5th and 95th percentiles. Moving them sends the
+  // new interval ("intervals" in the request); the server stretches the distribution to it, keeping its family.
+  function intervalControl(slider, id, parts) {
+    const holder = document.createElement("div");
+    holder.className = "slider-pair";
+    const band = document.createElement("div");
+    band.className = "slider-band";
+    const lower = rangeInput(`${id}-p5`, slider, slider.p5, `5th percentile: ${slider.doc}`);
+    const upper = rangeInput(`${id}-p95`, slider, slider.p95, `95th percentile: ${slider.doc}`);
+    lower.className = "handle-p5";
+    upper.className = "handle-p95";
+    lower.setAttribute("aria-label", `${slider.label}, 5th percentile`);
+    upper.setAttribute("aria-label", `${slider.label}, 95th percentile`);
+    holder.append(band, lower, upper);
+    // the interval as the server has it: a handle not moved keeps the preset's exact percentile
+    const current = { p5: slider.p5, p95: slider.p95 };
+    const placeBand = () => {
+      const span = slider.high - slider.low || 1;
+      band.style.left = `${(100 * (current.p5 - slider.low)) / span}%`;
+      band.style.right = `${(100 * (slider.high - current.p95)) / span}%`;
+    };
+    const onMove = (which) => () => {
+      const step = Number(slider.step);
+      if (which === "p5") {
+        if (Number(lower.value) > current.p95 - step) lower.value = String(current.p95 - step);
+        current.p5 = Number(lower.value);
+      } else {
+        if (Number(upper.value) < current.p5 + step) upper.value = String(current.p5 + step);
+        current.p95 = Number(upper.value);
+      }
+      placeBand();
+      parts.value.textContent = sliderRangeText(slider, current.p5, current.p95);
+      parts.row.classList.add("moved");
+      parts.preset.textContent =
+        `preset: ${slider.preset}; now stretched to 5-95% ${sliderRangeText(slider, current.p5, current.p95)}`;
+      state.intervals[slider.path] = [current.p5 * slider.scale, current.p95 * slider.scale];
+      scheduleSimulation();
+    };
+    for (const [input, which] of [[lower, "p5"], [upper, "p95"]]) {
+      input.addEventListener("input", onMove(which));
+      input.addEventListener("change", onMove(which));
+    }
+    placeBand();
+    return { element: holder, inputs: [lower, upper] };
+  }
+
   function renderSliders() {
     const holder = $("sliders");
     clear(holder);
@@ -580,11 +457,11 @@
       if (slider.hidden) continue; // belongs to another demand mode
       const id = `slider-${slider.path.replace(/[^A-Za-z0-9_]/g, "-")}`;
       const row = document.createElement("div");
-      row.className = "slider";
+      row.className = slider.uncertain ? "slider interval" : "slider";
       row.setAttribute("data-path", slider.path);
 
       const label = document.createElement("label");
-      label.htmlFor = id;
+      label.htmlFor = slider.uncertain ? `${id}-p5` : id;
       label.textContent = slider.label;
       const section = document.createElement("span");
       section.className = "slider-section";
@@ -592,30 +469,27 @@
       label.appendChild(section);
       const value = document.createElement("output");
       value.className = "slider-value";
-      value.htmlFor = id;
-      value.textContent = sliderText(slider, slider.value);
+      value.textContent = slider.uncertain ? sliderRangeText(slider, slider.p5, slider.p95) : sliderText(slider, slider.value);
+      if (slider.uncertain) value.title = "5th to 95th percentile";
       const head = document.createElement("div");
       head.className = "slider-head";
       head.append(label, value);
 
-      const input = document.createElement("input");
-      input.type = "range";
-      input.id = id;
-      input.min = String(slider.low);
-      input.max = String(slider.high);
-      input.step = String(slider.step);
-      input.value = String(slider.value);
-      input.title = slider.doc;
-
       const preset = document.createElement("div");
       preset.className = "slider-preset";
       preset.textContent = `preset: ${slider.preset || "(not set)"}`;
-      if (slider.source) preset.title = `source: ${slider.source}`;
       const source = document.createElement("div");
       source.className = "slider-source";
-      source.textContent = slider.source ? `source: ${slider.source}` : "";
+      if (slider.preset_source) {
+        source.textContent = `preset's source: ${slider.preset_source}`;
+        if (slider.source) source.title = `source of the key's default: ${slider.source}`;
+      } else {
+        source.textContent = slider.source ? `source of the key's default: ${slider.source}` : "";
+      }
 
-      row.append(head, input, preset, source);
+      const parts = { row, value, preset };
+      const control = slider.uncertain ? intervalControl(slider, id, parts) : pointControl(slider, id, parts);
+      row.append(head, control.element, preset, source);
       const overridden = slider.overridden_by || [];
       if (overridden.length > 0) {
         const own = document.createElement("div");
@@ -626,26 +500,13 @@
         row.appendChild(own);
       }
       if (slider.disabled) {
-        input.disabled = true;
+        for (const input of control.inputs) input.disabled = true;
         row.classList.add("disabled");
         const note = document.createElement("div");
         note.className = "slider-note";
         note.textContent = `not used by this preset: ${slider.disabled}`;
         row.appendChild(note);
       }
-
-      const onMove = () => {
-        const shown = Number(input.value);
-        let scenarioValue = slider.scale === 1 ? shown : Math.round(shown * slider.scale);
-        if (slider.integer) scenarioValue = Math.round(scenarioValue);
-        value.textContent = sliderText(slider, shown);
-        row.classList.add("moved");
-        preset.textContent = `preset: ${slider.preset || "(not set)"}, now fixed at ${sliderText(slider, shown)} in every draw`;
-        setScenarioValue(slider.path, scenarioValue);
-        scheduleSimulation();
-      };
-      input.addEventListener("input", onMove);
-      input.addEventListener("change", onMove);
       holder.appendChild(row);
     }
   }
@@ -697,6 +558,7 @@
     state.presetId = preset.id;
     state.scenario = preset.scenario;
     state.sliders = preset.sliders;
+    state.intervals = {};
     state.labs = preset.labs || [];
     state.lab = state.labs.length > 0 ? state.labs[0] : null;
     renderLabChoice();
