@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from frontiersim.units import number_text
 
 
 def closest_match(word: str, choices: Iterable[str]) -> str | None:
@@ -72,7 +75,14 @@ def describe_value(value: Any) -> str:
     Returns
     -------
     str
-        A short rendering such as ``'abc' (string)`` or ``-3 (integer)``.
+        A short rendering such as ``'abc' (string)`` or ``-3 (integer)``;
+        a float that Python writes in e-notation as a power of ten
+        (``1.0×10^20 (float)``).
+
+    Examples
+    --------
+    >>> describe_value(1e20), describe_value(-0.5), describe_value("x")
+    ('1.0×10^20 (float)', '-0.5 (float)', "'x' (string)")
     """
     type_names = {
         bool: "boolean",
@@ -84,6 +94,8 @@ def describe_value(value: Any) -> str:
     }
     kind = type_names.get(type(value), type(value).__name__)
     text = repr(value)
+    if isinstance(value, float) and "e" in text and math.isfinite(value):  # 1e+20: written as 1.0×10^20
+        text = number_text(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({kind})"
