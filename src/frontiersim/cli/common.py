@@ -8,7 +8,8 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from frontiersim.models.registry import extension_sections
@@ -177,3 +178,22 @@ def lab_problem(scenario: Scenario, lab: str | None) -> str | None:
         return None
     known = f"its one lab is {names[0]!r}" if len(names) == 1 else f"its labs are {', '.join(names)}"
     return f"--lab {lab}: scenario {scenario.meta.name!r} has no lab of that name; {known}"
+
+
+@contextmanager
+def progress_bar(
+    args: argparse.Namespace, total: int, *, unit: str = "draw", desc: str | None = None
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error (none with ``--no-progress`` or when stderr is not a terminal).
+
+    Yields the callback that advances it by a count, as :func:`frontiersim.simulate.simulate`'s
+    ``progress`` calls it. tqdm is imported only here, once the input is checked.
+    """
+    from tqdm import tqdm  # noqa: PLC0415
+
+    with tqdm(total=total, unit=unit, disable=args.no_progress or None, file=sys.stderr, desc=desc) as bar:
+
+        def advance(count: int) -> None:
+            bar.update(count)
+
+        yield advance

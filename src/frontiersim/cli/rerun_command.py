@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from typing import TYPE_CHECKING, Any
 
-from frontiersim.cli.common import EXIT_FAILED, EXIT_OK, bad_input, deferred
+from frontiersim.cli.common import EXIT_FAILED, EXIT_OK, bad_input, deferred, progress_bar
 from frontiersim.cli.recording import add_recording_arguments
 from frontiersim.units import number_text
 
@@ -63,14 +62,8 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     recording = begin_recording(args, kind="run", scenario=scenario, seed=record.seed, draws=draws)
     if isinstance(recording, int):
         return recording
-    from tqdm import tqdm  # noqa: PLC0415
-
     with recording.failing_on_error():
-        with tqdm(total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr) as bar:
-
-            def advance(finished: int) -> None:
-                bar.update(finished)
-
+        with progress_bar(args, draws) as advance:
             result = simulate(
                 scenario, draws=record.draws, seed=record.seed, keep_monthly=keep_monthly, progress=advance
             )

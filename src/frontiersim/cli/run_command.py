@@ -20,6 +20,7 @@ from frontiersim.cli.common import (
     default_out_dir,
     other_run_problem,
     out_dir_problem,
+    progress_bar,
     report_problems,
     resolve_scenario,
 )
@@ -59,18 +60,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     note = extra_workers_note(args.workers, chunk_count(draws, args.chunk_size)) if args.workers > 1 else None
     if note:
         print(f"note: {note}", file=sys.stderr)
-    from tqdm import tqdm  # noqa: PLC0415 (what only a simulation needs is imported once the input is checked)
-
-    from frontiersim.cli.format import format_result  # noqa: PLC0415
+    from frontiersim.cli.format import format_result  # noqa: PLC0415 (imported once the input is checked)
 
     with recording.failing_on_error():
-        with tqdm(
-            total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
-        ) as bar:
-
-            def advance(finished: int) -> None:
-                bar.update(finished)
-
+        with progress_bar(args, draws, desc=scenario.meta.name) as advance:
             result = simulate(
                 scenario,
                 draws=draws,

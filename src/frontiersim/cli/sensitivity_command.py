@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from frontiersim.cli.common import (
     default_out_dir,
     lab_problem,
     out_dir_problem,
+    progress_bar,
     report_problems,
     resolve_scenario,
 )
@@ -170,20 +170,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     recording = begin_recording(args, kind="sensitivity", scenario=scenario, seed=seed, draws=draws)
     if isinstance(recording, int):
         return recording
-    from tqdm import tqdm  # noqa: PLC0415 (what only the analysis needs is imported once the input is checked)
-
     from frontiersim.charts.tornado import tornado_chart, tornado_svg  # noqa: PLC0415
     from frontiersim.sensitivity.scenario_analysis import analyse_scenario  # noqa: PLC0415
     from frontiersim.sensitivity.summary import sensitivity_payload, summary_text  # noqa: PLC0415
 
     with recording.failing_on_error():
-        with tqdm(
-            total=draws, unit="draw", disable=args.no_progress or None, file=sys.stderr, desc=scenario.meta.name
-        ) as bar:
-
-            def advance(finished: int) -> None:
-                bar.update(finished)
-
+        with progress_bar(args, draws, desc=scenario.meta.name) as advance:
             result = analyse_scenario(
                 scenario,
                 args.method,

@@ -27,6 +27,7 @@ from frontiersim.cli.common import (
     bad_input,
     default_out_dir,
     out_dir_problem,
+    progress_bar,
     report_problems,
     resolve_scenario,
 )
@@ -179,16 +180,14 @@ def _run(args: argparse.Namespace, prepared: _Prepared, executor: Executor) -> i
     recording = begin_recording(args, kind="sweep", scenario=plan.base, seed=plan.seed, draws=plan.draws)
     if isinstance(recording, int):
         return recording
-    from tqdm import tqdm  # noqa: PLC0415
-
     from frontiersim.cli.format import format_sweep_points  # noqa: PLC0415
     from frontiersim.sweep.runner import run_sweep  # noqa: PLC0415
 
     with recording.failing_on_error():
-        with tqdm(total=len(plan.points), unit="point", disable=args.no_progress or None, file=sys.stderr) as bar:
+        with progress_bar(args, len(plan.points), unit="point") as advance_by:
 
             def advance(_: int) -> None:
-                bar.update(1)
+                advance_by(1)
 
             result = run_sweep(
                 plan,

@@ -582,8 +582,8 @@ def milestone_table(result: SimulationResult) -> pd.DataFrame | None:
         None when the run has no ``milestone`` dimension. Columns ``lab``,
         ``milestone``, ``share_reached``, ``p5_date``, ``p50_date``,
         ``p95_date`` (``"YYYY-MM"``, or ``""`` when fewer than that share of
-        draws reach it within the horizon) and ``p50_month`` (-1 when not
-        reached by the median draw).
+        draws reach it within the horizon) and ``p50_month`` (-1 when fewer
+        than half the draws reach it).
     """
     ds = result.dataset
     if "milestone" not in ds.dims or "milestone_month" not in ds:
@@ -653,10 +653,10 @@ _OWN_COLUMNS: dict[str, dict[str, ColumnUnit]] = {
         "lab": _LAB,
         "milestone": ColumnUnit("", "milestone"),
         "share_reached": ColumnUnit(PROBABILITY, "share of draws reaching it"),
-        "p5_date": ColumnUnit("", "date reached in 5% of draws"),
-        "p50_date": ColumnUnit("", "date reached by the median draw"),
-        "p95_date": ColumnUnit("", "date reached in 95% of draws"),
-        "p50_month": ColumnUnit("month", "month reached by the median draw"),
+        "p5_date": ColumnUnit("", "date by which 5% of draws reach it"),
+        "p50_date": ColumnUnit("", "date by which half the draws reach it"),
+        "p95_date": ColumnUnit("", "date by which 95% of draws reach it"),
+        "p50_month": ColumnUnit("month", "month by which half the draws reach it"),
     },
     "yearly": {"draw": ColumnUnit("", "draw"), "lab": _LAB, "year": ColumnUnit("year", "year")},
     "cohorts": {
