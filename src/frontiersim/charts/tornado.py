@@ -76,7 +76,13 @@ def _panel(table: pd.DataFrame, title: str) -> alt.LayerChart:
     axis_title, label_expression = _axis_title(frame)
     axis = alt.Axis(title=axis_title, labelExpr=label_expression) if label_expression else alt.Axis(title=axis_title)
     y = alt.Y("input shown:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
-    colour = alt.Color("index shown:N", sort=shown, title="index", scale=alt.Scale(scheme="tableau10"))
+    colour = alt.Color(
+        "index shown:N",
+        sort=shown,
+        title="index",
+        scale=alt.Scale(scheme="tableau10"),
+        legend=alt.Legend(orient="bottom", direction="horizontal"),  # below: a side legend is cut off in a column
+    )
     offset = alt.YOffset("index shown:N", sort=shown)
     tooltip = [
         alt.Tooltip("input shown:N", title="input"),
