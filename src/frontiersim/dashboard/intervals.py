@@ -562,8 +562,13 @@ def nearest_allowed_interval(
     >>> round(low, 4), round(high, 4), high + (high - low) / 18 <= 1
     (0.3014, 0.9632, True)
     """
+    try:
+        if _bounds_problem("", [p5, p95], stretch_to_interval(distribution, p5, p95), spec) is None:
+            return p5, p95
+    except IntervalError:
+        return None
     allowed = _allowed(distribution, spec)
-    if allowed is None or (allowed.scale == "log" and p5 <= 0):
+    if allowed is None:
         return None
     nearest = _nearest_point(allowed, (allowed.to_scale(p5), allowed.to_scale(p95)))
     if nearest is None:
