@@ -413,9 +413,12 @@
     band.className = "slider-band";
     // the handles reach the whole track: an interval whose stretch would leave the key's bounds is moved by the
     // server to the nearest one within them, and the answer's warnings say so
-    const widest = slider.widest ? `; the widest they allow is ${sliderRangeText(slider, slider.widest[0], slider.widest[1])}` : "";
+    const widest = slider.widest
+      ? `; the widest they allow is ${sliderRangeText(slider, slider.widest[0], slider.widest[1])}`
+      : "";
     const within = slider.interval_bounds
-      ? ` (an interval whose stretch would leave the key's bounds, ${slider.interval_bounds}, is moved to the nearest one within them${widest})`
+      ? ` (an interval whose stretch would leave the key's bounds, ${slider.interval_bounds}, ` +
+        `is moved to the nearest one within them${widest})`
       : "";
     const lower = rangeInput(`${id}-p5`, slider, slider.p5, `5th percentile: ${slider.doc}${within}`);
     const upper = rangeInput(`${id}-p95`, slider, slider.p95, `95th percentile: ${slider.doc}${within}`);
