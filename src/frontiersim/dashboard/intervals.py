@@ -59,7 +59,7 @@ distribution's own 5th and 95th percentiles coincide (a choice putting 90% of
 its weight on one value): there is no spread to stretch. These are refused.
 
 The projection is written by hand rather than taken from an optimisation
-library (scipy's solvers): the polygon has at most six edges, and an exact
+library (scipy's solvers): the polygon has at most five edges, and an exact
 answer from the edges and vertices is shorter than a solver's tolerances.
 
 The stretch is written out by hand rather than taken from a library: it is
@@ -454,7 +454,7 @@ def _allowed(distribution: Distribution, spec: FieldSpec) -> _Allowed | None:
     width = old_high - old_low
     support_low, support_high = distribution.support
     # (a value of the distribution, the bound it must keep) for each end: its support and the key's bounds,
-    # and its far tails and the model range (tails_below, tails_above)
+    # and its far tails and the model range
     below = [(support_low, spec.low)]
     above = [(support_high, spec.high)]
     if spec.model_range is not None:
