@@ -144,18 +144,70 @@ def test_two_handles_move_the_interval_and_the_fan(
     assert errors == []
 
 
-def test_a_bad_interval_is_shown_as_a_problem_naming_the_key(browser: Any, server: end_to_end.Server) -> None:
-    """Stretching the gross margin's triangular past [0, 1] is refused (422), and the page says which key and why."""
+def test_handles_dragged_to_the_ends_of_the_track_are_never_refused(browser: Any, server: end_to_end.Server) -> None:
+    """The gross margin's handles dragged to both ends: its triangular, stretched to 0.3 to 0.9, would pass 1.
+
+    The server moves the interval to the nearest one whose stretch stays in
+    [0, 1] and says so in a warning: the page never shows a problem, at the
+    ends or on the way there.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sent: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda request: sent.append(request.post_data_json) if request.url.endswith("/api/simulate") else None,
+    )
+    statuses: list[int] = []
+    page.on("response", lambda response: statuses.append(response.status) if "/api/simulate" in response.url else None)
     try:
         page.goto(f"{server.url}/")
         end_to_end._wait_ready(page, 0)
-        page.locator("#slider-operations-gross_margin-p5").fill("0.3")
-        page.locator("#slider-operations-gross_margin-p95").fill("0.9")
-        page.wait_for_function("() => document.body.dataset.state === 'error'")
-        problems = page.locator("#problems").text_content() or ""
-        assert "intervals.operations.gross_margin" in problems
-        assert "outside the key's bounds (in [0, 1])" in problems
+        page.evaluate(
+            "() => { window.pageStates = []; new MutationObserver(() => "
+            "window.pageStates.push(document.body.dataset.state)).observe(document.body, "
+            "{attributes: true, attributeFilter: ['data-state']}); }"
+        )
+        row = page.locator(".slider[data-path='operations.gross_margin']")
+        lower = page.locator("#slider-operations-gross_margin-p5")
+        upper = page.locator("#slider-operations-gross_margin-p95")
+        assert "is moved to the nearest one within them" in (upper.get_attribute("title") or "")
+        low, high = float(lower.get_attribute("min") or "nan"), float(lower.get_attribute("max") or "nan")
+        assert (low, high) == (0.3, 0.9)
+        box = lower.bounding_box()
+        assert box is not None
+        thumb = 18.0  # 14 px and a 2 px border each side (style.css)
+
+        def x_of(value: float) -> float:
+            return box["x"] + thumb / 2 + (value - low) / (high - low) * (box["width"] - thumb)
+
+        middle = box["y"] + box["height"] / 2
+        for handle, start, end in (
+            (upper, float(upper.input_value()), box["x"] + box["width"] + 30),
+            (lower, float(lower.input_value()), box["x"] - 30),
+        ):
+            renders = int(page.evaluate("document.body.dataset.renders"))
+            page.mouse.move(x_of(start), middle)
+            page.mouse.down()
+            page.mouse.move(end, middle, steps=10)
+            page.mouse.up()
+            end_to_end._wait_ready(page, renders)
+            assert handle.input_value() in ("0.3", "0.9")
+        assert (float(lower.input_value()), float(upper.input_value())) == (0.3, 0.9)
+        assert sent[-1]["intervals"] == {"operations.gross_margin": [0.3, 0.9]}
+        page.wait_for_function(
+            "() => document.body.dataset.state === 'ready' && "
+            "[...document.querySelectorAll('#warnings li')].some(li => li.textContent.includes('0.3 to 0.9'))"
+        )
+        warnings = page.locator("#warnings").text_content() or ""
+        assert "intervals.operations.gross_margin: the 5-95% interval 0.3 to 0.9 would stretch" in warnings
+        assert "moved to the nearest interval that keeps within them" in warnings
+        assert page.locator("#problems-panel").is_hidden()
+        assert row.locator(".slider-value").text_content() == "0.30 to 0.90"
+        assert "error" not in page.evaluate("window.pageStates")
+        assert set(statuses) <= {200, 409}, statuses
     finally:
         context.close()
+    assert errors == []

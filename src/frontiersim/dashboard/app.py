@@ -492,8 +492,11 @@ class _Dashboard:
 
     async def _request(
         self, request: Request, optional: tuple[str, ...], comment: str = "", kind: JobKind | None = None
-    ) -> tuple[dict[str, Any], ValidatedScenario, int, int, str | None]:
+    ) -> tuple[dict[str, Any], ValidatedScenario, int, int, str | None, list[str]]:
         """Read and check a POST body: its fields, the scenario (as a file), draws, seed and lab.
+
+        The last item returned holds the notes on intervals moved within their
+        keys' bounds (:func:`~frontiersim.dashboard.intervals.apply_intervals`).
 
         Every problem found is reported in one 422 answer. For a request that
         will simulate (``kind`` given): a client that comes back before the
@@ -512,8 +515,9 @@ class _Dashboard:
         problems = check_fields(body, ("scenario",), optional)
         validated, found = scenario_field(body, comment) if "scenario" in body else (None, [])
         problems += found
+        notes: list[str] = []
         if validated is not None and "intervals" in body:
-            validated, found = _with_intervals(validated, body["intervals"], comment)
+            validated, found, notes = _with_intervals(validated, body["intervals"], comment)
             problems += found
         draws, found = integer_field(body, "draws", 1, self.settings.max_draws)
         problems += found
@@ -541,7 +545,7 @@ class _Dashboard:
             raise ApiError(422, "the request has problems; nothing was run", problems)
         if seed is None:
             seed = validated.scenario.simulation.seed
-        return body, validated, draws, seed, lab
+        return body, validated, draws, seed, lab, notes
 
     def _horizon_problems(self, validated: ValidatedScenario, draws: int) -> list[Problem]:
         months = validated.scenario.horizon_months
@@ -562,18 +566,19 @@ class _Dashboard:
     async def simulate(self, request: Request) -> Response:
         client = client_key(request)
         request_number(request)  # a bad one is refused before the body is read
-        _, validated, draws, seed, lab = await self._request(
+        _, validated, draws, seed, lab, notes = await self._request(
             request, ("draws", "seed", "lab", "intervals"), kind="update"
         )
         payload = await self._run(request, client, "update", simulation_job, (validated.scenario, draws, seed, lab))
+        payload["warnings"] = [*notes, *payload["warnings"]]
         return JSONResponse(payload, headers={"cache-control": "no-store"})
 
     async def scenario_toml(self, request: Request) -> Response:
-        _, validated, draws, seed, _ = await self._request(request, ("draws", "seed", "lab", "intervals"))
+        _, validated, draws, seed, _, notes = await self._request(request, ("draws", "seed", "lab", "intervals"))
         mapping = dict(validated.mapping)
         overrides = {"draws": draws, "seed": seed}
         mapping["simulation"] = {**validated.mapping.get("simulation", {}), **overrides}
-        text = _checked_toml(mapping, "Downloaded from the frontiersim dashboard.")
+        text = _checked_toml(mapping, "\n".join(["Downloaded from the frontiersim dashboard.", *notes]))
         name = _UNSAFE_FILE_CHARACTERS.sub("_", validated.scenario.meta.name).strip("._")[:80] or "scenario"
         return Response(
             text.encode("utf-8"),
@@ -590,7 +595,7 @@ class _Dashboard:
         in the worker (:func:`~frontiersim.dashboard.worker.save_job`).
         """
         client = client_key(request)
-        body, validated, draws, seed, lab = await self._request(
+        body, validated, draws, seed, lab, notes = await self._request(
             request, ("draws", "seed", "lab", "message", "intervals"), kind="save"
         )
         message, _ = message_field(body)
@@ -608,6 +613,7 @@ class _Dashboard:
             payload = await self._run(request, client, "save", save_job, arguments)
         except StoreError as error:
             raise ApiError(503, f"could not save the run: {error}") from None
+        payload["warnings"] = [*notes, *payload["warnings"]]
         return JSONResponse(payload, headers={"cache-control": "no-store"})
 
     def _store_path(self) -> Path:
@@ -618,16 +624,18 @@ class _Dashboard:
 
 def _with_intervals(
     validated: ValidatedScenario, intervals: Any, comment: str
-) -> tuple[ValidatedScenario | None, list[Problem]]:
+) -> tuple[ValidatedScenario | None, list[Problem], list[str]]:
     """The scenario with the request's ``intervals`` applied: each key stretched to its new 5-95% interval.
 
     The stretched scenario is validated again, as a file, so the page can
     send nothing a file could not hold (see :mod:`frontiersim.dashboard.intervals`).
+    The notes say which intervals were moved within their keys' bounds.
     """
-    mapping, problems = apply_intervals(validated.mapping, validated.scenario, intervals)
+    mapping, problems, notes = apply_intervals(validated.mapping, validated.scenario, intervals)
     if mapping is None:
-        return None, problems
-    return scenario_field({"scenario": mapping}, comment)
+        return None, problems, []
+    checked, problems = scenario_field({"scenario": mapping}, comment)
+    return checked, problems, notes
 
 
 def _checked_toml(mapping: dict[str, Any], comment: str) -> str:

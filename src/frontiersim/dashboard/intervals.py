@@ -36,12 +36,31 @@ mixture        either   every component stretched by the same :math:`g`: on the
 
 Bounded families keep their shape but their support moves with the stretch,
 so the new support must still respect the key's bounds (a gross margin stays
-in [0, 1]): :func:`apply_intervals` refuses, with a message naming the key,
-the interval asked and the support it would give, an interval whose stretch
-leaves them. No interval is possible when the 5th percentile is not below the
-95th, when a log-scale family is given a 5th percentile that is not positive,
-or when the distribution's own 5th and 95th percentiles coincide (a choice
-putting 90% of its weight on one value): there is no spread to stretch.
+in [0, 1]), and its far tails the key's model range. Each such requirement is
+one linear inequality in the stretched coordinates :math:`(X, Y) = (t(A),
+t(B))`, with :math:`t` the identity on the linear scale and :math:`\ln` on the
+log scale: a value :math:`x` below the old interval lies :math:`u = (t(a) -
+t(x))/(t(b) - t(a))` intervals below it and goes to :math:`t^{-1}(X - u (Y -
+X))`, one above lies :math:`v = (t(x) - t(b))/(t(b) - t(a))` intervals above
+it and goes to :math:`t^{-1}(Y + v (Y - X))`, so a lower bound :math:`L` asks
+:math:`(1 + u) X - u Y \ge t(L)` and an upper bound :math:`H` asks
+:math:`(1 + v) Y - v X \le t(H)`. The intervals a slider may give form the
+convex polygon these inequalities cut out. :func:`apply_intervals` moves a
+requested interval outside it to the nearest point of it (Euclidean distance
+in :math:`(X, Y)`, the projection onto a convex polygon [2]_: the nearest
+point lies on an edge or at a vertex, so the candidates are the projections on
+each edge's line and the vertices, and the nearest one inside wins), and says
+so in a note; :func:`widest_allowed_interval` is the polygon's vertex of
+largest :math:`Y - X`, the widest interval the bounds allow.
+
+No interval is possible when the 5th percentile is not below the 95th, when a
+log-scale family is given a 5th percentile that is not positive, or when the
+distribution's own 5th and 95th percentiles coincide (a choice putting 90% of
+its weight on one value): there is no spread to stretch. These are refused.
+
+The projection is written by hand rather than taken from an optimisation
+library (scipy's solvers): the polygon has at most five edges, and an exact
+answer from the edges and vertices is shorter than a solver's tolerances.
 
 The stretch is written out by hand rather than taken from a library: it is
 one line per family over the scenario's own distribution classes, which
@@ -52,12 +71,17 @@ References
 .. [1] Johnson, N. L., Kotz, S. & Balakrishnan, N. (1994). *Continuous
    Univariate Distributions*, vol. 1, 2nd ed., Wiley, ch. 1 (location-scale
    families and transformations of random variables).
+.. [2] Boyd, S. & Vandenberghe, L. (2004). *Convex Optimization*, Cambridge
+   University Press, section 8.1 (projection on a convex set; the optimality
+   conditions of a projection onto a polyhedron).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from itertools import combinations
 from typing import Any, Literal
 
 from frontiersim.scenario.distributions import (
@@ -74,10 +98,11 @@ from frontiersim.scenario.distributions import (
     TruncNormal,
     Uniform,
     open_below,
+    tail_quantiles,
     to_toml_value,
 )
 from frontiersim.scenario.errors import Problem, describe_value
-from frontiersim.scenario.fields import FieldSpec, field_spec
+from frontiersim.scenario.fields import MODEL_RANGE_TAIL, FieldSpec, field_spec
 from frontiersim.scenario.schema import SECTIONS, Scenario
 from frontiersim.units import plain_number, quantity, quantity_range
 
@@ -88,6 +113,10 @@ LOWER_LEVEL, UPPER_LEVEL = 0.05, 0.95
 #: smallest ranges are about 1e-6) and relative to the scale of the values, tails included (below it, the
 #: interval is a point mass that the quantile search resolves only to rounding, and a stretch keeps no digit).
 SMALLEST_SPREAD, SMALLEST_RELATIVE_SPREAD = 1e-200, 1e-9
+
+#: How far inside a bound a moved interval's stretch is kept, relative to the bound on the stretch's scale
+#: (at least 1): enough for the rounding of the stretch and of its quantiles, far below any digit shown.
+BOUND_MARGIN = 1e-9
 
 Scale = Literal["linear", "log"]
 
@@ -352,6 +381,228 @@ def stretch_to_interval(distribution: Distribution, p5: float, p95: float, unit:
 
 
 # ---------------------------------------------------------------------------
+# The intervals a key's bounds allow
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _HalfPlane:
+    r"""The points :math:`p = (X, Y)` of the stretched coordinates with :math:`n \cdot p \ge c`."""
+
+    normal: tuple[float, float]
+    offset: float
+
+    def slack(self, point: tuple[float, float]) -> float:
+        r""":math:`n \cdot p - c`: not negative inside the half-plane."""
+        return self.normal[0] * point[0] + self.normal[1] * point[1] - self.offset
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    """The intervals a key's bounds allow a distribution's stretch, in the stretched coordinates.
+
+    Attributes
+    ----------
+    scale : Scale
+        ``"log"`` when the coordinates are logarithms of the values.
+    lower, upper : tuple of _HalfPlane
+        The requirements on the stretch's low end (values below the old
+        interval) and on its high end.
+    ordered : _HalfPlane
+        :math:`Y - X` at least a sliver: the 5th percentile below the 95th.
+    """
+
+    scale: Scale
+    lower: tuple[_HalfPlane, ...]
+    upper: tuple[_HalfPlane, ...]
+    ordered: _HalfPlane
+
+    @property
+    def planes(self) -> tuple[_HalfPlane, ...]:
+        return (*self.lower, *self.upper, self.ordered)
+
+    def to_scale(self, value: float) -> float:
+        return math.log(value) if self.scale == "log" else value
+
+    def from_scale(self, value: float) -> float:
+        return math.exp(value) if self.scale == "log" else value
+
+    def contains(self, point: tuple[float, float], tolerance: float = 0.0) -> bool:
+        return all(plane.slack(point) >= -tolerance for plane in self.planes)
+
+
+def _bound_on_scale(bound: float, scale: Scale) -> float:
+    """A key's bound on the stretch's scale: ``-inf`` for a bound at or below 0 on the log scale."""
+    if scale == "log":
+        return math.log(bound) if bound > 0 else -math.inf
+    return bound
+
+
+def _allowed(distribution: Distribution, spec: FieldSpec) -> _Allowed | None:
+    """The requirements a stretch of ``distribution`` must meet to stay within ``spec``'s bounds and model range.
+
+    None when no stretch can meet them (an unbounded tail against a bound), or
+    when the distribution has no interval to move.
+    """
+    spread = movable_interval(distribution)
+    if spread is None:
+        return None
+    scale = stretch_scale(distribution)
+    if scale == "log" and spread[0] <= 0:
+        return None  # pragma: no cover - a log-scale family has positive percentiles
+    old_low, old_high = (_bound_on_scale(value, scale) for value in spread)
+    width = old_high - old_low
+    support_low, support_high = distribution.support
+    # (a value of the distribution, the bound it must keep) for each end: its support and the key's bounds,
+    # and its far tails and the model range
+    below = [(support_low, spec.low)]
+    above = [(support_high, spec.high)]
+    if spec.model_range is not None:
+        tail_low, tail_high = tail_quantiles(distribution, MODEL_RANGE_TAIL)
+        below.append((tail_low, spec.model_range[0]))
+        above.append((tail_high, spec.model_range[1]))
+    lower: list[_HalfPlane] = []
+    for value, bound in below:
+        bound_t = _bound_on_scale(bound, scale)
+        if bound_t == -math.inf:
+            continue  # nothing to keep above
+        value_t = _bound_on_scale(value, scale)
+        if not math.isfinite(value_t):
+            return None
+        u = (old_low - value_t) / width
+        margin = BOUND_MARGIN * max(1.0, abs(bound_t))
+        lower.append(_HalfPlane((1.0 + u, -u), bound_t + margin))
+    upper: list[_HalfPlane] = []
+    for value, bound in above:
+        if bound == math.inf:
+            continue
+        if scale == "log" and bound <= 0:
+            return None  # pragma: no cover - a positive family under a bound at or below 0 is no scenario's
+        bound_t = _bound_on_scale(bound, scale)
+        value_t = _bound_on_scale(value, scale)
+        if not math.isfinite(value_t):
+            return None
+        v = (value_t - old_high) / width
+        margin = BOUND_MARGIN * max(1.0, abs(bound_t))
+        upper.append(_HalfPlane((v, -(1.0 + v)), -bound_t + margin))
+    sliver = SMALLEST_RELATIVE_SPREAD * max(1.0, abs(old_low), abs(old_high))
+    return _Allowed(scale, tuple(lower), tuple(upper), _HalfPlane((-1.0, 1.0), sliver))
+
+
+def _line_meeting(first: _HalfPlane, second: _HalfPlane) -> tuple[float, float] | None:
+    """The point where the edges of two half-planes meet (None for parallel edges)."""
+    (a, b), (c, d) = first.normal, second.normal
+    determinant = a * d - b * c
+    if abs(determinant) <= 1e-12 * (abs(a * d) + abs(b * c)):
+        return None
+    x = (first.offset * d - b * second.offset) / determinant
+    y = (a * second.offset - c * first.offset) / determinant
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
+
+
+def _tolerance(point: tuple[float, float]) -> float:
+    return 1e-12 * max(1.0, abs(point[0]), abs(point[1]))
+
+
+def _vertices(allowed: _Allowed) -> list[tuple[float, float]]:
+    """The corners of the allowed polygon: where two edges meet inside every other half-plane."""
+    corners = (_line_meeting(first, second) for first, second in combinations(allowed.planes, 2))
+    return [corner for corner in corners if corner is not None and allowed.contains(corner, _tolerance(corner))]
+
+
+def _nearest_point(allowed: _Allowed, point: tuple[float, float]) -> tuple[float, float] | None:
+    """The point of the allowed polygon nearest ``point`` (Euclidean), or None when the polygon is empty [2]_."""
+    if allowed.contains(point):
+        return point
+    candidates = list(_vertices(allowed))
+    for plane in allowed.planes:
+        (a, b), norm2 = plane.normal, plane.normal[0] ** 2 + plane.normal[1] ** 2
+        if norm2 == 0:
+            continue  # pragma: no cover - no requirement has a zero normal
+        step = plane.slack(point) / norm2
+        projected = (point[0] - step * a, point[1] - step * b)
+        if allowed.contains(projected, _tolerance(projected)):
+            candidates.append(projected)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[0] - point[0]) ** 2 + (c[1] - point[1]) ** 2)
+
+
+def nearest_allowed_interval(
+    distribution: Distribution, spec: FieldSpec, p5: float, p95: float
+) -> tuple[float, float] | None:
+    """The 5-95% interval nearest ``(p5, p95)`` whose stretch of ``distribution`` keeps within the key's bounds.
+
+    Nearest on the stretch's scale (in logarithms for lognormals); an
+    interval already allowed is given back unchanged. The stretch is kept a
+    hair (:data:`BOUND_MARGIN`) inside each bound it would touch.
+
+    Parameters
+    ----------
+    distribution : Distribution
+        The key's distribution now.
+    spec : FieldSpec
+        The key's declaration: its bounds and model range.
+    p5, p95 : float
+        The interval asked, ``p5 < p95`` (positive on the log scale).
+
+    Returns
+    -------
+    tuple of float or None
+        The nearest allowed interval, or None when no stretch can keep within
+        the bounds (or the distribution has no interval to move).
+
+    Examples
+    --------
+    >>> margin = field_spec("operations.gross_margin")  # in [0, 1]
+    >>> low, high = nearest_allowed_interval(Uniform(0.5, 0.7), margin, 0.1, 0.9)  # support 0.056 to 0.944
+    >>> round(low, 6), round(high, 6)
+    (0.1, 0.9)
+    >>> low, high = nearest_allowed_interval(Uniform(0.5, 0.7), margin, 0.3, 0.99)  # support would pass 1
+    >>> round(low, 4), round(high, 4), high + (high - low) / 18 <= 1
+    (0.3014, 0.9632, True)
+    """
+    try:
+        if _bounds_problem("", [p5, p95], stretch_to_interval(distribution, p5, p95), spec) is None:
+            return p5, p95
+    except IntervalError:
+        return None
+    allowed = _allowed(distribution, spec)
+    if allowed is None:
+        return None
+    nearest = _nearest_point(allowed, (allowed.to_scale(p5), allowed.to_scale(p95)))
+    if nearest is None:
+        return None
+    low, high = allowed.from_scale(nearest[0]), allowed.from_scale(nearest[1])
+    return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
+
+
+def widest_allowed_interval(distribution: Distribution, spec: FieldSpec) -> tuple[float, float] | None:
+    """The widest 5-95% interval (on the stretch's scale) whose stretch keeps within the key's bounds.
+
+    None when there is no widest: a side without a bound lets the interval
+    widen without end (or no stretch is allowed at all).
+
+    Examples
+    --------
+    >>> low, high = widest_allowed_interval(Uniform(0.5, 0.7), field_spec("operations.gross_margin"))
+    >>> round(low, 6), round(high, 6)  # the uniform on [0, 1]: its 5-95% interval
+    (0.05, 0.95)
+    >>> widest_allowed_interval(Lognormal(3, 20), field_spec("demand.growth_per_year")) is None
+    True
+    """
+    allowed = _allowed(distribution, spec)
+    if allowed is None or not allowed.lower or not allowed.upper:
+        return None
+    corners = _vertices(allowed)
+    if not corners:
+        return None
+    widest = max(corners, key=lambda corner: corner[1] - corner[0])
+    low, high = allowed.from_scale(widest[0]), allowed.from_scale(widest[1])
+    return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
+
+
+# ---------------------------------------------------------------------------
 # The dashboard's "intervals" field
 # ---------------------------------------------------------------------------
 
@@ -425,6 +676,27 @@ def _support_problem(where: str, asked: Any, stretched: Distribution, spec: Fiel
     )
 
 
+def _bounds_problem(where: str, asked: Any, stretched: Distribution, spec: FieldSpec) -> Problem | None:
+    """A problem when the stretched distribution leaves the key's bounds or model range (None when it keeps to them)."""
+    problem = _support_problem(where, asked, stretched, spec)
+    if problem is None:
+        parsed, found = spec.parse(to_toml_value(stretched), where)
+        problem = found[0] if found or parsed is None else None
+    return problem
+
+
+def _moved_within_bounds(current: Distribution, spec: FieldSpec, pair: tuple[float, float]) -> Distribution | None:
+    """``current`` stretched to the allowed interval nearest ``pair``, checked as a file would be; None if none is."""
+    nearest = nearest_allowed_interval(current, spec, *pair)
+    if nearest is None:
+        return None
+    try:
+        moved = stretch_to_interval(current, *nearest, unit=spec.unit)
+    except IntervalError:  # pragma: no cover - the nearest interval is ordered and positive on the log scale
+        return None
+    return moved if _bounds_problem("", list(nearest), moved, spec) is None else None
+
+
 def _interval_pair(value: Any) -> tuple[float, float] | None:
     """``[p5, p95]`` as two floats, or None when ``value`` is not a list of two finite numbers (booleans are not)."""
     if not isinstance(value, list) or len(value) != 2:
@@ -445,8 +717,15 @@ def _interval_pair(value: Any) -> tuple[float, float] | None:
 
 def apply_intervals(
     mapping: Mapping[str, Any], scenario: Scenario, intervals: Any
-) -> tuple[dict[str, Any] | None, list[Problem]]:
+) -> tuple[dict[str, Any] | None, list[Problem], list[str]]:
     """The scenario mapping with each key of ``intervals`` stretched to its new 5-95% interval.
+
+    An interval whose stretch would leave the key's bounds (or put its far
+    tails outside the key's model range) is moved to the nearest one that
+    keeps within them (:func:`nearest_allowed_interval`), and a note says so.
+    Refused are only intervals no stretch can have (``p5 >= p95``, numbers
+    that are not finite, values outside the key's own values) and keys
+    without an interval to move.
 
     Parameters
     ----------
@@ -467,17 +746,25 @@ def apply_intervals(
     problems : list of Problem
         One per bad key, with the path ``intervals.<key>``, the value sent
         and what was expected.
+    notes : list of str
+        One per interval moved within the key's bounds, naming the key, the
+        interval asked and the one used, with units.
     """
     if not isinstance(intervals, dict):
-        return None, [
-            Problem(
-                "intervals",
-                f"got {describe_value(intervals)}; expected a JSON object of keys to [p5, p95], "
-                'e.g. {"demand.growth_per_year": [4, 25]}',
-            )
-        ]
+        return (
+            None,
+            [
+                Problem(
+                    "intervals",
+                    f"got {describe_value(intervals)}; expected a JSON object of keys to [p5, p95], "
+                    'e.g. {"demand.growth_per_year": [4, 25]}',
+                )
+            ],
+            [],
+        )
     updated = {name: dict(table) if isinstance(table, dict) else table for name, table in mapping.items()}
     problems: list[Problem] = []
+    notes: list[str] = []
     for path, asked in intervals.items():
         where = f"intervals.{path}"
         spec = _key_spec(path, scenario)
@@ -517,17 +804,23 @@ def apply_intervals(
         except IntervalError as error:
             problems.append(Problem(where, f"got {describe_value(asked)}; {error}"))
             continue
-        problem = _support_problem(where, asked, stretched, spec)
-        if problem is None:
-            parsed, found = spec.parse(to_toml_value(stretched), where)
-            problem = found[0] if found or parsed is None else None
+        problem = _bounds_problem(where, asked, stretched, spec)
         if problem is not None:
-            problems.append(problem)
-            continue
+            moved = _moved_within_bounds(current, spec, pair)
+            if moved is None:
+                problems.append(problem)
+                continue
+            stretched = moved
+            notes.append(
+                f"{where}: the 5-95% interval {quantity_range(*pair, spec.unit)} would stretch "
+                f"{describe_distribution(current, spec.unit)} past the key's bounds "
+                f"({bounds_with_units(spec)}); moved to the nearest interval that keeps within them, "
+                f"{quantity_range(*interval(stretched), spec.unit)} ({describe_distribution(stretched, spec.unit)})"
+            )
         section, _, key = path.partition(".")
         table = updated.setdefault(section, {})
         table[key] = to_toml_value(stretched)
-    return (None, problems) if problems else (updated, [])
+    return (None, problems, []) if problems else (updated, [], notes)
 
 
 __all__ = [
@@ -537,7 +830,9 @@ __all__ = [
     "describe_distribution",
     "interval",
     "movable_interval",
+    "nearest_allowed_interval",
     "scenario_distribution",
     "stretch_scale",
     "stretch_to_interval",
+    "widest_allowed_interval",
 ]

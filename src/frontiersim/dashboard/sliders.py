@@ -20,6 +20,12 @@ all is hidden (the ``[capability]`` sliders of a growth-driven scenario), and
 one whose key they do not read, or that the scenario refuses, is disabled
 with the reason.
 
+The two handles move freely over the slider's range: an interval whose
+stretch would leave the key's bounds is moved by the server to the nearest
+one that keeps within them, and the answer's warnings say so. Each two-handle
+slider reports the bounds the stretch keeps to and the widest interval they
+allow (``interval_bounds``, ``widest``), which the page shows on the handles.
+
 The sliders set the shared sections. In a scenario with ``[labs.*]`` tables
 a lab that sets a key itself keeps its own value; each slider names those
 labs (``overridden_by``).
@@ -35,7 +41,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from frontiersim.dashboard.intervals import describe_distribution, movable_interval
+from frontiersim.dashboard.intervals import (
+    bounds_with_units,
+    describe_distribution,
+    movable_interval,
+    widest_allowed_interval,
+)
 from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.optimize.families import typical_range
 from frontiersim.scenario.distributions import Distribution
@@ -331,7 +342,13 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
         the scenario's model reads nothing of the slider's section, such as
         the ``[capability]`` sliders of a growth-driven scenario) and
         ``overridden_by`` (the labs that set the key themselves, whom the
-        slider does not move).
+        slider does not move). A two-handle slider also has
+        ``interval_bounds`` (the key's bounds, as text with units, within
+        which the server keeps the stretched distribution, moving an interval
+        whose stretch would leave them to the nearest that does not) and
+        ``widest`` (the widest 5-95% interval those bounds allow, display
+        units, or None when the interval may widen without end); a
+        one-handle slider has ``interval_bounds`` ``""`` and ``widest`` None.
     """
     keys = used_keys(scenario)
     comments = preset_comments(scenario.source_text)
@@ -353,6 +370,11 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
         preset_value = _preset_value(item, scenario)
         spread = movable_interval(preset_value) if isinstance(preset_value, Distribution) else None
         p5, p95 = (spread[0] / item.scale, spread[1] / item.scale) if spread is not None else (shown, shown)
+        widest = (
+            widest_allowed_interval(preset_value, described)
+            if spread is not None and isinstance(preset_value, Distribution)
+            else None
+        )
         states.append(
             {
                 "path": item.path,
@@ -374,6 +396,8 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
                 "disabled": disabled,
                 "hidden": not _reads_section(keys, item.section),
                 "overridden_by": overridden,
+                "interval_bounds": bounds_with_units(described) if spread is not None else "",
+                "widest": [widest[0] / item.scale, widest[1] / item.scale] if widest is not None else None,
             }
         )
     return states

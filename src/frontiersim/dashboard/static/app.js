@@ -411,8 +411,17 @@
     holder.className = "slider-pair";
     const band = document.createElement("div");
     band.className = "slider-band";
-    const lower = rangeInput(`${id}-p5`, slider, slider.p5, `5th percentile: ${slider.doc}`);
-    const upper = rangeInput(`${id}-p95`, slider, slider.p95, `95th percentile: ${slider.doc}`);
+    // the handles reach the whole track: an interval whose stretch would leave the key's bounds is moved by the
+    // server to the nearest one within them, and the answer's warnings say so
+    const widest = slider.widest
+      ? `; the widest they allow is ${sliderRangeText(slider, slider.widest[0], slider.widest[1])}`
+      : "";
+    const within = slider.interval_bounds
+      ? ` (an interval whose stretch would leave the key's bounds, ${slider.interval_bounds}, ` +
+        `is moved to the nearest one within them${widest})`
+      : "";
+    const lower = rangeInput(`${id}-p5`, slider, slider.p5, `5th percentile: ${slider.doc}${within}`);
+    const upper = rangeInput(`${id}-p95`, slider, slider.p95, `95th percentile: ${slider.doc}${within}`);
     lower.className = "handle-p5";
     upper.className = "handle-p95";
     lower.setAttribute("aria-label", `${slider.label}, 5th percentile`);
