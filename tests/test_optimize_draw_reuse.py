@@ -22,7 +22,14 @@ from frontiersim.draws import cache as cache_module
 from frontiersim.draws.cache import DrawCache, seed_key
 from frontiersim.draws.sampling import Draws, GivenDraws, sample_draws, seed_sequence
 from frontiersim.models import draw_plan
-from frontiersim.optimize import Objective, OptimizationResult, evaluate_policy, optimize_policy, policy_family
+from frontiersim.optimize import (
+    Objective,
+    OptimizationResult,
+    evaluate_policy,
+    optimize_policy,
+    policy_family,
+    trace_frontier,
+)
 from frontiersim.optimize.search import PolicyEvaluation
 from frontiersim.scenario.schema import Scenario
 from frontiersim.simulate import chunk_count, draw_cache, simulate
@@ -232,3 +239,28 @@ def test_optimize_samples_each_chunk_once_per_sample(bet: Scenario, monkeypatch:
     evaluations_on_search = len(result.search) + len(result.naive_search)
     evaluations_on_validation = 1 + len(result.naive_validation)
     assert len(sampled) == 3 * evaluations_on_search + 10 * evaluations_on_validation
+
+
+@pytest.mark.parametrize("name", ["default", BET])
+def test_trace_frontier_gives_the_same_table_with_and_without_reused_draws(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = fs.bundled(name)
+    family = policy_family(scenario, "hedge")
+    sampled: list[tuple[int, int]] = []
+
+    def counting(scenario: Scenario, start: int, stop: int, seed: object, plan: object) -> Draws:
+        sampled.append((start, stop))
+        return sample_draws(scenario, start, stop, seed, plan)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache_module, "sample_draws", counting)
+    reused = trace_frontier(scenario, family, draws=600, seed=SEED, candidates=4, max_ruin=0.2)
+    assert len(sampled) == 1  # one chunk, sampled once for the 4 + 3 policies
+    fresh = trace_frontier(scenario, family, draws=600, seed=SEED, candidates=4, max_ruin=0.2, draws_cache_bytes=0)
+    assert len(sampled) == 1 + 7
+    pd.testing.assert_frame_equal(reused.table(), fresh.table(), check_exact=True)
+    for mine, theirs in zip(
+        (*reused.search, *reused.naive.values()), (*fresh.search, *fresh.naive.values()), strict=True
+    ):
+        assert mine.objective_values.tobytes() == theirs.objective_values.tobytes()
+        assert mine.ruined.tobytes() == theirs.ruined.tobytes()
