@@ -15,8 +15,8 @@ policies on ``4 x draws`` fresh draws), and reads ``ru_maxrss`` right after.
 Reported per case:
 
 * wall-clock and CPU time (user + system) of the whole call, and the wall time
-  of the search (grid + refinement, up to the last ``progress`` callback)
-  beside the validation that follows it;
+  of the search (grid + refinement, up to the last candidate's ``progress``
+  callback) beside the naive policies and the validation that follow it;
 * evaluations: searched candidates (one ``progress`` call each) + 1 validation
   of the choice + 3 naive policies on the search sample + 3 on the fresh one;
 * draw-months simulated (every evaluation's draws x the horizon's months) per
@@ -124,7 +124,9 @@ def run_case(case: Case) -> dict[str, Any]:
     draws_simulated = searched * case.draws + naive * case.draws + (1 + naive) * case.validation_draws
     draw_months = draws_simulated * months
     cpu = (user - user_start) + (system - system_start)
-    search_wall = search_ends[-1] - started if search_ends else float("nan")
+    # The first ``searched`` progress calls are the candidates' (grid and refinement); the naive policies and the
+    # validation follow.
+    search_wall = search_ends[searched - 1] - started if len(search_ends) >= searched else float("nan")
     chosen = result.chosen
     return {
         **dataclasses.asdict(case),

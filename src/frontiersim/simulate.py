@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from frontiersim._version import __version__
 from frontiersim.draws import sampling
+from frontiersim.draws.cache import DEFAULT_CACHE_BYTES, DrawCache
 from frontiersim.draws.sampling import Draws, GivenDraws, SeedLike, sample_given_draws, seed_sequence
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
@@ -194,6 +195,28 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, slot
     return sampling.sample_draws(scenario, start, stop, seed, draw_plan(scenario, slots))
 
 
+def draw_cache(scenario: Scenario, slots: Sequence[Slot] = SLOTS, max_bytes: int = DEFAULT_CACHE_BYTES) -> DrawCache:
+    """A cache of ``scenario``'s sampled chunks for :func:`simulate` (``draws_cache=``) to reuse across runs.
+
+    Runs of the same scenario, seed and chunk size that differ only in their
+    policy (a policy search's candidates) then sample each chunk once; see
+    :mod:`frontiersim.draws.cache`.
+    """
+    return DrawCache(scenario, draw_plan(scenario, slots), max_bytes)
+
+
+def _check_draws_cache(
+    scenario: Scenario, slots: Sequence[Slot], draws_cache: DrawCache | None, given: GivenDraws | None
+) -> None:
+    """Refuse a cache of another scenario's draws, or one combined with a given design."""
+    if draws_cache is None:
+        return
+    if given is not None:
+        raise ValueError("draws_cache and given cannot be combined: a design's rows are not cached")
+    if draws_cache.scenario is not scenario or draws_cache.plan != draw_plan(scenario, slots):
+        raise ValueError("draws_cache was made for another scenario or other slots: see draw_cache()")
+
+
 def simulate_range(
     scenario: Scenario,
     start: int,
@@ -204,15 +227,20 @@ def simulate_range(
     slots: Sequence[Slot] = SLOTS,
     monthly_out: Mapping[str, FloatArray] | None = None,
     given: GivenDraws | None = None,
+    draws_cache: DrawCache | None = None,
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk).
 
     ``monthly_out`` (in this process only) is where the chunk's monthly
     arrays go (:meth:`ResultAccumulator.monthly_views`). With ``given``,
     the draws are rows ``start:stop`` of that design
-    (:func:`~frontiersim.draws.sampling.sample_given_draws`).
+    (:func:`~frontiersim.draws.sampling.sample_given_draws`). With
+    ``draws_cache`` (made for this scenario and slots by :func:`draw_cache`),
+    the chunk is taken from the cache when it was sampled before.
     """
-    if given is None:
+    if draws_cache is not None:
+        draws = draws_cache.draws(start, stop, seed)
+    elif given is None:
         draws = sample_draws(scenario, start, stop, seed, slots)
     else:
         draws = sample_given_draws(scenario, given, start, stop, seed, draw_plan(scenario, slots))
@@ -232,6 +260,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     slots: Sequence[Slot] = SLOTS,
     given: GivenDraws | None = None,
+    draws_cache: DrawCache | None = None,
 ) -> SimulationResult:
     """Simulate a scenario over many Monte Carlo draws.
 
@@ -264,6 +293,11 @@ def simulate(
         experiments, :mod:`frontiersim.sensitivity`): ``draws`` defaults to
         its number of rows, and each row takes the monthly shocks of the
         sampled draw it names.
+    draws_cache : DrawCache, optional
+        Chunks sampled by earlier runs of this scenario (:func:`draw_cache`),
+        reused instead of sampled again: the numbers are the same with or
+        without it. Used when the chunks run in this process (``workers=1``
+        or a single chunk); not with ``given``.
 
     Returns
     -------
@@ -276,6 +310,7 @@ def simulate(
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    _check_draws_cache(scenario, slots, draws_cache, given)
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     if keep_monthly is None:
         keep_monthly = _default_keep_monthly(scenario, n)
@@ -289,7 +324,9 @@ def simulate(
     if workers == 1 or n <= chunk_size:
         for start, stop in bounds:
             views = results.monthly_views(start, stop) if keep_monthly else None
-            results.add(simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views, given))
+            results.add(
+                simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views, given, draws_cache)
+            )
             if progress is not None:
                 progress(stop - start)
     else:

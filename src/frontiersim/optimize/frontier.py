@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from frontiersim.draws.cache import DEFAULT_CACHE_BYTES
 from frontiersim.draws.sampling import SeedLike, seed_sequence
 from frontiersim.models.policies import ProcurementPolicy
 from frontiersim.optimize.families import PolicyFamily, naive_policies
 from frontiersim.optimize.objectives import Objective
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation, evaluate_policy
 from frontiersim.scenario.schema import Scenario
+from frontiersim.simulate import draw_cache
 from frontiersim.units import money
 
 
@@ -204,6 +206,7 @@ def trace_frontier(
     cvar_alpha: float = 0.05,
     confidence: float = 0.95,
     progress: Callable[[str], None] | None = None,
+    draws_cache_bytes: int = DEFAULT_CACHE_BYTES,
 ) -> Frontier:
     """Evaluate a grid of ``family`` and the naive policies on common draws, without choosing.
 
@@ -235,6 +238,9 @@ def trace_frontier(
     progress : callable, optional
         Called with a short message after each evaluation
         (``candidates + 3`` calls).
+    draws_cache_bytes : int
+        Bound on the sampled draws kept and reused by every policy
+        (:mod:`frontiersim.draws.cache`); the figures do not depend on it.
 
     Returns
     -------
@@ -242,6 +248,7 @@ def trace_frontier(
     """
     objective = objective or Objective()
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
+    common_draws = draw_cache(scenario, max_bytes=draws_cache_bytes)  # each chunk sampled once for every policy
 
     def run(policy_label: str, parameter: float | None, policy: ProcurementPolicy) -> PolicyEvaluation:
         evaluation = evaluate_policy(
@@ -256,6 +263,7 @@ def trace_frontier(
             cvar_alpha=cvar_alpha,
             confidence=confidence,
             keep_result=False,
+            draws_cache=common_draws,
         )
         if progress is not None:
             progress(f"{evaluation.label}: P(ruin) {evaluation.ruin}, objective {money(evaluation.objective.mean)}")

@@ -37,6 +37,7 @@ import xarray as xr
 from numpy.typing import NDArray
 from scipy import optimize as scipy_optimize
 
+from frontiersim.draws.cache import DEFAULT_CACHE_BYTES, DrawCache
 from frontiersim.draws.sampling import SeedLike, seed_sequence, stream_id
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.policies import ProcurementPolicy
@@ -53,7 +54,7 @@ from frontiersim.optimize.stats import (
 )
 from frontiersim.results.result import SimulationResult
 from frontiersim.scenario.schema import Scenario
-from frontiersim.simulate import DEFAULT_CHUNK_SIZE, simulate
+from frontiersim.simulate import DEFAULT_CHUNK_SIZE, draw_cache, simulate
 from frontiersim.units import money
 
 FloatArray = NDArray[np.float64]
@@ -192,6 +193,7 @@ def evaluate_policy(
     confidence: float = 0.95,
     chunk_size: int | None = None,
     keep_result: bool = True,
+    draws_cache: DrawCache | None = None,
 ) -> PolicyEvaluation:
     """Simulate ``policy`` for one lab on ``draws`` draws and summarise that lab's outcomes honestly.
 
@@ -206,6 +208,10 @@ def evaluate_policy(
     ----------
     lab : str, optional
         The lab given ``policy`` (default: the scenario's first).
+    draws_cache : DrawCache, optional
+        Chunks of draws sampled for earlier evaluations on the same seed
+        (:func:`frontiersim.simulate.draw_cache`), reused instead of sampled
+        again: the figures are the same with or without it.
     """
     chosen = resolve_lab(scenario, lab)
     name = chosen.name if chosen.declared else None
@@ -217,6 +223,7 @@ def evaluate_policy(
         keep_monthly=False,
         policy=override,
         chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,
+        draws_cache=draws_cache,
     )
     result.dataset.attrs["contract_term_months"] = chosen.compute.contract_term_months
     ds = result.lab_dataset(name)
@@ -387,6 +394,8 @@ def optimize_policy(
     cvar_alpha: float = 0.05,
     min_cvar: float | None = None,
     progress: Callable[[str], None] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    draws_cache_bytes: int = DEFAULT_CACHE_BYTES,
 ) -> OptimizationResult:
     """Find the policy of ``family`` that maximises ``objective`` with P(ruin) at most ``max_ruin``.
 
@@ -420,6 +429,14 @@ def optimize_policy(
         ``cvar_alpha`` share of draws must be at least ``min_cvar``.
     progress : callable, optional
         Called with a short message after each evaluation.
+    chunk_size : int
+        Draws simulated at once (the figures do not depend on it).
+    draws_cache_bytes : int
+        Bound on the sampled draws kept for reuse, per sample (search, then
+        validation): every evaluation on a sample takes the chunks sampled by
+        the first instead of sampling them again
+        (:mod:`frontiersim.draws.cache`). The figures do not depend on it; 0
+        samples every chunk for every evaluation.
 
     Returns
     -------
@@ -437,6 +454,8 @@ def optimize_policy(
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     validation_draws = validation_draws or 4 * draws
     cache: dict[float, PolicyEvaluation] = {}
+    # Common random numbers: every evaluation on one sample simulates the same chunks, sampled once.
+    search_draws = draw_cache(scenario, max_bytes=draws_cache_bytes)
 
     def evaluate(value: float) -> PolicyEvaluation:
         key = float(value)
@@ -452,7 +471,9 @@ def optimize_policy(
                 lab=family.lab,
                 cvar_alpha=cvar_alpha,
                 confidence=confidence,
+                chunk_size=chunk_size,
                 keep_result=False,
+                draws_cache=search_draws,
             )
             if progress is not None:
                 e = cache[key]
@@ -492,7 +513,39 @@ def optimize_policy(
             loss, bounds=(low, high), method="bounded", options={"xatol": step / 50, "maxiter": 12}
         )
     chosen_search = max((e for e in cache.values() if feasible(e)), key=lambda e: e.objective.mean)
+    naive = naive_policies(scenario, family.lab)
+    naive_search: dict[str, PolicyEvaluation] = {}
+    naive_validation: dict[str, PolicyEvaluation] = {}
+
+    def evaluate_naive(
+        target: dict[str, PolicyEvaluation],
+        sample_draws: int,
+        sample_seed: np.random.SeedSequence,
+        where: str,
+        sample_cache: DrawCache,
+    ) -> None:
+        for name, policy in naive.items():
+            target[name] = evaluate_policy(
+                scenario,
+                policy,
+                objective,
+                draws=sample_draws,
+                seed=sample_seed,
+                label=name,
+                lab=family.lab,
+                cvar_alpha=cvar_alpha,
+                confidence=confidence,
+                chunk_size=chunk_size,
+                keep_result=False,
+                draws_cache=sample_cache,
+            )
+            if progress is not None:
+                progress(f"{name} ({where} draws): P(ruin) {target[name].ruin}")
+
+    evaluate_naive(naive_search, draws, root, "search", search_draws)
+    search_draws.clear()  # the search sample is done with: its memory goes to the validation sample's
     validation_root = _validation_seed(root)
+    validation_cache = draw_cache(scenario, max_bytes=draws_cache_bytes)
     chosen = evaluate_policy(
         scenario,
         chosen_search.policy,
@@ -504,30 +557,13 @@ def optimize_policy(
         lab=family.lab,
         cvar_alpha=cvar_alpha,
         confidence=confidence,
+        chunk_size=chunk_size,
+        draws_cache=validation_cache,
     )
     if progress is not None:
         progress(f"validated {chosen.label} on {validation_draws:,} fresh draws: P(ruin) {chosen.ruin}")
-    naive_search: dict[str, PolicyEvaluation] = {}
-    naive_validation: dict[str, PolicyEvaluation] = {}
-    for name, policy in naive_policies(scenario, family.lab).items():
-        for target, sample_draws, sample_seed, where in (
-            (naive_search, draws, root, "search"),
-            (naive_validation, validation_draws, validation_root, "fresh"),
-        ):
-            target[name] = evaluate_policy(
-                scenario,
-                policy,
-                objective,
-                draws=sample_draws,
-                seed=sample_seed,
-                label=name,
-                lab=family.lab,
-                cvar_alpha=cvar_alpha,
-                confidence=confidence,
-                keep_result=False,
-            )
-            if progress is not None:
-                progress(f"{name} ({where} draws): P(ruin) {target[name].ruin}")
+    evaluate_naive(naive_validation, validation_draws, validation_root, "fresh", validation_cache)
+    validation_cache.clear()
     messages = []
     confirmed = feasible(chosen)
     if confirmed:
