@@ -19,6 +19,7 @@ from frontiersim.report.html import outlook_charts, record_from_result, render_r
 from frontiersim.scenario.loader import bundled
 from frontiersim.simulate import simulate
 from test_browser import NetworkLog, Server, _is_local, _wait_ready
+from test_charts import _without_view_names
 from test_report import StandInRecord
 
 pytestmark = pytest.mark.slow
@@ -37,19 +38,6 @@ def _open_dashboard(browser: Any, server: Server) -> tuple[Any, Any, NetworkLog,
     page.goto(f"{server.url}/")
     _wait_ready(page, 0)
     return context, page, network, console_errors
-
-
-def _without_view_names(node: Any) -> Any:
-    """A specification without the names Altair gives its views (they hash the view's content)."""
-    if isinstance(node, list):
-        return [_without_view_names(item) for item in node]
-    if isinstance(node, dict):
-        return {
-            key: _without_view_names(value)
-            for key, value in node.items()
-            if key != "views" and not (key == "name" and str(value).startswith("view_"))
-        }
-    return node
 
 
 #: What the data decides in a specification: the rows, and the log axis' floor and ticks.

@@ -181,13 +181,13 @@ def with_data(chart: Chart, frame: pd.DataFrame, name: str) -> Chart:
 
 def _fan_data(rows: pd.DataFrame, unit: str, labs: list[str]) -> pd.DataFrame:
     """The tidy rows a fan chart draws: one per period (and lab), quantiles and their tooltip texts."""
+    years = decimal_years(rows["date"])
     data = pd.DataFrame(
         {
             "date": rows["date"].astype(str).to_numpy(),
-            "year": decimal_years(rows["date"]),
+            "year": years,
             "year_end": [
-                y + (1.0 / 12.0 if len(str(d)) >= 7 else 1.0)
-                for y, d in zip(decimal_years(rows["date"]), rows["date"], strict=True)
+                y + (1.0 / 12.0 if len(str(d)) >= 7 else 1.0) for y, d in zip(years, rows["date"], strict=True)
             ],
             **{column: rows[column].to_numpy(dtype=float) for column in ("p5", "p25", "p50", "p75", "p95")},
         }
@@ -276,9 +276,7 @@ def fan_chart(fan: pd.DataFrame, variable: str, *, lab: str | None = None, log: 
 
 def _value_y(field: str, title: str, unit: str, scale: ValueScale, log: bool) -> alt.Y:
     values = scale.axis_values(log)
-    axis = alt.Axis(title=title, labelExpr=label_expression(unit))
-    if values:
-        axis = alt.Axis(title=title, labelExpr=label_expression(unit), values=values)
+    axis = alt.Axis(title=title, labelExpr=label_expression(unit), values=values or alt.Undefined)
     return alt.Y(field=field, type="quantitative", scale=alt.Scale(**scale.scale(log)), axis=axis)
 
 

@@ -23,7 +23,9 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-import vl_convert
+
+from frontiersim.charts import render
+from frontiersim.results.tables import PROBABILITY
 
 #: Indices drawn as bars, by method; the others (Morris's mu) are left to the tables.
 DRAWN_INDICES = ("S1", "ST", "mu_star", "sigma", "spearman", "prcc")
@@ -41,9 +43,6 @@ INDEX_NAMES = {
 #: Room around the chart, pixels: a browser's font may be wider than the one the labels were measured in.
 _PADDING = {"left": 72, "right": 72, "top": 8, "bottom": 8}
 
-#: The Vega-Lite version of the specifications (Altair's), as vl-convert names it.
-_VEGA_LITE_VERSION = "v" + "_".join(alt.VEGALITE_VERSION.split(".")[:2])
-
 
 def _axis_title(table: pd.DataFrame) -> tuple[str, str | None]:
     """The value axis title and, for money, a label expression (``$1.2B``)."""
@@ -53,7 +52,7 @@ def _axis_title(table: pd.DataFrame) -> tuple[str, str | None]:
         unit = next(iter(units), "")
         if unit.startswith("USD"):
             return "change of the outcome per step (USD)", "replace(format(datum.value, '$.3~s'), 'G', 'B')"
-        if unit == "probability":
+        if unit == PROBABILITY:
             return "change of the outcome per step (share of draws)", None
         return f"change of the outcome per step{f' ({unit})' if unit else ''}", None
     if indices & {"spearman", "prcc"}:
@@ -129,7 +128,5 @@ def tornado_chart(table: pd.DataFrame) -> alt.LayerChart | alt.VConcatChart:
 
 
 def tornado_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
-    """The chart as a standalone SVG document, rendered offline by ``vl-convert``."""
-    specification = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-    result: str = vl_convert.vegalite_to_svg(specification, vl_version=_VEGA_LITE_VERSION)
-    return result
+    """The chart as a standalone SVG document, rendered offline by ``vl-convert`` (:func:`render.svg`)."""
+    return render.svg(chart)

@@ -14,7 +14,7 @@ from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
 from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
 from frontiersim.results.tables import PROBABILITY
-from frontiersim.units import counted, format_number, money, number_text
+from frontiersim.units import counted, format_number, money, number_text, plain_number
 
 
 def format_value(value: float, unit: str) -> str:
@@ -606,22 +606,6 @@ def format_training_shares(split: TrainingShareSearch) -> str:
     )
 
 
-def plain_number(value: float) -> str:
-    """A number without e-notation: thousands separated when large, up to four significant digits when small.
-
-    Examples
-    --------
-    >>> plain_number(18.0), plain_number(0.45), plain_number(12_345.6), plain_number(0.000012)
-    ('18', '0.45', '12,346', '0.000012')
-    """
-    if not math.isfinite(value):
-        return "n/a"
-    if value == 0 or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    digits = max(0, 3 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-
-
 def format_key_value(value: object, unit: str) -> str:
     """A swept key's value in its unit (USD amounts as money; text as it is).
 
@@ -636,7 +620,7 @@ def format_key_value(value: object, unit: str) -> str:
         return str(value)
     if unit.startswith("USD"):
         return money(float(value)) + unit.removeprefix("USD")
-    shown = plain_number(float(value))
+    shown = plain_number(float(value), 4)
     if unit in ("", "1"):
         return shown
     return f"{shown}x" if unit == "x" else f"{shown} {unit}"

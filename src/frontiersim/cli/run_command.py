@@ -57,7 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if isinstance(recording, int):
         return recording
     # a chunk is the unit of work: one chunk runs in this process whatever --workers says
-    note = extra_workers_note(args.workers, chunk_count(draws, args.chunk_size)) if args.workers > 1 else None
+    note = extra_workers_note(args.workers, chunk_count(draws, args.chunk_size))
     if note:
         print(f"note: {note}", file=sys.stderr)
     from frontiersim.cli.format import format_result  # noqa: PLC0415 (imported once the input is checked)

@@ -225,19 +225,14 @@ def format_record(record: RunRecord) -> str:
 
 def _sweep_lines(record: RunRecord) -> list[str]:
     """A sweep's points with their headline metrics, and the run id of each point."""
-    from frontiersim.scenario.overrides import spec_of  # noqa: PLC0415
+    from frontiersim.scenario.overrides import key_unit  # noqa: PLC0415
 
     points = record.tables["points"]
     columns = [str(c) for c in points.columns]
-    try:
-        plan = json.loads(record.artifacts.get("sweep.json", b"{}").decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        plan = {}
-    keys = [str(k) for k in plan.get("keys", [])] if isinstance(plan, dict) else []
-    if not keys or any(key not in columns for key in keys):  # the columns between run_id and lab
-        keys = columns[columns.index("run_id") + 1 : columns.index("lab")] if {"run_id", "lab"} <= set(columns) else []
-    units = {key: (spec.unit if (spec := spec_of(key)) is not None else "") for key in keys}
-    design = plan.get("design", "") if isinstance(plan, dict) else ""
+    # the swept keys are the columns between run_id and lab (frontiersim.sweep.runner.points_table)
+    keys = columns[columns.index("run_id") + 1 : columns.index("lab")] if {"run_id", "lab"} <= set(columns) else []
+    units = {key: key_unit(key) for key in keys}
+    design = str(record.options.get("design", ""))
     lines = [f"Points{f' ({design})' if design else ''}:", format_sweep_points(points, keys, units)]
     if "run_id" in columns:
         ids = list(dict.fromkeys(str(run_id) for run_id in points["run_id"] if str(run_id)))

@@ -33,7 +33,7 @@ from frontiersim.cli.common import (
 )
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.scenario.errors import ScenarioError
-from frontiersim.scenario.overrides import parse_assignment, spec_of
+from frontiersim.scenario.overrides import key_unit, parse_assignment
 from frontiersim.simulate import extra_workers_note, memory_problem
 from frontiersim.sweep.executors import EXECUTOR_NAMES, Executor, default_workers, make_executor
 from frontiersim.units import counted
@@ -200,7 +200,7 @@ def _run(args: argparse.Namespace, prepared: _Prepared, executor: Executor) -> i
                 progress=advance,
             )
         recording.completed = recording.active  # run_sweep completed the sweep's record
-        key_units = {key: (spec.unit if (spec := spec_of(key)) is not None else "") for key in plan.keys}
+        key_units = {key: key_unit(key) for key in plan.keys}
         shown = format_sweep_points(result.points, plan.keys, key_units)
         if not args.no_save:
             atomic_write_bytes(prepared.out / "sweep.csv", result.points.to_csv(index=False).encode("utf-8"))

@@ -200,10 +200,14 @@ def run_payload(run: SimulationRun, scenario: Scenario, draws: int, seed: int, l
     drivers = drivers_in_draws(run.result, scenario, lab=payload["lab"], seed=seed)
     if drivers is not None:
         payload["charts"].append(drivers_chart(drivers))
-    run_seconds = {"drivers_seconds": time.perf_counter() - started}
+    drivers_seconds = time.perf_counter() - started
     payload["draws"] = draws
     payload["seed"] = seed
-    payload["timing"] = {"simulate_seconds": run.simulate_seconds, "tables_seconds": run.tables_seconds, **run_seconds}
+    payload["timing"] = {
+        "simulate_seconds": run.simulate_seconds,
+        "tables_seconds": run.tables_seconds,
+        "drivers_seconds": drivers_seconds,
+    }
     payload["warnings"] = list(run.warnings)
     return payload
 

@@ -45,7 +45,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from frontiersim.models.catalogue import Catalogue, reduce_to_years
+from frontiersim.models.catalogue import Catalogue, YearlyAccumulator, reduce_to_years
 from frontiersim.models.components.allocation import Allocation
 from frontiersim.models.components.base import Component, MonthState, Setup
 from frontiersim.models.components.cohorts import Cohorts
@@ -138,25 +138,6 @@ def _per_column(value: Any, columns: int, dtype: type) -> NDArray[Any]:
     """A scalar or per-lab setting as a contiguous, writable per-lab array (one compiled signature for all)."""
     array: NDArray[Any] = np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=dtype), (columns,)))
     return array if array.flags.writeable else array.copy()
-
-
-def _yearly_sequential(by_month: FloatArray, how: str) -> FloatArray:
-    """Yearly values of a ``(months, columns)`` array, added month by month as the numpy engine adds them."""
-    months = by_month.shape[0]
-    years = months // 12
-    values = np.empty((years, by_month.shape[1]))
-    for t in range(months):
-        year, within = divmod(t, 12)
-        if how == "last":
-            if within == 11:
-                values[year] = by_month[t]
-        elif within == 0:
-            values[year] = by_month[t]
-        else:
-            values[year] += by_month[t]
-    if how in ("mean", "sum_of_rate"):
-        return values / 12.0
-    return values
 
 
 #: glibc's ``mallopt`` parameters (``malloc.h``).
@@ -341,8 +322,10 @@ def run_fused(
     last_demand = np.zeros(columns)
     book = procurement.book
     names = LAB_OUTPUTS
-    yearly_rules = [outputs.monthly[name].yearly if name in outputs.monthly else None for name in names]
-    last = np.array([rule_ is not None and rule_.how == "last" for rule_ in yearly_rules], dtype=np.bool_)
+    monthly_specs = outputs.monthly  # every name of LAB_OUTPUTS is there (see uncovered)
+    last = np.array(
+        [(rule_ := monthly_specs[name].yearly) is not None and rule_.how == "last" for name in names], dtype=np.bool_
+    )
     out = np.empty((months if keep_monthly else years, columns, len(names)))
     model_books = cohorts.by_model
     fixed = {
@@ -490,8 +473,11 @@ def _collect(
             target = given if given is not None else np.empty((months, monthly_values.shape[1]))
             target[...] = monthly_values
             by_month[name] = target
-        elif spec.yearly is not None:
-            by_year[spec.yearly.name] = _yearly_sequential(monthly_values, spec.yearly.how)
+        elif spec.yearly is not None:  # added month by month, as the numpy engine adds them
+            accumulator = YearlyAccumulator(spec, months // 12, monthly_values.shape[1])
+            for t in range(months):
+                accumulator.add(t, monthly_values[t])
+            by_year[spec.yearly.name] = accumulator.result()
     if keep_monthly:
         by_year = reduce_to_years(by_month, outputs)
     return by_month, by_year

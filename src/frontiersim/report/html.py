@@ -475,9 +475,9 @@ def _units_of(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, Column
     return column_units(tables.get("units"), name)
 
 
-def _formatted(tables: Mapping[str, pd.DataFrame], table: str, column: str, value: object) -> str:
-    """One value of a table's column, shown by the column's declared unit."""
-    described = _units_of(tables, table).get(column)
+def _formatted(units: Mapping[str, ColumnUnit], column: str, value: object) -> str:
+    """One value of a table's column, shown by the column's declared unit (``units``: :func:`_units_of` the table)."""
+    described = units.get(column)
     return unit_formatter(described.unit if described is not None else "")(value)
 
 
@@ -562,7 +562,7 @@ def _headline_section(record: RecordLike) -> dict[str, Any] | None:
         units = _units_of(tables, "headline")
 
         def shown(frame_row: pd.Series, column: str) -> str:
-            return _formatted(tables, "headline", column, frame_row.get(column))
+            return _formatted(units, column, frame_row.get(column))
 
         def label(column: str, default: str) -> str:
             return units[column].label if column in units else default
@@ -814,9 +814,10 @@ def _recommendation(record: RecordLike, summary: dict[str, Any] | None) -> dict[
         if len(chosen):
             row = chosen.iloc[0]
             label = label or str(row["policy"]).removeprefix("recommended: ")
+            comparison_units = _units_of(record.tables, "comparison")
 
             def shown(column: str) -> str:
-                return _formatted(record.tables, "comparison", column, row.get(column))
+                return _formatted(comparison_units, column, row.get(column))
 
             boxes.append(
                 Box(shown("P(ruin)"), f"P(ruin); 95% interval {shown('P(ruin) low')} to {shown('P(ruin) high')}")

@@ -161,9 +161,7 @@ def key_problem(
             return bad_value(path, value, expected + did_you_mean(lab, scenario.lab_names))
         if parts[2:] == ["market_share"] or (len(parts) >= 4 and parts[2] == "policy" and parts[3] == "kind"):
             return None
-    try:
-        field_spec(path, extra_sections=extra_sections)
-    except KeyError:
+    if spec_of(path, extra_sections) is None:
         hint = did_you_mean(path, known_paths(scenario, extra_sections))
         return bad_value(path, value, f"a scenario key{hint or ' (frontiersim defaults lists them)'}")
     return None
@@ -175,6 +173,12 @@ def spec_of(path: str, extra_sections: Mapping[str, type] | None = None) -> Fiel
         return field_spec(path, extra_sections=extra_sections)
     except KeyError:
         return None
+
+
+def key_unit(path: str, extra_sections: Mapping[str, type] | None = None) -> str:
+    """The unit of a settable path ("" for ``policy.kind`` and ``labs.NAME.market_share``)."""
+    spec = spec_of(path, extra_sections)
+    return spec.unit if spec is not None else ""
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> Problem | None:

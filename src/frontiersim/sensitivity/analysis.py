@@ -219,17 +219,17 @@ def morris_design(
     seed: int,
     *,
     noise: bool = False,
-    levels: int = MORRIS_LEVELS,
 ) -> Design:
     r"""Morris's one-at-a-time trajectories [4]_: ``trajectories * (k + 1)`` rows for ``k`` inputs.
 
-    Each trajectory starts at a random point of a grid of ``levels`` levels
-    per input and moves one input at a time by SALib's step, :math:`\Delta
-    = L / (2 (L - 1))` of the unit range. Grid level :math:`g` of an input
-    is its quantile :math:`(g + 1/2) / L` (the middle of one of ``levels``
-    equally likely bins), so that an unbounded input never takes an infinite
-    value. With ``noise``, the noise column's level picks one of ``levels``
-    noise draws of the trajectory.
+    Each trajectory starts at a random point of a grid of :math:`L`
+    (:data:`MORRIS_LEVELS`) levels per input and moves one input at a time
+    by SALib's step, :math:`\Delta = L / (2 (L - 1))` of the unit range.
+    Grid level :math:`g` of an input is its quantile :math:`(g + 1/2) / L`
+    (the middle of one of :math:`L` equally likely bins), so that an
+    unbounded input never takes an infinite value. With ``noise``, the noise
+    column's level picks one of :math:`L` noise draws of the trajectory. The
+    analysis (:func:`analyse_design`) assumes the same :math:`L`.
 
     Parameters
     ----------
@@ -241,8 +241,6 @@ def morris_design(
         Seed of the trajectories' starting points and orders.
     noise : bool
         Treat the function's own noise as an input (see the module notes).
-    levels : int
-        Levels of the grid (an even number).
 
     Returns
     -------
@@ -250,6 +248,7 @@ def morris_design(
     """
     from SALib.sample import morris as morris_sample  # noqa: PLC0415
 
+    levels = MORRIS_LEVELS
     if not distributions:
         raise ValueError("a sensitivity analysis needs at least one uncertain input")
     if trajectories < 2:

@@ -23,7 +23,7 @@ inputs rank alike either way, at one simulation per row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ from frontiersim.scenario.schema import Scenario
 from frontiersim.sensitivity.analysis import (
     NOISE_INPUT,
     PRIMARY_INDEX,
+    FloatArray,
     analyse_design,
     morris_design,
     rank_indices,
@@ -182,6 +183,26 @@ def _input_labels(result: SimulationResult, names: Sequence[str]) -> dict[str, t
     return labels
 
 
+def _inputs(result: SimulationResult, distributions: Mapping[str, Distribution]) -> list[SensitivityInput]:
+    """Each uncertain input with its label, unit and distribution."""
+    labels = _input_labels(result, list(distributions))
+    return [SensitivityInput(name, *labels[name], distributions[name]) for name in distributions]
+
+
+def _rank_of(
+    result: SimulationResult,
+    distributions: Mapping[str, Distribution],
+    values: FloatArray,
+    *,
+    confidence: float,
+    resamples: int,
+    seed: int,
+) -> pd.DataFrame:
+    """The rank method's indices of an outcome in a run's own draws of its uncertain inputs."""
+    frame = pd.DataFrame({name: result.dataset[f"input.{name}"].values for name in distributions})
+    return rank_table(rank_indices(frame, values, confidence=confidence, resamples=resamples, seed=seed))
+
+
 def _correlation_note(scenario: Scenario, names: Sequence[str]) -> str | None:
     """The note that a design leaves the scenario's rank correlations out (None without any among ``names``)."""
     wanted = set(names)
@@ -284,8 +305,7 @@ def analyse_scenario(
         if note:
             notes.append(note)
     dataset = result.lab_dataset(lab_name)
-    labels = _input_labels(result, list(distributions))
-    inputs = [SensitivityInput(name, *labels[name], distributions[name]) for name in distributions]
+    inputs = _inputs(result, distributions)
     if design is not None and design.noise:
         inputs.append(SensitivityInput(NOISE_INPUT, NOISE_INPUT, "", None, noise_description(scenario)))
     tables, summary = [], []
@@ -295,9 +315,8 @@ def analyse_scenario(
         if np.ptp(values) == 0:
             notes.append(f"{outcome.name} is {values[0]:g} in every draw: it has no variance to apportion")
         if design is None:
-            frame = pd.DataFrame({name: result.dataset[f"input.{name}"].values for name in distributions})
-            indices = rank_table(
-                rank_indices(frame, values, confidence=confidence, resamples=resamples, seed=root_seed)
+            indices = _rank_of(
+                result, distributions, values, confidence=confidence, resamples=resamples, seed=root_seed
             )
         else:
             indices = analyse_design(design, values, confidence=confidence, resamples=resamples, seed=root_seed)
@@ -405,8 +424,5 @@ def drivers_in_draws(
     values = chosen.per_draw(result.lab_dataset(lab_name))
     if np.ptp(values) == 0:
         return None
-    labels = _input_labels(result, list(distributions))
-    inputs = [SensitivityInput(name, *labels[name], distributions[name]) for name in distributions]
-    frame = pd.DataFrame({name: result.dataset[f"input.{name}"].values for name in distributions})
-    indices = rank_table(rank_indices(frame, values, confidence=confidence, resamples=resamples, seed=seed))
-    return _labelled(indices, chosen, inputs, "rank")[list(TABLE_COLUMNS)]
+    indices = _rank_of(result, distributions, values, confidence=confidence, resamples=resamples, seed=seed)
+    return _labelled(indices, chosen, _inputs(result, distributions), "rank")[list(TABLE_COLUMNS)]

@@ -145,7 +145,7 @@ class OptimizationLike(Protocol):
 
 
 class FrontierLike(Protocol):
-    """A frontier (``frontiersim.optimize.plot.Frontier``)."""
+    """A frontier (``frontiersim.optimize.frontier.Frontier``)."""
 
     @property
     def search(self) -> Sequence[object]:
@@ -516,7 +516,7 @@ def frontier_payload(frontier: FrontierLike, *, artifacts: Mapping[str, bytes] =
     Parameters
     ----------
     frontier : FrontierLike
-        From :func:`~frontiersim.optimize.plot.trace_frontier`.
+        From :func:`~frontiersim.optimize.frontier.trace_frontier`.
     artifacts : mapping of str to bytes
         ``frontier.png``, ``frontier.json``, ...
 

@@ -485,9 +485,9 @@ class RunStore:
         self.lock_timeout_seconds = float(lock_timeout_seconds)
         #: Device, inode and size of the store file when it was last found whole (see ``_truncation``).
         self._whole_file: tuple[int, int, int] | None = None
-        #: The descriptor holding ``<store>.lock`` while a connection is open, and how many opens share it.
+        #: The descriptor holding ``<store>.lock`` while a connection is open (one at a time: the process lock
+        #: serializes a store's operations, and none opens the store again inside another).
         self._companion_lock: int | None = None
-        self._companion_depth = 0
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
@@ -597,9 +597,6 @@ class RunStore:
         store file that a compaction has replaced (see the module docstring). Where the companion file cannot be
         opened (a read-only folder) or ``flock`` does not exist, there is no such lock and True is returned.
         """
-        if self._companion_depth:  # a nested open in the same operation (the process lock serializes threads)
-            self._companion_depth += 1
-            return True
         if fcntl is None:  # pragma: no cover - Windows
             return True
         try:
@@ -611,14 +608,11 @@ class RunStore:
         except OSError:
             os.close(descriptor)
             return False
-        self._companion_lock, self._companion_depth = descriptor, 1
+        self._companion_lock = descriptor
         return True
 
     def _release_companion_lock(self) -> None:
         """Release the lock taken by :meth:`_take_companion_lock` (nothing if none is held)."""
-        self._companion_depth = max(0, self._companion_depth - 1)
-        if self._companion_depth:
-            return
         descriptor, self._companion_lock = self._companion_lock, None
         if descriptor is not None:
             os.close(descriptor)  # closing the descriptor releases its flock

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from frontiersim.store import RunStore
+    from frontiersim.store.record import RecordPayload
 
 #: Headline metrics in a sweep's ``points`` table, in order.
 POINT_METRICS = (
@@ -64,27 +65,18 @@ class PointTask:
 
 @dataclass(frozen=True)
 class PointResult:
-    """One point's tables, as a worker returns them."""
+    """One point's record payload, as a worker returns it."""
 
     index: int
-    tables: dict[str, pd.DataFrame]
-    draw_tables: dict[str, pd.DataFrame]
-    labs: tuple[str, ...]
-    keep_monthly: bool
+    payload: RecordPayload
 
 
 def run_point(task: PointTask) -> PointResult:
-    """Simulate one point and make its tables (in a worker)."""
-    from frontiersim.results.tables import draw_tables, lab_results, run_tables  # noqa: PLC0415 (pandas)
+    """Simulate one point and make its record payload (in a worker)."""
+    from frontiersim.store.record import simulation_payload  # noqa: PLC0415 (pandas, the store's tables)
 
     result = simulate(task.scenario, draws=task.draws, seed=task.seed, keep_monthly=False)
-    return PointResult(
-        index=task.index,
-        tables=run_tables(result),
-        draw_tables=draw_tables(result) if task.keep_per_draw else {},
-        labs=tuple(name for name, _ in lab_results(result)),
-        keep_monthly=result.has_monthly,
-    )
+    return PointResult(task.index, simulation_payload(result, per_draw=None if task.keep_per_draw else {}))
 
 
 @dataclass
@@ -130,7 +122,7 @@ def points_table(plan: SweepPlan, results: Sequence[PointResult], run_ids: Seque
     columns["lab"] = []
     metrics: dict[str, list[float]] = {name: [] for name in POINT_METRICS}
     for result, run_id in zip(results, run_ids, strict=True):
-        headline = result.tables["headline"]
+        headline = result.payload.tables["headline"]
         point = plan.points[result.index]
         for row in range(len(headline)):
             columns["point"].append(result.index)
@@ -196,7 +188,7 @@ def run_sweep(
         If the store cannot be written; the sweep's record is marked failed
         (as on any other error, raised again). Points stored before stay.
     """
-    from frontiersim.store.record import RecordPayload, begin_simulation, headline_metrics  # noqa: PLC0415
+    from frontiersim.store.record import RecordPayload, begin_simulation  # noqa: PLC0415
 
     base = plan.base
     began_here = store is not None and not sweep_id
@@ -232,18 +224,13 @@ def run_sweep(
                     message=label,
                     command=command,
                 )
-                RecordPayload(
-                    tables=result.tables,
-                    draw_tables=result.draw_tables,
-                    metrics=headline_metrics(result.tables),
-                    labs=result.labs,
-                    options={"keep_monthly": result.keep_monthly},
-                ).store_in(store, run_id)
+                result.payload.store_in(store, run_id)
             run_ids.append(run_id)
             if keep_tables:
-                kept.append(result.tables)
+                kept.append(result.payload.tables)
             # only the headline is kept for the points table; the rest is stored and let go
-            results.append(PointResult(result.index, {"headline": result.tables["headline"]}, {}, result.labs, False))
+            headline = RecordPayload(tables={"headline": result.payload.tables["headline"]}, labs=result.payload.labs)
+            results.append(PointResult(result.index, headline))
             if progress is not None:
                 progress(result.index)
         points = points_table(plan, results, run_ids)
