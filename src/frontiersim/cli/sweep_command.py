@@ -14,6 +14,7 @@ table of points that is printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 from dataclasses import dataclass
@@ -163,15 +164,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if prepared.note:
         print(f"note: {prepared.note}", file=sys.stderr)
     # the executor is started (a cluster reached) before anything is recorded: an unreachable cluster is bad input
-    executor = make_executor(prepared.executor, prepared.workers, args.cluster)
-    try:
-        executor.__enter__()
-    except (OSError, TimeoutError) as error:
-        return bad_input(f"--cluster {args.cluster}: cannot reach a Dask scheduler there ({error})")
-    try:
+    # (an ExitStack, so that an error or an interrupt reaches the executor's exit, which cancels pending points)
+    with contextlib.ExitStack() as stack:
+        try:
+            executor = stack.enter_context(make_executor(prepared.executor, prepared.workers, args.cluster))
+        except (OSError, TimeoutError) as error:
+            return bad_input(f"--cluster {args.cluster}: cannot reach a Dask scheduler there ({error})")
         return _run(args, prepared, executor)
-    finally:
-        executor.__exit__(None, None, None)
 
 
 def _run(args: argparse.Namespace, prepared: _Prepared, executor: Executor) -> int:
