@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from frontiersim.draws.sampling import Draws, GivenDraws, SeedLike, sample_given
 from frontiersim.models.components.procurement import PolicyOverride
 from frontiersim.models.engine import run_chunk
 from frontiersim.models.registry import SLOTS, Slot, catalogue, draw_plan
-from frontiersim.results.build import ChunkReduction, ResultAccumulator, reduce_chunk, result_bytes
+from frontiersim.results.build import ChunkReduction, ResultAccumulator, kept_outputs, reduce_chunk, result_bytes
 from frontiersim.scenario.loader import scenario_hash
 from frontiersim.scenario.schema import Scenario
 
@@ -67,9 +67,14 @@ def memory_estimate_bytes(
     keep_monthly: bool,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     slots: Sequence[Slot] = SLOTS,
+    kept: Collection[str] | None = None,
 ) -> int:
-    """Bytes a run is expected to need: its results plus one chunk's working memory (an estimate)."""
-    results = result_bytes(scenario, draws, keep_monthly, len(draw_plan(scenario, slots).parameter_names))
+    """Bytes a run is expected to need: its results (all outputs, or the ``kept`` ones) plus one chunk's working memory.
+
+    An estimate.
+    """
+    parameters = len(draw_plan(scenario, slots).parameter_names)
+    results = result_bytes(scenario, draws, keep_monthly, parameters, catalogue(scenario, slots), kept)
     chunk = min(draws, chunk_size) * len(scenario.lab_names) * scenario.horizon_months * CHUNK_BYTES_PER_LAB_DRAW_MONTH
     return results + chunk
 
@@ -81,6 +86,7 @@ def memory_problem(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     slots: Sequence[Slot] = SLOTS,
     available: int | None = None,
+    kept: Collection[str] | None = None,
 ) -> str | None:
     """Why a run of ``draws`` would not fit in the memory available, with the estimate; None if it fits.
 
@@ -91,11 +97,11 @@ def memory_problem(
     if budget is None:
         return None
     keep = keep_monthly if keep_monthly is not None else _default_keep_monthly(scenario, draws)
-    needed = memory_estimate_bytes(scenario, draws, keep, chunk_size, slots)
+    needed = memory_estimate_bytes(scenario, draws, keep, chunk_size, slots, kept)
     if needed <= budget:
         return None
     gib = 1024.0**3
-    per_million = memory_estimate_bytes(scenario, 1_000_000, keep, chunk_size, slots) / gib
+    per_million = memory_estimate_bytes(scenario, 1_000_000, keep, chunk_size, slots, kept) / gib
     advice = "use fewer draws" + ("" if not keep else ", or keep no monthly arrays (--summary-only)")
     return (
         f"{draws:,} draws would need about {needed / gib:,.1f} GiB ({per_million:,.2f} GiB per million draws"
@@ -228,6 +234,7 @@ def simulate_range(
     monthly_out: Mapping[str, FloatArray] | None = None,
     given: GivenDraws | None = None,
     draws_cache: DrawCache | None = None,
+    kept: Collection[str] | None = None,
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk).
 
@@ -236,7 +243,8 @@ def simulate_range(
     the draws are rows ``start:stop`` of that design
     (:func:`~frontiersim.draws.sampling.sample_given_draws`). With
     ``draws_cache`` (made for this scenario and slots by :func:`draw_cache`),
-    the chunk is taken from the cache when it was sampled before.
+    the chunk is taken from the cache when it was sampled before. ``kept``
+    names the per-draw outputs kept (by default all).
     """
     if draws_cache is not None:
         draws = draws_cache.draws(start, stop, seed)
@@ -245,7 +253,7 @@ def simulate_range(
     else:
         draws = sample_given_draws(scenario, given, start, stop, seed, draw_plan(scenario, slots))
     output = run_chunk(scenario, draws, policy, slots=slots, keep_monthly=keep_monthly, monthly_out=monthly_out)
-    return reduce_chunk(output, start, stop, draws.parameters, keep_monthly)
+    return reduce_chunk(output, start, stop, draws.parameters, keep_monthly, kept)
 
 
 def simulate(
@@ -261,6 +269,7 @@ def simulate(
     slots: Sequence[Slot] = SLOTS,
     given: GivenDraws | None = None,
     draws_cache: DrawCache | None = None,
+    outputs: Collection[str] | None = None,
 ) -> SimulationResult:
     """Simulate a scenario over many Monte Carlo draws.
 
@@ -298,6 +307,13 @@ def simulate(
         reused instead of sampled again: the numbers are the same with or
         without it. Used when the chunks run in this process (``workers=1``
         or a single chunk); not with ``given``.
+    outputs : collection of str, optional
+        The per-draw outputs to keep (yearly, final, per-model and
+        per-milestone names of :func:`frontiersim.models.catalogue`);
+        by default all of them. ``ruin_month`` is always kept. A run that
+        needs a few figures of many draws (a policy search) keeps only
+        those: less memory, less copying. Tables that read an output not
+        kept cannot be built from the result.
 
     Returns
     -------
@@ -314,18 +330,20 @@ def simulate(
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     if keep_monthly is None:
         keep_monthly = _default_keep_monthly(scenario, n)
-    problem = memory_problem(scenario, n, keep_monthly, chunk_size, slots)
+    declared = catalogue(scenario, slots)
+    kept = kept_outputs(declared, outputs)
+    problem = memory_problem(scenario, n, keep_monthly, chunk_size, slots, kept=kept)
     if problem is not None:
         raise MemoryBudgetError(problem)
     bounds = _chunk_bounds(n, chunk_size)  # lazily: a huge draw count costs nothing before the check above
-    results = ResultAccumulator(
-        scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots)
-    )
+    results = ResultAccumulator(scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, declared, kept)
     if workers == 1 or n <= chunk_size:
         for start, stop in bounds:
             views = results.monthly_views(start, stop) if keep_monthly else None
             results.add(
-                simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views, given, draws_cache)
+                simulate_range(
+                    scenario, start, stop, root, keep_monthly, policy, slots, views, given, draws_cache, kept
+                )
             )
             if progress is not None:
                 progress(stop - start)
@@ -337,7 +355,19 @@ def simulate(
             pending: deque[Future[ChunkReduction]] = deque()
             for start, stop in bounds:
                 pending.append(
-                    pool.submit(simulate_range, scenario, start, stop, root, keep_monthly, policy, slots, None, given)
+                    pool.submit(
+                        simulate_range,
+                        scenario,
+                        start,
+                        stop,
+                        root,
+                        keep_monthly,
+                        policy,
+                        slots,
+                        None,
+                        given,
+                        kept=kept,
+                    )
                 )
                 if len(pending) >= 2 * workers:
                     _collect(pending.popleft(), results, progress)

@@ -31,8 +31,8 @@ import hashlib
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -269,12 +269,19 @@ class Draws:
         Dotted scenario path -> values, shape ``(n,)``.
     shocks : Mapping[str, ndarray]
         Stream name -> values, shape ``(n, months)``.
+    memo : dict
+        Figures computed from these draws alone that every run of them
+        would compute again (the market's demand, which no policy changes):
+        kept here by the models for later runs of the same draws (a
+        :class:`~frontiersim.draws.cache.DrawCache`'s chunks), each under a
+        name and with what it was computed for. Empty when sampled.
     """
 
     start: int
     stop: int
     parameters: Mapping[str, FloatArray]
     shocks: Mapping[str, FloatArray]
+    memo: dict[str, tuple[object, NDArray[Any]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def size(self) -> int:

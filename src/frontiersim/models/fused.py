@@ -45,6 +45,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from frontiersim.draws.sampling import Draws
 from frontiersim.models.catalogue import Catalogue, YearlyAccumulator, reduce_to_years
 from frontiersim.models.components.allocation import Allocation
 from frontiersim.models.components.base import Component, MonthState, Setup
@@ -216,6 +217,23 @@ def _writable(values: Any) -> FloatArray:
     return array if array.flags.writeable else array.copy()
 
 
+def _memoized(draws: Draws, name: str, owner: object, compute: Callable[[], NDArray[Any]]) -> NDArray[Any]:
+    """``compute()``, kept in ``draws.memo`` for later runs of the same draws with the same ``owner``.
+
+    The draws of a policy search are handed to every candidate
+    (:class:`~frontiersim.draws.cache.DrawCache`); what depends on the draws
+    and the scenario alone (``owner``, compared by identity) is then
+    computed once. The kept array is read-only.
+    """
+    kept = draws.memo.get(name)
+    if kept is not None and kept[0] is owner:
+        return kept[1]
+    values = compute()
+    values.flags.writeable = False
+    draws.memo[name] = (owner, values)
+    return values
+
+
 def _market_demand(kernels: Any, demand: Component, draws: int, months: int) -> FloatArray:
     """The market's demand, month-major ``(months, draws)``: growth demand in a kernel, a path as precomputed."""
     if isinstance(demand, GrowthDemandComponent):
@@ -307,7 +325,11 @@ def run_fused(
     layout = setup.layout
     columns, labs, months = layout.columns, layout.labs, setup.months
     years = months // 12
-    market_demand = _market_demand(kernels, demand, layout.draws, months)
+    # Neither depends on the policy: a policy search's candidates share them (with the draws they share).
+    scenario = setup.scenario
+    market_demand = _memoized(
+        setup.draws, "market_demand", scenario, lambda: _market_demand(kernels, demand, layout.draws, months)
+    )
     share = _per_column(market.share, columns, float)
     margin = _per_column(demand.gross_margin, columns, float)
     rule = finance.rule
@@ -323,9 +345,9 @@ def run_fused(
     book = procurement.book
     names = LAB_OUTPUTS
     monthly_specs = outputs.monthly  # every name of LAB_OUTPUTS is there (see uncovered)
-    last = np.array(
-        [(rule_ := monthly_specs[name].yearly) is not None and rule_.how == "last" for name in names], dtype=np.bool_
-    )
+    rules = [monthly_specs[name].yearly for name in names]
+    last = np.array([rule is not None and rule.how == "last" for rule in rules], dtype=np.bool_)
+    mean = np.array([rule is not None and rule.how in ("mean", "sum_of_rate") for rule in rules], dtype=np.bool_)
     out = np.empty((months if keep_monthly else years, columns, len(names)))
     model_books = cohorts.by_model
     fixed = {
@@ -346,7 +368,9 @@ def run_fused(
         "flop_per_gw_month": _per_column(cohorts.flop_per_gw_month, columns, float),
         "log_hardware_growth": _per_column(cohorts.log_hardware_growth, columns, float),
     }
-    raise_uniforms = _writable(finance.raise_uniforms_by_lab())  # (labs, draws, months)
+    raise_uniforms = _memoized(  # (labs, draws, months), contiguous
+        setup.draws, "raise_uniforms", scenario, lambda: _writable(finance.raise_uniforms_by_lab())
+    )
     frontier_index = np.ascontiguousarray(cohorts.frontier_index, dtype=np.int64)
     fundraising = bool(np.any(rule.enabled))
     zeros = np.zeros(columns)
@@ -400,6 +424,7 @@ def run_fused(
             out,
             not keep_monthly,
             last,
+            mean,
         )
 
     decisions = sorted(month for month in procurement.any_decision if 0 <= month < months)
@@ -460,9 +485,8 @@ def _collect(
                 if given is not None:
                     given[...] = rows
                 by_month[name] = given if given is not None else np.ascontiguousarray(rows)
-            elif spec.yearly is not None:
-                mean = spec.yearly.how in ("mean", "sum_of_rate")
-                by_year[spec.yearly.name] = rows / 12.0 if mean else np.ascontiguousarray(rows)
+            elif spec.yearly is not None:  # summed (and divided, for means) in the kernel; reduce_chunk copies it
+                by_year[spec.yearly.name] = rows
             continue
         if name == "market_demand_usd_per_year":
             monthly_values = market_demand

@@ -139,6 +139,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     out: Any,
     yearly: bool,
     last: Any,
+    mean: Any,
 ) -> None:
     r"""Months ``t0`` to ``t1 - 1`` of every lab of draws ``first_draw:stop_draw``, exogenous demand, fixed shares.
 
@@ -153,7 +154,10 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     labs, draws)``.
     Outputs go, in the order of :data:`frontiersim.models.fused.LAB_OUTPUTS`,
     to ``out[t, column, k]`` (``yearly`` false) or are summed into
-    ``out[year, column, k]`` (kept at year end where ``last[k]``).
+    ``out[year, column, k]`` (kept at year end where ``last[k]``, divided by
+    12 at year end where ``mean[k]``). ``out`` and the per-model books
+    ``(models, columns)`` may be views of column-major arrays, so that each
+    column's figures lie together for the run's draw-major results.
 
     Notes
     -----
@@ -178,6 +182,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                 row = t
                 replace = True
                 keep_last = True
+            year_end = yearly and keep_last
             for draw in range(first, stop):
                 market = market_demand[t, draw]
                 for lab in range(labs):
@@ -316,6 +321,10 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                     _record(out, 14, row, column, other_opex, replace, keep_last, last)
                     _record(out, 15, row, column, raised, replace, keep_last, last)
                     _record(out, 16, row, column, cash_now, replace, keep_last, last)
+                    if year_end:  # a yearly mean is its running total over 12 (YearlyAccumulator's division)
+                        for k in range(out.shape[2]):
+                            if mean[k]:
+                                out[row, column, k] /= 12.0
 
 
 @numba.njit(**_JIT)

@@ -199,10 +199,10 @@ def evaluate_policy(
 
     The same ``seed`` gives every policy the same draws (common random
     numbers). The other labs of the scenario keep their own policies. With
-    ``keep_result=False`` the evaluation keeps only the yearly commitment,
-    revenue and ruin arrays of the simulation (enough for
-    :meth:`PolicyEvaluation.commitment_schedule`), so that many candidates
-    over many draws fit in memory.
+    ``keep_result=False`` the simulation keeps only the outputs the
+    objective and :meth:`PolicyEvaluation.commitment_schedule` read
+    (:data:`LIGHT_VARIABLES`), so that many candidates over many draws fit
+    in memory and cost no copying of the others.
 
     Parameters
     ----------
@@ -224,6 +224,7 @@ def evaluate_policy(
         policy=override,
         chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,
         draws_cache=draws_cache,
+        outputs=None if keep_result else LIGHT_VARIABLES,
     )
     result.dataset.attrs["contract_term_months"] = chosen.compute.contract_term_months
     ds = result.lab_dataset(name)

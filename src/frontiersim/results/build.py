@@ -7,7 +7,7 @@ Per-lab outputs get dims ``(draw, lab, ...)``; market outputs ``(draw, ...)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,26 +61,35 @@ class ChunkReduction:
 
 
 def _per_draw(values: NDArray[Any], spec: OutputSpec, draws: int, labs: int) -> NDArray[Any]:
-    """A component-major array ``(k, columns)`` or ``(columns,)`` as ``(draws, [labs,] k)``."""
+    """A component-major array ``(k, columns)`` or ``(columns,)`` as ``(draws, [labs,] k)``: a view, not a copy.
+
+    The chunk's numbers are copied once, into the run's arrays
+    (:meth:`ResultAccumulator.add`), or when the reduction is sent from a
+    worker process.
+    """
     if values.ndim == 1:
         return values.reshape(draws, labs) if spec.per == "lab" else values
     k = values.shape[0]
     if spec.per == "lab":
-        return np.ascontiguousarray(values.reshape(k, draws, labs).transpose(1, 2, 0))
-    return np.ascontiguousarray(values.T)
+        return values.reshape(k, draws, labs).transpose(1, 2, 0)
+    return values.T
 
 
 def reduce_chunk(
-    output: ChunkOutput, start: int, stop: int, parameters: Mapping[str, FloatArray], keep_monthly: bool
+    output: ChunkOutput,
+    start: int,
+    stop: int,
+    parameters: Mapping[str, FloatArray],
+    keep_monthly: bool,
+    kept: Collection[str] | None = None,
 ) -> ChunkReduction:
-    """Keep what a run needs from one chunk."""
+    """Keep what a run needs from one chunk: every per-draw output, or those named in ``kept``."""
     draws, labs = output.layout.draws, output.layout.labs
     outputs = output.catalogue
     arrays: dict[str, NDArray[Any]] = {}
-    for name, values in yearly_aggregates(output).items():
-        arrays[name] = _per_draw(values, outputs.spec(name), draws, labs)
-    for name, values in output.final.items():
-        arrays[name] = _per_draw(values, outputs.spec(name), draws, labs)
+    for name, values in [*yearly_aggregates(output).items(), *output.final.items()]:
+        if kept is None or name in kept:
+            arrays[name] = _per_draw(values, outputs.spec(name), draws, labs)
     return ChunkReduction(
         start=start,
         stop=stop,
@@ -88,6 +97,34 @@ def reduce_chunk(
         parameters=dict(parameters),
         monthly_by_month=output.by_month if keep_monthly else None,
     )
+
+
+def kept_outputs(outputs: Catalogue, names: Collection[str] | None) -> frozenset[str] | None:
+    """The per-draw outputs a run keeps: ``names`` checked against the catalogue (None: all of them).
+
+    ``ruin_month`` is always kept: a run's ruin is read from it.
+
+    Raises
+    ------
+    ValueError
+        Naming every name that is not a yearly, final, per-model or
+        per-milestone output, with the closest one.
+    """
+    if names is None:
+        return None
+    known = [spec.name for spec in [*outputs.yearly.values(), *outputs.outputs.values()] if spec.shape != "monthly"]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        import difflib  # noqa: PLC0415
+
+        problems = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            problems.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ValueError(
+            f"outputs {', '.join(problems)} are not per-draw outputs of this scenario; choose from {', '.join(known)}"
+        )
+    return frozenset(names) | {"ruin_month"}
 
 
 def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
@@ -115,7 +152,12 @@ def _touched(shape: tuple[int, ...], dtype: Any = float) -> NDArray[Any]:
 
 
 def result_bytes(
-    scenario: Scenario, draws: int, keep_monthly: bool, parameters: int, outputs: Catalogue | None = None
+    scenario: Scenario,
+    draws: int,
+    keep_monthly: bool,
+    parameters: int,
+    outputs: Catalogue | None = None,
+    kept: Collection[str] | None = None,
 ) -> int:
     """Bytes the result arrays of a run take: what :class:`ResultAccumulator` allocates.
 
@@ -128,6 +170,8 @@ def result_bytes(
         Number of sampled parameters (one float per draw each).
     outputs : Catalogue, optional
         The scenario's outputs (by default, its components').
+    kept : collection of str, optional
+        The per-draw outputs kept (:func:`kept_outputs`); by default all.
 
     Returns
     -------
@@ -149,7 +193,7 @@ def result_bytes(
         width = labs if spec.per == "lab" else 1
         if spec.shape == "monthly":
             numbers += width * scenario.horizon_months if keep_monthly else 0
-        else:
+        elif kept is None or spec.name in kept:
             numbers += width * per_draw[spec.shape]
     return 8 * numbers * draws
 
@@ -171,6 +215,8 @@ class ResultAccumulator:
         Stream names of the sampled parameters.
     outputs : Catalogue, optional
         The scenario's outputs (by default, its components').
+    kept : collection of str, optional
+        The per-draw outputs kept (:func:`kept_outputs`); by default all.
     """
 
     def __init__(
@@ -180,6 +226,7 @@ class ResultAccumulator:
         keep_monthly: bool,
         parameter_names: Sequence[str],
         outputs: Catalogue | None = None,
+        kept: Collection[str] | None = None,
     ) -> None:
         self.scenario = scenario
         self.draws = draws
@@ -196,7 +243,7 @@ class ResultAccumulator:
         }
         self.arrays: dict[str, NDArray[Any]] = {}
         for spec in [*self.catalogue.yearly.values(), *self.catalogue.outputs.values()]:
-            if spec.shape == "monthly":
+            if spec.shape == "monthly" or (kept is not None and spec.name not in kept):
                 continue
             lead = (draws, labs) if spec.per == "lab" else (draws,)
             dtype = np.int64 if spec.dtype == "int" else float
