@@ -371,10 +371,22 @@ def growth_demand_by_month(  # pragma: no cover - compiled; tested against Growt
             log_room[j] = 0.0 if level == 0.0 else log_ceiling - math.log(level)
         # months outer, draws inner: each month's row of ``out`` is written as one contiguous run
         for t in range(months):
+            # The path's shape, (rho^tau - 1) / ln rho, is the same for draws with the same delay and
+            # persistence (most scenarios fix both): it is computed again only when they change.
+            shape_delay = math.nan
+            shape_safe = math.nan
+            shape_flat = False
+            shape = 0.0
             for j in range(size):
                 draw = first + j
-                years = _maximum(t - delay_months[draw], 0.0) / 12.0
-                log_path = log_growth[j] * years if flat[j] else log_growth[j] * (math.expm1(years * safe[j]) / safe[j])
+                delay = delay_months[draw]
+                if delay != shape_delay or safe[j] != shape_safe or flat[j] != shape_flat:
+                    years = _maximum(t - delay, 0.0) / 12.0
+                    shape = years if flat[j] else math.expm1(years * safe[j]) / safe[j]
+                    shape_delay = delay
+                    shape_safe = safe[j]
+                    shape_flat = flat[j]
+                log_path = log_growth[j] * shape
                 if t > 0:
                     walk[j] += log_shocks[draw, t]
                 log_factor = log_path + walk[j] * scale[j]
