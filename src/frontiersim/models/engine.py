@@ -239,7 +239,7 @@ def _run_compiled(
     components: Sequence[Component],
     outputs: Catalogue,
     keep_monthly: bool,
-    monthly_out: Mapping[str, FloatArray] | None,
+    monthly_out: Mapping[str, FloatArray],
     engine: Engine,
 ) -> ChunkOutput | None:
     """The months in the compiled kernels (:mod:`frontiersim.models.fused`); None where they do not cover the run."""

@@ -293,7 +293,7 @@ def run_fused(
     components: Sequence[Component],
     outputs: Catalogue,
     keep_monthly: bool,
-    monthly_out: Mapping[str, FloatArray] | None,
+    monthly_out: Mapping[str, FloatArray],
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray], dict[str, NDArray[Any]]]:
     """Step the built ``components`` through the horizon in the compiled kernels.
 
@@ -339,7 +339,7 @@ def run_fused(
     ruin_month = np.ascontiguousarray(cash_state.ruin_month, dtype=np.int64)
     months_since_raise = np.ascontiguousarray(cash_state.months_since_raise, dtype=np.int64)
     demand_history = finance.demand_history if finance.demand_history is not None else np.zeros((12, 1))
-    opening_demand = np.zeros(columns)
+    opening_demand = finance.opening_demand  # written in month 0, as Finance writes it
     base_demand = np.zeros(columns)
     last_demand = np.zeros(columns)
     book = procurement.book
@@ -373,7 +373,7 @@ def run_fused(
     )
     frontier_index = np.ascontiguousarray(cohorts.frontier_index, dtype=np.int64)
     fundraising = bool(np.any(rule.enabled))
-    zeros = np.zeros(columns)
+    zeros = procurement.zeros  # no commitment in the months between decisions
 
     def run(t0: int, t1: int, decided: bool, committed_gw: FloatArray, committed_usd: FloatArray) -> None:
         in_parallel(
@@ -463,12 +463,15 @@ def _collect(
     out: NDArray[np.float64],
     outputs: Catalogue,
     keep_monthly: bool,
-    monthly_out: Mapping[str, FloatArray] | None,
+    monthly_out: Mapping[str, FloatArray],
     market_demand: FloatArray,
     margin: FloatArray,
     share: FloatArray,
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-    """The kernel's rows as the engine's monthly and yearly arrays, with the outputs written outside it."""
+    """The kernel's rows as the engine's monthly and yearly arrays, with the outputs written outside it.
+
+    With ``keep_monthly``, ``monthly_out`` holds a ``(months, columns)`` buffer for every monthly output.
+    """
     names = LAB_OUTPUTS
     months, columns = market_demand.shape[0], margin.shape[0]
     by_month: dict[str, FloatArray] = {}
@@ -478,13 +481,12 @@ def _collect(
         "market_share": share,
     }
     for name, spec in outputs.monthly.items():
+        target = monthly_out[name] if keep_monthly else None  # the engine gives a buffer for every monthly output
         if name in names:
             rows = out[:, :, names.index(name)]
-            if keep_monthly:
-                given = None if monthly_out is None else monthly_out.get(name)
-                if given is not None:
-                    given[...] = rows
-                by_month[name] = given if given is not None else np.ascontiguousarray(rows)
+            if target is not None:
+                target[...] = rows
+                by_month[name] = target
             elif spec.yearly is not None:  # summed (and divided, for means) in the kernel; reduce_chunk copies it
                 by_year[spec.yearly.name] = rows
             continue
@@ -492,9 +494,7 @@ def _collect(
             monthly_values = market_demand
         else:
             monthly_values = np.broadcast_to(outside[name], (months, columns))
-        if keep_monthly:
-            given = None if monthly_out is None else monthly_out.get(name)
-            target = given if given is not None else np.empty((months, monthly_values.shape[1]))
+        if target is not None:
             target[...] = monthly_values
             by_month[name] = target
         elif spec.yearly is not None:  # added month by month, as the numpy engine adds them
