@@ -47,7 +47,7 @@ from frontiersim.charts.scales import (
 )
 from frontiersim.results.result import SimulationResult
 from frontiersim.results.tables import lab_rows, run_tables, table_labs
-from frontiersim.units import money
+from frontiersim.units import format_number, money, percent
 
 #: What the chart functions return: a layered chart, or one panel per lab.
 Chart = alt.LayerChart | alt.FacetChart
@@ -96,6 +96,8 @@ def value_text(value: object, unit: str) -> str:
     ('$1.5B', '3.4%', '12.3 GW')
     >>> value_text(float("nan"), "USD")
     'n/a'
+    >>> value_text(1e-7, "probability"), value_text(2.5e-9, "GW"), value_text(1.5e20, "FLOP")
+    ('1.0×10^-5%', '2.5×10^-9 GW', '1.5×10^20 FLOP')
     """
     number = float(value)  # type: ignore[arg-type]
     if not math.isfinite(number):
@@ -103,10 +105,8 @@ def value_text(value: object, unit: str) -> str:
     if is_money(unit):
         return money(number)
     if unit == "probability":
-        return f"{100 * number:.3g}%"
-    text = f"{number:,.3g}" if abs(number) < 1e15 else f"{number:,.0f}"
-    if "e" in text:
-        text = f"{number:,.0f}" if abs(number) >= 1 else f"{number:.6f}".rstrip("0")
+        return percent(number)
+    text = format_number(number)
     shown_unit = _UNIT_TEXT.get(unit, unit)
     return f"{text} {shown_unit}" if unit not in ("", "1") else text
 
