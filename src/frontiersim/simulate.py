@@ -6,7 +6,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -223,6 +223,29 @@ def _check_draws_cache(
         raise ValueError("draws_cache was made for another scenario or other slots: see draw_cache()")
 
 
+def chunk_draws(
+    scenario: Scenario,
+    start: int,
+    stop: int,
+    seed: np.random.SeedSequence,
+    slots: Sequence[Slot] = SLOTS,
+    given: GivenDraws | None = None,
+    draws_cache: DrawCache | None = None,
+) -> Draws:
+    """The draws of chunk ``start:stop``: sampled, rows of a ``given`` design, or kept by ``draws_cache``.
+
+    With ``given``, the draws are rows ``start:stop`` of that design
+    (:func:`~frontiersim.draws.sampling.sample_given_draws`). With
+    ``draws_cache`` (made for this scenario and slots by :func:`draw_cache`),
+    the chunk is taken from the cache when it was sampled before.
+    """
+    if draws_cache is not None:
+        return draws_cache.draws(start, stop, seed)
+    if given is None:
+        return sample_draws(scenario, start, stop, seed, slots)
+    return sample_given_draws(scenario, given, start, stop, seed, draw_plan(scenario, slots))
+
+
 def simulate_range(
     scenario: Scenario,
     start: int,
@@ -235,25 +258,58 @@ def simulate_range(
     given: GivenDraws | None = None,
     draws_cache: DrawCache | None = None,
     kept: Collection[str] | None = None,
+    draws: Draws | None = None,
 ) -> ChunkReduction:
     """Sample and simulate draws ``start:stop`` and reduce them (one chunk).
 
     ``monthly_out`` (in this process only) is where the chunk's monthly
-    arrays go (:meth:`ResultAccumulator.monthly_views`). With ``given``,
-    the draws are rows ``start:stop`` of that design
-    (:func:`~frontiersim.draws.sampling.sample_given_draws`). With
-    ``draws_cache`` (made for this scenario and slots by :func:`draw_cache`),
-    the chunk is taken from the cache when it was sampled before. ``kept``
-    names the per-draw outputs kept (by default all).
+    arrays go (:meth:`ResultAccumulator.monthly_views`). The draws are
+    ``draws`` when given (sampled ahead, :func:`chunk_draws`), else
+    :func:`chunk_draws`'s of ``given`` and ``draws_cache``. ``kept`` names
+    the per-draw outputs kept (by default all).
     """
-    if draws_cache is not None:
-        draws = draws_cache.draws(start, stop, seed)
-    elif given is None:
-        draws = sample_draws(scenario, start, stop, seed, slots)
-    else:
-        draws = sample_given_draws(scenario, given, start, stop, seed, draw_plan(scenario, slots))
+    if draws is None:
+        draws = chunk_draws(scenario, start, stop, seed, slots, given, draws_cache)
     output = run_chunk(scenario, draws, policy, slots=slots, keep_monthly=keep_monthly, monthly_out=monthly_out)
     return reduce_chunk(output, start, stop, draws.parameters, keep_monthly, kept)
+
+
+def _simulate_here(
+    scenario: Scenario,
+    bounds: Iterator[tuple[int, int]],
+    root: np.random.SeedSequence,
+    keep_monthly: bool,
+    policy: PolicyOverride,
+    slots: Sequence[Slot],
+    given: GivenDraws | None,
+    draws_cache: DrawCache | None,
+    kept: Collection[str] | None,
+    results: ResultAccumulator,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Simulate the chunks in this process, each chunk's draws sampled on a thread while the chunk before runs.
+
+    The sampling releases the GIL, and the month loop leaves a core idle
+    between its stretches of months. At most two chunks of draws are held:
+    the one running and the next.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontiersim-sampling") as sampler:
+
+        def sampled(bound: tuple[int, int]) -> tuple[tuple[int, int], Future[Draws]]:
+            return bound, sampler.submit(chunk_draws, scenario, *bound, root, slots, given, draws_cache)
+
+        pending: tuple[tuple[int, int], Future[Draws]] | None = sampled(next(bounds))
+        while pending is not None:
+            (start, stop), future = pending
+            upcoming = next(bounds, None)
+            pending = None if upcoming is None else sampled(upcoming)
+            views = results.monthly_views(start, stop) if keep_monthly else None
+            chunk = simulate_range(
+                scenario, start, stop, root, keep_monthly, policy, slots, views, kept=kept, draws=future.result()
+            )
+            results.add(chunk)
+            if progress is not None:
+                progress(stop - start)
 
 
 def simulate(
@@ -338,15 +394,7 @@ def simulate(
     bounds = _chunk_bounds(n, chunk_size)  # lazily: a huge draw count costs nothing before the check above
     results = ResultAccumulator(scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, declared, kept)
     if workers == 1 or n <= chunk_size:
-        for start, stop in bounds:
-            views = results.monthly_views(start, stop) if keep_monthly else None
-            results.add(
-                simulate_range(
-                    scenario, start, stop, root, keep_monthly, policy, slots, views, given, draws_cache, kept
-                )
-            )
-            if progress is not None:
-                progress(stop - start)
+        _simulate_here(scenario, bounds, root, keep_monthly, policy, slots, given, draws_cache, kept, results, progress)
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
