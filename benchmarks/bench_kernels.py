@@ -19,7 +19,11 @@ keep_monthly=False)``), unless named otherwise:
 ``numpy``, ``numba``, ``numba_2_workers``
     ``FRONTIERSIM_ENGINE=numpy`` or ``numba``; ``workers=2`` runs two
     processes of one numba thread each. One warm-up of 1,000 draws first
-    (kernels loaded from the cache), then the timed run.
+    (kernels loaded from the cache), then the timed run. ``results MiB`` is
+    the size of the run's arrays.
+``numba_3_outputs``
+    ``numba`` keeping three per-draw outputs (``simulate(outputs=...)``,
+    :data:`FEW_OUTPUTS`): what the results, not the engine, cost.
 ``minimal_mc``
     A minimal numpy bankruptcy Monte Carlo of the same size: per chunk of
     8,192 draws, monthly normal shocks, a log-demand random walk, revenue,
@@ -62,6 +66,8 @@ from typing import Any
 
 SEED = 20260101
 MONTHS = 120
+#: What the ``numba_3_outputs`` case keeps per draw (``simulate(outputs=...)``): the headline figures only.
+FEW_OUTPUTS = ["ruin_month", "year_revenue_usd", "year_cash_usd"]
 OUTPUT = Path(__file__).parent / "output"
 
 
@@ -131,11 +137,18 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         measured = agreement()
     else:
         scenario = _ten_years(case.get("scenario", "default"))
-        fs.simulate(scenario, draws=1000, seed=SEED, keep_monthly=False)
+        outputs = case.get("outputs")
+        fs.simulate(scenario, draws=1000, seed=SEED, keep_monthly=False, outputs=outputs)
         wall, cpu = _clock()
-        fs.simulate(scenario, draws=draws, seed=SEED, keep_monthly=False, workers=case.get("workers", 1))
-    if kind not in ("compile", "agreement"):
+        result = fs.simulate(
+            scenario, draws=draws, seed=SEED, keep_monthly=False, workers=case.get("workers", 1), outputs=outputs
+        )
         end_wall, end_cpu = _clock()
+        measured["result_mib"] = sum(v.nbytes for v in result.dataset.data_vars.values()) / 1024**2
+        del result
+    if kind not in ("compile", "agreement"):
+        if kind != "simulate":
+            end_wall, end_cpu = _clock()
         measured["wall_s"] = end_wall - wall
         measured["cpu_s"] = end_cpu - cpu
         measured["draw_months_per_s"] = draws * MONTHS / measured["wall_s"]
@@ -215,6 +228,7 @@ def plan(quick: bool) -> list[dict[str, Any]]:
                 "env": {**numba, "NUMBA_NUM_THREADS": "1"},
             },
             {"name": "numpy", "kind": "simulate", "draws": draws, "env": {"FRONTIERSIM_ENGINE": "numpy"}},
+            {"name": "numba_3_outputs", "kind": "simulate", "draws": draws, "outputs": FEW_OUTPUTS, "env": numba},
             {"name": "four_labs", "kind": "simulate", "draws": draws, "scenario": "four_labs", "env": numba},
         ]
     return cases
@@ -251,7 +265,7 @@ def render(results: list[dict[str, Any]]) -> list[str]:
     lines.append("")
     lines.append(
         f"{'case':<18}{'draws':>11}{'wall s':>9}{'cpu s':>9}{'M draw-months/s':>17}{'per cpu-s':>11}"
-        f"{'peak RSS MiB':>14}"
+        f"{'peak RSS MiB':>14}{'results MiB':>13}"
     )
     for result in results:
         if "wall_s" not in result:
@@ -260,6 +274,7 @@ def render(results: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"{result['name']:<18}{result['draws']:>11,}{result['wall_s']:>9.2f}{result['cpu_s']:>9.2f}"
             f"{result['draw_months_per_s'] / 1e6:>17.2f}{per_cpu:>11.2f}{result['peak_rss_mib']:>14,.0f}"
+            + (f"{result['result_mib']:>13,.0f}" if "result_mib" in result else "")
         )
     lines.append("")
     for draws in sorted({r["draws"] for r in results if r["name"] == "numba"}):
