@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import numpy as np
 import pytest
@@ -72,7 +73,7 @@ def test_numba_num_threads_sizes_the_sampling(monkeypatch: pytest.MonkeyPatch, t
     submitted: list[int] = []
     submit = sampling._submit
 
-    def spy(work: Callable[[], None], count: int) -> list:
+    def spy(work: Callable[[], None], count: int) -> list[Future[None]]:
         submitted.append(count)
         return submit(work, count)
 
@@ -89,7 +90,7 @@ def test_numba_num_threads_sizes_the_sampling(monkeypatch: pytest.MonkeyPatch, t
 def test_small_ranges_stay_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sampling, "SAMPLING_THREADS", 2)
 
-    def refuse(work: Callable[[], None], count: int) -> list:
+    def refuse(work: Callable[[], None], count: int) -> list[Future[None]]:
         raise AssertionError("a range below PARALLEL_SHOCKS_MIN_NUMBERS went to the pool")
 
     monkeypatch.setattr(sampling, "_submit", refuse)
