@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_sampling.py            # 10^6 draws, 3 repeats (about a minute)
+    python benchmarks/bench_sampling.py            # 10^6 draws, 5 repeats (about a minute)
     python benchmarks/bench_sampling.py --quick    # 10^5 draws
 
 Each case samples every random input of the bundled ``default`` scenario over
@@ -27,8 +27,9 @@ script with ``--case``), so that its peak memory is its own ``ru_maxrss``:
 
 The uncertain parameters are sampled the same way in every case. Throughput
 is draw-months per second of wall-clock time (median over the repeats), with
-the CPU time (user + system, all threads) beside it: on a machine shared with
-other work the wall clock measures the other work too. Before timing, the
+the fastest repeat and the CPU time (user + system, all threads) beside it:
+on a machine shared with other work the wall clock measures the other work
+too, and the threads only help when a core is free. Before timing, the
 script checks that the previous and current ways give identical arrays on an
 aligned and an unaligned range; the exit code is 1 if they do not.
 """
@@ -123,6 +124,7 @@ def run_case(case: str, draws: int, repeats: int) -> dict[str, Any]:
     wall_s, cpu_s = statistics.median(walls), statistics.median(cpus)
     return {
         "wall_s": wall_s,
+        "fastest_wall_s": min(walls),
         "cpu_s": cpu_s,
         "walls_s": walls,
         "draw_months_per_s": draws * MONTHS / wall_s,
@@ -166,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10^5 draws instead of 10^6")
     parser.add_argument("--draws", type=int, default=None, help="draws per repeat")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--case", choices=[*CASES, "agreement"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     draws = args.draws or (100_000 if args.quick else 1_000_000)
@@ -189,15 +191,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"CPUs available {len(os.sched_getaffinity(0))}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(f"previous and current draws identical: {identical}")
-    print(f"{'case':<18} {'wall s':>8} {'CPU s':>8} {'draw-months/s':>15} {'peak RSS MiB':>13}")
+    print(f"{'case':<18} {'wall s':>8} {'fastest':>8} {'CPU s':>8} {'draw-months/s':>15} {'peak RSS MiB':>13}")
     results = {case: _child(case, draws, args.repeats) for case in CASES}
     for case, result in results.items():
         print(
-            f"{case:<18} {result['wall_s']:>8.2f} {result['cpu_s']:>8.2f} "
+            f"{case:<18} {result['wall_s']:>8.2f} {result['fastest_wall_s']:>8.2f} {result['cpu_s']:>8.2f} "
             f"{result['draw_months_per_s']:>15,.0f} {result['peak_rss_mib']:>13.0f}"
         )
-    speedup = results["previous"]["wall_s"] / results["current"]["wall_s"]
-    print(f"current over previous, wall clock: {speedup:.2f}x")
+    for case in CASES[1:]:
+        speedup = results["previous"]["wall_s"] / results[case]["wall_s"]
+        print(f"{case} over previous, median wall clock: {speedup:.2f}x")
     return 0 if identical else 1
 
 

@@ -8,8 +8,10 @@ Every random quantity has a named *stream* (``"demand.growth_per_year"``,
 seeded with ``SeedSequence(entropy, spawn_key=root_key + (id(s), b))``, where
 ``id(s)`` is a stable hash of the stream name. Hence:
 
-* draw ``i`` has the same values whatever the chunk size or worker count, since
-  any range of draws is cut from the same blocks;
+* draw ``i`` has the same values whatever the chunk size, worker count or
+  thread count, since any range of draws is cut from the same blocks, and a
+  block's values depend on nothing else (:func:`sample_shocks` writes the
+  blocks of the monthly streams on several threads);
 * adding a stream (a new sub-model) does not shift any other stream's values;
 * keys correlated by ``[correlations]`` are sampled together, block by block,
   from the same per-stream blocks (:func:`sample_correlated_range`); every
