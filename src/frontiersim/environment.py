@@ -1,7 +1,8 @@
-"""The software a run was made with: Python, the platform and the versions of the numerical packages.
+"""The software a run was made with (Python, the platform, the numerical packages) and the cores it may use.
 
-Read from package metadata (:mod:`importlib.metadata`), so asking costs no
-import of numpy, scipy or pandas.
+Versions are read from package metadata (:mod:`importlib.metadata`) and
+cores from the operating system, so asking costs no import of numpy, scipy
+or pandas.
 """
 
 from __future__ import annotations
@@ -59,3 +60,40 @@ def version_differences(recorded: dict[str, str], current: dict[str, str]) -> li
         for name in sorted(recorded)
         if recorded[name] != current.get(name, "not installed")
     ]
+
+
+def available_cores() -> int:
+    """The CPUs this process may run on (at least 1).
+
+    Returns
+    -------
+    int
+        The size of the process's CPU affinity set
+        (:func:`os.sched_getaffinity`), which a container or ``taskset`` may
+        make smaller than the machine's; :func:`os.cpu_count` where the
+        platform has no affinity set.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
+def compute_threads() -> int:
+    """Threads one run's numerical work may use at once (at least 1).
+
+    Returns
+    -------
+    int
+        ``NUMBA_NUM_THREADS`` when it is set to a positive integer (a
+        dashboard worker sets it to 1, so that its processes do not share
+        cores among more threads than there are cores), else
+        :func:`available_cores`. Any other value (empty, zero, negative, not
+        an integer) is ignored.
+    """
+    given = os.environ.get("NUMBA_NUM_THREADS", "")
+    try:
+        threads = int(given)
+    except ValueError:
+        threads = 0
+    return threads if threads > 0 else available_cores()

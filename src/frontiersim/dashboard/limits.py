@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from frontiersim import environment
 
 #: Most draws one request may ask for.
 DEFAULT_MAX_DRAWS = 20_000
@@ -16,7 +16,4 @@ DEFAULT_MAX_QUEUED_JOBS = 16
 
 def default_workers() -> int:
     """Worker processes by default: the CPUs this process may run on (at least 1)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
-        return max(1, os.cpu_count() or 1)
+    return environment.available_cores()

@@ -8,8 +8,10 @@ Every random quantity has a named *stream* (``"demand.growth_per_year"``,
 seeded with ``SeedSequence(entropy, spawn_key=root_key + (id(s), b))``, where
 ``id(s)`` is a stable hash of the stream name. Hence:
 
-* draw ``i`` has the same values whatever the chunk size or worker count, since
-  any range of draws is cut from the same blocks;
+* draw ``i`` has the same values whatever the chunk size, worker count or
+  thread count, since any range of draws is cut from the same blocks, and a
+  block's values depend on nothing else (:func:`sample_shocks` writes the
+  blocks of the monthly streams on several threads);
 * adding a stream (a new sub-model) does not shift any other stream's values;
 * keys correlated by ``[correlations]`` are sampled together, block by block,
   from the same per-stream blocks (:func:`sample_correlated_range`); every
@@ -29,8 +31,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from frontiersim import environment
 from frontiersim.scenario.correlations import copula_factor, correlated_groups, correlation_matrix
 from frontiersim.scenario.distributions import Distribution, Fixed, as_distribution
 from frontiersim.scenario.fields import walk_keys
@@ -292,8 +296,135 @@ class Draws:
         return self.parameters[path]
 
 
-#: Shock streams of at least this many numbers (draws x months) are sampled on threads, one stream each.
+#: Shock streams are sampled on threads when they hold at least this many numbers in all (draws x months x streams).
 PARALLEL_SHOCKS_MIN_NUMBERS = 200_000
+
+#: Threads that sample shock streams; None for :func:`frontiersim.environment.compute_threads`.
+SAMPLING_THREADS: int | None = None
+
+#: The module's thread pool, as (process id, threads, pool): made on first use, again in a forked process or for more
+#: threads.
+_POOL: list[tuple[int, int, ThreadPoolExecutor]] = []
+_POOL_LOCK = threading.Lock()
+
+
+def sampling_threads() -> int:
+    """Threads that sample shock streams: :data:`SAMPLING_THREADS` if set, else the run's thread budget."""
+    return max(1, SAMPLING_THREADS if SAMPLING_THREADS is not None else environment.compute_threads())
+
+
+def _submit(work: Callable[[], None], count: int) -> list[Future[None]]:
+    """``count`` calls of ``work`` submitted to the module's pool, made or replaced first if it has too few threads.
+
+    The pool is replaced under the lock it is submitted under, so no call
+    submits to a pool shut down; work already submitted to a replaced pool
+    still runs.
+    """
+    with _POOL_LOCK:
+        if not _POOL or _POOL[0][0] != os.getpid() or _POOL[0][1] < count:
+            if _POOL:
+                pid, _, previous = _POOL.pop()
+                if pid == os.getpid():
+                    previous.shutdown(wait=False)
+            _POOL.append((os.getpid(), count, ThreadPoolExecutor(count, thread_name_prefix="frontiersim-sampling")))
+        pool = _POOL[0][2]
+        return [pool.submit(work) for _ in range(count)]
+
+
+def _fill_block(
+    root: np.random.SeedSequence, stream: ShockStream, block: int, start: int, stop: int, out: FloatArray
+) -> None:
+    """Write block ``block`` of ``stream``, cut to draws ``start:stop``, into its rows of ``out`` (rows ``start:stop``).
+
+    A block wholly inside the range is generated in place; one the range cuts
+    is generated whole into a scratch array and its part copied, so that both
+    give the values of :func:`sample_range`.
+    """
+    rng = block_generator(root, stream.name, block)
+    low, high = block * BLOCK_SIZE, (block + 1) * BLOCK_SIZE
+    first, last = max(low, start), min(high, stop)
+    whole = first == low and last == high
+    target = out[first - start : last - start] if whole else np.empty((BLOCK_SIZE, out.shape[1]))
+    if stream.law == "normal":
+        rng.standard_normal(out=target)
+    else:
+        rng.random(out=target)
+    if not whole:
+        out[first - start : last - start] = target[first - low : last - low]
+
+
+def sample_shocks(
+    root: np.random.SeedSequence, streams: Sequence[ShockStream], start: int, stop: int, months: int
+) -> list[FloatArray]:
+    """Rows ``start:stop`` of monthly shock streams, one ``(stop - start, months)`` array per stream.
+
+    Each stream's array is made once and every block of :func:`sample_range`
+    is written straight into it (a block the range cuts goes through a scratch
+    array), so the values are those of
+    ``sample_range(root, name, start, stop, lambda rng, n: rng.standard_normal((n, months)))``
+    (``rng.random`` for a uniform stream). A stream not ``needed`` is zeros.
+
+    The (stream, block) pairs are independent, and numpy fills an array
+    without holding the GIL: from :data:`PARALLEL_SHOCKS_MIN_NUMBERS`
+    numbers on, :func:`sampling_threads` threads (this one and those of a
+    pool kept by the module) take the pairs one after the other, the normal
+    streams (the slower) first. Every value depends only on its stream and
+    block, so the arrays are the same whatever the number of threads.
+
+    Parameters
+    ----------
+    root : SeedSequence
+    streams : sequence of ShockStream
+    start, stop : int
+        Draw index range, ``0 <= start < stop``.
+    months : int
+        Months of each stream.
+
+    Returns
+    -------
+    list of ndarray
+        In the order of ``streams``.
+    """
+    size = stop - start
+    outputs = [np.zeros((size, months)) if not stream.needed else np.empty((size, months)) for stream in streams]
+    needed = [(stream, out) for stream, out in zip(streams, outputs, strict=True) if stream.needed]
+    if not needed or months == 0:
+        return outputs
+    blocks = range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1)
+    # Slowest first, so that the last pairs taken are short ones and the threads finish together.
+    tasks = [
+        (stream, block, out)
+        for stream, out in sorted(needed, key=lambda pair: pair[0].law != "normal")
+        for block in blocks
+    ]
+    threads = min(sampling_threads(), len(tasks)) if size * months * len(needed) >= PARALLEL_SHOCKS_MIN_NUMBERS else 1
+    if threads == 1:
+        for stream, block, out in tasks:
+            _fill_block(root, stream, block, start, stop, out)
+        return outputs
+    pending = iter(tasks)
+    taking = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with taking:
+                task = next(pending, None)
+            if task is None:
+                return
+            stream, block, out = task
+            _fill_block(root, stream, block, start, stop, out)
+
+    helpers = _submit(work, threads - 1)
+    try:
+        work()
+    finally:
+        # A helper that has not started (the pool busy with another call) has nothing left to take; the others are
+        # waited for, all of them, before an error of any one is raised.
+        started = [helper for helper in helpers if not helper.cancel()]
+        wait(started)
+    for helper in started:
+        helper.result()
+    return outputs
 
 
 def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan: DrawPlan) -> Draws:
@@ -336,23 +467,7 @@ def sample_draws(scenario: Scenario, start: int, stop: int, seed: SeedLike, plan
         else:
             parameters[name] = sample_range(root, name, start, stop, distribution.sample)
     parameters = {name: parameters[name] for name, _ in plan.parameters}
-    months = scenario.horizon_months
-
-    def shock_stream(stream: ShockStream) -> FloatArray:
-        if not stream.needed:
-            return np.zeros((size, months))
-        if stream.law == "normal":
-            return sample_range(root, stream.name, start, stop, lambda rng, n: rng.standard_normal((n, months)))
-        return sample_range(root, stream.name, start, stop, lambda rng, n: rng.random((n, months)))
-
-    needed = sum(stream.needed for stream in plan.shocks)
-    if needed > 1 and size * months >= PARALLEL_SHOCKS_MIN_NUMBERS:
-        # Each stream has its own generators, and numpy fills arrays without the GIL: the streams are sampled
-        # side by side, with the numbers they would have one after the other.
-        with ThreadPoolExecutor(max_workers=min(needed, os.cpu_count() or 1)) as pool:
-            sampled = list(pool.map(shock_stream, plan.shocks))
-    else:
-        sampled = [shock_stream(stream) for stream in plan.shocks]
+    sampled = sample_shocks(root, plan.shocks, start, stop, scenario.horizon_months)
     shocks = {stream.name: values for stream, values in zip(plan.shocks, sampled, strict=True)}
     return Draws(start, stop, parameters, shocks)
 
