@@ -13,6 +13,9 @@ from importlib import metadata
 
 from frontiersim._version import __version__
 
+#: The environment variable that chooses the engine (:func:`frontiersim.models.fused.chosen_engine`).
+ENGINE_VARIABLE = "FRONTIERSIM_ENGINE"
+
 #: Distributions whose versions can change a run's numbers (or how it is stored and read).
 NUMERICAL_PACKAGES = ("numpy", "scipy", "pandas", "xarray", "pyarrow", "duckdb", "numba")
 
@@ -35,7 +38,7 @@ def software_versions() -> dict[str, str]:
         "frontiersim": __version__,
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",
-        "engine": os.environ.get("FRONTIERSIM_ENGINE", "") or "auto",
+        "engine": os.environ.get(ENGINE_VARIABLE, "") or "auto",
     }
     for name in NUMERICAL_PACKAGES:
         try:
@@ -75,7 +78,7 @@ def available_cores() -> int:
     """
     try:
         return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - platforms without sched_getaffinity
+    except (AttributeError, OSError):  # pragma: no cover - platforms without sched_getaffinity
         return max(1, os.cpu_count() or 1)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from frontiersim import environment
 from frontiersim._version import __version__
 from frontiersim.draws import sampling
 from frontiersim.draws.cache import DEFAULT_CACHE_BYTES, DrawCache
@@ -110,11 +111,8 @@ def memory_problem(
 
 
 def available_cores() -> int:
-    """CPU cores this process may run on (its affinity where the platform says, else the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    """CPU cores this process may run on (:func:`frontiersim.environment.available_cores`)."""
+    return environment.available_cores()
 
 
 def extra_workers_note(workers: int, tasks: int, cores: int | None = None, *, task_name: str = "chunk") -> str | None:

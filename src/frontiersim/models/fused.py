@@ -45,6 +45,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from frontiersim import environment
 from frontiersim.draws.sampling import Draws
 from frontiersim.models.catalogue import Catalogue, YearlyAccumulator, reduce_to_years
 from frontiersim.models.components.allocation import Allocation
@@ -63,7 +64,7 @@ Engine = Literal["auto", "numba", "numpy"]
 MIN_DRAWS_PER_THREAD = 512
 
 #: The environment variable that chooses the engine when ``run_chunk`` is not told.
-ENGINE_VARIABLE = "FRONTIERSIM_ENGINE"
+ENGINE_VARIABLE = environment.ENGINE_VARIABLE
 ENGINES: tuple[Engine, ...] = ("auto", "numba", "numpy")
 
 #: The component classes the compiled engine covers, by role (exact classes: a subclass may change a step).
@@ -180,14 +181,8 @@ def keep_freed_memory() -> bool:
 
 
 def kernel_threads() -> int:
-    """Threads the kernels use: ``NUMBA_NUM_THREADS`` if set, else one per CPU this process may use."""
-    given = os.environ.get("NUMBA_NUM_THREADS", "")
-    if given.strip().isdigit() and int(given) > 0:
-        return int(given)
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(os.cpu_count() or 1, 1)
+    """Threads the kernels use: :func:`frontiersim.environment.compute_threads` (``NUMBA_NUM_THREADS`` if set)."""
+    return environment.compute_threads()
 
 
 _POOL: list[ThreadPoolExecutor] = []
