@@ -288,23 +288,26 @@ def _simulate_here(
     """Simulate the chunks in this process, each chunk's draws sampled on a thread while the chunk before runs.
 
     The sampling releases the GIL, and the month loop leaves a core idle
-    between its stretches of months. At most two chunks of draws are held:
-    the one running and the next.
+    between its stretches of months. The same thread then maps the memory
+    the chunk's results will be copied into (:meth:`ResultAccumulator.fault_in`).
+    At most two chunks of draws are held: the one running and the next.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontiersim-sampling") as sampler:
 
-        def sampled(bound: tuple[int, int]) -> tuple[tuple[int, int], Future[Draws]]:
-            return bound, sampler.submit(chunk_draws, scenario, *bound, root, slots, given, draws_cache)
+        def sampled(bound: tuple[int, int]) -> tuple[tuple[int, int], Future[Draws], Future[None]]:
+            draws = sampler.submit(chunk_draws, scenario, *bound, root, slots, given, draws_cache)
+            return bound, draws, sampler.submit(results.fault_in, *bound)
 
-        pending: tuple[tuple[int, int], Future[Draws]] | None = sampled(next(bounds))
+        pending: tuple[tuple[int, int], Future[Draws], Future[None]] | None = sampled(next(bounds))
         while pending is not None:
-            (start, stop), future = pending
+            (start, stop), future, mapped = pending
             upcoming = next(bounds, None)
             pending = None if upcoming is None else sampled(upcoming)
             views = results.monthly_views(start, stop) if keep_monthly else None
             chunk = simulate_range(
                 scenario, start, stop, root, keep_monthly, policy, slots, views, kept=kept, draws=future.result()
             )
+            mapped.result()  # its rows are written only once the mapping thread is done with them
             results.add(chunk)
             if progress is not None:
                 progress(stop - start)
