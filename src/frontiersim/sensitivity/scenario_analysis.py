@@ -290,8 +290,11 @@ def analyse_scenario(
     count = DEFAULT_SAMPLES[method] if samples is None else samples
     root_seed = scenario.simulation.seed if seed is None else seed
     notes: list[str] = []
+    kept = sorted({outcome.variable for outcome in chosen})  # the runs keep only what the outcomes read
     if method == "rank":
-        result = simulate(scenario, draws=count, seed=root_seed, keep_monthly=False, workers=workers, progress=progress)
+        result = simulate(
+            scenario, draws=count, seed=root_seed, keep_monthly=False, workers=workers, progress=progress, outputs=kept
+        )
         design = None
     else:
         noise = _has_noise(scenario)
@@ -300,7 +303,9 @@ def analyse_scenario(
         else:
             design = morris_design(distributions, count, root_seed, noise=noise)
         given = GivenDraws(dict(zip(design.names, design.values.T, strict=True)), design.noise_draws)
-        result = simulate(scenario, seed=root_seed, keep_monthly=False, workers=workers, progress=progress, given=given)
+        result = simulate(
+            scenario, seed=root_seed, keep_monthly=False, workers=workers, progress=progress, given=given, outputs=kept
+        )
         note = _correlation_note(scenario, list(distributions))
         if note:
             notes.append(note)
