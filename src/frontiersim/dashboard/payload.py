@@ -16,6 +16,7 @@ import pandas as pd
 
 from frontiersim.charts import render
 from frontiersim.charts import run as run_charts
+from frontiersim.dashboard.fan_specs import fan_spec
 from frontiersim.models.catalogue import milestone_label
 
 
@@ -92,7 +93,8 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
 
     They are made by the functions that draw the HTML report's charts
     (:mod:`frontiersim.charts.run`): the P(ruin) curve and the fans of the
-    lab drawn, then, with several labs, the market's fans.
+    lab drawn, then, with several labs, the market's fans. The fans' structure
+    is built once per variable (:func:`~frontiersim.dashboard.fan_specs.fan_spec`).
 
     Returns
     -------
@@ -103,13 +105,12 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
     charts = [{"name": "ruin", "spec": render.spec(run_charts.ruin_chart(lab_rows(tables["ruin_curve"], lab)))}]
     fan = lab_rows(tables["fan"], lab)
     charts += [
-        {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(fan, name))}
-        for name in dict.fromkeys(str(v) for v in fan["variable"])
+        {"name": f"fan:{name}", "spec": fan_spec(fan, name)} for name in dict.fromkeys(str(v) for v in fan["variable"])
     ]
     market = tables.get("market")
     if several_labs and market is not None and len(market):
         charts += [
-            {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(market, name))}
+            {"name": f"fan:{name}", "spec": fan_spec(market, name)}
             for name in dict.fromkeys(str(v) for v in market["variable"])
         ]
     return charts
