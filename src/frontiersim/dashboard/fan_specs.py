@@ -6,7 +6,7 @@ specification takes about 0.05 s on the development machine (Altair
 validates every selection as it lifts it to the top of a layered chart), so
 the five fans of an update took more time than the tables they draw.
 
-Of a fan chart of one lab, only three parts depend on the numbers drawn:
+Of a fan chart of one lab, only four parts depend on the numbers drawn:
 
 * its rows (the ``fan`` dataset);
 * the value axis' scales, log and linear, recorded in its ``usermeta``
@@ -14,35 +14,48 @@ Of a fan chart of one lab, only three parts depend on the numbers drawn:
   :func:`~frontiersim.charts.scales.value_scale` of the quantiles), and
   whether it starts on the log one;
 * the ``y`` encodings' ``scale`` and axis ``values``, which are that
-  starting form.
+  starting form;
+* the name Altair gives the layer that holds the zoom (a hash of its mark
+  and encodings, that ``y`` among them), and the selection's ``views``
+  that name it.
 
 The rest follows from the variable, its label, units and period. So
 :func:`fan_spec` builds a chart with Altair once per (variable, label,
 units, period) and, for every update, sets the toggle from the update's
 quantiles, the ``y`` encodings from the toggle
 (:func:`~frontiersim.charts.scales.with_log_scale`, what the page's own
-toggle does) and the rows. ``tests/test_dashboard_fan_specs.py`` checks that
-the result equals ``fan_chart``'s specification on every bundled scenario,
-for several seeds and slider positions. Tables of several labs (one panel
-per lab) and axes without log ticks are left to ``fan_chart`` itself.
+toggle does), the layer's name (hashed by Altair from the kept layer with
+the new axis) and the rows: about 4 ms a chart instead of 50.
+``tests/test_dashboard_fan_specs.py`` checks that the result equals
+``fan_chart``'s specification, names included, on every bundled scenario,
+for several seeds and slider positions (as does ``tests/test_charts.py``
+for the report's charts). Tables of several labs (one panel per lab) and
+axes without log ticks are left to ``fan_chart`` itself.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import altair as alt
 import pandas as pd
 
 from frontiersim.charts import render
 from frontiersim.charts import run as run_charts
-from frontiersim.charts.scales import USERMETA_KEY, log_toggle, value_scale, with_log_scale
+from frontiersim.charts.scales import USERMETA_KEY, ValueScale, log_toggle, value_scale, with_log_scale
 
 #: Name of the dataset of a fan chart (as :func:`frontiersim.charts.run.fan_chart` names it).
 FAN_DATASET = "fan"
 
 #: Quantile columns whose values set the value axis.
 _QUANTILES = ("p5", "p25", "p50", "p75", "p95")
+
+#: How Altair names a layer that holds a selection: a hash of its mark and encodings, and its position.
+_VIEW_NAME = re.compile(r"view_[0-9a-f]{16}_\d+")
 
 #: Fan charts kept built (one per variable, label, units and period: a handful per scenario).
 CACHED_FAN_CHARTS = 64
@@ -63,23 +76,87 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
+@dataclass(frozen=True)
+class _Skeleton:
+    """A fan chart built by Altair, kept to be filled with other numbers.
+
+    Attributes
+    ----------
+    spec : dict
+        Its specification without its rows.
+    named : tuple of (int, altair.Chart)
+        The layers Altair named for their selections (``view_<hash>_<index>``)
+        whose name hashes a value axis: their index and the layer, from which
+        the name for another axis is hashed.
+    """
+
+    spec: dict[str, Any]
+    named: tuple[tuple[int, alt.Chart], ...]
+
+
 #: Fan charts built, without their rows, by (variable, label, units, period).
-_SKELETONS: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+_SKELETONS: dict[tuple[str, str, str, str], _Skeleton] = {}
 
 
-def _skeleton(fan: pd.DataFrame, variable: str, key: tuple[str, str, str, str]) -> dict[str, Any]:
-    """``fan_chart``'s specification for ``key`` without its rows: built from ``fan`` the first time, then kept.
+def _skeleton(fan: pd.DataFrame, variable: str, key: tuple[str, str, str, str]) -> _Skeleton:
+    """``fan_chart``'s chart for ``key`` without its rows: built from ``fan`` the first time, then kept.
 
     At most :data:`CACHED_FAN_CHARTS` are kept (all are dropped when that many are).
     """
-    spec = _SKELETONS.get(key)
-    if spec is None:
-        spec = render.spec(run_charts.fan_chart(fan, variable))
+    skeleton = _SKELETONS.get(key)
+    if skeleton is None:
+        chart = run_charts.fan_chart(fan, variable)
+        spec = render.spec(chart)
         spec.pop("datasets", None)
+        named = tuple(
+            (index, layer)
+            for index, layer in enumerate(getattr(chart, "layer", ()))
+            if isinstance(layer, alt.Chart) and _hashes_the_value_axis(layer)
+        )
+        skeleton = _Skeleton(spec, named)
         if len(_SKELETONS) >= CACHED_FAN_CHARTS:
             _SKELETONS.clear()
-        _SKELETONS[key] = spec
-    return spec
+        _SKELETONS[key] = skeleton
+    return skeleton
+
+
+def _hashes_the_value_axis(layer: alt.Chart) -> bool:
+    """Whether Altair named the layer by a hash of its encodings, a ``y`` with a scale among them."""
+    name = layer._kwds.get("name")
+    encoding = layer._kwds.get("encoding", alt.Undefined)
+    y = encoding._kwds.get("y", alt.Undefined) if isinstance(encoding, alt.SchemaBase) else alt.Undefined
+    return (
+        isinstance(name, str)
+        and _VIEW_NAME.fullmatch(name) is not None
+        and "_cached_hash" not in layer._kwds
+        and isinstance(y, alt.SchemaBase)
+        and y._kwds.get("scale", alt.Undefined) is not alt.Undefined
+        and isinstance(y._kwds.get("axis"), alt.SchemaBase)
+    )
+
+
+def _view_name(layer: alt.Chart, index: int, scale: ValueScale) -> str:
+    """The name Altair gives the layer at ``index`` when its value axis starts on ``scale``'s form.
+
+    As :func:`frontiersim.charts.run.fan_chart` sets that axis: its scale,
+    and its ticks (left out for the linear form); the name is Altair's hash
+    of the layer's mark and encodings, with its position.
+    """
+    probe = layer.copy(deep=True)
+    y = probe["encoding"]["y"]
+    y["scale"] = alt.Scale(**scale.scale(scale.log))
+    y["axis"]["values"] = scale.axis_values(scale.log) or alt.Undefined
+    return f"{probe._get_view_hash_name()}_{index}"
+
+
+def _renamed(spec: dict[str, Any], names: Mapping[str, str]) -> None:
+    """Rename layers (``name``) and the views of the top-level selections (``params``) in place."""
+    for layer in spec.get("layer", ()):
+        if layer.get("name") in names:
+            layer["name"] = names[layer["name"]]
+    for param in spec.get("params", ()):
+        if "views" in param:
+            param["views"] = [names.get(view, view) for view in param["views"]]
 
 
 def fan_spec(fan: pd.DataFrame, variable: str) -> dict[str, Any]:
@@ -115,9 +192,10 @@ def fan_spec(fan: pd.DataFrame, variable: str) -> dict[str, Any]:
         return render.spec(run_charts.fan_chart(fan, variable))
     key = (variable, run_charts.variable_label(rows, variable), units, str(rows["period"].iloc[0]))
     skeleton = _skeleton(fan, variable, key)
-    meta = skeleton["usermeta"][USERMETA_KEY]
+    built = skeleton.spec
     toggle = {**log_toggle(scale), "log": scale.log}
-    usermeta = {**skeleton["usermeta"], USERMETA_KEY: {**meta, "log_toggle": toggle}}
-    spec = with_log_scale({**skeleton, "usermeta": usermeta}, scale.log)
+    usermeta = {**built["usermeta"], USERMETA_KEY: {**built["usermeta"][USERMETA_KEY], "log_toggle": toggle}}
+    spec = with_log_scale({**built, "usermeta": usermeta}, scale.log)
+    _renamed(spec, {str(layer["name"]): _view_name(layer, index, scale) for index, layer in skeleton.named})
     spec["datasets"] = {FAN_DATASET: json_records(run_charts._fan_data(rows, units, []))}
     return spec
