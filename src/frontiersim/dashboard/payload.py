@@ -179,6 +179,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
     headline_rows = tables["headline"]
     headline = {str(k): _json_scalar(v) for k, v in lab_rows(headline_rows, chosen).iloc[0].items()}
     ruin = lab_rows(tables["ruin_curve"], chosen)
+    fan = lab_rows(tables["fan"], chosen)
     pnl = lab_rows(tables["company_pnl"], chosen)
     years = [str(c) for c in pnl.columns if str(c).isdigit()]
     market = tables.get("market")
@@ -189,7 +190,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
             for _, row in (headline_rows.iterrows() if labs else ())
         ],
         "headline": headline,
-        "fan": _fan_payload(lab_rows(tables["fan"], chosen)),
+        "fan": _fan_payload(fan),
         "market": _fan_payload(market) if market is not None and len(market) else _fan_payload(_EMPTY_FAN),
         "ruin_curve": {"dates": [str(d) for d in ruin["date"]], "p_ruin": _numbers(ruin["p_ruin"])},
         "company_pnl": {
@@ -203,7 +204,8 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
                 for _, row in pnl.iterrows()
             ],
         },
-        "charts": chart_payload(tables, chosen, len(labs) > 1),
+        # the lab's rows, taken once: chart_payload's lab_rows returns a table without a lab column as it is
+        "charts": chart_payload({**tables, "ruin_curve": ruin, "fan": fan}, chosen, len(labs) > 1),
         "milestones": [
             {
                 "milestone": milestone_label(str(row["milestone"])),
