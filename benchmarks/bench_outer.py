@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -242,11 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         store = RunStore(Path(folder) / "runs.duckdb")
         dashboard = _dashboard_case(args.draws, repeats, Path(folder) / "serve.duckdb")
         worker_seconds = {
-            key: statistics.median(float(t[key]) for t in dashboard["timings"])
+            key: statistics.median(float(t.get(key, math.nan)) for t in dashboard["timings"])
             for key in ("job_seconds", "simulate_seconds", "tables_seconds", "payload_seconds", "drivers_seconds")
         }
         outside = [
-            total - float(timing["job_seconds"])
+            total - float(timing.get("job_seconds", math.nan))
             for total, timing in zip(dashboard["times"], dashboard["timings"], strict=True)
         ]
         add(
@@ -257,13 +258,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{statistics.median(outside):.3f} s (median: HTTP, validation, queue, pickling, JSON); peak is the "
             f"server's {dashboard['server_mib']:.0f} MiB and its workers'",
         )
-        add(
-            "dashboard: the job in its worker",
-            [float(t["job_seconds"]) for t in dashboard["timings"]],
-            dashboard["with_workers_mib"],
-            "simulation {simulate_seconds:.3f} s, tables {tables_seconds:.3f} s, figures and charts "
-            "{payload_seconds:.3f} s, drivers {drivers_seconds:.3f} s (medians)".format(**worker_seconds),
-        )
+        if all("job_seconds" in timing for timing in dashboard["timings"]):  # a server of this tree
+            add(
+                "dashboard: the job in its worker",
+                [float(timing["job_seconds"]) for timing in dashboard["timings"]],
+                dashboard["with_workers_mib"],
+                "simulation {simulate_seconds:.3f} s, tables {tables_seconds:.3f} s, figures and charts "
+                "{payload_seconds:.3f} s, drivers {drivers_seconds:.3f} s (medians)".format(**worker_seconds),
+            )
 
         text = bundled_text(SCENARIO)
         store_mib = 0.0

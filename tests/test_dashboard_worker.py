@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from frontiersim.dashboard import fan_specs, worker
+from frontiersim.dashboard import chart_specs, worker
 from frontiersim.scenario.loader import bundled
 
 DRAWS, SEED = 1_000, 11
@@ -60,11 +60,15 @@ def test_the_timing_gives_the_whole_job_and_its_parts() -> None:
     assert timing["job_seconds"] >= timing["simulate_seconds"] + timing["tables_seconds"] + timing["payload_seconds"]
 
 
-def test_the_warm_up_runs_an_update_and_builds_the_fan_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fan_specs, "_SKELETONS", {})
+def test_the_warm_up_runs_an_update_and_builds_the_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chart_specs, "_SKELETONS", {})
     monkeypatch.setattr(worker, "WARM_UP_DRAWS", 200)
     assert worker.warm_up() is True
-    assert {key[0] for key in fan_specs._SKELETONS} >= {"revenue_usd_per_year", "cash_usd"}
+    assert {key[:2] for key in chart_specs._SKELETONS} >= {
+        ("fan", "revenue_usd_per_year"),
+        ("fan", "cash_usd"),
+        ("ruin",),
+    }
 
 
 def test_a_failed_warm_up_is_logged_and_the_worker_goes_on(

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from frontiersim.charts import render
-from frontiersim.charts import run as run_charts
-from frontiersim.dashboard.fan_specs import fan_spec
+from frontiersim.dashboard.chart_specs import fan_spec, ruin_spec
 from frontiersim.models.catalogue import milestone_label
 
 
@@ -93,8 +92,8 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
 
     They are made by the functions that draw the HTML report's charts
     (:mod:`frontiersim.charts.run`): the P(ruin) curve and the fans of the
-    lab drawn, then, with several labs, the market's fans. The fans' structure
-    is built once per variable (:func:`~frontiersim.dashboard.fan_specs.fan_spec`).
+    lab drawn, then, with several labs, the market's fans. Their structure is
+    built once (:mod:`frontiersim.dashboard.chart_specs`).
 
     Returns
     -------
@@ -102,7 +101,7 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
         Per chart its ``name`` (``"ruin"`` or ``"fan:<variable>"``) and
         ``spec`` (the Vega-Lite JSON).
     """
-    charts = [{"name": "ruin", "spec": render.spec(run_charts.ruin_chart(lab_rows(tables["ruin_curve"], lab)))}]
+    charts = [{"name": "ruin", "spec": ruin_spec(lab_rows(tables["ruin_curve"], lab))}]
     fan = lab_rows(tables["fan"], lab)
     charts += [
         {"name": f"fan:{name}", "spec": fan_spec(fan, name)} for name in dict.fromkeys(str(v) for v in fan["variable"])

@@ -97,7 +97,7 @@ def warm_up() -> bool:
     A fresh worker's first update pays once for what every later one
     reuses: numba loading the compiled kernels from its disk cache (and
     importing itself), Altair loading its schema, the fan charts' structure
-    (:mod:`frontiersim.dashboard.fan_specs`) and the memory of a chunk of
+    (:mod:`frontiersim.dashboard.chart_specs`) and the memory of a chunk of
     draws. On the development machine a fresh worker took 1.2-1.7 s for a
     first update of :data:`WARM_UP_DRAWS` draws, then about 0.5 s for one of
     10,000 draws, against 0.35 s once warm. Done when the worker starts, that

@@ -1,4 +1,4 @@
-"""The page's fan charts: built by Altair once per variable, then filled with each update's numbers.
+"""The page's fan charts and P(ruin) curve: built by Altair once, then filled with each update's numbers.
 
 The dashboard draws the fan charts of :func:`frontiersim.charts.run.fan_chart`,
 the report's. Building one with Altair and turning it into its Vega-Lite
@@ -26,22 +26,27 @@ quantiles, the ``y`` encodings from the toggle
 (:func:`~frontiersim.charts.scales.with_log_scale`, what the page's own
 toggle does), the layer's name (hashed by Altair from the kept layer with
 the new axis) and the rows: about 4 ms a chart instead of 50.
-``tests/test_dashboard_fan_specs.py`` checks that the result equals
+``tests/test_dashboard_chart_specs.py`` checks that the result equals
 ``fan_chart``'s specification, names included, on every bundled scenario,
 for several seeds and slider positions (as does ``tests/test_charts.py``
 for the report's charts). Tables of several labs (one panel per lab) and
 axes without log ticks are left to ``fan_chart`` itself.
+
+The P(ruin) curve (:func:`ruin_spec`) is done the same way: its rows, its
+value axis' domain and its zoom layer's name depend on the numbers.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from frontiersim.charts import render
@@ -94,30 +99,34 @@ class _Skeleton:
     named: tuple[tuple[int, alt.Chart], ...]
 
 
-#: Fan charts built, without their rows, by (variable, label, units, period).
-_SKELETONS: dict[tuple[str, str, str, str], _Skeleton] = {}
+#: Charts built, without their rows: fans by ("fan", variable, label, units, period), the P(ruin) curve by ("ruin",).
+_SKELETONS: dict[tuple[str, ...], _Skeleton] = {}
 
 
-def _skeleton(fan: pd.DataFrame, variable: str, key: tuple[str, str, str, str]) -> _Skeleton:
-    """``fan_chart``'s chart for ``key`` without its rows: built from ``fan`` the first time, then kept.
+def _skeleton(key: tuple[str, ...], build: Callable[[], run_charts.Chart]) -> _Skeleton:
+    """The chart ``build`` makes, without its rows: built the first time ``key`` is asked for, then kept.
 
     At most :data:`CACHED_FAN_CHARTS` are kept (all are dropped when that many are).
     """
     skeleton = _SKELETONS.get(key)
     if skeleton is None:
-        chart = run_charts.fan_chart(fan, variable)
-        spec = render.spec(chart)
-        spec.pop("datasets", None)
-        named = tuple(
-            (index, layer)
-            for index, layer in enumerate(getattr(chart, "layer", ()))
-            if isinstance(layer, alt.Chart) and _hashes_the_value_axis(layer)
-        )
-        skeleton = _Skeleton(spec, named)
+        skeleton = _without_rows(build())
         if len(_SKELETONS) >= CACHED_FAN_CHARTS:
             _SKELETONS.clear()
         _SKELETONS[key] = skeleton
     return skeleton
+
+
+def _without_rows(chart: run_charts.Chart) -> _Skeleton:
+    """A chart's specification without its rows, and its layers named by a hash of their value axis."""
+    spec = render.spec(chart)
+    spec.pop("datasets", None)
+    named = tuple(
+        (index, layer)
+        for index, layer in enumerate(getattr(chart, "layer", ()))
+        if isinstance(layer, alt.Chart) and _hashes_the_value_axis(layer)
+    )
+    return _Skeleton(spec, named)
 
 
 def _hashes_the_value_axis(layer: alt.Chart) -> bool:
@@ -135,18 +144,26 @@ def _hashes_the_value_axis(layer: alt.Chart) -> bool:
     )
 
 
-def _view_name(layer: alt.Chart, index: int, scale: ValueScale) -> str:
-    """The name Altair gives the layer at ``index`` when its value axis starts on ``scale``'s form.
+def _view_name(layer: alt.Chart, index: int, set_y: Callable[[Any], None]) -> str:
+    """The name Altair gives the layer at ``index`` once ``set_y`` has set its ``y`` encoding for other numbers.
 
-    As :func:`frontiersim.charts.run.fan_chart` sets that axis: its scale,
-    and its ticks (left out for the linear form); the name is Altair's hash
-    of the layer's mark and encodings, with its position.
+    The name is Altair's hash of the layer's mark and encodings, with its
+    position; ``set_y`` sets the ``y`` channel of a copy of the layer as the
+    chart's function would for the new numbers.
     """
     probe = layer.copy(deep=True)
-    y = probe["encoding"]["y"]
-    y["scale"] = alt.Scale(**scale.scale(scale.log))
-    y["axis"]["values"] = scale.axis_values(scale.log) or alt.Undefined
+    set_y(probe["encoding"]["y"])
     return f"{probe._get_view_hash_name()}_{index}"
+
+
+def _fan_axis(scale: ValueScale) -> Callable[[Any], None]:
+    """Set a ``y`` channel as :func:`frontiersim.charts.run.fan_chart` does: the starting form's scale and ticks."""
+
+    def set_y(y: Any) -> None:
+        y["scale"] = alt.Scale(**scale.scale(scale.log))
+        y["axis"]["values"] = scale.axis_values(scale.log) or alt.Undefined
+
+    return set_y
 
 
 def _renamed(spec: dict[str, Any], names: Mapping[str, str]) -> None:
@@ -190,12 +207,92 @@ def fan_spec(fan: pd.DataFrame, variable: str) -> dict[str, Any]:
     scale = value_scale(rows[list(_QUANTILES)].to_numpy(dtype=float).ravel())
     if scale.log and not scale.ticks:  # fan_chart leaves the axis' values out then; with_log_scale would not
         return render.spec(run_charts.fan_chart(fan, variable))
-    key = (variable, run_charts.variable_label(rows, variable), units, str(rows["period"].iloc[0]))
-    skeleton = _skeleton(fan, variable, key)
+    key = ("fan", variable, run_charts.variable_label(rows, variable), units, str(rows["period"].iloc[0]))
+    skeleton = _skeleton(key, lambda: run_charts.fan_chart(fan, variable))
     built = skeleton.spec
     toggle = {**log_toggle(scale), "log": scale.log}
     usermeta = {**built["usermeta"], USERMETA_KEY: {**built["usermeta"][USERMETA_KEY], "log_toggle": toggle}}
     spec = with_log_scale({**built, "usermeta": usermeta}, scale.log)
-    _renamed(spec, {str(layer["name"]): _view_name(layer, index, scale) for index, layer in skeleton.named})
+    set_y = _fan_axis(scale)
+    _renamed(spec, {str(layer["name"]): _view_name(layer, index, set_y) for index, layer in skeleton.named})
     spec["datasets"] = {FAN_DATASET: json_records(run_charts._fan_data(rows, units, []))}
+    return spec
+
+
+#: Key of the P(ruin) curve's kept chart.
+_RUIN_KEY = ("ruin",)
+
+#: Name of the dataset of the P(ruin) curve (as :func:`frontiersim.charts.run.ruin_chart` names it).
+RUIN_DATASET = "ruin"
+
+
+def _ruin_rows(ruin_curve: pd.DataFrame) -> pd.DataFrame:
+    """The rows :func:`frontiersim.charts.run.ruin_chart` draws for a curve of one lab (no ``lab`` column)."""
+    years = run_charts.decimal_years(ruin_curve["date"])
+    data = pd.DataFrame(
+        {
+            "date": ruin_curve["date"].astype(str).to_numpy(),
+            "year": [y + 1.0 / 12.0 for y in years],
+            "year_end": years,
+            "p_ruin": ruin_curve["p_ruin"].to_numpy(dtype=float),
+        }
+    )
+    data["P(ruin) so far"] = [run_charts.value_text(p, "probability") for p in data["p_ruin"]]
+    return data
+
+
+def _ruin_domain(data: pd.DataFrame) -> list[float]:
+    """The value axis' domain :func:`frontiersim.charts.run.ruin_chart` gives these rows: to 1.15 x the top, >= 1%."""
+    top = max(float(np.nanmax(data["p_ruin"])) * 1.15 if len(data) else 0.0, 0.01)
+    return [0.0, min(top, 1.0)]
+
+
+def _ruin_layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The layers of a P(ruin) curve's specification whose ``y`` has a domain."""
+    return [
+        layer for layer in spec.get("layer", ()) if "domain" in layer.get("encoding", {}).get("y", {}).get("scale", {})
+    ]
+
+
+def ruin_spec(ruin_curve: pd.DataFrame) -> dict[str, Any]:
+    """The Vega-Lite specification of ``ruin_chart(ruin_curve)``, its structure built once.
+
+    Of the P(ruin) curve of one lab, the rows, the value axis' domain (up
+    to 1.15 times the highest share ruined, at least 1%) and the name of
+    the layer that holds the zoom depend on the numbers; the rest is built
+    by Altair once and kept, as for :func:`fan_spec`. The chart is kept only
+    when its domain is the one worked out here for its rows; otherwise
+    (``ruin_chart`` changed) every curve is built by ``ruin_chart`` itself.
+
+    Parameters
+    ----------
+    ruin_curve : pandas.DataFrame
+        ``run_tables(result)["ruin_curve"]``, of one lab or several.
+
+    Returns
+    -------
+    dict
+        Equal to ``render.spec(ruin_chart(ruin_curve))``.
+    """
+    if "lab" in ruin_curve.columns or ruin_curve.empty:  # several labs' curves, or nothing to draw
+        return render.spec(run_charts.ruin_chart(ruin_curve))
+    data = _ruin_rows(ruin_curve)
+    domain = _ruin_domain(data)
+    skeleton = _SKELETONS.get(_RUIN_KEY)
+    if skeleton is None:
+        chart = run_charts.ruin_chart(ruin_curve)
+        built = _without_rows(chart)
+        layers = _ruin_layers(built.spec)
+        if layers and all(layer["encoding"]["y"]["scale"]["domain"] == domain for layer in layers):
+            _SKELETONS[_RUIN_KEY] = built  # the domain is worked out as ruin_chart does: keep it
+        return render.spec(chart)
+    spec = copy.deepcopy(skeleton.spec)
+    for layer in _ruin_layers(spec):
+        layer["encoding"]["y"]["scale"]["domain"] = list(domain)
+
+    def set_y(y: Any) -> None:
+        y["scale"] = alt.Scale(domain=list(domain))
+
+    _renamed(spec, {str(layer["name"]): _view_name(layer, index, set_y) for index, layer in skeleton.named})
+    spec["datasets"] = {RUIN_DATASET: json_records(data)}
     return spec

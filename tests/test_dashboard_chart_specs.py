@@ -1,4 +1,4 @@
-"""The page's fan charts, built once per variable and filled with each update's numbers, are fan_chart's own."""
+"""The page's fan charts and P(ruin) curve, built once and filled with each update's numbers, are charts.run's own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from frontiersim.charts import render
 from frontiersim.charts import run as run_charts
-from frontiersim.dashboard import fan_specs
-from frontiersim.dashboard.fan_specs import fan_spec, json_records
+from frontiersim.dashboard import chart_specs
+from frontiersim.dashboard.chart_specs import fan_spec, json_records, ruin_spec
 from frontiersim.dashboard.intervals import apply_intervals
 from frontiersim.dashboard.payload import lab_rows, table_labs
 from frontiersim.dashboard.worker import page_tables
@@ -47,8 +47,12 @@ def test_every_bundled_scenario_gets_fan_charts_own_specifications(name: str) ->
     """Two seeds in a row: the second update fills the charts built for the first with its own numbers."""
     scenario = bundled(name)
     for seed in (1, 2):
-        result = simulate(scenario, draws=DRAWS, seed=seed, keep_monthly=True)
-        assert assert_same_fans(page_tables(result)) > 0
+        tables = page_tables(simulate(scenario, draws=DRAWS, seed=seed, keep_monthly=True))
+        assert assert_same_fans(tables) > 0
+        for lab in table_labs(tables) or [None]:
+            curve = lab_rows(tables["ruin_curve"], lab)
+            assert ruin_spec(curve) == render.spec(run_charts.ruin_chart(curve))
+        assert ruin_spec(tables["ruin_curve"]) == render.spec(run_charts.ruin_chart(tables["ruin_curve"]))
 
 
 def test_a_moved_slider_changes_the_axis_and_the_rows_as_fan_chart_does() -> None:
@@ -82,19 +86,19 @@ def test_the_structure_is_built_once_per_variable(monkeypatch: pytest.MonkeyPatc
     again = page_tables(simulate(bundled("default"), draws=DRAWS, seed=5, keep_monthly=True))
     fan_spec(lab_rows(again["fan"], "lab"), "cash_usd")
     assert built == []
-    monkeypatch.setattr(fan_specs, "_SKELETONS", {})
+    monkeypatch.setattr(chart_specs, "_SKELETONS", {})
     fan_spec(lab_rows(again["fan"], "lab"), "cash_usd")
     assert built == ["cash_usd"]
 
 
 def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fan_specs, "_SKELETONS", {})
-    monkeypatch.setattr(fan_specs, "CACHED_FAN_CHARTS", 2)
+    monkeypatch.setattr(chart_specs, "_SKELETONS", {})
+    monkeypatch.setattr(chart_specs, "CACHED_FAN_CHARTS", 2)
     fan = lab_rows(page_tables(simulate(bundled("default"), draws=DRAWS, seed=6, keep_monthly=True))["fan"], "lab")
     variables = list(dict.fromkeys(str(v) for v in fan["variable"]))
     for variable in variables:
         fan_spec(fan, variable)
-        assert len(fan_specs._SKELETONS) <= 2
+        assert len(chart_specs._SKELETONS) <= 2
 
 
 def test_several_labs_and_unknown_variables_are_fan_charts_own() -> None:
@@ -114,3 +118,32 @@ def test_json_records_are_with_datas_records() -> None:
     assert json_records(frame) == expected
     assert json_records(frame)[0]["p5"] is None
     assert [type(value) for value in json_records(frame)[1].values()] == [str, float, float, int]
+
+
+def test_the_ruin_curve_is_built_once_and_only_when_its_domain_is_understood(monkeypatch: pytest.MonkeyPatch) -> None:
+    curves = [
+        lab_rows(
+            page_tables(simulate(bundled("default"), draws=DRAWS, seed=seed, keep_monthly=True))["ruin_curve"], "lab"
+        )
+        for seed in (7, 8, 9)
+    ]
+    built: list[int] = []
+    original = run_charts.ruin_chart
+
+    def counted(curve: pd.DataFrame) -> Any:
+        built.append(len(curve))
+        return original(curve)
+
+    monkeypatch.setattr(run_charts, "ruin_chart", counted)
+    monkeypatch.setattr(chart_specs, "_SKELETONS", {})
+    specs = [ruin_spec(curve) for curve in curves]
+    assert len(built) == 1
+    assert [spec["layer"][0]["encoding"]["y"]["scale"]["domain"] for spec in specs] == [
+        original(curve).to_dict(validate=False)["layer"][0]["encoding"]["y"]["scale"]["domain"] for curve in curves
+    ]
+    # a domain worked out otherwise than ruin_chart's: the chart is not kept, each curve is ruin_chart's own
+    monkeypatch.setattr(chart_specs, "_SKELETONS", {})
+    monkeypatch.setattr(chart_specs, "_ruin_domain", lambda _data: [0.0, 0.5])
+    built.clear()
+    assert [ruin_spec(curve) for curve in curves] == [render.spec(original(curve)) for curve in curves]
+    assert len(built) == len(curves)
