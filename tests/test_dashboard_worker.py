@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -85,10 +86,11 @@ def test_a_failed_warm_up_is_logged_and_the_worker_goes_on(
 
 @pytest.mark.parametrize("warm", [True, False])
 def test_a_worker_warms_up_when_it_starts_unless_told_not_to(monkeypatch: pytest.MonkeyPatch, warm: bool) -> None:
-    warmed: list[bool] = []
-    monkeypatch.setattr(worker, "warm_up", lambda: warmed.append(True) or True)
-    monkeypatch.setattr(signal, "signal", lambda *_arguments: None)  # this test process keeps its SIGINT handler
+    done: list[str] = []
+    monkeypatch.setattr(worker, "warm_up", lambda: done.append("warm") or True)
+    monkeypatch.setattr(gc, "freeze", lambda: done.append("freeze"))  # this test process stays as it is
+    monkeypatch.setattr(signal, "signal", lambda *_arguments: None)  # and keeps its SIGINT handler
     monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
     monkeypatch.setattr(worker._StopRequests, "slots", None)
     worker.start_worker([0, 0], warm)
-    assert warmed == ([True] if warm else [])
+    assert done == (["warm", "freeze"] if warm else [])
