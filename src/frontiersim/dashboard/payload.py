@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from frontiersim.charts import render
-from frontiersim.charts import run as run_charts
+from frontiersim.dashboard.chart_specs import fan_spec, ruin_spec
 from frontiersim.models.catalogue import milestone_label
 
 
@@ -92,7 +92,8 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
 
     They are made by the functions that draw the HTML report's charts
     (:mod:`frontiersim.charts.run`): the P(ruin) curve and the fans of the
-    lab drawn, then, with several labs, the market's fans.
+    lab drawn, then, with several labs, the market's fans. Their structure is
+    built once (:mod:`frontiersim.dashboard.chart_specs`).
 
     Returns
     -------
@@ -100,16 +101,15 @@ def chart_payload(tables: Mapping[str, pd.DataFrame], lab: str | None, several_l
         Per chart its ``name`` (``"ruin"`` or ``"fan:<variable>"``) and
         ``spec`` (the Vega-Lite JSON).
     """
-    charts = [{"name": "ruin", "spec": render.spec(run_charts.ruin_chart(lab_rows(tables["ruin_curve"], lab)))}]
+    charts = [{"name": "ruin", "spec": ruin_spec(lab_rows(tables["ruin_curve"], lab))}]
     fan = lab_rows(tables["fan"], lab)
     charts += [
-        {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(fan, name))}
-        for name in dict.fromkeys(str(v) for v in fan["variable"])
+        {"name": f"fan:{name}", "spec": fan_spec(fan, name)} for name in dict.fromkeys(str(v) for v in fan["variable"])
     ]
     market = tables.get("market")
     if several_labs and market is not None and len(market):
         charts += [
-            {"name": f"fan:{name}", "spec": render.spec(run_charts.fan_chart(market, name))}
+            {"name": f"fan:{name}", "spec": fan_spec(market, name)}
             for name in dict.fromkeys(str(v) for v in market["variable"])
         ]
     return charts
@@ -178,6 +178,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
     headline_rows = tables["headline"]
     headline = {str(k): _json_scalar(v) for k, v in lab_rows(headline_rows, chosen).iloc[0].items()}
     ruin = lab_rows(tables["ruin_curve"], chosen)
+    fan = lab_rows(tables["fan"], chosen)
     pnl = lab_rows(tables["company_pnl"], chosen)
     years = [str(c) for c in pnl.columns if str(c).isdigit()]
     market = tables.get("market")
@@ -188,7 +189,7 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
             for _, row in (headline_rows.iterrows() if labs else ())
         ],
         "headline": headline,
-        "fan": _fan_payload(lab_rows(tables["fan"], chosen)),
+        "fan": _fan_payload(fan),
         "market": _fan_payload(market) if market is not None and len(market) else _fan_payload(_EMPTY_FAN),
         "ruin_curve": {"dates": [str(d) for d in ruin["date"]], "p_ruin": _numbers(ruin["p_ruin"])},
         "company_pnl": {
@@ -202,7 +203,8 @@ def result_payload(tables: Mapping[str, pd.DataFrame], lab: str | None = None) -
                 for _, row in pnl.iterrows()
             ],
         },
-        "charts": chart_payload(tables, chosen, len(labs) > 1),
+        # the lab's rows, taken once: chart_payload's lab_rows returns a table without a lab column as it is
+        "charts": chart_payload({**tables, "ruin_curve": ruin, "fan": fan}, chosen, len(labs) > 1),
         "milestones": [
             {
                 "milestone": milestone_label(str(row["milestone"])),

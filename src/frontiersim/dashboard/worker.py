@@ -18,12 +18,15 @@ timing and warnings), tens of kilobytes, not the simulation's arrays (about
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
 import signal
 import time
 import warnings
 from collections.abc import Callable, MutableSequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ from frontiersim.results.tables import (
     draw_tables,
     run_tables,
 )
+from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
 from frontiersim.sensitivity import drivers_in_draws
 from frontiersim.simulate import simulate
@@ -65,17 +69,71 @@ class _StopRequests:
     slots: MutableSequence[int] | None = None
 
 
-def start_worker(stop_requests: MutableSequence[int]) -> None:
+def start_worker(stop_requests: MutableSequence[int], warm: bool = True) -> None:
     """Initialise a worker process: keep the shared stop requests (one int64 per slot), ignore SIGINT, 1 kernel thread.
 
     Ctrl-C in a terminal signals the whole process group; the server alone
-    should act on it, stopping its workers in order.
+    should act on it, stopping its workers in order. With ``warm``, the
+    worker then runs :func:`warm_up` and :func:`keep_out_of_collections`
+    before it takes its first job.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _StopRequests.slots = stop_requests
     # The pool already runs one simulation per CPU: the compiled kernels take one thread each (numba reads this when
     # it is first imported, with the first simulation), instead of each competing for every core.
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    if warm:
+        warm_up()
+        keep_out_of_collections()
+
+
+def keep_out_of_collections() -> None:
+    """Collect, then freeze what the process holds now (:func:`gc.freeze`), out of the collector's later passes.
+
+    A warm worker holds about 240,000 objects for good (modules, Altair's
+    schema, the kept charts). The collector's full passes, which come about
+    once every ten updates, walked them all: 0.1 s each on the development
+    machine, inside an update. Frozen, they are no longer walked; each
+    update's own objects are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+#: Draws of the update a worker runs when it starts (:func:`warm_up`): one chunk.
+WARM_UP_DRAWS = CHUNK_SIZE_DRAWS
+
+#: The scenario of that update: the page's first preset.
+WARM_UP_SCENARIO = "default"
+
+
+def warm_up() -> bool:
+    """Run one small update of the bundled default scenario and drop it, so that the first request does not wait.
+
+    A fresh worker's first update pays once for what every later one
+    reuses: numba loading the compiled kernels from its disk cache (and
+    importing itself), Altair loading its schema, the fan charts' structure
+    (:mod:`frontiersim.dashboard.chart_specs`) and the memory of a chunk of
+    draws. On the development machine a fresh worker took 1.2-1.7 s for a
+    first update of :data:`WARM_UP_DRAWS` draws, then about 0.5 s for one of
+    10,000 draws, against 0.35 s once warm. Done when the worker starts, that
+    time is spent before any request comes, not on the first request each
+    worker takes.
+
+    Returns
+    -------
+    bool
+        Whether the update ran; a failure is logged and the worker goes on
+        (each request then pays for itself, as without the warm-up).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            simulation_job(lambda: None, bundled(WARM_UP_SCENARIO), WARM_UP_DRAWS, 0, None)
+    except Exception:  # the warm-up is an optimisation: a worker that cannot run it still takes jobs
+        logger.exception("the simulation worker's warm-up failed; it goes on without")
+        return False
+    return True
 
 
 def worker_ready() -> bool:
@@ -159,12 +217,20 @@ class SimulationRun:
 
 
 def simulate_and_tabulate(
-    scenario: Scenario, draws: int, seed: int, checkpoint: Checkpoint, *, to_save: bool = False
+    scenario: Scenario,
+    draws: int,
+    seed: int,
+    checkpoint: Checkpoint,
+    *,
+    to_save: bool = False,
+    simulated: Callable[[SimulationResult], None] | None = None,
 ) -> SimulationRun:
     """Simulate with monthly arrays and make the tables; warnings are collected, not raised.
 
     A run to save gets every run table and the per-draw tables; an update
-    only the tables the page draws (:func:`page_tables`).
+    only the tables the page draws (:func:`page_tables`). ``simulated``, when
+    given, is called with the result before the tables are made (to start
+    work that needs only the result).
 
     A worker runs one job at a time, so the process-wide warning filters
     that :func:`warnings.catch_warnings` changes belong to this run alone.
@@ -181,43 +247,122 @@ def simulate_and_tabulate(
             progress=lambda _draws_done: checkpoint(),
         )
         checkpoint()
-        simulated = time.perf_counter()
+        simulated_at = time.perf_counter()
+        if simulated is not None:
+            simulated(result)
         tables = run_tables(result) if to_save else page_tables(result)
         per_draw = draw_tables(result) if to_save else {}
         finished = time.perf_counter()
     messages = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return SimulationRun(result, tables, per_draw, simulated - started, finished - simulated, messages)
+    return SimulationRun(result, tables, per_draw, simulated_at - started, finished - simulated_at, messages)
 
 
-def run_payload(run: SimulationRun, scenario: Scenario, draws: int, seed: int, lab: str | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DriversChart:
+    """The tornado of what drives ruin in a run's draws, as ``charts`` lists it, and what it took.
+
+    Attributes
+    ----------
+    lab : str or None
+        The lab whose ruin it reads (None: the scenario's first).
+    chart : dict or None
+        :func:`~frontiersim.dashboard.payload.drivers_chart` of
+        :func:`~frontiersim.sensitivity.drivers_in_draws`; None when ruin
+        does not vary (or nothing is uncertain).
+    seconds : float
+        Wall time of both.
+    """
+
+    lab: str | None
+    chart: dict[str, Any] | None
+    seconds: float
+
+
+def drivers_of(result: SimulationResult, scenario: Scenario, lab: str | None, seed: int) -> DriversChart:
+    """What drives ruin of ``lab`` in the draws of ``result``, as the page's chart (:class:`DriversChart`)."""
+    started = time.perf_counter()
+    drivers = drivers_in_draws(result, scenario, lab=lab, seed=seed)
+    chart = drivers_chart(drivers) if drivers is not None else None
+    return DriversChart(lab, chart, time.perf_counter() - started)
+
+
+#: Whether an update works out its drivers on a second thread while its tables are made (see :func:`simulation_job`).
+DRIVERS_BESIDE = True
+
+
+@functools.cache
+def _beside() -> ThreadPoolExecutor:
+    """The worker's one thread for work done beside the tables (made in the worker, at its first update)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-drivers")
+
+
+def run_payload(
+    run: SimulationRun,
+    scenario: Scenario,
+    draws: int,
+    seed: int,
+    lab: str | None,
+    drivers: Future[DriversChart] | None = None,
+) -> dict[str, Any]:
     """The answer to the page: the lab's figures, the draws and seed, the timing and the warnings.
 
     Its ``charts`` end with the tornado of what drives ruin in these draws
-    (:func:`~frontiersim.dashboard.payload.drivers_chart`), when ruin varies.
+    (:func:`~frontiersim.dashboard.payload.drivers_chart`), when ruin varies:
+    ``drivers`` when given and of the lab drawn (made meanwhile by
+    :func:`drivers_of`), else made here. Its ``timing`` gives the seconds of
+    the simulation, the tables, the rest of the page's JSON
+    (``payload_seconds``: figures and charts) and the drivers with their
+    chart (``drivers_seconds``, also when they were made beside the tables).
     """
-    payload = result_payload(run.tables, lab)
     started = time.perf_counter()
-    drivers = drivers_in_draws(run.result, scenario, lab=payload["lab"], seed=seed)
-    if drivers is not None:
-        payload["charts"].append(drivers_chart(drivers))
-    drivers_seconds = time.perf_counter() - started
+    payload = result_payload(run.tables, lab)
+    payload_seconds = time.perf_counter() - started
+    made = drivers.result() if drivers is not None else None
+    if made is None or made.lab != payload["lab"]:
+        made = drivers_of(run.result, scenario, payload["lab"], seed)
+    if made.chart is not None:
+        payload["charts"].append(made.chart)
     payload["draws"] = draws
     payload["seed"] = seed
     payload["timing"] = {
         "simulate_seconds": run.simulate_seconds,
         "tables_seconds": run.tables_seconds,
-        "drivers_seconds": drivers_seconds,
+        "payload_seconds": payload_seconds,
+        "drivers_seconds": made.seconds,
     }
     payload["warnings"] = list(run.warnings)
     return payload
 
 
+def _lab_drawn(result: SimulationResult, lab: str | None) -> str | None:
+    """The lab :func:`~frontiersim.dashboard.payload.result_payload` will draw: ``lab``, else the run's first."""
+    if lab is not None:
+        return lab
+    return result.labs[0] if result.labs else None
+
+
 def simulation_job(
     checkpoint: Checkpoint, scenario: Scenario, draws: int, seed: int, lab: str | None
 ) -> dict[str, Any]:
-    """Simulate a validated scenario and answer with what the page draws (``POST /api/simulate``)."""
-    run = simulate_and_tabulate(scenario, draws, seed, checkpoint)
-    return run_payload(run, scenario, draws, seed, lab)
+    """Simulate a validated scenario and answer with what the page draws (``POST /api/simulate``).
+
+    What drives ruin in the draws needs only the simulation, not the tables:
+    it is worked out on a second thread while the tables and figures are made
+    (its ranking, bootstrap and matrix products release the interpreter lock
+    much of the time, as do the tables' quantiles), which uses the other core
+    when the other worker is idle. Its ``timing`` adds ``job_seconds``: the
+    whole job in the worker.
+    """
+    started = time.perf_counter()
+    drivers: list[Future[DriversChart]] = []
+
+    def beside_tables(result: SimulationResult) -> None:
+        drivers.append(_beside().submit(drivers_of, result, scenario, _lab_drawn(result, lab), seed))
+
+    run = simulate_and_tabulate(scenario, draws, seed, checkpoint, simulated=beside_tables if DRIVERS_BESIDE else None)
+    payload = run_payload(run, scenario, draws, seed, lab, drivers[0] if drivers else None)
+    payload["timing"]["job_seconds"] = time.perf_counter() - started
+    return payload
 
 
 def save_job(

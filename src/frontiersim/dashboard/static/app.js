@@ -556,6 +556,10 @@
   }
 
   async function loadPreset(id) {
+    // the sliders are about to be the preset's: an update still waiting to be sent, or whose answer is still
+    // on its way, is out of date (its answer would draw the old sliders after the reset)
+    clearTimeout(state.timer);
+    state.sequence += 1;
     setStatus("loading preset…", "busy");
     const response = await fetch(`/api/presets/${encodeURIComponent(id)}`);
     if (!response.ok) {
