@@ -6,7 +6,6 @@ import gc
 import logging
 import signal
 import threading
-from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -21,22 +20,30 @@ def without_timing(payload: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in payload.items() if key != "timing"}
 
 
-def test_the_drivers_are_made_on_the_side_thread_and_the_answer_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_drivers_are_ranked_on_the_side_thread_and_the_answer_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     scenario = bundled("default")
-    threads: list[str] = []
-    original = worker.drivers_of
+    copied: list[str] = []
+    ranked: list[str] = []
+    original_copy, original_rank = worker.drawn_inputs, worker.drivers_of_drawn
 
-    def recorded(*arguments: Any) -> worker.DriversChart:
-        threads.append(threading.current_thread().name)
-        return original(*arguments)
+    def recorded_copy(*arguments: Any, **keywords: Any) -> Any:
+        copied.append(threading.current_thread().name)
+        return original_copy(*arguments, **keywords)
 
-    monkeypatch.setattr(worker, "drivers_of", recorded)
+    def recorded_rank(*arguments: Any, **keywords: Any) -> Any:
+        ranked.append(threading.current_thread().name)
+        return original_rank(*arguments, **keywords)
+
+    monkeypatch.setattr(worker, "drawn_inputs", recorded_copy)
+    monkeypatch.setattr(worker, "drivers_of_drawn", recorded_rank)
     beside = worker.simulation_job(lambda: None, scenario, DRAWS, SEED, None)
-    assert len(threads) == 1
-    assert threads[0].startswith("dashboard-drivers")
+    # the run's dataset is read on the job's thread only; the side thread ranks the copies
+    assert copied == [threading.current_thread().name]
+    assert len(ranked) == 1
+    assert ranked[0].startswith("dashboard-drivers")
     monkeypatch.setattr(worker, "DRIVERS_BESIDE", False)
     in_turn = worker.simulation_job(lambda: None, scenario, DRAWS, SEED, None)
-    assert threads[1] == threading.current_thread().name
+    assert len(copied) == 1  # in turn, drivers_in_draws reads and ranks on the job's thread
     assert without_timing(beside) == without_timing(in_turn)
     assert beside["charts"][-1]["name"] == "drivers"
 
@@ -45,12 +52,11 @@ def test_drivers_of_another_lab_are_made_again_for_the_lab_drawn() -> None:
     scenario = bundled("four_labs")
     run = worker.simulate_and_tabulate(scenario, DRAWS, SEED, lambda: None)
     first, other = scenario.lab_names[0], scenario.lab_names[1]
-    wrong: Future[worker.DriversChart] = Future()
-    wrong.set_result(worker.drivers_of(run.result, scenario, other, SEED))
+    wrong = worker.drivers_beside(run.result, scenario, other, SEED)
     answer = worker.run_payload(run, scenario, DRAWS, SEED, first, wrong)
     expected = worker.run_payload(run, scenario, DRAWS, SEED, first)
     assert answer["charts"][-1] == expected["charts"][-1]
-    assert answer["charts"][-1] != wrong.result().chart
+    assert answer["charts"][-1] != wrong.result().chart().chart
 
 
 def test_the_timing_gives_the_whole_job_and_its_parts() -> None:

@@ -42,7 +42,7 @@ from frontiersim.results.tables import (
 )
 from frontiersim.scenario.loader import bundled
 from frontiersim.scenario.schema import Scenario
-from frontiersim.sensitivity import drivers_in_draws
+from frontiersim.sensitivity import drawn_inputs, drivers_in_draws, drivers_of_drawn
 from frontiersim.simulate import simulate
 
 logger = logging.getLogger(__name__)
@@ -286,6 +286,51 @@ def drivers_of(result: SimulationResult, scenario: Scenario, lab: str | None, se
     return DriversChart(lab, chart, time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class DriversTable:
+    """The drivers of ruin worked out beside the tables, before their chart is drawn (:func:`drivers_beside`).
+
+    Attributes
+    ----------
+    lab : str or None
+        The lab whose ruin it reads.
+    table : pandas.DataFrame or None
+        :func:`~frontiersim.sensitivity.drivers_in_draws`'s table; None when
+        there is nothing to rank.
+    seconds : float
+        Wall time of copying the arrays out and ranking them.
+    """
+
+    lab: str | None
+    table: pd.DataFrame | None
+    seconds: float
+
+    def chart(self) -> DriversChart:
+        """The page's chart of the table (drawn on the calling thread), with the time of both."""
+        started = time.perf_counter()
+        chart = drivers_chart(self.table) if self.table is not None else None
+        return DriversChart(self.lab, chart, self.seconds + time.perf_counter() - started)
+
+
+def drivers_beside(result: SimulationResult, scenario: Scenario, lab: str | None, seed: int) -> Future[DriversTable]:
+    """Start ranking the drivers of ruin of ``lab`` on the worker's side thread; the arrays are copied out here.
+
+    Only the copies (:func:`~frontiersim.sensitivity.drawn_inputs`), which
+    nothing else reads, go to the other thread: the run's dataset and its
+    pandas indexes, which the tables read meanwhile, stay on this one.
+    """
+    started = time.perf_counter()
+    drawn = drawn_inputs(result, scenario, lab=lab)
+    copied = time.perf_counter() - started
+
+    def ranked() -> DriversTable:
+        begun = time.perf_counter()
+        table = drivers_of_drawn(drawn, seed=seed) if drawn is not None else None
+        return DriversTable(lab, table, copied + time.perf_counter() - begun)
+
+    return _beside().submit(ranked)
+
+
 #: Whether an update works out its drivers on a second thread while its tables are made (see :func:`simulation_job`).
 DRIVERS_BESIDE = True
 
@@ -302,7 +347,7 @@ def run_payload(
     draws: int,
     seed: int,
     lab: str | None,
-    drivers: Future[DriversChart] | None = None,
+    drivers: Future[DriversTable] | None = None,
 ) -> dict[str, Any]:
     """The answer to the page: the lab's figures, the draws and seed, the timing and the warnings.
 
@@ -317,8 +362,9 @@ def run_payload(
     started = time.perf_counter()
     payload = result_payload(run.tables, lab)
     payload_seconds = time.perf_counter() - started
-    made = drivers.result() if drivers is not None else None
-    if made is None or made.lab != payload["lab"]:
+    ranked = drivers.result() if drivers is not None else None
+    made = ranked.chart() if ranked is not None and ranked.lab == payload["lab"] else None
+    if made is None:
         made = drivers_of(run.result, scenario, payload["lab"], seed)
     if made.chart is not None:
         payload["charts"].append(made.chart)
@@ -347,17 +393,18 @@ def simulation_job(
     """Simulate a validated scenario and answer with what the page draws (``POST /api/simulate``).
 
     What drives ruin in the draws needs only the simulation, not the tables:
-    it is worked out on a second thread while the tables and figures are made
-    (its ranking, bootstrap and matrix products release the interpreter lock
-    much of the time, as do the tables' quantiles), which uses the other core
-    when the other worker is idle. Its ``timing`` adds ``job_seconds``: the
+    its arrays are copied out of the run, then ranked on a second thread
+    while the tables and figures are made (its ranking, bootstrap and matrix
+    products release the interpreter lock much of the time, as do the
+    tables' quantiles), which uses the other core when the other worker is
+    idle; its chart is drawn on this thread (:func:`drivers_beside`). Its ``timing`` adds ``job_seconds``: the
     whole job in the worker.
     """
     started = time.perf_counter()
-    drivers: list[Future[DriversChart]] = []
+    drivers: list[Future[DriversTable]] = []
 
     def beside_tables(result: SimulationResult) -> None:
-        drivers.append(_beside().submit(drivers_of, result, scenario, _lab_drawn(result, lab), seed))
+        drivers.append(drivers_beside(result, scenario, _lab_drawn(result, lab), seed))
 
     run = simulate_and_tabulate(scenario, draws, seed, checkpoint, simulated=beside_tables if DRIVERS_BESIDE else None)
     payload = run_payload(run, scenario, draws, seed, lab, drivers[0] if drivers else None)

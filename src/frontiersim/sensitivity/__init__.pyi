@@ -14,10 +14,13 @@ from .analysis import (
 from .defaults import DEFAULT_SAMPLES, METHODS
 from .outcomes import Outcome, OutcomeError, outcome_names, resolve_outcome
 from .scenario_analysis import (
+    DrawnInputs,
     SensitivityInput,
     SensitivityResult,
     analyse_scenario,
+    drawn_inputs,
     drivers_in_draws,
+    drivers_of_drawn,
     uncertain_inputs,
     wide_table,
 )
@@ -29,13 +32,16 @@ __all__ = [
     "NOISE_INPUT",
     "PRIMARY_INDEX",
     "Design",
+    "DrawnInputs",
     "Outcome",
     "OutcomeError",
     "SensitivityInput",
     "SensitivityResult",
     "analyse_design",
     "analyse_scenario",
+    "drawn_inputs",
     "drivers_in_draws",
+    "drivers_of_drawn",
     "morris_design",
     "outcome_names",
     "rank_indices",

@@ -421,13 +421,66 @@ def drivers_in_draws(
        performing global uncertainty and sensitivity analysis in systems biology. Journal of
        Theoretical Biology 254(1), 178-196.
     """
+    drawn = drawn_inputs(result, scenario, outcome, lab=lab)
+    if drawn is None:
+        return None
+    return drivers_of_drawn(drawn, confidence=confidence, resamples=resamples, seed=seed)
+
+
+@dataclass(frozen=True)
+class DrawnInputs:
+    """What :func:`drivers_in_draws` reads of a run: its own copies of the arrays, and the inputs' labels.
+
+    Made by :func:`drawn_inputs` from the run's dataset; holds no xarray or
+    pandas object of the run, so that :func:`drivers_of_drawn` may work on it
+    on another thread while the run's dataset is read elsewhere (pandas'
+    indexes are not safe to read from two threads at once [1]_).
+
+    Attributes
+    ----------
+    outcome : Outcome
+    inputs : dict of str to ndarray
+        Each uncertain input's draws, by stream name.
+    values : ndarray
+        The outcome in each draw.
+    labels : list of SensitivityInput
+
+    References
+    ----------
+    .. [1] pandas issue 21150, "race condition in Index.is_unique",
+       https://github.com/pandas-dev/pandas/issues/21150
+    """
+
+    outcome: Outcome
+    inputs: dict[str, FloatArray]
+    values: FloatArray
+    labels: list[SensitivityInput]
+
+
+def drawn_inputs(
+    result: SimulationResult, scenario: Scenario, outcome: str = "p_ruin", *, lab: str | None = None
+) -> DrawnInputs | None:
+    """The arrays :func:`drivers_in_draws` ranks, copied out of ``result``; None when there is nothing to rank.
+
+    None when the scenario has no uncertain key, the run has fewer than 20
+    draws, or the outcome is the same in every draw.
+    """
     distributions = uncertain_inputs(scenario)
     if not distributions or result.draws < 20:
         return None
     chosen = resolve_outcome(outcome, scenario)
     lab_name = lab if lab is not None else scenario.lab_names[0]
-    values = chosen.per_draw(result.lab_dataset(lab_name))
+    values = np.array(chosen.per_draw(result.lab_dataset(lab_name)), dtype=np.float64)
     if np.ptp(values) == 0:
         return None
-    indices = _rank_of(result, distributions, values, confidence=confidence, resamples=resamples, seed=seed)
-    return _labelled(indices, chosen, _inputs(result, distributions), "rank")[list(TABLE_COLUMNS)]
+    inputs = {name: np.array(result.dataset[f"input.{name}"].values) for name in distributions}
+    return DrawnInputs(chosen, inputs, values, _inputs(result, distributions))
+
+
+def drivers_of_drawn(
+    drawn: DrawnInputs, *, confidence: float = DEFAULT_CONFIDENCE, resamples: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """The rank method's labelled indices of :func:`drawn_inputs`'s arrays (what :func:`drivers_in_draws` returns)."""
+    frame = pd.DataFrame(drawn.inputs)
+    indices = rank_table(rank_indices(frame, drawn.values, confidence=confidence, resamples=resamples, seed=seed))
+    return _labelled(indices, drawn.outcome, drawn.labels, "rank")[list(TABLE_COLUMNS)]
