@@ -20,7 +20,9 @@ keep_monthly=False)``), unless named otherwise:
     ``FRONTIERSIM_ENGINE=numpy`` or ``numba``; ``workers=2`` runs two
     processes of one numba thread each. One warm-up of 1,000 draws first
     (kernels loaded from the cache), then the timed run. ``results MiB`` is
-    the size of the run's arrays.
+    the size of the run's arrays. The run is then made again in the same
+    process (``again``): its memory is mapped by then, which on a virtual
+    machine that hands freed memory back to its host saves seconds per GB.
 ``numba_3_outputs``
     ``numba`` keeping three per-draw outputs (``simulate(outputs=...)``,
     :data:`FEW_OUTPUTS`): what the results, not the engine, cost.
@@ -146,6 +148,13 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         end_wall, end_cpu = _clock()
         measured["result_mib"] = sum(v.nbytes for v in result.dataset.data_vars.values()) / 1024**2
         del result
+        # The same run again in this process: its memory is now mapped (freed arrays are kept for reuse).
+        again_wall, again_cpu = _clock()
+        fs.simulate(
+            scenario, draws=draws, seed=SEED, keep_monthly=False, workers=case.get("workers", 1), outputs=outputs
+        )
+        done_wall, done_cpu = _clock()
+        measured["again_wall_s"], measured["again_cpu_s"] = done_wall - again_wall, done_cpu - again_cpu
     if kind not in ("compile", "agreement"):
         if kind != "simulate":
             end_wall, end_cpu = _clock()
@@ -265,7 +274,7 @@ def render(results: list[dict[str, Any]]) -> list[str]:
     lines.append("")
     lines.append(
         f"{'case':<18}{'draws':>11}{'wall s':>9}{'cpu s':>9}{'M draw-months/s':>17}{'per cpu-s':>11}"
-        f"{'peak RSS MiB':>14}{'results MiB':>13}"
+        f"{'peak RSS MiB':>14}{'results MiB':>13}{'again: wall s':>15}{'cpu s':>8}"
     )
     for result in results:
         if "wall_s" not in result:
@@ -275,6 +284,7 @@ def render(results: list[dict[str, Any]]) -> list[str]:
             f"{result['name']:<18}{result['draws']:>11,}{result['wall_s']:>9.2f}{result['cpu_s']:>9.2f}"
             f"{result['draw_months_per_s'] / 1e6:>17.2f}{per_cpu:>11.2f}{result['peak_rss_mib']:>14,.0f}"
             + (f"{result['result_mib']:>13,.0f}" if "result_mib" in result else "")
+            + (f"{result['again_wall_s']:>15.2f}{result['again_cpu_s']:>8.2f}" if "again_wall_s" in result else "")
         )
     lines.append("")
     for draws in sorted({r["draws"] for r in results if r["name"] == "numba"}):
@@ -316,8 +326,17 @@ def render(results: list[dict[str, Any]]) -> list[str]:
                 f"  {_verdict(cpu_ratio <= 4)} four labs cost {ratio:.2f}x one lab per draw-month wall, "
                 f"{cpu_ratio:.2f}x in CPU time"
             )
+        again = min([numba] + ([two] if two else []), key=lambda r: r["again_wall_s"])
+        lines.append(
+            f"  run again in the same process (memory mapped): {again['name']} {again['again_wall_s']:.2f} s, "
+            f"{draws * MONTHS / again['again_wall_s'] / 1e6:.1f} M draw-months/s, "
+            f"{draws * MONTHS / again['again_cpu_s'] / 1e6:.1f} per CPU-second"
+        )
         if draws == 1_000_000:
             lines.append(f"  {_verdict(best['wall_s'] <= 5)} <= 5 s ({best['wall_s']:.2f} s)")
+            lines.append(
+                f"  {_verdict(again['again_wall_s'] <= 5)} <= 5 s when run again ({again['again_wall_s']:.2f} s)"
+            )
             lines.append(
                 f"  {_verdict(numba['peak_rss_mib'] <= 1024)} peak RSS <= 1 GB ({numba['peak_rss_mib']:,.0f} MiB)"
             )

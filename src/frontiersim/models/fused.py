@@ -343,7 +343,10 @@ def run_fused(
     rules = [monthly_specs[name].yearly for name in names]
     last = np.array([rule is not None and rule.how == "last" for rule in rules], dtype=np.bool_)
     mean = np.array([rule is not None and rule.how in ("mean", "sum_of_rate") for rule in rules], dtype=np.bool_)
-    out = np.empty((months if keep_monthly else years, columns, len(names)))
+    if keep_monthly:  # output-major: each output's months are one block, copied whole into its buffer (_collect)
+        out = np.empty((len(names), months, columns)).transpose(1, 2, 0)
+    else:  # column by column: each column's yearly figures lie together, as in the draw-major results
+        out = np.empty((years, columns, len(names)))
     model_books = cohorts.by_model
     fixed = {
         "share": share,
