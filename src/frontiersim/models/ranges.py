@@ -34,13 +34,28 @@ def non_finite_outputs(*groups: Mapping[str, NDArray[Any]]) -> list[str]:
     --------
     >>> non_finite_outputs({"a": np.array([1.0, np.inf]), "b": np.zeros(2), "c": np.array([-1, 3])})
     ['a']
+    >>> non_finite_outputs({"huge": np.full(3, 1e308), "nan": np.array([np.nan]), "both": np.array([np.inf, -np.inf])})
+    ['nan', 'both']
     """
     return [
         name
         for group in groups
         for name, values in group.items()
-        if values.dtype.kind == "f" and not np.isfinite(values).all()
+        if values.dtype.kind == "f" and not _all_finite(values)
     ]
+
+
+def _all_finite(values: NDArray[Any]) -> bool:
+    """Whether every value is finite: a sum of finite values is finite unless it overflows, checked value by value.
+
+    One pass, no temporary array, for the usual all-finite case; an
+    infinite or undefined value makes the sum so, and the slow check then
+    decides.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(values)):
+            return True
+    return bool(np.isfinite(values).all())
 
 
 def first_non_finite_month(by_month: Mapping[str, NDArray[Any]], names: Sequence[str]) -> int | None:
