@@ -110,11 +110,6 @@ def memory_problem(
     )
 
 
-def available_cores() -> int:
-    """CPU cores this process may run on (:func:`frontiersim.environment.available_cores`)."""
-    return environment.available_cores()
-
-
 def extra_workers_note(workers: int, tasks: int, cores: int | None = None, *, task_name: str = "chunk") -> str | None:
     """Why ``workers`` processes cannot all help with ``tasks`` independent tasks (None when they can).
 
@@ -130,7 +125,7 @@ def extra_workers_note(workers: int, tasks: int, cores: int | None = None, *, ta
     >>> extra_workers_note(2, 20, cores=2) is None
     True
     """
-    cores = available_cores() if cores is None else cores
+    cores = environment.available_cores() if cores is None else cores
     if workers <= min(cores, tasks):
         return None
     if tasks < workers and tasks <= cores:

@@ -329,6 +329,27 @@ def _hover_layers(base: alt.Chart, x: alt.X, tooltip: list[alt.Tooltip]) -> tupl
     return rule, strips
 
 
+def ruin_rows(ruin_curve: pd.DataFrame) -> pd.DataFrame:
+    """The rows :func:`ruin_chart` draws (without the ``lab`` column): each month's date, end and share ruined."""
+    years = decimal_years(ruin_curve["date"])
+    data = pd.DataFrame(
+        {
+            "date": ruin_curve["date"].astype(str).to_numpy(),
+            "year": [y + 1.0 / 12.0 for y in years],
+            "year_end": years,  # the month's start: its strip spans the month
+            "p_ruin": ruin_curve["p_ruin"].to_numpy(dtype=float),
+        }
+    )
+    data["P(ruin) so far"] = [value_text(p, "probability") for p in data["p_ruin"]]
+    return data
+
+
+def ruin_domain(data: pd.DataFrame) -> list[float]:
+    """The value axis of :func:`ruin_chart` for its rows: from 0 to 1.15 times the highest share ruined, at least 1%."""
+    top = max(float(np.nanmax(data["p_ruin"])) * 1.15 if len(data) else 0.0, 0.01)
+    return [0.0, min(top, 1.0)]
+
+
 def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
     """Share of draws in which each lab is ruined at or before each month's end.
 
@@ -344,15 +365,7 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
         its colour, with a legend.
     """
     labs = table_labs(ruin_curve)
-    data = pd.DataFrame(
-        {
-            "date": ruin_curve["date"].astype(str).to_numpy(),
-            "year": [y + 1.0 / 12.0 for y in decimal_years(ruin_curve["date"])],
-            "year_end": decimal_years(ruin_curve["date"]),  # the month's start: its strip spans the month
-            "p_ruin": ruin_curve["p_ruin"].to_numpy(dtype=float),
-        }
-    )
-    data["P(ruin) so far"] = [value_text(p, "probability") for p in data["p_ruin"]]
+    data = ruin_rows(ruin_curve)
     several = len(labs) > 1
     if labs:
         data.insert(0, "lab", ruin_curve["lab"].astype(str).to_numpy())
@@ -361,13 +374,12 @@ def ruin_chart(ruin_curve: pd.DataFrame) -> Chart:
         if several
         else alt.ColorValue(RUIN_COLOUR)
     )
-    top = max(float(np.nanmax(data["p_ruin"])) * 1.15 if len(data) else 0.0, 0.01)
     x = alt.X(
         field="year", type="quantitative", axis=_year_axis("date (monthly)"), scale=alt.Scale(zero=False, nice=False)
     )
     y = alt.Y(
         "p_ruin:Q",
-        scale=alt.Scale(domain=[0.0, min(top, 1.0)]),
+        scale=alt.Scale(domain=ruin_domain(data)),
         axis=alt.Axis(title="share of draws ruined", format=".1~%"),
     )
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])

@@ -44,11 +44,9 @@ def planned_draws(scenario: Scenario, method: str, samples: int) -> int:
     >>> planned_draws(bundled("default"), "sobol", 1024)  # 5 uncertain keys and the monthly shocks
     8192
     """
-    from frontiersim.models.registry import draw_plan  # noqa: PLC0415
-    from frontiersim.sensitivity.scenario_analysis import uncertain_inputs  # noqa: PLC0415
+    from frontiersim.sensitivity.scenario_analysis import has_noise, uncertain_inputs  # noqa: PLC0415
 
-    noise = any(stream.needed for stream in draw_plan(scenario).shocks)
-    width = len(uncertain_inputs(scenario)) + (1 if noise else 0)
+    width = len(uncertain_inputs(scenario)) + (1 if has_noise(scenario) else 0)
     if method == "sobol":
         return samples * (width + 2)
     if method == "morris":
@@ -120,31 +118,15 @@ def _tornado_page(title: str, svg: str, text: str) -> bytes:
 
 def _write_files(out: Path, result: SensitivityResult, text: str, svg: str) -> list[Path]:
     """Write the analysis's files into ``out`` (each atomically); return their paths."""
-    import json  # noqa: PLC0415
-
     from frontiersim.atomic import atomic_write_bytes  # noqa: PLC0415
+    from frontiersim.sensitivity.summary import settings_json  # noqa: PLC0415
 
     files = {
         "sensitivity.csv": result.table.to_csv(index=False).encode("utf-8"),
         "sensitivity.txt": (text + "\n").encode("utf-8"),
         "tornado.svg": svg.encode("utf-8"),
         "tornado.html": _tornado_page(f"Sensitivity of {result.scenario_name}", svg, text),
-        "sensitivity.json": (
-            json.dumps(
-                {
-                    "scenario": result.scenario_name,
-                    "method": result.method,
-                    "samples": result.samples,
-                    "seed": result.seed,
-                    "lab": result.lab,
-                    "outcomes": [outcome.name for outcome in result.outcomes],
-                    "simulated_draws": result.simulated_draws,
-                    "notes": list(result.notes),
-                },
-                indent=2,
-            )
-            + "\n"
-        ).encode("utf-8"),
+        "sensitivity.json": settings_json(result),
     }
     written = []
     for name, data in files.items():
@@ -194,7 +176,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         print(text)
         if written:
             print(f"\nwrote {', '.join(path.name for path in written)} to {out}/")
-        return recording.finish(sensitivity_payload(result, artifacts={"tornado.svg": svg.encode("utf-8")}))
+        return recording.finish(sensitivity_payload(result, artifacts={"tornado.svg": svg.encode("utf-8")}, text=text))
 
 
 def _suffixed(folder: Path) -> Path:

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from frontiersim.charts import render
@@ -226,25 +225,8 @@ _RUIN_KEY = ("ruin",)
 RUIN_DATASET = "ruin"
 
 
-def _ruin_rows(ruin_curve: pd.DataFrame) -> pd.DataFrame:
-    """The rows :func:`frontiersim.charts.run.ruin_chart` draws for a curve of one lab (no ``lab`` column)."""
-    years = run_charts.decimal_years(ruin_curve["date"])
-    data = pd.DataFrame(
-        {
-            "date": ruin_curve["date"].astype(str).to_numpy(),
-            "year": [y + 1.0 / 12.0 for y in years],
-            "year_end": years,
-            "p_ruin": ruin_curve["p_ruin"].to_numpy(dtype=float),
-        }
-    )
-    data["P(ruin) so far"] = [run_charts.value_text(p, "probability") for p in data["p_ruin"]]
-    return data
-
-
-def _ruin_domain(data: pd.DataFrame) -> list[float]:
-    """The value axis' domain :func:`frontiersim.charts.run.ruin_chart` gives these rows: to 1.15 x the top, >= 1%."""
-    top = max(float(np.nanmax(data["p_ruin"])) * 1.15 if len(data) else 0.0, 0.01)
-    return [0.0, min(top, 1.0)]
+#: The value axis' domain of a curve's rows: ruin_chart's own, which a kept chart is checked against.
+_ruin_domain = run_charts.ruin_domain
 
 
 def _ruin_layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -276,7 +258,7 @@ def ruin_spec(ruin_curve: pd.DataFrame) -> dict[str, Any]:
     """
     if "lab" in ruin_curve.columns or ruin_curve.empty:  # several labs' curves, or nothing to draw
         return render.spec(run_charts.ruin_chart(ruin_curve))
-    data = _ruin_rows(ruin_curve)
+    data = run_charts.ruin_rows(ruin_curve)
     domain = _ruin_domain(data)
     skeleton = _SKELETONS.get(_RUIN_KEY)
     if skeleton is None:
@@ -284,7 +266,7 @@ def ruin_spec(ruin_curve: pd.DataFrame) -> dict[str, Any]:
         built = _without_rows(chart)
         layers = _ruin_layers(built.spec)
         if layers and all(layer["encoding"]["y"]["scale"]["domain"] == domain for layer in layers):
-            _SKELETONS[_RUIN_KEY] = built  # the domain is worked out as ruin_chart does: keep it
+            _SKELETONS[_RUIN_KEY] = built  # the domain is where the rows set it: keep the rest
         return render.spec(chart)
     spec = copy.deepcopy(skeleton.spec)
     for layer in _ruin_layers(spec):

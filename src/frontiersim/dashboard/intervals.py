@@ -607,8 +607,12 @@ def widest_allowed_interval(distribution: Distribution, spec: FieldSpec) -> tupl
 # ---------------------------------------------------------------------------
 
 
-def _key_spec(path: str, scenario: Scenario) -> FieldSpec | None:
-    """The declaration of a shared key at ``section.key`` in this scenario, or None when there is none."""
+def key_spec(path: str, scenario: Scenario) -> FieldSpec | None:
+    """The declaration of a shared key at ``section.key`` in this scenario, or None when there is none.
+
+    A ``policy.*`` key is declared by the scenario's ``[policy]`` kind, so it may be a key of one scenario
+    and not of another.
+    """
     section, _, key = path.partition(".")
     if section == "policy":
         from frontiersim.scenario.fields import field_specs  # noqa: PLC0415 - only for policy keys
@@ -622,12 +626,25 @@ def _key_spec(path: str, scenario: Scenario) -> FieldSpec | None:
         return None
 
 
-def scenario_distribution(path: str, scenario: Scenario) -> Distribution | None:
-    """The value of the shared key at ``section.key`` (``"demand.growth_per_year"``) if a number or distribution."""
+def _scenario_value(path: str, scenario: Scenario) -> Any:
+    """The scenario's value of the shared key at ``section.key``, as it holds it (None when it has none)."""
     section, _, key = path.partition(".")
     holder = scenario.policy if section == "policy" else getattr(scenario, SECTIONS[section][0], None)
-    value = getattr(holder, key, None)
+    return getattr(holder, key, None)
+
+
+def scenario_distribution(path: str, scenario: Scenario) -> Distribution | None:
+    """The value of the shared key at ``section.key`` (``"demand.growth_per_year"``) if a number or distribution."""
+    value = _scenario_value(path, scenario)
     return value if isinstance(value, Distribution) else None
+
+
+def preset_value(path: str, scenario: Scenario) -> float | Distribution | None:
+    """The scenario's value of a numeric shared key: a number or a distribution (None when it is not its key)."""
+    if key_spec(path, scenario) is None:
+        return None
+    value = _scenario_value(path, scenario)
+    return value if isinstance(value, Distribution) else float(value)
 
 
 def bounds_with_units(spec: FieldSpec, *, with_model_range: bool = True) -> str:
@@ -767,7 +784,7 @@ def apply_intervals(
     notes: list[str] = []
     for path, asked in intervals.items():
         where = f"intervals.{path}"
-        spec = _key_spec(path, scenario)
+        spec = key_spec(path, scenario)
         if spec is None or spec.kind != "dist":
             what = "no such key" if spec is None else f"a {spec.kind} key, never uncertain"
             problems.append(
@@ -829,8 +846,10 @@ __all__ = [
     "bounds_with_units",
     "describe_distribution",
     "interval",
+    "key_spec",
     "movable_interval",
     "nearest_allowed_interval",
+    "preset_value",
     "scenario_distribution",
     "stretch_scale",
     "stretch_to_interval",

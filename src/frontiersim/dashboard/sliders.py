@@ -44,16 +44,18 @@ from typing import Any
 from frontiersim.dashboard.intervals import (
     bounds_with_units,
     describe_distribution,
+    key_spec,
     movable_interval,
+    preset_value,
     widest_allowed_interval,
 )
 from frontiersim.models.registry import extension_sections, used_keys
 from frontiersim.optimize.families import typical_range
 from frontiersim.scenario.distributions import Distribution
 from frontiersim.scenario.errors import ScenarioError
-from frontiersim.scenario.fields import FieldSpec, field_spec, field_specs
+from frontiersim.scenario.fields import field_spec
 from frontiersim.scenario.loader import parse_scenario
-from frontiersim.scenario.schema import SECTIONS, Scenario
+from frontiersim.scenario.schema import Scenario
 from frontiersim.units import quantity, quantity_range
 
 #: The key assumptions, in the order the page shows them.
@@ -185,22 +187,6 @@ def slider(path: str) -> Slider:
 SLIDERS: tuple[Slider, ...] = tuple(slider(path) for path in SLIDER_KEYS)
 
 
-def _key_spec(slider: Slider, scenario: Scenario) -> FieldSpec | None:
-    """The declaration of the slider's key in this scenario (None when its ``[policy]`` kind has no such key)."""
-    if slider.section == "policy":
-        return field_specs(type(scenario.policy)).get(slider.key)
-    return field_spec(slider.path)
-
-
-def _preset_value(slider: Slider, scenario: Scenario) -> float | Distribution | None:
-    """The preset's value of the slider's key (None when its ``[policy]`` kind has no such key)."""
-    if _key_spec(slider, scenario) is None:
-        return None
-    holder = scenario.policy if slider.section == "policy" else getattr(scenario, SECTIONS[slider.section][0])
-    value = getattr(holder, slider.key)
-    return value if isinstance(value, Distribution) else float(value)
-
-
 def _current_value(slider: Slider, scenario: Scenario) -> tuple[float | None, str]:
     """The value a slider starts at (in scenario units) and the preset's text for the key, with its unit.
 
@@ -212,7 +198,7 @@ def _current_value(slider: Slider, scenario: Scenario) -> tuple[float | None, st
     >>> _current_value(slider("finance.starting_cash_usd"), bundled("default"))[1]
     '$30B'
     """
-    value = _preset_value(slider, scenario)
+    value = preset_value(slider.path, scenario)
     if value is None:
         return None, ""
     unit = field_spec(slider.path).unit
@@ -354,12 +340,12 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
     comments = preset_comments(scenario.source_text)
     states = []
     for item in SLIDERS:
-        key_spec = _key_spec(item, scenario)
-        described = key_spec or field_spec(item.path)
+        declared = key_spec(item.path, scenario)
+        described = declared or field_spec(item.path)
         value, preset = _current_value(item, scenario)
         start = value if value is not None else (item.low + item.high) / 2 * item.scale
         disabled = _unusable_reason(item, mapping, start)
-        if key_spec is None and not disabled:
+        if declared is None and not disabled:
             disabled = f"not a key of this scenario's [{item.section}]"
         if not disabled and not _reads(keys, item.path):
             disabled = "this scenario's model does not read it"
@@ -367,13 +353,11 @@ def slider_states(mapping: Mapping[str, Any], scenario: Scenario) -> list[dict[s
         if not disabled and len(overridden) == len(scenario.labs) and scenario.lab_overrides:
             disabled = "every lab sets its own value under [labs.NAME]"
         shown = start / item.scale
-        preset_value = _preset_value(item, scenario)
-        spread = movable_interval(preset_value) if isinstance(preset_value, Distribution) else None
+        held = preset_value(item.path, scenario)
+        spread = movable_interval(held) if isinstance(held, Distribution) else None
         p5, p95 = (spread[0] / item.scale, spread[1] / item.scale) if spread is not None else (shown, shown)
         widest = (
-            widest_allowed_interval(preset_value, described)
-            if spread is not None and isinstance(preset_value, Distribution)
-            else None
+            widest_allowed_interval(held, described) if spread is not None and isinstance(held, Distribution) else None
         )
         states.append(
             {

@@ -18,6 +18,7 @@ from frontiersim.models.catalogue import Catalogue, OutputSpec
 from frontiersim.models.components.cohorts import model_count
 from frontiersim.models.engine import ChunkOutput
 from frontiersim.models.registry import catalogue
+from frontiersim.scenario.errors import closest_match
 from frontiersim.scenario.fields import field_spec
 from frontiersim.scenario.schema import Scenario
 
@@ -115,12 +116,10 @@ def kept_outputs(outputs: Catalogue, names: Collection[str] | None) -> frozenset
     known = [spec.name for spec in [*outputs.yearly.values(), *outputs.outputs.values()] if spec.shape != "monthly"]
     unknown = sorted(set(names) - set(known))
     if unknown:
-        import difflib  # noqa: PLC0415
-
         problems = []
         for name in unknown:
-            close = difflib.get_close_matches(name, known, n=1)
-            problems.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            close = closest_match(name, known)
+            problems.append(f"{name!r}" + (f" (did you mean {close!r}?)" if close else ""))
         raise ValueError(
             f"outputs {', '.join(problems)} are not per-draw outputs of this scenario; choose from {', '.join(known)}"
         )

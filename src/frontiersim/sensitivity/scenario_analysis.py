@@ -163,7 +163,7 @@ def uncertain_inputs(scenario: Scenario) -> dict[str, Distribution]:
     return {name: d for name, d in draw_plan(scenario).parameters if not isinstance(d, Fixed)}
 
 
-def _has_noise(scenario: Scenario) -> bool:
+def has_noise(scenario: Scenario) -> bool:
     """Whether any monthly shock stream of the scenario is sampled."""
     return any(stream.needed for stream in draw_plan(scenario).shocks)
 
@@ -297,7 +297,7 @@ def analyse_scenario(
         )
         design = None
     else:
-        noise = _has_noise(scenario)
+        noise = has_noise(scenario)
         if method == "sobol":
             design = sobol_design(distributions, count, root_seed, noise=noise)
         else:

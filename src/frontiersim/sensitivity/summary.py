@@ -133,7 +133,25 @@ def inputs_table(result: SensitivityResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["input", "label", "unit", "distribution"])
 
 
-def sensitivity_payload(result: SensitivityResult, *, artifacts: Mapping[str, bytes] = {}) -> RecordPayload:
+def settings_json(result: SensitivityResult) -> bytes:
+    """The analysis's settings as ``sensitivity.json`` holds them (stored, and written by the command line)."""
+    settings = {
+        "scenario": result.scenario_name,
+        "method": result.method,
+        "samples": result.samples,
+        "seed": result.seed,
+        "lab": result.lab,
+        "outcomes": [outcome.name for outcome in result.outcomes],
+        "confidence": result.confidence,
+        "simulated_draws": result.simulated_draws,
+        "notes": list(result.notes),
+    }
+    return (json.dumps(settings, indent=2) + "\n").encode("utf-8")
+
+
+def sensitivity_payload(
+    result: SensitivityResult, *, artifacts: Mapping[str, bytes] = {}, text: str | None = None
+) -> RecordPayload:
     """What a sensitivity analysis stores: its indices, inputs and outcomes, and its text.
 
     Parameters
@@ -141,6 +159,8 @@ def sensitivity_payload(result: SensitivityResult, *, artifacts: Mapping[str, by
     result : SensitivityResult
     artifacts : mapping of str to bytes
         ``tornado.svg``, ...
+    text : str, optional
+        :func:`summary_text` of ``result``, when the caller has it already.
 
     Returns
     -------
@@ -156,19 +176,9 @@ def sensitivity_payload(result: SensitivityResult, *, artifacts: Mapping[str, by
         "sensitivity_outcomes": result.outcome_summary.copy(),
     }
     tables["units"] = declared_units(tables, SENSITIVITY_UNITS)
-    settings = {
-        "method": result.method,
-        "samples": result.samples,
-        "seed": result.seed,
-        "lab": result.lab,
-        "outcomes": [outcome.name for outcome in result.outcomes],
-        "confidence": result.confidence,
-        "simulated_draws": result.simulated_draws,
-        "notes": list(result.notes),
-    }
     files = {
-        "sensitivity.txt": (summary_text(result) + "\n").encode("utf-8"),
-        "sensitivity.json": (json.dumps(settings, indent=2) + "\n").encode("utf-8"),
+        "sensitivity.txt": ((summary_text(result) if text is None else text) + "\n").encode("utf-8"),
+        "sensitivity.json": settings_json(result),
         **artifacts,
     }
     metrics = {

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
-from frontiersim.simulate import available_cores
+from frontiersim.environment import available_cores
 
 Item = TypeVar("Item")
 Output = TypeVar("Output")
