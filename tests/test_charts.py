@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import frontiersim as fs
@@ -88,6 +88,7 @@ def test_value_scale_forms() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(min_value=-1e13, max_value=1e13, allow_nan=False), min_size=1, max_size=40))
+@example([5e-324])  # a subnormal: 10.0**-323 is no power of ten
 def test_value_scale_ticks_are_ordered_powers_of_ten(values: list[float]) -> None:
     scale = value_scale(values)
     ticks = list(scale.ticks)

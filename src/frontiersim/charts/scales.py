@@ -17,6 +17,7 @@ the dashboard's toggle switches between them without asking the server.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -111,7 +112,8 @@ def _decade_ticks(floor: float, high: float, negative: float, with_zero: bool) -
     """Powers of ten from ``floor`` to ``high`` (mirrored below zero down to ``-negative``), thinned to a few."""
     if high <= 0 and negative <= 0:
         return (0.0,) if with_zero else ()
-    first = math.floor(math.log10(floor))
+    # 10.0**e is a power of ten only down to the smallest normal float's decade; below it, no tick
+    first = max(math.floor(math.log10(floor)), sys.float_info.min_10_exp)
     if with_zero:
         first += 1  # a symlog axis is linear below ``floor``: a tick there would sit on the tick at zero
     last_positive = math.ceil(math.log10(high)) if high > 0 else first
