@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ from frontiersim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from frontiersim.results.result import SimulationResult
+    from frontiersim.results.summary import SummaryResult
 
 FloatArray = NDArray[np.float64]
 
@@ -158,13 +159,29 @@ def _draw_count(scenario: Scenario, draws: int | None, given: GivenDraws | None)
     return draws
 
 
+class ChunkSink(Protocol):
+    """Where finished chunks go: the run's arrays (:class:`ResultAccumulator`) or sketches (``SummaryAccumulator``)."""
+
+    def monthly_views(self, start: int, stop: int) -> dict[str, FloatArray]:
+        """Where draws ``start:stop`` of each monthly output are written, if anywhere."""
+        ...
+
+    def fault_in(self, start: int, stop: int) -> None:
+        """Map the memory draws ``start:stop`` will be copied into."""
+        ...
+
+    def add(self, chunk: ChunkReduction) -> None:
+        """Keep one chunk."""
+        ...
+
+
 def _chunk_bounds(draws: int, chunk_size: int) -> Iterator[tuple[int, int]]:
     for start in range(0, draws, chunk_size):
         yield start, min(start + chunk_size, draws)
 
 
 def _collect(
-    future: Future[ChunkReduction], results: ResultAccumulator, progress: Callable[[int], None] | None
+    future: Future[ChunkReduction], results: ChunkSink, progress: Callable[[int], None] | None
 ) -> None:
     chunk = future.result()
     results.add(chunk)
@@ -277,7 +294,7 @@ def _simulate_here(
     given: GivenDraws | None,
     draws_cache: DrawCache | None,
     kept: Collection[str] | None,
-    results: ResultAccumulator,
+    results: ChunkSink,
     progress: Callable[[int], None] | None,
 ) -> None:
     """Simulate the chunks in this process, each chunk's draws sampled on a thread while the chunk before runs.
@@ -372,13 +389,7 @@ def simulate(
     SimulationResult
     """
     n = _draw_count(scenario, draws, given)
-    if n < 1:
-        raise ValueError(f"draws must be >= 1, got {n}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    _check_draws_cache(scenario, slots, draws_cache, given)
+    _check_run(scenario, n, chunk_size, workers, slots, draws_cache, given)
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     if keep_monthly is None:
         keep_monthly = _default_keep_monthly(scenario, n)
@@ -387,43 +398,136 @@ def simulate(
     problem = memory_problem(scenario, n, keep_monthly, chunk_size, slots, kept=kept)
     if problem is not None:
         raise MemoryBudgetError(problem)
-    bounds = _chunk_bounds(n, chunk_size)  # lazily: a huge draw count costs nothing before the check above
     results = ResultAccumulator(scenario, n, keep_monthly, draw_plan(scenario, slots).parameter_names, declared, kept)
-    if workers == 1 or n <= chunk_size:
+    _run_chunks(
+        scenario, n, chunk_size, root, keep_monthly, policy, workers, progress, slots, given, draws_cache, kept, results
+    )
+    attrs = _run_attrs(scenario, root, n, policy, given)
+    from frontiersim.results.result import SimulationResult  # noqa: PLC0415 (xarray and pandas, only to label)
+
+    return SimulationResult(results.to_dataset(attrs))
+
+
+def simulate_summary(
+    scenario: Scenario,
+    *,
+    draws: int | None = None,
+    seed: SeedLike = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    policy: PolicyOverride = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+    slots: Sequence[Slot] = SLOTS,
+    draws_cache: DrawCache | None = None,
+) -> SummaryResult:
+    """Simulate a scenario and keep its outputs as distributions over draws, not per-draw numbers.
+
+    The same draws as :func:`simulate` with the same seed, but each chunk's
+    per-draw outputs are added to fixed-bin sketches and dropped
+    (:mod:`frontiersim.results.summary`): memory does not grow with the
+    draws (about 130 MB per lab for ten years), where :func:`simulate`
+    keeps about 3.2 KB per draw and lab. P(ruin) and month quantiles are
+    exact, means agree with :func:`simulate`'s to about 1e-15, and quantiles
+    of money and other floats are within 0.39% of the exact ones. The
+    numbers are the same whatever ``chunk_size`` and ``workers``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws, seed, chunk_size, policy, workers, progress, slots, draws_cache
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    SummaryResult
+
+    Examples
+    --------
+    >>> import frontiersim as fs
+    >>> summary = fs.simulate_summary(fs.bundled("default"), draws=2_000, seed=1)
+    >>> full = fs.simulate(fs.bundled("default"), draws=2_000, seed=1)
+    >>> summary.ruin_probability() == full.ruin_probability()
+    True
+    >>> bool(abs(summary.summary().iloc[1, 0] / full.summary().iloc[1, 0] - 1) < 1e-12)  # mean revenue, year 1
+    True
+    """
+    from frontiersim.results.summary import SummaryAccumulator  # noqa: PLC0415
+
+    n = _draw_count(scenario, draws, None)
+    _check_run(scenario, n, chunk_size, workers, slots, draws_cache, None)
+    root = seed_sequence(scenario.simulation.seed if seed is None else seed)
+    sketches = SummaryAccumulator(scenario, n, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots))
+    _run_chunks(scenario, n, chunk_size, root, False, policy, workers, progress, slots, None, draws_cache, None, sketches)
+    return sketches.result(_run_attrs(scenario, root, n, policy, None))
+
+
+def _check_run(
+    scenario: Scenario,
+    draws: int,
+    chunk_size: int,
+    workers: int,
+    slots: Sequence[Slot],
+    draws_cache: DrawCache | None,
+    given: GivenDraws | None,
+) -> None:
+    """Refuse a run's arguments that cannot be simulated, with the reason."""
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    _check_draws_cache(scenario, slots, draws_cache, given)
+
+
+def _run_chunks(
+    scenario: Scenario,
+    draws: int,
+    chunk_size: int,
+    root: np.random.SeedSequence,
+    keep_monthly: bool,
+    policy: PolicyOverride,
+    workers: int,
+    progress: Callable[[int], None] | None,
+    slots: Sequence[Slot],
+    given: GivenDraws | None,
+    draws_cache: DrawCache | None,
+    kept: Collection[str] | None,
+    results: ChunkSink,
+) -> None:
+    """Simulate every chunk, here or on ``workers`` processes, and hand each to ``results`` in the order of the draws."""
+    bounds = _chunk_bounds(draws, chunk_size)  # lazily: a huge draw count costs nothing before the checks
+    if workers == 1 or draws <= chunk_size:
         _simulate_here(scenario, bounds, root, keep_monthly, policy, slots, given, draws_cache, kept, results, progress)
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            # At most two chunks per worker are in flight, so finished chunks
-            # waiting to be copied in stay few and memory stays bounded.
-            pending: deque[Future[ChunkReduction]] = deque()
-            for start, stop in bounds:
-                pending.append(
-                    pool.submit(
-                        simulate_range,
-                        scenario,
-                        start,
-                        stop,
-                        root,
-                        keep_monthly,
-                        policy,
-                        slots,
-                        None,
-                        given,
-                        kept=kept,
-                    )
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # At most two chunks per worker are in flight, so finished chunks
+        # waiting to be copied in stay few and memory stays bounded.
+        pending: deque[Future[ChunkReduction]] = deque()
+        for start, stop in bounds:
+            pending.append(
+                pool.submit(
+                    simulate_range, scenario, start, stop, root, keep_monthly, policy, slots, None, given, kept=kept
                 )
-                if len(pending) >= 2 * workers:
-                    _collect(pending.popleft(), results, progress)
-            while pending:
+            )
+            if len(pending) >= 2 * workers:
                 _collect(pending.popleft(), results, progress)
-    attrs = {
+        while pending:
+            _collect(pending.popleft(), results, progress)
+
+
+def _run_attrs(
+    scenario: Scenario, root: np.random.SeedSequence, draws: int, policy: PolicyOverride, given: GivenDraws | None
+) -> dict[str, object]:
+    """What a run records of itself: scenario, seed, draws, version, time and policies."""
+    return {
         "scenario_name": scenario.meta.name,
         "scenario_sha256": scenario_hash(scenario),
         "scenario_toml": scenario.source_text,
         "seed_entropy": str(root.entropy),
         "seed_spawn_key": list(root.spawn_key),
-        "draws": n,
+        "draws": draws,
         "start": scenario.meta.start,
         "horizon_years": scenario.meta.horizon_years,
         "frontiersim_version": __version__,
@@ -431,6 +535,3 @@ def simulate(
         "policy": _policies_text(scenario, policy),
         **({} if given is None else {"given_parameters": sorted(given.parameters)}),
     }
-    from frontiersim.results.result import SimulationResult  # noqa: PLC0415 (xarray and pandas, only to label)
-
-    return SimulationResult(results.to_dataset(attrs))

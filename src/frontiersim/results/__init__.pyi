@@ -2,6 +2,7 @@
 
 from .build import ChunkReduction, ResultAccumulator, model_labels, reduce_chunk, yearly_aggregates
 from .result import PNL_LINES, SUMMARY_METRICS, SimulationResult
+from .summary import SummaryAccumulator, SummaryResult
 from .tables import draw_tables, run_tables
 
 __all__ = [
@@ -10,6 +11,8 @@ __all__ = [
     "ChunkReduction",
     "ResultAccumulator",
     "SimulationResult",
+    "SummaryAccumulator",
+    "SummaryResult",
     "draw_tables",
     "model_labels",
     "reduce_chunk",
