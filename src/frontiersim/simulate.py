@@ -180,9 +180,7 @@ def _chunk_bounds(draws: int, chunk_size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + chunk_size, draws)
 
 
-def _collect(
-    future: Future[ChunkReduction], results: ChunkSink, progress: Callable[[int], None] | None
-) -> None:
+def _collect(future: Future[ChunkReduction], results: ChunkSink, progress: Callable[[int], None] | None) -> None:
     chunk = future.result()
     results.add(chunk)
     if progress is not None:
@@ -457,7 +455,9 @@ def simulate_summary(
     _check_run(scenario, n, chunk_size, workers, slots, draws_cache, None)
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     sketches = SummaryAccumulator(scenario, n, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots))
-    _run_chunks(scenario, n, chunk_size, root, False, policy, workers, progress, slots, None, draws_cache, None, sketches)
+    _run_chunks(
+        scenario, n, chunk_size, root, False, policy, workers, progress, slots, None, draws_cache, None, sketches
+    )
     return sketches.result(_run_attrs(scenario, root, n, policy, None))
 
 
@@ -495,7 +495,7 @@ def _run_chunks(
     kept: Collection[str] | None,
     results: ChunkSink,
 ) -> None:
-    """Simulate every chunk, here or on ``workers`` processes, and hand each to ``results`` in the order of the draws."""
+    """Simulate every chunk, here or on ``workers`` processes; hand each to ``results`` in the order of the draws."""
     bounds = _chunk_bounds(draws, chunk_size)  # lazily: a huge draw count costs nothing before the checks
     if workers == 1 or draws <= chunk_size:
         _simulate_here(scenario, bounds, root, keep_monthly, policy, slots, given, draws_cache, kept, results, progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import xarray as xr
@@ -13,6 +14,7 @@ from frontiersim.optimize.frontier import Frontier
 from frontiersim.optimize.search import OptimizationResult, PolicyEvaluation
 from frontiersim.optimize.split import TrainingShareSearch
 from frontiersim.results.result import PNL_LINES, SUMMARY_METRICS, SimulationResult
+from frontiersim.results.summary import SummaryResult
 from frontiersim.results.tables import PROBABILITY
 from frontiersim.units import counted, format_number, money, number_text, plain_number
 
@@ -94,7 +96,11 @@ def variable_units(dataset: xr.Dataset) -> dict[str, str]:
 
 def summary_units(dataset: xr.Dataset) -> dict[str, str]:
     """Unit of each metric of :meth:`SimulationResult.summary` (by its label), from the dataset's attributes."""
-    units = variable_units(dataset)
+    return _metric_units(variable_units(dataset))
+
+
+def _metric_units(units: Mapping[str, str]) -> dict[str, str]:
+    """Unit of each summary metric (by its label), from the unit of each output."""
     return {label: units.get(variable, "") for variable, label in SUMMARY_METRICS.items()}
 
 
@@ -202,7 +208,17 @@ def _model_units(dataset: xr.Dataset) -> dict[str, str]:
     }
 
 
-def _obligation_lines(result: SimulationResult, lab: str | None) -> list[str]:
+def _units_of(result: SimulationResult | SummaryResult, lab: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Unit of every output by name, and of every per-model output by label (the per-model P&L's columns)."""
+    if isinstance(result, SummaryResult):
+        specs = result.specs.values()
+        by_label = {spec.label: spec.unit for spec in specs if spec.shape == "model"}
+        return {spec.name: spec.unit for spec in specs}, by_label
+    dataset = result.lab_dataset(lab)
+    return variable_units(dataset), _model_units(dataset)
+
+
+def _obligation_lines(result: SimulationResult | SummaryResult, lab: str | None) -> list[str]:
     """What the lab still owes after the horizon, and whether it could pay it."""
     owed = result.obligations_after_horizon(lab)
     return [
@@ -212,33 +228,33 @@ def _obligation_lines(result: SimulationResult, lab: str | None) -> list[str]:
     ]
 
 
-def _lab_tables(result: SimulationResult, lab: str | None) -> list[str]:
+def _lab_tables(result: SimulationResult | SummaryResult, lab: str | None) -> list[str]:
     """P(ruin), the summary, the company P&L and the per-model P&L of one lab."""
-    dataset = result.lab_dataset(lab)
-    units = variable_units(dataset)
+    units, model_units = _units_of(result, lab)
     pnl_units = {line: units.get(variable, "") for line, variable in PNL_LINES.items()}
     return [
         f"P(ruin within the horizon) = {result.ruin_probability(lab):.2%}",
         *_obligation_lines(result, lab),
         "",
-        format_table(result.summary(lab=lab), summary_units(dataset)),
+        format_table(result.summary(lab=lab), _metric_units(units)),
         "",
         "Company P&L by year (mean over draws):",
         format_frame(result.company_pnl(lab=lab), row_units=pnl_units),
         "",
         "Per-model P&L (mean over draws): each model is a company",
-        format_frame(result.cohort_pnl(lab=lab), column_units=_model_units(dataset)),
+        format_frame(result.cohort_pnl(lab=lab), column_units=model_units),
     ]
 
 
-def format_result(result: SimulationResult) -> str:
+def format_result(result: SimulationResult | SummaryResult) -> str:
     """The readable summary that ``frontiersim run`` prints.
 
     With one lab: P(ruin), the summary by year, the company P&L and the
     per-model P&L. With several: P(ruin) of every lab, then a section of
-    those tables per lab, headed by the lab's name.
+    those tables per lab, headed by the lab's name. A :class:`SummaryResult`
+    (``run --no-draws``) reads the same, its quantiles from sketches.
     """
-    attrs = result.dataset.attrs
+    attrs: Mapping[str, Any] = result.attrs if isinstance(result, SummaryResult) else result.dataset.attrs
     lines = [
         f"scenario {attrs.get('scenario_name')!r}: {counted(result.draws, 'draw')}, "
         f"{counted(int(attrs.get('horizon_years', 0)), 'year')} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -54,6 +54,23 @@ def select_lab(dataset: xr.Dataset, name: str) -> xr.Dataset:
     others = [str(v) for v in selected.data_vars if str(v).startswith("input.labs.") and str(v) not in own]
     selected = selected.drop_vars([*others, *(target for target in own.values() if target in selected)])
     return selected.rename(own)
+
+
+def save_run_files(folder: Path, attrs: Mapping[str, object], summary: pd.DataFrame) -> list[Path]:
+    """Write a run's ``summary.csv``, ``run.json`` (its attributes and software) and ``scenario.toml``, atomically."""
+    summary_path = folder / "summary.csv"
+    atomic_write_bytes(summary_path, summary.to_csv().encode("utf-8"))
+    metadata = {k: v for k, v in attrs.items() if k != "scenario_toml"}
+    metadata["software"] = software_versions()
+    metadata_path = folder / "run.json"
+    atomic_write_bytes(metadata_path, json.dumps(metadata, indent=2, default=str).encode("utf-8"))
+    written = [summary_path, metadata_path]
+    scenario_text = attrs.get("scenario_toml")
+    if isinstance(scenario_text, str) and scenario_text:
+        scenario_path = folder / "scenario.toml"
+        atomic_write_bytes(scenario_path, scenario_text.encode("utf-8"))
+        written.append(scenario_path)
+    return written
 
 
 class SimulationResult:
@@ -285,19 +302,7 @@ class SimulationResult:
         """
         folder = Path(folder)
         written = self.to_parquet(folder) if format == "parquet" else [self.to_netcdf(folder / "results.nc")]
-        summary_path = folder / "summary.csv"
-        atomic_write_bytes(summary_path, self.summary().to_csv().encode("utf-8"))
-        metadata = {k: v for k, v in self.dataset.attrs.items() if k != "scenario_toml"}
-        metadata["software"] = software_versions()
-        metadata_path = folder / "run.json"
-        atomic_write_bytes(metadata_path, json.dumps(metadata, indent=2, default=str).encode("utf-8"))
-        written += [summary_path, metadata_path]
-        scenario_text = self.dataset.attrs.get("scenario_toml")
-        if isinstance(scenario_text, str) and scenario_text:
-            scenario_path = folder / "scenario.toml"
-            atomic_write_bytes(scenario_path, scenario_text.encode("utf-8"))
-            written.append(scenario_path)
-        return written
+        return written + save_run_files(folder, self.dataset.attrs, self.summary())
 
     @classmethod
     def from_netcdf(cls, path: str | Path) -> SimulationResult:

@@ -251,7 +251,8 @@ class FloatSketch:
         """
         low, _ = _edges()
         first = int(np.searchsorted(low, threshold, side="left"))
-        return self.counts[:, first:].sum(axis=1) / max(self.draws, 1)
+        shares: FloatArray = self.counts[:, first:].sum(axis=1) / max(self.draws, 1)
+        return shares
 
 
 @dataclass
@@ -304,7 +305,8 @@ class IntegerSketch:
     def share_at_least(self, threshold: int) -> FloatArray:
         """Share of draws whose value is at least ``threshold``, per column (exact)."""
         first = max(threshold - self.lowest, 0)
-        return self.counts[:, first:].sum(axis=1) / max(self.draws, 1)
+        shares: FloatArray = self.counts[:, first:].sum(axis=1) / max(self.draws, 1)
+        return shares
 
     def order_statistics(self, column: int, ranks: IntArray) -> IntArray:
         """The ``ranks``-th smallest values of one column (exact)."""

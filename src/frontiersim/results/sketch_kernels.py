@@ -5,8 +5,9 @@ addition per draw, in the order of the draws), the least and greatest value
 and the bin count, as :meth:`FloatSketch.add_numpy` computes them with whole-array
 operations (the reference, ``tests/test_sketch.py``). The bin of a value is
 found as :func:`frontiersim.results.sketch.bin_index` finds it, from the
-bits of its magnitude (``bits``, the same memory read as integers). Compiled with numba [1]_, cached on disk, releasing the GIL so that
-columns are filled on several threads at once.
+bits of its magnitude (``bits``, the same memory read as integers).
+Compiled with numba [1]_, cached on disk, releasing the GIL so that columns
+are filled on several threads at once.
 
 References
 ----------
@@ -17,6 +18,7 @@ References
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numba
@@ -39,7 +41,7 @@ def fill(
         missing = 0
         for draw in range(draws):
             value = float(values[draw, column])
-            if value != value:
+            if math.isnan(value):
                 missing += 1
                 continue
             total += value

@@ -17,6 +17,7 @@ something other than surviving the horizon.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -314,6 +315,20 @@ class SummaryResult:
         return table
 
     # -- export -------------------------------------------------------------
+    def save(self, folder: str | Path) -> list[Path]:
+        """Save ``distributions.nc`` (:meth:`to_dataset`), ``summary.csv``, ``run.json`` and ``scenario.toml``.
+
+        Every file is written to a temporary name and renamed into place.
+        """
+        from frontiersim.atomic import atomic_write_with  # noqa: PLC0415
+        from frontiersim.results.result import save_run_files  # noqa: PLC0415
+
+        folder = Path(folder)
+        dataset = self.to_dataset()
+        path = folder / "distributions.nc"
+        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+        return [path, *save_run_files(folder, self.attrs, self.summary())]
+
     def to_dataset(self, quantiles: Sequence[float] = DATASET_QUANTILES) -> xr.Dataset:
         """The run's statistics as a labelled :class:`xarray.Dataset`.
 
@@ -352,7 +367,7 @@ class SummaryResult:
         for name, parameter in self.parameters.items():
             table = np.vstack([*_extremes(parameter), parameter.quantiles(quantiles)])
             data_vars[f"input.{name}"] = (("statistic",), table[:, 0], {"description": f"sampled {name}"})
-        attrs = {key: value for key, value in self.attrs.items() if isinstance(value, str | int | float)}
+        attrs: dict[str, object] = {k: v for k, v in self.attrs.items() if isinstance(v, str | int | float)}
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs={**attrs, "kind": "summary over draws"})
 
 
@@ -361,11 +376,11 @@ def _extremes(sketch: Sketch) -> tuple[FloatArray, FloatArray, FloatArray]:
     if isinstance(sketch, IntegerSketch):
         values = sketch.values()
         present = sketch.counts > 0
+        last = present.shape[1] - 1 - np.argmax(present[:, ::-1], axis=1)
         least = np.where(present.any(axis=1), values[np.argmax(present, axis=1)], np.nan)
-        greatest = np.where(present.any(axis=1), values[present.shape[1] - 1 - np.argmax(present[:, ::-1], axis=1)], np.nan)
+        greatest = np.where(present.any(axis=1), values[last], np.nan)
         return sketch.means(), least.astype(float), greatest.astype(float)
     with np.errstate(invalid="ignore"):
         least = np.where(np.isfinite(sketch.minima) | (sketch.valid_counts() > 0), sketch.minima, np.nan)
         greatest = np.where(np.isfinite(sketch.maxima) | (sketch.valid_counts() > 0), sketch.maxima, np.nan)
     return sketch.means(), least, greatest
-
