@@ -367,8 +367,8 @@ class SummaryResult:
         for name, parameter in self.parameters.items():
             table = np.vstack([*_extremes(parameter), parameter.quantiles(quantiles)])
             data_vars[f"input.{name}"] = (("statistic",), table[:, 0], {"description": f"sampled {name}"})
-        attrs: dict[str, object] = {k: v for k, v in self.attrs.items() if isinstance(v, str | int | float)}
-        return xr.Dataset(data_vars=data_vars, coords=coords, attrs={**attrs, "kind": "summary over draws"})
+        kept_attrs: dict[str, object] = {k: v for k, v in self.attrs.items() if isinstance(v, str | int | float)}
+        return xr.Dataset(data_vars=data_vars, coords=coords, attrs={**kept_attrs, "kind": "summary over draws"})
 
 
 def _extremes(sketch: Sketch) -> tuple[FloatArray, FloatArray, FloatArray]:
