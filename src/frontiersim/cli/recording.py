@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the store (duckdb, pandas) is imported when a run is record
     import pandas as pd
 
     from frontiersim.results.result import SimulationResult
+    from frontiersim.results.summary import SummaryResult
     from frontiersim.store import RunStore
     from frontiersim.store.record import RecordPayload
 
@@ -129,6 +130,18 @@ class Recording:
 
         try:
             record_simulation(self.store, result, run_id=self.run_id, per_draw=per_draw)
+        except StoreError as error:
+            return self._failed_to_store(error)
+        return self._stored(announce=announce)
+
+    def finish_summary(self, summary: SummaryResult, *, announce: bool = True) -> int:
+        """Complete the record of a run kept as distributions with its run tables, as :meth:`finish_simulation`."""
+        if self.store is None:
+            return EXIT_OK
+        from frontiersim.store.record import summary_payload  # noqa: PLC0415
+
+        try:
+            summary_payload(summary).store_in(self.store, self.run_id)
         except StoreError as error:
             return self._failed_to_store(error)
         return self._stored(announce=announce)

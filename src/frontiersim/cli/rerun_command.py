@@ -42,17 +42,21 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _cmd_rerun(args: argparse.Namespace) -> int:
+    import pandas as pd  # noqa: PLC0415
+
     from frontiersim.cli.recording import begin_recording  # noqa: PLC0415
+    from frontiersim.results.summary_tables import summary_run_tables  # noqa: PLC0415
     from frontiersim.results.tables import draw_tables, run_tables  # noqa: PLC0415
-    from frontiersim.simulate import DEFAULT_CHUNK_SIZE, memory_problem, simulate  # noqa: PLC0415
-    from frontiersim.store.record import table_differences  # noqa: PLC0415
+    from frontiersim.simulate import DEFAULT_CHUNK_SIZE, memory_problem, simulate, simulate_summary  # noqa: PLC0415
+    from frontiersim.store.record import DISTRIBUTIONS_ONLY, table_differences  # noqa: PLC0415
 
     stored = _stored_run(args)
     if isinstance(stored, int):
         return stored
     record, scenario, keep_monthly = stored
     draws = record.draws or 0  # a record without draws was refused
-    problem = memory_problem(scenario, draws, keep_monthly, DEFAULT_CHUNK_SIZE)
+    distributions = record.options.get(DISTRIBUTIONS_ONLY) is True
+    problem = None if distributions else memory_problem(scenario, draws, keep_monthly, DEFAULT_CHUNK_SIZE)
     if problem:
         return bad_input(problem)
     if not args.message:
@@ -63,13 +67,21 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     if isinstance(recording, int):
         return recording
     with recording.failing_on_error():
-        with progress_bar(args, draws) as advance:
-            result = simulate(
-                scenario, draws=record.draws, seed=record.seed, keep_monthly=keep_monthly, progress=advance
-            )
-        per_draw = draw_tables(result) if record.draw_table_names else {}
-        status = recording.finish_simulation(result, announce=False, per_draw=per_draw)
-        equal, different = table_differences(record.tables, run_tables(result))
+        if distributions:  # a run kept as distributions (run --no-draws) is made again as one
+            with progress_bar(args, draws) as advance:
+                summary = simulate_summary(scenario, draws=record.draws, seed=record.seed, progress=advance)
+            per_draw: dict[str, pd.DataFrame] = {}
+            status = recording.finish_summary(summary, announce=False)
+            tables = summary_run_tables(summary)
+        else:
+            with progress_bar(args, draws) as advance:
+                result = simulate(
+                    scenario, draws=record.draws, seed=record.seed, keep_monthly=keep_monthly, progress=advance
+                )
+            per_draw = draw_tables(result) if record.draw_table_names else {}
+            status = recording.finish_simulation(result, announce=False, per_draw=per_draw)
+            tables = run_tables(result)
+        equal, different = table_differences(record.tables, tables)
         stored_draws = {table: record.draw_table(table) for table in record.draw_table_names}
         equal_draws, different_draws = table_differences(stored_draws, per_draw)
     print("\n".join(_report(record, (equal, different), (equal_draws, different_draws))))

@@ -57,7 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return bad_input(problem)
     if args.no_draws:
-        return _run_without_draws(args, scenario, draws, out)
+        return _run_without_draws(args, scenario, draws, out, seed)
     keep_monthly = False if args.summary_only else None
     problem = memory_problem(scenario, draws, keep_monthly, args.chunk_size)
     if problem:
@@ -94,40 +94,43 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return status
 
 
-def _run_without_draws(args: argparse.Namespace, scenario: Scenario, draws: int, out: Path) -> int:
+def _run_without_draws(args: argparse.Namespace, scenario: Scenario, draws: int, out: Path, seed: int) -> int:
     """``run --no-draws``: every output's distribution over draws, sketched as the chunks finish.
 
-    Memory does not grow with the draws. Nothing per draw is kept, so the run
-    is not recorded in the run store (whose records hold per-draw tables and
-    the report's); the files are ``distributions.nc``, ``summary.csv``,
-    ``run.json`` and ``scenario.toml``.
+    Memory does not grow with the draws. The files are ``distributions.nc``,
+    ``summary.csv``, ``run.json`` and ``scenario.toml``; the run store keeps
+    the run tables (no per-draw tables), which ``frontiersim report`` reads.
     """
+    recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
+    if isinstance(recording, int):
+        return recording
     note = extra_workers_note(args.workers, chunk_count(draws, args.chunk_size))
     if note:
         print(f"note: {note}", file=sys.stderr)
-    if not args.no_store:
-        print("note: a --no-draws run keeps no per-draw numbers and is not recorded in the run store", file=sys.stderr)
     from frontiersim.cli.format import format_result  # noqa: PLC0415 (imported once the input is checked)
 
-    with progress_bar(args, draws, desc=scenario.meta.name) as advance:
-        result = simulate_summary(
-            scenario,
-            draws=draws,
-            seed=args.seed,
-            chunk_size=args.chunk_size,
-            workers=args.workers,
-            progress=advance,
+    with recording.failing_on_error():
+        with progress_bar(args, draws, desc=scenario.meta.name) as advance:
+            result = simulate_summary(
+                scenario,
+                draws=draws,
+                seed=args.seed,
+                chunk_size=args.chunk_size,
+                workers=args.workers,
+                progress=advance,
+            )
+        summary = format_result(result)
+        written = [] if args.no_save else result.save(out)
+        status = recording.finish_summary(result, announce=False)
+        print(summary)
+        print(
+            f"\n{counted(draws, 'draw')} kept as distributions in {result.nbytes / 1024**2:,.0f} MiB: quantiles of "
+            "money and other floats within 0.39% of the exact ones; P(ruin), means and months as a full run gives them"
         )
-    summary = format_result(result)
-    written = [] if args.no_save else result.save(out)
-    print(summary)
-    print(
-        f"\n{counted(draws, 'draw')} kept as distributions in {result.nbytes / 1024**2:,.0f} MiB: quantiles of money "
-        "and other floats within 0.39% of exact ones; P(ruin), means and month counts as a full run gives them"
-    )
-    if written:
-        print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
-    return EXIT_OK
+        if written:
+            print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
+        recording.announce()
+        return status
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -282,7 +285,7 @@ def add_parsers(commands: argparse._SubParsersAction[Any]) -> None:
         "--no-draws",
         action="store_true",
         help="keep no per-draw numbers: each output's distribution over draws is sketched as chunks finish "
-        "(memory does not grow with --draws; quantiles within 0.39%%); not recorded in the run store",
+        "(memory does not grow with --draws; quantiles within 0.39%%); the run store keeps its tables",
     )
     run.add_argument("--chunk-size", type=positive_int, default=DEFAULT_CHUNK_SIZE, help="draws per chunk")
     run.add_argument("--workers", type=positive_int, default=1, help="processes to use")

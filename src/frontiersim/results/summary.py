@@ -184,7 +184,8 @@ class SummaryResult:
         )
 
     # -- reading one output -------------------------------------------------
-    def _lab_index(self, lab: str | None) -> int:
+    def lab_index(self, lab: str | None) -> int:
+        """Position of a lab (None: the only lab), or a ValueError naming the labs."""
         labs = self.labs
         if lab is None:
             if len(labs) != 1:
@@ -199,28 +200,35 @@ class SummaryResult:
             raise KeyError(f"no per-draw output {name!r}; outputs: {', '.join(self.sketches)}")
         return self.sketches[name]
 
-    def _lab_columns(self, name: str, lab: str | None) -> slice:
+    def lab_columns(self, name: str, lab: str | None) -> slice:
         """Columns of one lab's values of a per-lab output (all columns of a market output)."""
         spec, shape = self.specs[name], self.shapes[name]
         if spec.per != "lab":
             return slice(None)
         width = int(np.prod(shape[1:], dtype=np.int64))
-        index = self._lab_index(lab)
+        index = self.lab_index(lab)
         return slice(index * width, (index + 1) * width)
 
     def means(self, name: str, lab: str | None = None) -> FloatArray:
         """Mean over draws of an output (one lab's), shaped as its trailing dimensions (years, models, ...)."""
-        values = self._sketch(name).means()[self._lab_columns(name, lab)]
+        values = self._sketch(name).means()[self.lab_columns(name, lab)]
         return values.reshape(self._trailing_shape(name))
 
     def quantiles(self, name: str, levels: Sequence[float], lab: str | None = None) -> FloatArray:
         """Quantiles over draws of an output (one lab's): ``(len(levels), *trailing)``."""
-        values = self._sketch(name).quantiles(levels)[:, self._lab_columns(name, lab)]
+        values = self._sketch(name).quantiles(levels)[:, self.lab_columns(name, lab)]
         return values.reshape(len(levels), *self._trailing_shape(name))
 
     def _trailing_shape(self, name: str) -> tuple[int, ...]:
         shape = self.shapes[name]
         return shape[1:] if self.specs[name].per == "lab" else shape
+
+    def ruined_draws(self, name: str = "ruin_month") -> NDArray[np.int64]:
+        """Draws in which each lab is ruined (``name``: ``ruin_month`` or ``ruin_month_including_runoff``)."""
+        sketch = self.sketches[name]
+        assert isinstance(sketch, IntegerSketch)
+        ruined: NDArray[np.int64] = sketch.counts[:, 1:].sum(axis=1)  # the first position holds -1
+        return ruined
 
     # -- what a SimulationResult answers ------------------------------------
     def ruin_probability(self, lab: str | None = None, *, including_runoff: bool = False) -> float:
@@ -232,12 +240,12 @@ class SummaryResult:
         )
         sketch = self.sketches[name]
         assert isinstance(sketch, IntegerSketch)
-        return float(sketch.share_at_least(0)[self._lab_index(lab)])
+        return float(sketch.share_at_least(0)[self.lab_index(lab)])
 
     def obligations_after_horizon(self, lab: str | None = None, statistic: str = "median") -> float:
         """Contract payments owed after the horizon, over the draws in which the lab survives it, USD."""
         sketch = self.survivors["obligations_after_horizon_usd"]
-        index = self._lab_index(lab)
+        index = self.lab_index(lab)
         if statistic == "median":
             return float(sketch.quantiles([0.5])[0, index])
         return float(sketch.means()[index])
@@ -248,7 +256,7 @@ class SummaryResult:
         assert isinstance(sketch, IntegerSketch)
         months = self.scenario.horizon_months
         counts = np.zeros(months, dtype=np.int64)
-        own = sketch.counts[self._lab_index(lab), 1:]  # value 0 onwards (the first position holds -1)
+        own = sketch.counts[self.lab_index(lab), 1:]  # value 0 onwards (the first position holds -1)
         counts[: min(own.size, months)] = own[:months]
         return np.cumsum(counts) / max(self.draws, 1)
 

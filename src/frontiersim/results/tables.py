@@ -116,6 +116,9 @@ _COHORT_COLUMNS: dict[str, str] = {
 #: Capability variables summarised by year, when capability drives demand.
 _CAPABILITY_VARIABLES: tuple[str, ...] = ("year_capability_index", "year_overhang")
 
+#: Quantiles of the month each milestone is reached (``inverted_cdf``: a month some draw reaches it in).
+MILESTONE_QUANTILES: tuple[float, float, float] = (0.05, 0.5, 0.95)
+
 #: The summary's P(ruin) row.
 _RUIN_METRIC = "P(ruin by year end)"
 
@@ -300,6 +303,20 @@ def _fan_rows(
     quantile = np.nanquantile if nan_aware else np.quantile
     mean = np.nanmean(by_period, axis=1) if nan_aware else by_period.mean(axis=1)
     levels = quantile(by_period, list(FAN_QUANTILES.values()), axis=1)
+    return fan_frame(name, label, units, period, index, dates, mean, levels)
+
+
+def fan_frame(
+    name: str,
+    label: str,
+    units: str,
+    period: str,
+    index: NDArray[np.int64],
+    dates: list[str],
+    mean: FloatArray,
+    levels: FloatArray,
+) -> pd.DataFrame:
+    """Fan rows of one variable from its mean and its :data:`FAN_QUANTILES` (``(quantiles, periods)``) by period."""
     columns: dict[str, object] = {
         "variable": [name] * len(index),
         "label": [label] * len(index),
@@ -423,9 +440,13 @@ def _ruin_curve(result: SimulationResult) -> pd.DataFrame:
     ruin_month = np.asarray(ds["ruin_month"].values, dtype=np.int64)
     ruined = ruin_month[(ruin_month >= 0) & (ruin_month < months)]
     counts = np.bincount(ruined, minlength=months)[:months]
-    p_ruin = np.cumsum(counts) / max(ruin_month.size, 1)
-    index = np.arange(months, dtype=np.int64)
-    return pd.DataFrame({"month": index, "date": month_dates(start_period(ds), index), "p_ruin": p_ruin})
+    return ruin_curve_frame(start_period(ds), np.cumsum(counts) / max(ruin_month.size, 1))
+
+
+def ruin_curve_frame(start: pd.Period, p_ruin: FloatArray) -> pd.DataFrame:
+    """Rows of one lab's ruin curve from P(ruin) by the end of each month."""
+    index = np.arange(p_ruin.size, dtype=np.int64)
+    return pd.DataFrame({"month": index, "date": month_dates(start, index), "p_ruin": p_ruin})
 
 
 def ruin_curve(result: SimulationResult) -> pd.DataFrame:
@@ -454,7 +475,6 @@ def _seed_text(attrs: Mapping[str, object]) -> str:
 def _headline(result: SimulationResult) -> pd.DataFrame:
     ds = result.dataset
     ruined = int((np.asarray(ds["ruin_month"].values) >= 0).sum())
-    low, high = wilson_interval(ruined, result.draws)
     revenue = np.asarray(ds["year_revenue_usd"].values, dtype=float)[:, -1]
     cash = np.asarray(ds["year_cash_usd"].values, dtype=float)[:, -1]
     survived = np.asarray(ds["ruin_month"].values) < 0
@@ -464,23 +484,65 @@ def _headline(result: SimulationResult) -> pd.DataFrame:
         if "ruin_month_including_runoff" in ds
         else ruined
     )
-    runoff_low, runoff_high = wilson_interval(with_runoff, result.draws)
+    return headline_frame(
+        ds.attrs,
+        result.draws,
+        int(ds.sizes["year"]),
+        str(start_period(ds)),
+        ruined=ruined,
+        ruined_with_runoff=with_runoff,
+        medians=(
+            float(np.median(revenue)),
+            float(np.median(cash)),
+            float(np.median(owed)) if owed.size else float("nan"),
+        ),
+    )
+
+
+def headline_frame(
+    attrs: Mapping[str, object],
+    draws: int,
+    horizon_years: int,
+    start: str,
+    *,
+    ruined: int,
+    ruined_with_runoff: int,
+    medians: tuple[float, float, float],
+) -> pd.DataFrame:
+    """The headline row of one lab.
+
+    Parameters
+    ----------
+    attrs : mapping
+        The run's attributes (scenario name, seed).
+    draws, horizon_years : int
+    start : str
+        First month, ``"YYYY-MM"``.
+    ruined, ruined_with_runoff : int
+        Draws ruined within the horizon, and including the run-off.
+    medians : tuple of float
+        Median revenue in the final year, cash at the end, and obligations
+        after the horizon over the draws that survive it (NaN if none do).
+    """
+    low, high = wilson_interval(ruined, draws)
+    runoff_low, runoff_high = wilson_interval(ruined_with_runoff, draws)
+    revenue, cash, owed = medians
     return pd.DataFrame(
         {
-            "scenario_name": [str(ds.attrs.get("scenario_name", ""))],
-            "draws": np.array([result.draws], dtype=np.int64),
-            "seed": [_seed_text(ds.attrs)],
-            "horizon_years": np.array([int(ds.sizes["year"])], dtype=np.int64),
-            "start": [str(start_period(ds))],
-            "p_ruin": [ruined / max(result.draws, 1)],
+            "scenario_name": [str(attrs.get("scenario_name", ""))],
+            "draws": np.array([draws], dtype=np.int64),
+            "seed": [_seed_text(attrs)],
+            "horizon_years": np.array([horizon_years], dtype=np.int64),
+            "start": [start],
+            "p_ruin": [ruined / max(draws, 1)],
             "p_ruin_low": [low],
             "p_ruin_high": [high],
-            "revenue_final_year_median_usd": [float(np.median(revenue))],
-            "cash_final_year_median_usd": [float(np.median(cash))],
-            "p_ruin_including_runoff": [with_runoff / max(result.draws, 1)],
+            "revenue_final_year_median_usd": [revenue],
+            "cash_final_year_median_usd": [cash],
+            "p_ruin_including_runoff": [ruined_with_runoff / max(draws, 1)],
             "p_ruin_including_runoff_low": [runoff_low],
             "p_ruin_including_runoff_high": [runoff_high],
-            "obligations_after_horizon_median_usd": [float(np.median(owed)) if owed.size else float("nan")],
+            "obligations_after_horizon_median_usd": [owed],
         }
     )
 
@@ -492,10 +554,14 @@ def headline_table(result: SimulationResult) -> pd.DataFrame:
 
 def _summary(result: SimulationResult) -> pd.DataFrame:
     ds = result.dataset
-    summary = result.summary()
+    return summary_frame(result.summary(), {variable: _attrs_unit(ds, variable) for variable in SUMMARY_METRICS})
+
+
+def summary_frame(summary: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
+    """A summary (:meth:`SimulationResult.summary`) flattened, with each row's unit from ``units`` (by variable)."""
     table = pd.DataFrame(summary.to_numpy(dtype=float), columns=_year_columns(summary.columns.to_numpy()))
     metrics = [str(m) for m in summary.index.get_level_values("metric")]
-    unit_of = {label: _attrs_unit(ds, variable) for variable, label in SUMMARY_METRICS.items()}
+    unit_of = {label: units.get(variable, "") for variable, label in SUMMARY_METRICS.items()}
     unit_of[_RUIN_METRIC] = PROBABILITY
     table.insert(0, "units", [unit_of.get(metric, "") for metric in metrics])
     table.insert(0, "statistic", [str(s) for s in summary.index.get_level_values("statistic")])
@@ -513,10 +579,15 @@ def summary_table(result: SimulationResult) -> pd.DataFrame:
 
 
 def _company_pnl(result: SimulationResult) -> pd.DataFrame:
-    pnl = result.company_pnl("mean")
+    units = {variable: _attrs_unit(result.dataset, variable) for variable in PNL_LINES.values()}
+    return company_pnl_frame(result.company_pnl("mean"), units)
+
+
+def company_pnl_frame(pnl: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
+    """A company P&L (:meth:`SimulationResult.company_pnl`) flattened, each line's unit from ``units`` (by variable)."""
     table = pd.DataFrame(pnl.to_numpy(dtype=float), columns=_year_columns(pnl.columns.to_numpy()))
     lines = [str(line) for line in pnl.index]
-    table.insert(0, "units", [_attrs_unit(result.dataset, PNL_LINES[line]) for line in lines])
+    table.insert(0, "units", [units.get(PNL_LINES[line], "") for line in lines])
     table.insert(0, "line", lines)
     return table
 
@@ -552,15 +623,24 @@ def _milestones(result: SimulationResult) -> pd.DataFrame:
     start = start_period(ds)
     months = np.asarray(ds["milestone_month"].transpose("milestone", "draw").values, dtype=float)
     months[months < 0] = np.inf  # not reached within the horizon: later than any month
-    levels = np.quantile(months, [0.05, 0.5, 0.95], axis=1, method="inverted_cdf")
+    levels = np.quantile(months, MILESTONE_QUANTILES, axis=1, method="inverted_cdf")
+    names = [str(m) for m in ds["milestone"].values]
+    return milestone_frame(start, names, np.isfinite(months).mean(axis=1), levels)
+
+
+def milestone_frame(start: pd.Period, names: list[str], share_reached: FloatArray, levels: FloatArray) -> pd.DataFrame:
+    """Rows of one lab's milestones from the share reaching each and the :data:`MILESTONE_QUANTILES` of its month.
+
+    ``levels`` is ``(3, milestones)``, inf where fewer draws than the quantile reach it.
+    """
 
     def dates(row: FloatArray) -> list[str]:
         return [str(start + int(m)) if np.isfinite(m) else "" for m in row]
 
     return pd.DataFrame(
         {
-            "milestone": [str(m) for m in ds["milestone"].values],
-            "share_reached": np.isfinite(months).mean(axis=1),
+            "milestone": names,
+            "share_reached": share_reached,
             "p5_date": dates(levels[0]),
             "p50_date": dates(levels[1]),
             "p95_date": dates(levels[2]),

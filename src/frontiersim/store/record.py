@@ -53,6 +53,7 @@ from frontiersim.store.store import RunStore, as_stored
 from frontiersim.store.units import BACKTEST_UNITS, OBJECTIVE_UNIT, declared_units, optimization_units, with_units
 
 if TYPE_CHECKING:
+    from frontiersim.results.summary import SummaryResult
     from frontiersim.scenario.schema import Scenario
 
 
@@ -341,6 +342,10 @@ def describe_metric(name: str) -> tuple[str, MetricKind]:
     return name, "number"
 
 
+#: The option a run kept as distributions (``run --no-draws``) is recorded with.
+DISTRIBUTIONS_ONLY = "distributions_only"
+
+
 @dataclass(frozen=True)
 class RecordPayload:
     """Everything :meth:`RunStore.finish` stores for one run.
@@ -448,6 +453,23 @@ def simulation_payload(
         metrics=headline_metrics(summary),
         labs=labs,
         options={"keep_monthly": result.has_monthly},
+    )
+
+
+def summary_payload(summary: SummaryResult) -> RecordPayload:
+    """What a run kept as distributions stores: its run tables (:func:`summary_run_tables`), no per-draw tables.
+
+    ``options["distributions_only"]`` tells ``frontiersim rerun`` to make it
+    again with :func:`frontiersim.simulate_summary`.
+    """
+    from frontiersim.results.summary_tables import summary_run_tables  # noqa: PLC0415
+
+    tables = summary_run_tables(summary)
+    return RecordPayload(
+        tables=tables,
+        metrics=headline_metrics(tables),
+        labs=tuple(summary.labs),
+        options={"keep_monthly": False, DISTRIBUTIONS_ONLY: True},
     )
 
 
