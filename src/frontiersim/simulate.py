@@ -111,6 +111,36 @@ def memory_problem(
     )
 
 
+def summary_memory_problem(
+    scenario: Scenario,
+    draws: int,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    slots: Sequence[Slot] = SLOTS,
+    available: int | None = None,
+) -> str | None:
+    """Why a summary run (:func:`simulate_summary`) would not fit in the memory available; None if it fits.
+
+    Its sketches (:func:`~frontiersim.results.summary.sketch_bytes`) and one
+    chunk's working memory: not the draws, which it does not keep.
+    """
+    from frontiersim.results.summary import sketch_bytes  # noqa: PLC0415
+
+    budget = available if available is not None else available_memory_bytes()
+    if budget is None:
+        return None
+    parameters = len(draw_plan(scenario, slots).parameter_names)
+    sketches = sketch_bytes(scenario, catalogue(scenario, slots), parameters)
+    chunk = min(draws, chunk_size) * len(scenario.lab_names) * scenario.horizon_months * CHUNK_BYTES_PER_LAB_DRAW_MONTH
+    if sketches + chunk <= budget:
+        return None
+    gib = 1024.0**3
+    return (
+        f"a summary run needs about {(sketches + chunk) / gib:,.1f} GiB ({sketches / gib:,.1f} GiB of sketches for "
+        f"{len(scenario.lab_names)} labs over {scenario.meta.horizon_years} years, whatever the draws), but "
+        f"{budget / gib:,.1f} GiB is available: use a shorter horizon, fewer labs or a smaller --chunk-size"
+    )
+
+
 def extra_workers_note(workers: int, tasks: int, cores: int | None = None, *, task_name: str = "chunk") -> str | None:
     """Why ``workers`` processes cannot all help with ``tasks`` independent tasks (None when they can).
 
@@ -423,7 +453,7 @@ def simulate_summary(
     The same draws as :func:`simulate` with the same seed, but each chunk's
     per-draw outputs are added to fixed-bin sketches and dropped
     (:mod:`frontiersim.results.summary`): memory does not grow with the
-    draws (about 130 MB per lab for ten years), where :func:`simulate`
+    draws (about 65 MiB per lab for ten years), where :func:`simulate`
     keeps about 3.2 KB per draw and lab. P(ruin) and month quantiles are
     exact, means agree with :func:`simulate`'s to about 1e-15, and quantiles
     of money and other floats are within 0.39% of the exact ones. The
@@ -453,6 +483,9 @@ def simulate_summary(
 
     n = _draw_count(scenario, draws, None)
     _check_run(scenario, n, chunk_size, workers, slots, draws_cache, None)
+    problem = summary_memory_problem(scenario, n, chunk_size, slots)
+    if problem is not None:
+        raise MemoryBudgetError(problem)
     root = seed_sequence(scenario.simulation.seed if seed is None else seed)
     sketches = SummaryAccumulator(scenario, n, draw_plan(scenario, slots).parameter_names, catalogue(scenario, slots))
     _run_chunks(

@@ -39,6 +39,7 @@ from frontiersim.simulate import (
     memory_problem,
     simulate,
     simulate_summary,
+    summary_memory_problem,
 )
 from frontiersim.units import counted, format_quantity, unit_suffix
 
@@ -101,6 +102,9 @@ def _run_without_draws(args: argparse.Namespace, scenario: Scenario, draws: int,
     ``summary.csv``, ``run.json`` and ``scenario.toml``; the run store keeps
     the run tables (no per-draw tables), which ``frontiersim report`` reads.
     """
+    problem = summary_memory_problem(scenario, draws, args.chunk_size)
+    if problem:
+        return bad_input(problem)
     recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
     if isinstance(recording, int):
         return recording

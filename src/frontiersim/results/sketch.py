@@ -95,6 +95,12 @@ FIRST_KEY = (SMALLEST_EXPONENT + 1023) << MANTISSA_BITS
 SMALLEST_MAGNITUDE = 2.0**SMALLEST_EXPONENT
 #: Magnitude from which values share one bin per sign.
 LARGEST_MAGNITUDE = 2.0**LARGEST_EXPONENT
+#: Type of a float sketch's bin counts: 4 bytes a bin, so at most :data:`MAX_DRAWS` draws in a sketch.
+COUNT_DTYPE = np.int32
+#: Most draws a float sketch holds.
+MAX_DRAWS = int(np.iinfo(COUNT_DTYPE).max)
+#: Bytes of one column of a float sketch: its bins, sum, NaN count, least and greatest value.
+FLOAT_COLUMN_BYTES = BINS * np.dtype(COUNT_DTYPE).itemsize + 4 * 8
 #: Environment variable choosing how sketches are filled: ``numba`` (compiled, the default) or ``numpy``.
 SKETCH_ENGINE_VARIABLE = "FRONTIERSIM_SKETCH_ENGINE"
 
@@ -159,7 +165,7 @@ class FloatSketch:
     draws: int = 0
 
     def __post_init__(self) -> None:
-        self.counts = np.zeros((self.columns, BINS), dtype=np.int64)
+        self.counts = np.zeros((self.columns, BINS), dtype=COUNT_DTYPE)
         self.sums = np.zeros(self.columns)
         self.nan_counts = np.zeros(self.columns, dtype=np.int64)
         self.minima = np.full(self.columns, np.inf)
@@ -195,6 +201,8 @@ class FloatSketch:
     def finish_chunk(self, draws: int) -> None:
         """Count ``draws`` more draws, once every column of a chunk is added."""
         self.draws += draws
+        if self.draws > MAX_DRAWS:
+            raise OverflowError(f"a sketch holds at most {MAX_DRAWS:,} draws, got {self.draws:,}")
 
     def valid_counts(self) -> IntArray:
         """Non-NaN values of each column."""
@@ -211,7 +219,7 @@ class FloatSketch:
         The smallest and the largest are exact (the least and greatest value).
         """
         counts = self.counts[column]
-        cumulative = np.cumsum(counts)
+        cumulative = np.cumsum(counts, dtype=np.int64)
         where = np.searchsorted(cumulative, ranks, side="right")
         before = cumulative[where] - counts[where]
         low, high = _edges()

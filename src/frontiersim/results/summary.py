@@ -2,7 +2,7 @@
 
 :class:`SummaryAccumulator` adds each chunk's per-draw outputs to sketches
 (:mod:`frontiersim.results.sketch`) and drops the chunk, so a run's memory is
-its sketches and one chunk, whatever its number of draws: about 130 MB per
+its sketches and one chunk, whatever its number of draws: about 65 MiB per
 lab for the default scenario over ten years, where a million draws of
 per-draw outputs take 3.1 GiB. :class:`SummaryResult` answers what the
 headline, summary and P&L tables of a :class:`~frontiersim.results.result.SimulationResult`
@@ -27,7 +27,7 @@ from frontiersim.models.catalogue import Catalogue, OutputSpec
 from frontiersim.models.components.cohorts import model_count
 from frontiersim.models.registry import catalogue
 from frontiersim.results.build import ChunkReduction, model_labels
-from frontiersim.results.sketch import FloatSketch, IntegerSketch, Sketch, add_chunk
+from frontiersim.results.sketch import FLOAT_COLUMN_BYTES, FloatSketch, IntegerSketch, Sketch, add_chunk
 from frontiersim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -49,6 +49,28 @@ def _trailing(scenario: Scenario, spec: OutputSpec) -> tuple[int, ...]:
         "model": (model_count(scenario),),
         "milestone": (len(scenario.capability.milestone_thresholds),),
     }[spec.shape]
+
+
+def sketch_bytes(scenario: Scenario, outputs: Catalogue, parameters: int) -> int:
+    """Bytes the sketches of a summary run take (:class:`SummaryAccumulator`), whatever its draws.
+
+    Float outputs take :data:`~frontiersim.results.sketch.FLOAT_COLUMN_BYTES`
+    per column (lab, year, model, ...), about 160 KB; integer outputs (months)
+    a few KB.
+    """
+    labs = len(scenario.lab_names)
+    columns = parameters + labs * len(SURVIVOR_OUTPUTS)
+    integers = 0
+    for spec in [*outputs.yearly.values(), *outputs.outputs.values()]:
+        if spec.shape == "monthly":
+            continue
+        width = (labs if spec.per == "lab" else 1) * int(np.prod(_trailing(scenario, spec), dtype=np.int64))
+        if spec.dtype == "int":
+            integers += width
+        else:
+            columns += width
+    month_values = scenario.horizon_months * 2 + 2  # months of the horizon and of a run-off
+    return columns * FLOAT_COLUMN_BYTES + integers * month_values * 8
 
 
 def _new_sketch(spec: OutputSpec, columns: int) -> Sketch:
