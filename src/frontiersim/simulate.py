@@ -104,7 +104,12 @@ def memory_problem(
         return None
     gib = 1024.0**3
     per_million = memory_estimate_bytes(scenario, 1_000_000, keep, chunk_size, slots, kept) / gib
-    advice = "use fewer draws" + ("" if not keep else ", or keep no monthly arrays (--summary-only)")
+    advice = (
+        "use fewer draws"
+        + ("" if not keep else ", keep no monthly arrays (--summary-only)")
+        + ", or keep the outputs as distributions, whose memory does not grow with the draws "
+        "(--no-draws, simulate_summary)"
+    )
     return (
         f"{draws:,} draws would need about {needed / gib:,.1f} GiB ({per_million:,.2f} GiB per million draws"
         f"{' with monthly arrays' if keep else ', summary only'}), but {budget / gib:,.1f} GiB is available: {advice}"
