@@ -458,7 +458,7 @@ def simulate_summary(
     The same draws as :func:`simulate` with the same seed, but each chunk's
     per-draw outputs are added to fixed-bin sketches and dropped
     (:mod:`frontiersim.results.summary`): memory does not grow with the
-    draws (about 65 MiB per lab for ten years), where :func:`simulate`
+    draws (about 130 MiB per lab for ten years), where :func:`simulate`
     keeps about 3.2 KB per draw and lab. P(ruin) and month quantiles are
     exact, means agree with :func:`simulate`'s to about 1e-15, and quantiles
     of money and other floats are within 0.39% of the exact ones. The

@@ -350,7 +350,7 @@ class ResultAccumulator:
                 del data_vars["milestone_month"]
         extra = {name: type(section) for name, section in scenario.extensions}
         for name, values in self.parameters.items():
-            data_vars[f"input.{name}"] = ("draw", values, _input_attrs(name, extra))
+            data_vars[f"input.{name}"] = ("draw", values, input_attrs(name, extra))
         if self.keep_monthly:
             months = scenario.horizon_months
             dates = pd.period_range(start, periods=months, freq="M").to_timestamp()
@@ -376,7 +376,7 @@ def _same_memory(a: FloatArray, b: FloatArray) -> bool:
     )
 
 
-def _input_attrs(stream: str, extra_sections: Mapping[str, type]) -> dict[str, str]:
+def input_attrs(stream: str, extra_sections: Mapping[str, type]) -> dict[str, str]:
     """Attributes of a sampled input: its key's unit and label, and what was sampled."""
     path = stream.split(".", 2)[2] if stream.startswith("labs.") else stream
     attrs = {"description": f"sampled {stream}"}

@@ -16,13 +16,16 @@ Integer outputs (months) are counted exactly instead, one bin per value.
 
 The grid
 --------
-Every float of magnitude in :math:`[2^{-24}, 2^{56})` falls in a bin that
+Every float of magnitude in :math:`[2^{-32}, 2^{128})` falls in a bin that
 keeps its binary exponent and the first :data:`MANTISSA_BITS` bits of its
 mantissa, like the bins of an HDR histogram [1]_: :math:`|x| = m 2^e`,
 :math:`m \in [1, 2)`, bin :math:`(e, \lfloor 2^8 (m - 1) \rfloor)`, of
 width :math:`2^{e-8}`. So every bin's width is at most :math:`2^{-8}`
 (0.39%) of the magnitude of the values in it. Magnitudes below
-:math:`2^{-24}` (6e-8) share a bin read as 0, larger ones one bin per sign.
+:math:`2^{-32}` (2.3e-10) share a bin read as 0, and magnitudes from
+:math:`2^{128}` (3.4e38, beyond any figure of the model: money in USD,
+compute in GW, training compute in FLOP) one bin per sign, where the bound
+below does not hold.
 
 Quantiles
 ---------
@@ -34,7 +37,7 @@ to the least and greatest value. Quantiles then follow numpy's default
 :math:`\hat x_{\lfloor h \rfloor} + (h - \lfloor h \rfloor)(\hat
 x_{\lfloor h \rfloor + 1} - \hat x_{\lfloor h \rfloor})`. An estimate lies
 in the bin of the value it estimates, so it is within one bin width of the
-exact quantile: :math:`|\hat Q - Q| \le 2^{-8} \max(|Q_-|, |Q_+|) + 2^{-24}`,
+exact quantile: :math:`|\hat Q - Q| \le 2^{-8} \max(|Q_-|, |Q_+|) + 2^{-32}`,
 where :math:`Q_\pm` are the two order statistics the quantile lies between
 (``tests/test_sketch.py`` checks it against ``numpy.quantile``).
 
@@ -76,16 +79,16 @@ IntArray = NDArray[np.int64]
 
 #: Leading mantissa bits a bin keeps: bins are at most 2**-8 (0.39%) of their values wide.
 MANTISSA_BITS = 8
-#: Binary exponent of the smallest magnitude with bins of its own (2**-24, about 6e-8); below, one bin read as 0.
-SMALLEST_EXPONENT = -24
-#: Binary exponent past the largest magnitude with bins of its own (2**56, about 7.2e16).
-LARGEST_EXPONENT = 56
+#: Binary exponent of the smallest magnitude with bins of its own (2**-32, about 2.3e-10); below, one bin read as 0.
+SMALLEST_EXPONENT = -32
+#: Binary exponent past the largest magnitude with bins of its own (2**128, about 3.4e38: training FLOP included).
+LARGEST_EXPONENT = 128
 _PER_BINADE = 1 << MANTISSA_BITS
 #: Bins of one sign: exponents times mantissa bins.
 SIGNED_BINS = (LARGEST_EXPONENT - SMALLEST_EXPONENT) * _PER_BINADE
-#: Index of the bin of magnitudes below 2**-24.
+#: Index of the bin of magnitudes below 2**-32.
 ZERO_BIN = SIGNED_BINS + 1
-#: All bins: values <= -2**56, negative bins, the zero bin, positive bins, values >= 2**56.
+#: All bins: values <= -2**128, negative bins, the zero bin, positive bins, values >= 2**128.
 BINS = 2 * SIGNED_BINS + 3
 #: A float's bits shifted right by this keep its exponent and leading mantissa bits.
 KEY_SHIFT = 52 - MANTISSA_BITS
@@ -110,8 +113,8 @@ def bin_index(values: FloatArray) -> IntArray:
 
     Examples
     --------
-    >>> bin_index(np.array([-np.inf, -1.0, 0.0, 1e-9, 1.0, 1.5, np.inf])).tolist()
-    [0, 14336, 20481, 20481, 26626, 26754, 40962]
+    >>> bin_index(np.array([-np.inf, -1.0, 0.0, 1e-11, 1.0, 1.5, np.inf])).tolist()
+    [0, 32768, 40961, 40961, 49154, 49282, 81922]
     """
     magnitude = np.abs(np.asarray(values, dtype=np.float64))
     # A float's bits are its biased exponent, then its mantissa: shifted, they keep the exponent and leading bits.
@@ -122,7 +125,7 @@ def bin_index(values: FloatArray) -> IntArray:
 
 
 def bin_edges() -> tuple[FloatArray, FloatArray]:
-    """Lower and upper edge of every bin (the zero bin reads ``[-2**-24, 2**-24]``; the outer bins end at inf)."""
+    """Lower and upper edge of every bin (the zero bin reads ``[-2**-32, 2**-32]``; the outer bins end at inf)."""
     key = np.arange(SIGNED_BINS)
     binade, step = np.divmod(key, _PER_BINADE)
     lower = np.ldexp(1.0 + step / _PER_BINADE, binade + SMALLEST_EXPONENT)
@@ -143,7 +146,21 @@ def _edges() -> tuple[FloatArray, FloatArray]:
 
 def _as_columns(values: NDArray[Any]) -> FloatArray:
     """``(draws, ...)`` floats as ``(draws, columns)``: a view where the layout allows, else a copy."""
-    return np.asarray(values, dtype=np.float64).reshape(values.shape[0], -1)
+    columns = int(np.prod(values.shape[1:], dtype=np.int64))
+    return np.asarray(values, dtype=np.float64).reshape(values.shape[0], columns)
+
+
+def _lerp(low: FloatArray, high: FloatArray, weight: FloatArray) -> FloatArray:
+    """Between ``low`` and ``high`` by ``weight``, as :func:`numpy.quantile` interpolates; ``low`` itself at weight 0.
+
+    Numpy's own formula (from the nearer end), so that exact order
+    statistics give numpy's quantile to the last bit; a weight of 0 gives
+    ``low`` even next to an infinite ``high``.
+    """
+    with np.errstate(invalid="ignore"):
+        difference = high - low
+        between = np.where(weight >= 0.5, high - difference * (1 - weight), low + difference * weight)
+    return np.where(weight == 0, low, between)
 
 
 @dataclass
@@ -189,8 +206,9 @@ class FloatSketch:
         filled = np.where(missing, 0.0, block)
         running = np.cumsum(np.vstack([self.sums[first:stop], filled]), axis=0)
         self.sums[first:stop] = running[-1]
-        low = np.where(missing, np.inf, block).min(axis=0, initial=np.inf)
-        high = np.where(missing, -np.inf, block).max(axis=0, initial=-np.inf)
+        # x + 0.0 is +0.0 for either zero: the extremes do not depend on which zero an engine keeps
+        low = np.where(missing, np.inf, block + 0.0).min(axis=0, initial=np.inf)
+        high = np.where(missing, -np.inf, block + 0.0).max(axis=0, initial=-np.inf)
         np.minimum(self.minima[first:stop], low, out=self.minima[first:stop])
         np.maximum(self.maxima[first:stop], high, out=self.maxima[first:stop])
         for offset in range(stop - first):
@@ -248,17 +266,18 @@ class FloatSketch:
             below = np.floor(position).astype(np.int64)
             above = np.minimum(below + 1, n - 1)
             values = self.order_statistics(column, np.concatenate([below, above]))
-            low, high = values[: below.size], values[below.size :]
-            result[:, column] = low + (position - below) * (high - low)
+            result[:, column] = _lerp(values[: below.size], values[below.size :], position - below)
         return result
 
     def share_at_least(self, threshold: float) -> FloatArray:
         """Share of all draws (NaN counted in the total) whose value is at least ``threshold``, per column.
 
         Exact only when ``threshold`` is a bin edge (0, powers of two, small integers); else to within a bin.
+        Positive bins hold ``[low, high)``, negative ones ``(low, high]`` and the zero bin reads as 0, so
+        the first bin counted is the first that reaches ``threshold``.
         """
-        low, _ = _edges()
-        first = int(np.searchsorted(low, threshold, side="left"))
+        _, high = _edges()
+        first = int(np.searchsorted(high, threshold, side="left" if threshold < 0 else "right"))
         shares: FloatArray = self.counts[:, first:].sum(axis=1) / max(self.draws, 1)
         return shares
 
@@ -334,7 +353,7 @@ class IntegerSketch:
         for column in range(self.columns):
             low = self.order_statistics(column, below).astype(float)
             high = self.order_statistics(column, above).astype(float)
-            result[:, column] = low + (position - below) * (high - low)
+            result[:, column] = _lerp(low, high, position - below)
         return result
 
 
@@ -361,6 +380,7 @@ def add_chunk(sketches: Sequence[tuple[FloatSketch, NDArray[Any]]], engine: str 
     the thread count.
     """
     engine = sketch_engine() if engine is None else engine
+    sketches = [(sketch, values) for sketch, values in sketches if values.shape[0] > 0]
     if engine == "numpy":
         for sketch, values in sketches:
             sketch.add_numpy(_as_columns(values))

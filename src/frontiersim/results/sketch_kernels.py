@@ -45,8 +45,9 @@ def fill(
                 missing += 1
                 continue
             total += value
-            low = min(low, value)
-            high = max(high, value)
+            extreme = value + 0.0  # +0.0 for either zero, as the numpy path keeps it
+            low = min(low, extreme)
+            high = max(high, extreme)
             magnitude = abs(value)
             if magnitude < SMALLEST_MAGNITUDE:
                 key = -1

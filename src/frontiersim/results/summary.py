@@ -2,7 +2,7 @@
 
 :class:`SummaryAccumulator` adds each chunk's per-draw outputs to sketches
 (:mod:`frontiersim.results.sketch`) and drops the chunk, so a run's memory is
-its sketches and one chunk, whatever its number of draws: about 65 MiB per
+its sketches and one chunk, whatever its number of draws: about 130 MiB per
 lab for the default scenario over ten years, where a million draws of
 per-draw outputs take 3.1 GiB. :class:`SummaryResult` answers what the
 headline, summary and P&L tables of a :class:`~frontiersim.results.result.SimulationResult`
@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from frontiersim.models.catalogue import Catalogue, OutputSpec
 from frontiersim.models.components.cohorts import model_count
 from frontiersim.models.registry import catalogue
-from frontiersim.results.build import ChunkReduction, model_labels
+from frontiersim.results.build import ChunkReduction, input_attrs, model_labels
 from frontiersim.results.sketch import FLOAT_COLUMN_BYTES, FloatSketch, IntegerSketch, Sketch, add_chunk
 from frontiersim.scenario.schema import Scenario
 
@@ -55,7 +55,7 @@ def sketch_bytes(scenario: Scenario, outputs: Catalogue, parameters: int) -> int
     """Bytes the sketches of a summary run take (:class:`SummaryAccumulator`), whatever its draws.
 
     Float outputs take :data:`~frontiersim.results.sketch.FLOAT_COLUMN_BYTES`
-    per column (lab, year, model, ...), about 160 KB; integer outputs (months)
+    per column (lab, year, model, ...), about 320 KB; integer outputs (months)
     a few KB.
     """
     labs = len(scenario.lab_names)
@@ -394,9 +394,10 @@ class SummaryResult:
             values = table.reshape(len(statistics), *self.shapes[name])
             attrs = {"units": spec.unit, "long_name": spec.label, "description": spec.description}
             data_vars[name] = (("statistic", *dims[1:]), values, attrs)
+        extra = {name: type(section) for name, section in self.scenario.extensions}
         for name, parameter in self.parameters.items():
             table = np.vstack([*_extremes(parameter), parameter.quantiles(quantiles)])
-            data_vars[f"input.{name}"] = (("statistic",), table[:, 0], {"description": f"sampled {name}"})
+            data_vars[f"input.{name}"] = (("statistic",), table[:, 0], input_attrs(name, extra))
         kept_attrs: dict[str, object] = {k: v for k, v in self.attrs.items() if isinstance(v, str | int | float)}
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs={**kept_attrs, "kind": "summary over draws"})
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from frontiersim.results.build import input_attrs, model_labels
 from frontiersim.results.sketch import IntegerSketch
 from frontiersim.results.summary import SummaryResult
 from frontiersim.results.tables import (
@@ -48,12 +49,10 @@ def _start(summary: SummaryResult) -> pd.Period:
 
 def output_units(summary: SummaryResult) -> VariableUnits:
     """Unit and label of every output and sampled input of a summary run (the catalogue's)."""
-    from frontiersim.results.build import _input_attrs  # noqa: PLC0415
-
     units = {name: (spec.unit, spec.label) for name, spec in summary.specs.items()}
     extra = {name: type(section) for name, section in summary.scenario.extensions}
     for name in summary.parameters:
-        attrs = _input_attrs(name, extra)
+        attrs = input_attrs(name, extra)
         units[f"input.{name}"] = (attrs.get("units", ""), attrs.get("long_name", name))
     return units
 
@@ -132,8 +131,6 @@ def _lab_tables(summary: SummaryResult, lab: str | None) -> dict[str, pd.DataFra
 
 
 def _cohort_pnl(summary: SummaryResult, lab: str | None) -> pd.DataFrame:
-    from frontiersim.results.build import model_labels  # noqa: PLC0415
-
     names, release_months = model_labels(summary.scenario)
     table = pd.DataFrame({"model": names, "release_month": np.asarray(release_months, dtype=np.int64)})
     for column, name in _COHORT_COLUMNS.items():
