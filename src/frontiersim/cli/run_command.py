@@ -26,11 +26,12 @@ from frontiersim.cli.common import (
 )
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
+from frontiersim.results.summary import SummaryResult
 from frontiersim.scenario.distributions import Distribution, Fixed
 from frontiersim.scenario.errors import ScenarioError, did_you_mean
 from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
 from frontiersim.scenario.loader import bundled, bundled_names
-from frontiersim.scenario.schema import Scenario, section_types
+from frontiersim.scenario.schema import section_types
 from frontiersim.scenario.sources import status
 from frontiersim.simulate import (
     DEFAULT_CHUNK_SIZE,
@@ -57,10 +58,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         problem = other_run_problem(out, scenario, seed, draws)
     if problem:
         return bad_input(problem)
+    keep_monthly = False if args.summary_only or args.no_draws else None
     if args.no_draws:
-        return _run_without_draws(args, scenario, draws, out, seed)
-    keep_monthly = False if args.summary_only else None
-    problem = memory_problem(scenario, draws, keep_monthly, args.chunk_size)
+        problem = summary_memory_problem(scenario, draws, args.chunk_size)
+    else:
+        problem = memory_problem(scenario, draws, keep_monthly, args.chunk_size)
     if problem:
         return bad_input(problem)
     recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
@@ -74,63 +76,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     with recording.failing_on_error():
         with progress_bar(args, draws, desc=scenario.meta.name) as advance:
-            result = simulate(
-                scenario,
-                draws=draws,
-                seed=args.seed,
-                chunk_size=args.chunk_size,
-                keep_monthly=keep_monthly,
-                workers=args.workers,
-                progress=advance,
+            settings: dict[str, Any] = {
+                "draws": draws,
+                "seed": args.seed,
+                "chunk_size": args.chunk_size,
+                "workers": args.workers,
+                "progress": advance,
+            }
+            # --no-draws: every output kept as its distribution over the draws, sketched as chunks finish
+            result = (
+                simulate_summary(scenario, **settings)
+                if args.no_draws
+                else simulate(scenario, keep_monthly=keep_monthly, **settings)
             )
         # The run is saved and stored before anything is printed, so that a reader that goes away
         # (frontiersim run | head -1) cannot lose it.
         summary = format_result(result)
-        written = [] if args.no_save else result.save(out, format=args.format)
-        status = recording.finish_simulation(result, announce=False, per_draw={} if args.store_summary_only else None)
-        print(summary)
-        if written:
-            print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
-        recording.announce()
-        return status
-
-
-def _run_without_draws(args: argparse.Namespace, scenario: Scenario, draws: int, out: Path, seed: int) -> int:
-    """``run --no-draws``: every output's distribution over draws, sketched as the chunks finish.
-
-    Memory does not grow with the draws. The files are ``distributions.nc``,
-    ``summary.csv``, ``run.json`` and ``scenario.toml``; the run store keeps
-    the run tables (no per-draw tables), which ``frontiersim report`` reads.
-    """
-    problem = summary_memory_problem(scenario, draws, args.chunk_size)
-    if problem:
-        return bad_input(problem)
-    recording = begin_recording(args, kind="run", scenario=scenario, seed=seed, draws=draws)
-    if isinstance(recording, int):
-        return recording
-    note = extra_workers_note(args.workers, chunk_count(draws, args.chunk_size))
-    if note:
-        print(f"note: {note}", file=sys.stderr)
-    from frontiersim.cli.format import format_result  # noqa: PLC0415 (imported once the input is checked)
-
-    with recording.failing_on_error():
-        with progress_bar(args, draws, desc=scenario.meta.name) as advance:
-            result = simulate_summary(
-                scenario,
-                draws=draws,
-                seed=args.seed,
-                chunk_size=args.chunk_size,
-                workers=args.workers,
-                progress=advance,
+        if isinstance(result, SummaryResult):
+            written = [] if args.no_save else result.save(out)
+            status = recording.finish_summary(result, announce=False)
+            summary += (
+                f"\n\n{counted(draws, 'draw')} kept as distributions in {result.nbytes / 1024**2:,.0f} MiB: quantiles "
+                "of money and other floats within 0.39% of the exact ones; P(ruin), means and months as a full run "
+                "gives them"
             )
-        summary = format_result(result)
-        written = [] if args.no_save else result.save(out)
-        status = recording.finish_summary(result, announce=False)
+        else:
+            written = [] if args.no_save else result.save(out, format=args.format)
+            status = recording.finish_simulation(
+                result, announce=False, per_draw={} if args.store_summary_only else None
+            )
         print(summary)
-        print(
-            f"\n{counted(draws, 'draw')} kept as distributions in {result.nbytes / 1024**2:,.0f} MiB: quantiles of "
-            "money and other floats within 0.39% of the exact ones; P(ruin), means and months as a full run gives them"
-        )
         if written:
             print(f"\nwrote {len(written)} files to {out}/: {', '.join(p.name for p in written)}")
         recording.announce()
