@@ -7,11 +7,17 @@ it). Here each scenario text runs on the current engine.
 
 Which numbers are identical, and which are not:
 
-* **Identical, bit for bit**, on the numpy engine (``FRONTIERSIM_ENGINE=numpy``; the
+* **Identical**, on the numpy engine (``FRONTIERSIM_ENGINE=numpy``; the
   compiled engine agrees with it to 1e-12), in every bundled scenario: every result both
   engines have (yearly figures, per-model P&L, ruin months, obligations, the
   capability index, overhang and milestones), since the draw layout of a
   single lab is unchanged: the same streams, named alike, in the same blocks.
+  Integers (months) are identical everywhere; floats are identical bit for bit
+  on a CPU of the kind the archive was written on, and within 1e-13 of each
+  output's largest magnitude on others: numpy picks its ``exp``, ``log`` and
+  ``power`` by CPU (its AVX-512 code is not glibc's, which its AVX2 build
+  calls), and they may differ in the last bit (measured: 4.5e-15 at most, on an
+  AVX2 machine, against an archive written with AVX-512).
 * **No longer sampled**: in path-demand scenarios the three growth keys the
   path does not use (``demand.initial_usd_per_year``, ``growth_per_year``,
   ``growth_persistence_per_year``). The components sample only the keys they
@@ -66,8 +72,9 @@ def test_the_archive_covers_the_scenarios_bundled_then() -> None:
 
 @pytest.mark.parametrize("name", sorted(PREVIOUS))
 def test_one_lab_reproduces_the_previous_engine(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Bit for bit on the numpy components, the reference; the compiled engine agrees with them to 1e-12 of each
-    # output's largest magnitude, not to the last bit of exp and pow (tests/test_kernels.py).
+    # The numpy components, the reference (to the last bit of numpy's exp, log and pow on this CPU: see the
+    # module notes); the compiled engine agrees with them to 1e-12 of each output's largest magnitude
+    # (tests/test_kernels.py).
     monkeypatch.setenv("FRONTIERSIM_ENGINE", "numpy")
     previous = PREVIOUS[name]
     scenario = with_previous_settings(str(previous.pop("scenario.toml")))
@@ -83,6 +90,16 @@ def test_one_lab_reproduces_the_previous_engine(name: str, monkeypatch: pytest.M
     for variable, values in previous.items():
         if variable in missing:
             continue
-        np.testing.assert_array_equal(current[variable].values, values, err_msg=f"{name}: {variable}")
+        now = current[variable].values
+        if values.dtype.kind == "f":
+            finite = np.isfinite(values)
+            np.testing.assert_array_equal(np.isfinite(now), finite, err_msg=f"{name}: {variable}")
+            largest = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+            np.testing.assert_allclose(
+                now[finite], values[finite], rtol=0, atol=1e-13 * largest, err_msg=f"{name}: {variable}"
+            )
+            np.testing.assert_array_equal(now[~finite], values[~finite], err_msg=f"{name}: {variable}")
+        else:
+            np.testing.assert_array_equal(now, values, err_msg=f"{name}: {variable}")
         compared += 1
     assert compared >= 20
