@@ -37,6 +37,14 @@ PNL_LINES: dict[str, str] = {
     "unserved demand": "year_unserved_usd",
 }
 
+#: Columns of the per-model P&L: label -> dataset variable.
+COHORT_LINES: dict[str, str] = {
+    "training cost": "model_training_cost_usd",
+    "revenue": "model_revenue_usd",
+    "inference cost": "model_inference_cost_usd",
+    "net": "model_net_usd",
+}
+
 Statistic = Literal["mean", "median"]
 ResultFormat = Literal["netcdf", "parquet"]
 
@@ -239,14 +247,8 @@ class SimulationResult:
 
     def cohort_pnl(self, statistic: Statistic = "mean", lab: str | None = None) -> pd.DataFrame:
         """Per-model P&L ("each model is a company"), USD, mean or median over draws."""
-        columns = {
-            "training cost": "model_training_cost_usd",
-            "revenue": "model_revenue_usd",
-            "inference cost": "model_inference_cost_usd",
-            "net": "model_net_usd",
-        }
         table = pd.DataFrame(
-            {label: self._over_draws(name, statistic, lab) for label, name in columns.items()},
+            {label: self._over_draws(name, statistic, lab) for label, name in COHORT_LINES.items()},
             index=pd.Index(self.dataset["model_name"].values, name="model"),
         )
         table.insert(0, "release month", self.dataset["release_month"].values)

@@ -330,15 +330,11 @@ class SummaryResult:
         """Per-model P&L ("each model is a company"), USD, mean or median over draws."""
         import pandas as pd  # noqa: PLC0415
 
-        columns = {
-            "training cost": "model_training_cost_usd",
-            "revenue": "model_revenue_usd",
-            "inference cost": "model_inference_cost_usd",
-            "net": "model_net_usd",
-        }
+        from frontiersim.results.result import COHORT_LINES  # noqa: PLC0415
+
         names, release_months = model_labels(self.scenario)
         table = pd.DataFrame(
-            {label: self._over_draws(name, statistic, lab) for label, name in columns.items()},
+            {label: self._over_draws(name, statistic, lab) for label, name in COHORT_LINES.items()},
             index=pd.Index(names, name="model"),
         )
         table.insert(0, "release month", release_months)
