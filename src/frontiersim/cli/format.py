@@ -211,9 +211,8 @@ def _model_units(dataset: xr.Dataset) -> dict[str, str]:
 def _units_of(result: SimulationResult | SummaryResult, lab: str | None) -> tuple[dict[str, str], dict[str, str]]:
     """Unit of every output by name, and of every per-model output by label (the per-model P&L's columns)."""
     if isinstance(result, SummaryResult):
-        specs = result.specs.values()
-        by_label = {spec.label: spec.unit for spec in specs if spec.shape == "model"}
-        return {spec.name: spec.unit for spec in specs}, by_label
+        by_label = {spec.label: spec.unit for spec in result.specs.values() if spec.shape == "model"}
+        return {name: unit for name, (unit, _) in result.units().items()}, by_label
     dataset = result.lab_dataset(lab)
     return variable_units(dataset), _model_units(dataset)
 

@@ -26,7 +26,6 @@ from frontiersim.cli.common import (
 )
 from frontiersim.cli.recording import add_recording_arguments, begin_recording
 from frontiersim.examples import EXAMPLE_SOURCES, EXAMPLES, run_examples
-from frontiersim.results.summary import SummaryResult
 from frontiersim.scenario.distributions import Distribution, Fixed
 from frontiersim.scenario.errors import ScenarioError, did_you_mean
 from frontiersim.scenario.fields import FieldSpec, field_specs, key_specs
@@ -73,6 +72,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if note:
         print(f"note: {note}", file=sys.stderr)
     from frontiersim.cli.format import format_result  # noqa: PLC0415 (imported once the input is checked)
+    from frontiersim.results.summary import SummaryResult  # noqa: PLC0415
 
     with recording.failing_on_error():
         with progress_bar(args, draws, desc=scenario.meta.name) as advance:

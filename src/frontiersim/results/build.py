@@ -126,6 +126,33 @@ def kept_outputs(outputs: Catalogue, names: Collection[str] | None) -> frozenset
     return frozenset(names) | {"ruin_month"}
 
 
+def trailing_shape(scenario: Scenario, spec: OutputSpec) -> tuple[int, ...]:
+    """The dimensions a per-draw output has after ``(draw, [lab])``: years, models or milestones (none if final)."""
+    return {
+        "yearly": (scenario.meta.horizon_years,),
+        "final": (),
+        "model": (model_count(scenario),),
+        "milestone": (len(scenario.capability.milestone_thresholds),),
+    }[spec.shape]
+
+
+def lab_position(labs: Sequence[str], name: str | None) -> int:
+    """Position of lab ``name`` among ``labs`` (None: the only lab).
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is None with several labs, or names no lab; the message names the labs.
+    """
+    if name is None:
+        if len(labs) != 1:
+            raise ValueError(f"this run has {len(labs)} labs ({', '.join(labs)}); name one")
+        return 0
+    if name not in labs:
+        raise ValueError(f"no lab named {name!r}; labs: {', '.join(labs)}")
+    return list(labs).index(name)
+
+
 def model_labels(scenario: Scenario) -> tuple[list[str], list[int]]:
     """Names and release months of the model cohorts (-1: before the horizon; horizon: unreleased)."""
     import pandas as pd  # noqa: PLC0415 (pandas and xarray are imported when a dataset is built, not to size one)
@@ -181,19 +208,13 @@ def result_bytes(
     """
     declared = outputs if outputs is not None else catalogue(scenario)
     labs = len(scenario.lab_names)
-    per_draw = {
-        "yearly": scenario.meta.horizon_years,
-        "final": 1,
-        "model": model_count(scenario),
-        "milestone": len(scenario.capability.milestone_thresholds),
-    }
     numbers = parameters + 1  # and one flag per draw
     for spec in [*declared.yearly.values(), *declared.outputs.values()]:
         width = labs if spec.per == "lab" else 1
         if spec.shape == "monthly":
             numbers += width * scenario.horizon_months if keep_monthly else 0
         elif kept is None or spec.name in kept:
-            numbers += width * per_draw[spec.shape]
+            numbers += width * int(np.prod(trailing_shape(scenario, spec), dtype=np.int64))
     return 8 * numbers * draws
 
 
@@ -237,13 +258,7 @@ class ResultAccumulator:
         self.catalogue = outputs if outputs is not None else catalogue(scenario)
         self.lab_names = scenario.lab_names
         labs = len(self.lab_names)
-        years, months = scenario.meta.horizon_years, scenario.horizon_months
-        trailing = {
-            "yearly": (years,),
-            "final": (),
-            "model": (model_count(scenario),),
-            "milestone": (len(scenario.capability.milestone_thresholds),),
-        }
+        months = scenario.horizon_months
         self.arrays: dict[str, NDArray[Any]] = {}
         for spec in [*self.catalogue.yearly.values(), *self.catalogue.outputs.values()]:
             if spec.shape == "monthly" or (kept is not None and spec.name not in kept):
@@ -252,7 +267,7 @@ class ResultAccumulator:
             dtype = np.int64 if spec.dtype == "int" else float
             # Draw-major: each chunk is copied in as one contiguous block of rows,
             # so the pages are faulted in order without touching them first.
-            self.arrays[spec.name] = np.empty((*lead, *trailing[spec.shape]), dtype=dtype)
+            self.arrays[spec.name] = np.empty((*lead, *trailing_shape(scenario, spec)), dtype=dtype)
         self.parameters = {name: np.empty(draws) for name in parameter_names}
         # Month-major storage: each chunk is copied in as whole contiguous rows;
         # the dataset exposes (draw, [lab,] month) transposed views, without a copy.

@@ -14,6 +14,7 @@ import xarray as xr
 
 from frontiersim.atomic import atomic_write_bytes, atomic_write_with
 from frontiersim.environment import software_versions
+from frontiersim.results.build import lab_position
 
 #: Metrics in the summary table: dataset variable -> label.
 SUMMARY_METRICS: dict[str, str] = {
@@ -148,13 +149,7 @@ class SimulationResult:
                 raise ValueError(f"this result is lab {', '.join(self.labs)!r}'s, not {name!r}'s")
             return self.dataset
         labs = self.labs
-        if name is None:
-            if len(labs) != 1:
-                raise ValueError(f"this run has {len(labs)} labs ({', '.join(labs)}); name one")
-            name = labs[0]
-        if name not in labs:
-            raise ValueError(f"no lab named {name!r}; labs: {', '.join(labs)}")
-        return select_lab(self.dataset, name)
+        return select_lab(self.dataset, labs[lab_position(labs, name)])
 
     def ruin_probability(self, lab: str | None = None, *, including_runoff: bool = False) -> float:
         """Share of draws in which the lab is ruined within the horizon (or, optionally, in the run-off).

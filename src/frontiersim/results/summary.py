@@ -24,9 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from frontiersim.models.catalogue import Catalogue, OutputSpec
-from frontiersim.models.components.cohorts import model_count
 from frontiersim.models.registry import catalogue
-from frontiersim.results.build import ChunkReduction, input_attrs, model_labels
+from frontiersim.results.build import ChunkReduction, input_attrs, lab_position, model_labels, trailing_shape
 from frontiersim.results.sketch import FLOAT_COLUMN_BYTES, FloatSketch, IntegerSketch, Sketch, add_chunk
 from frontiersim.scenario.schema import Scenario
 
@@ -42,15 +41,6 @@ DATASET_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 SURVIVOR_OUTPUTS = ("obligations_after_horizon_usd",)
 
 
-def _trailing(scenario: Scenario, spec: OutputSpec) -> tuple[int, ...]:
-    return {
-        "yearly": (scenario.meta.horizon_years,),
-        "final": (),
-        "model": (model_count(scenario),),
-        "milestone": (len(scenario.capability.milestone_thresholds),),
-    }[spec.shape]
-
-
 def sketch_bytes(scenario: Scenario, outputs: Catalogue, parameters: int) -> int:
     """Bytes the sketches of a summary run take (:class:`SummaryAccumulator`), whatever its draws.
 
@@ -64,7 +54,7 @@ def sketch_bytes(scenario: Scenario, outputs: Catalogue, parameters: int) -> int
     for spec in [*outputs.yearly.values(), *outputs.outputs.values()]:
         if spec.shape == "monthly":
             continue
-        width = (labs if spec.per == "lab" else 1) * int(np.prod(_trailing(scenario, spec), dtype=np.int64))
+        width = (labs if spec.per == "lab" else 1) * int(np.prod(trailing_shape(scenario, spec), dtype=np.int64))
         if spec.dtype == "int":
             integers += width
         else:
@@ -110,7 +100,7 @@ class SummaryAccumulator:
         for spec in [*self.catalogue.yearly.values(), *self.catalogue.outputs.values()]:
             if spec.shape == "monthly":
                 continue
-            shape = ((self.labs,) if spec.per == "lab" else ()) + _trailing(scenario, spec)
+            shape = ((self.labs,) if spec.per == "lab" else ()) + trailing_shape(scenario, spec)
             self.specs[spec.name] = spec
             self.shapes[spec.name] = shape
             self.sketches[spec.name] = _new_sketch(spec, int(np.prod(shape, dtype=np.int64)))
@@ -208,14 +198,7 @@ class SummaryResult:
     # -- reading one output -------------------------------------------------
     def lab_index(self, lab: str | None) -> int:
         """Position of a lab (None: the only lab), or a ValueError naming the labs."""
-        labs = self.labs
-        if lab is None:
-            if len(labs) != 1:
-                raise ValueError(f"this run has {len(labs)} labs ({', '.join(labs)}); name one")
-            return 0
-        if lab not in labs:
-            raise ValueError(f"no lab named {lab!r}; labs: {', '.join(labs)}")
-        return labs.index(lab)
+        return lab_position(self.labs, lab)
 
     def _sketch(self, name: str) -> Sketch:
         if name not in self.sketches:
@@ -245,8 +228,22 @@ class SummaryResult:
         shape = self.shapes[name]
         return shape[1:] if self.specs[name].per == "lab" else shape
 
-    def ruined_draws(self, name: str = "ruin_month") -> NDArray[np.int64]:
-        """Draws in which each lab is ruined (``name``: ``ruin_month`` or ``ruin_month_including_runoff``)."""
+    def units(self) -> dict[str, tuple[str, str]]:
+        """Unit and label of every output and sampled input (``input.<stream>``), as the catalogue declares them."""
+        units = {name: (spec.unit, spec.label) for name, spec in self.specs.items()}
+        extra = {name: type(section) for name, section in self.scenario.extensions}
+        for name in self.parameters:
+            attrs = input_attrs(name, extra)
+            units[f"input.{name}"] = (attrs.get("units", ""), attrs.get("long_name", name))
+        return units
+
+    def ruined_draws(self, *, including_runoff: bool = False) -> NDArray[np.int64]:
+        """Draws in which each lab is ruined within the horizon (or, optionally, in the run-off too)."""
+        name = (
+            "ruin_month_including_runoff"
+            if including_runoff and "ruin_month_including_runoff" in self.sketches
+            else "ruin_month"
+        )
         sketch = self.sketches[name]
         assert isinstance(sketch, IntegerSketch)
         ruined: NDArray[np.int64] = sketch.counts[:, 1:].sum(axis=1)  # the first position holds -1
@@ -255,14 +252,7 @@ class SummaryResult:
     # -- what a SimulationResult answers ------------------------------------
     def ruin_probability(self, lab: str | None = None, *, including_runoff: bool = False) -> float:
         """Share of draws in which the lab is ruined within the horizon (or, optionally, in the run-off)."""
-        name = (
-            "ruin_month_including_runoff"
-            if including_runoff and "ruin_month_including_runoff" in self.sketches
-            else "ruin_month"
-        )
-        sketch = self.sketches[name]
-        assert isinstance(sketch, IntegerSketch)
-        return float(sketch.share_at_least(0)[self.lab_index(lab)])
+        return float(self.ruined_draws(including_runoff=including_runoff)[self.lab_index(lab)] / self.draws)
 
     def obligations_after_horizon(self, lab: str | None = None, statistic: str = "median") -> float:
         """Contract payments owed after the horizon, over the draws in which the lab survives it, USD."""

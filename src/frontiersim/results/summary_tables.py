@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from frontiersim.results.build import input_attrs, model_labels
+from frontiersim.results.build import model_labels
 from frontiersim.results.sketch import IntegerSketch
 from frontiersim.results.summary import SummaryResult
 from frontiersim.results.tables import (
@@ -29,7 +29,6 @@ from frontiersim.results.tables import (
     MARKET_VARIABLES,
     MILESTONE_QUANTILES,
     FanVariable,
-    VariableUnits,
     _with_lab,
     company_pnl_frame,
     fan_frame,
@@ -45,16 +44,6 @@ FloatArray = NDArray[np.float64]
 
 def _start(summary: SummaryResult) -> pd.Period:
     return pd.Period(summary.scenario.meta.start, freq="M")
-
-
-def output_units(summary: SummaryResult) -> VariableUnits:
-    """Unit and label of every output and sampled input of a summary run (the catalogue's)."""
-    units = {name: (spec.unit, spec.label) for name, spec in summary.specs.items()}
-    extra = {name: type(section) for name, section in summary.scenario.extensions}
-    for name in summary.parameters:
-        attrs = input_attrs(name, extra)
-        units[f"input.{name}"] = (attrs.get("units", ""), attrs.get("long_name", name))
-    return units
 
 
 def _fans(summary: SummaryResult, variables: dict[str, FanVariable], lab: str | None) -> pd.DataFrame:
@@ -97,7 +86,7 @@ def _milestones(summary: SummaryResult, lab: str | None) -> pd.DataFrame:
 
 
 def _lab_tables(summary: SummaryResult, lab: str | None) -> dict[str, pd.DataFrame]:
-    units = {name: spec.unit for name, spec in summary.specs.items()}
+    units = {name: unit for name, (unit, _) in summary.units().items()}
     final_year = -1
     medians = (
         float(summary.quantiles("year_revenue_usd", [0.5], lab)[0, final_year]),
@@ -105,15 +94,14 @@ def _lab_tables(summary: SummaryResult, lab: str | None) -> dict[str, pd.DataFra
         summary.obligations_after_horizon(lab),
     )
     index = summary.lab_index(lab)
-    runoff = "ruin_month_including_runoff" if "ruin_month_including_runoff" in summary.sketches else "ruin_month"
     tables = {
         "headline": headline_frame(
             summary.attrs,
             summary.draws,
             summary.scenario.meta.horizon_years,
             str(_start(summary)),
-            ruined=summary.ruined_draws("ruin_month")[index],
-            ruined_with_runoff=summary.ruined_draws(runoff)[index],
+            ruined=int(summary.ruined_draws()[index]),
+            ruined_with_runoff=int(summary.ruined_draws(including_runoff=True)[index]),
             medians=medians,
         ),
         "summary": summary_frame(summary.summary(lab=lab), units),
@@ -166,5 +154,5 @@ def summary_run_tables(summary: SummaryResult) -> dict[str, pd.DataFrame]:
     market = {name: fan for name, fan in MARKET_VARIABLES.items() if fan.yearly in summary.sketches}
     if market:
         tables["market"] = _fans(summary, market, None)
-    tables["units"] = units_table(tables, output_units(summary))
+    tables["units"] = units_table(tables, summary.units())
     return tables
