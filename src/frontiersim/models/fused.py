@@ -62,6 +62,8 @@ Engine = Literal["auto", "numba", "numpy"]
 
 #: Fewer draws than this per thread are stepped in one thread (starting threads would cost more than they save).
 MIN_DRAWS_PER_THREAD = 512
+#: Spare columns at the end of each row of the kernel's yearly outputs (see :func:`run_fused`).
+YEARLY_ROW_PADDING = 8
 
 #: The environment variable that chooses the engine when ``run_chunk`` is not told.
 ENGINE_VARIABLE = environment.ENGINE_VARIABLE
@@ -345,8 +347,12 @@ def run_fused(
     mean = np.array([rule is not None and rule.how in ("mean", "sum_of_rate") for rule in rules], dtype=np.bool_)
     if keep_monthly:  # output-major: each output's months are one block, copied whole into its buffer (_collect)
         out = np.empty((len(names), months, columns)).transpose(1, 2, 0)
-    else:  # column by column: each column's yearly figures lie together, as in the draw-major results
-        out = np.empty((years, columns, len(names)))
+    else:
+        # Output-major too: a sketch reads each year of an output as one run of draws. Rows are padded by
+        # YEARLY_ROW_PADDING so that the outputs' rows, which the kernel writes side by side, are not a power of
+        # two of bytes apart (they would share the caches' sets: the month kernel ran at half speed).
+        padded = np.empty((len(names), years, columns + YEARLY_ROW_PADDING))
+        out = padded[:, :, :columns].transpose(1, 2, 0)
     model_books = cohorts.by_model
     fixed = {
         "share": share,

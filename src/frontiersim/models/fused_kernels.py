@@ -155,9 +155,10 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     Outputs go, in the order of :data:`frontiersim.models.fused.LAB_OUTPUTS`,
     to ``out[t, column, k]`` (``yearly`` false) or are summed into
     ``out[year, column, k]`` (kept at year end where ``last[k]``, divided by
-    12 at year end where ``mean[k]``). ``out`` and the per-model books
-    ``(models, columns)`` may be views of column-major arrays, so that each
-    column's figures lie together for the run's draw-major results.
+    12 at year end where ``mean[k]``). ``out`` may be any view;
+    :func:`~frontiersim.models.fused.run_fused` gives one of an
+    output-major array, each output's row of columns contiguous. The
+    per-model books are ``(models, columns)``.
 
     Notes
     -----
@@ -183,6 +184,12 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                 replace = True
                 keep_last = True
             year_end = yearly and keep_last
+            # A month's hardware growth and reference growth factors, computed again only when a column's
+            # parameter differs from the column before (NaN never equals itself: computed every time).
+            month_hardware = math.nan
+            month_flop_growth = 1.0
+            month_reference = math.nan
+            month_reference_factor = 1.0
             for draw in range(first, stop):
                 market = market_demand[t, draw]
                 for lab in range(labs):
@@ -238,7 +245,11 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                         if t == 0:
                             opening_demand[column] = seen
                         if t < 12:
-                            year_ago = opening_demand[column] * reference_growth_per_year[column] ** ((t - 12) / 12.0)
+                            reference = reference_growth_per_year[column]
+                            if reference != month_reference:  # as above: one power a month when it is fixed
+                                month_reference = reference
+                                month_reference_factor = reference ** ((t - 12) / 12.0)
+                            year_ago = opening_demand[column] * month_reference_factor
                         else:
                             year_ago = demand_history[slot, column]
                         if year_ago > 0:
@@ -298,7 +309,11 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                     if flop_scale_month < 0:
                         flop = flop_per_gw_month[column]
                     else:
-                        flop = flop_per_gw_month[column] * math.exp(log_hardware_growth[column] * flop_scale_month)
+                        hardware = log_hardware_growth[column]
+                        if hardware != month_hardware:  # most scenarios fix the growth: one exp a month
+                            month_hardware = hardware
+                            month_flop_growth = math.exp(hardware * flop_scale_month)
+                        flop = flop_per_gw_month[column] * month_flop_growth
                     model_training_flop[frontier + 1, column] += training_gw * flop
                     # run-off: the demand its last year's growth is measured from
                     if t == base_month:

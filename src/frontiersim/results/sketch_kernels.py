@@ -1,8 +1,8 @@
 """The compiled kernel that fills float sketches (:mod:`frontiersim.results.sketch`).
 
-One pass over a chunk's draws per column: the NaN count, the sum (one
-addition per draw, in the order of the draws), the least and greatest value
-and the bin count, as :meth:`FloatSketch.add_numpy` computes them with whole-array
+One pass over a chunk's draws per column (four columns side by side): the
+NaN count, the sum (one addition per draw, in the order of the draws), the
+least and greatest value and the bin count, as :meth:`FloatSketch.add_numpy` computes them with whole-array
 operations (the reference, ``tests/test_sketch.py``). The bin of a value is
 found as :func:`frontiersim.results.sketch.bin_index` finds it, from the
 bits of its magnitude (``bits``, the same memory read as integers).
@@ -28,36 +28,65 @@ from frontiersim.results.sketch import FIRST_KEY, KEY_SHIFT, LARGEST_MAGNITUDE, 
 _MAGNITUDE_BITS = (1 << 63) - 1
 
 
+@numba.njit(inline="always", nogil=True, error_model="numpy")
+def _add_value(
+    values: Any, bits: Any, draw: int, column: int, counts: Any, total: float, low: float, high: float, missing: int
+) -> tuple[float, float, float, int]:  # pragma: no cover - compiled
+    """One draw's value of one column: its bin counted; the running sum, extremes and NaN count returned."""
+    value = float(values[draw, column])
+    if math.isnan(value):
+        return total, low, high, missing + 1
+    extreme = value + 0.0  # +0.0 for either zero, as the numpy path keeps it
+    magnitude = abs(value)
+    if magnitude < SMALLEST_MAGNITUDE:
+        key = -1
+    elif magnitude >= LARGEST_MAGNITUDE:
+        key = SIGNED_BINS
+    else:
+        key = ((bits[draw, column] & _MAGNITUDE_BITS) >> KEY_SHIFT) - FIRST_KEY
+    index = SIGNED_BINS - key if value < 0 else SIGNED_BINS + 2 + key
+    counts[column, index] += 1
+    return total + value, min(low, extreme), max(high, extreme), missing
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def fill(
     values: Any, bits: Any, first: int, stop: int, counts: Any, sums: Any, nans: Any, minima: Any, maxima: Any
-) -> None:
-    """Add the rows of ``values`` (``(draws, columns)``, ``bits`` its int64 view), columns ``first:stop``."""
+) -> None:  # pragma: no cover - compiled; tested against FloatSketch.add_numpy
+    """Add the rows of ``values`` (``(draws, columns)``, ``bits`` its int64 view), columns ``first:stop``.
+
+    Columns are taken four at a time, draw by draw: each column's sum is
+    still made in the order of the draws, and the four columns' chains of
+    additions, comparisons and counts overlap in the processor (a single
+    column's wait on one another).
+    """
     draws = values.shape[0]
-    for column in range(first, stop):
-        total = sums[column]
-        low = minima[column]
-        high = maxima[column]
-        missing = 0
+    column = first
+    while column + 4 <= stop:
+        c0, c1, c2, c3 = column, column + 1, column + 2, column + 3
+        t0, t1, t2, t3 = sums[c0], sums[c1], sums[c2], sums[c3]
+        l0, l1, l2, l3 = minima[c0], minima[c1], minima[c2], minima[c3]
+        h0, h1, h2, h3 = maxima[c0], maxima[c1], maxima[c2], maxima[c3]
+        m0 = m1 = m2 = m3 = 0
         for draw in range(draws):
-            value = float(values[draw, column])
-            if math.isnan(value):
-                missing += 1
-                continue
-            total += value
-            extreme = value + 0.0  # +0.0 for either zero, as the numpy path keeps it
-            low = min(low, extreme)
-            high = max(high, extreme)
-            magnitude = abs(value)
-            if magnitude < SMALLEST_MAGNITUDE:
-                key = -1
-            elif magnitude >= LARGEST_MAGNITUDE:
-                key = SIGNED_BINS
-            else:
-                key = ((bits[draw, column] & _MAGNITUDE_BITS) >> KEY_SHIFT) - FIRST_KEY
-            index = SIGNED_BINS - key if value < 0 else SIGNED_BINS + 2 + key
-            counts[column, index] += 1
+            t0, l0, h0, m0 = _add_value(values, bits, draw, c0, counts, t0, l0, h0, m0)
+            t1, l1, h1, m1 = _add_value(values, bits, draw, c1, counts, t1, l1, h1, m1)
+            t2, l2, h2, m2 = _add_value(values, bits, draw, c2, counts, t2, l2, h2, m2)
+            t3, l3, h3, m3 = _add_value(values, bits, draw, c3, counts, t3, l3, h3, m3)
+        sums[c0], sums[c1], sums[c2], sums[c3] = t0, t1, t2, t3
+        minima[c0], minima[c1], minima[c2], minima[c3] = l0, l1, l2, l3
+        maxima[c0], maxima[c1], maxima[c2], maxima[c3] = h0, h1, h2, h3
+        nans[c0] += m0
+        nans[c1] += m1
+        nans[c2] += m2
+        nans[c3] += m3
+        column += 4
+    while column < stop:
+        total, low, high, missing = sums[column], minima[column], maxima[column], 0
+        for draw in range(draws):
+            total, low, high, missing = _add_value(values, bits, draw, column, counts, total, low, high, missing)
         sums[column] = total
         minima[column] = low
         maxima[column] = high
         nans[column] += missing
+        column += 1
