@@ -257,6 +257,26 @@ def test_numpy_reference_by_column_ranges(values: NDArray[np.float64], split: st
     assert_same_sketch(pieces, whole)
 
 
+def test_fill_kernel_over_every_column_range() -> None:
+    # The kernel takes columns four at a time from ``first``, then one at a time: catches a group that starts
+    # at 0 instead of ``first``, a group that runs past ``stop``, a column of a group given another's sum,
+    # extremes or NaN count, and the columns before ``first`` or from ``stop`` on being touched. Every range
+    # of 13 columns, with NaN, infinities, zeros of both signs and values of every magnitude.
+    rng = np.random.default_rng(11)
+    base = rng.standard_normal((37, 13)) * 10.0 ** rng.integers(-12, 12, (37, 13))
+    base[rng.random(base.shape) < 0.1] = np.nan
+    base[0, :4] = [np.inf, -np.inf, 0.0, -0.0]
+    for first in range(base.shape[1] + 1):
+        for stop in range(first, base.shape[1] + 1):
+            compiled, reference = FloatSketch(base.shape[1]), FloatSketch(base.shape[1])
+            for sketch in (compiled, reference):  # something in every column already: sums and extremes carry on
+                sketch.add_numpy(np.arange(3.0 * base.shape[1]).reshape(3, -1) - 4.0)
+            arrays = (compiled.counts, compiled.sums, compiled.nan_counts, compiled.minima, compiled.maxima)
+            sketch_kernels.fill(base, base.view(np.int64), first, stop, *arrays)
+            reference.add_numpy(base, first, stop)
+            assert_same_sketch(compiled, reference)
+
+
 def test_float32_and_integer_inputs_are_read_as_float64() -> None:
     # Catches the kernel reading a float32 or int64 chunk's memory as float64 bits.
     rng = np.random.default_rng(5)
