@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 from importlib import metadata
 
 from frontiersim._version import __version__
@@ -82,18 +83,36 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: Per-thread settings: ``threads`` set by :func:`use_one_thread`.
+_THIS_THREAD = threading.local()
+
+
+def use_one_thread() -> None:
+    """Make :func:`compute_threads` 1 in the calling thread, from now on.
+
+    For a thread that runs a whole chunk of draws while other threads run
+    theirs (:func:`frontiersim.simulate.simulate`): its kernels, sampling and
+    sketches then use that thread alone.
+    """
+    _THIS_THREAD.threads = 1
+
+
 def compute_threads() -> int:
     """Threads one run's numerical work may use at once (at least 1).
 
     Returns
     -------
     int
+        1 in a thread that called :func:`use_one_thread`; else
         ``NUMBA_NUM_THREADS`` when it is set to a positive integer (a
         dashboard worker sets it to 1, so that its processes do not share
         cores among more threads than there are cores), else
         :func:`available_cores`. Any other value (empty, zero, negative, not
         an integer) is ignored.
     """
+    here: int | None = getattr(_THIS_THREAD, "threads", None)
+    if here is not None:
+        return here
     given = os.environ.get("NUMBA_NUM_THREADS", "")
     try:
         threads = int(given)

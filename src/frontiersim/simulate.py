@@ -19,7 +19,7 @@ from frontiersim.draws import sampling
 from frontiersim.draws.cache import DEFAULT_CACHE_BYTES, DrawCache
 from frontiersim.draws.sampling import Draws, GivenDraws, SeedLike, sample_given_draws, seed_sequence
 from frontiersim.models.components.procurement import PolicyOverride
-from frontiersim.models.engine import run_chunk
+from frontiersim.models.engine import run_chunk, runs_compiled
 from frontiersim.models.registry import SLOTS, Slot, catalogue, draw_plan
 from frontiersim.results.build import ChunkReduction, ResultAccumulator, kept_outputs, reduce_chunk, result_bytes
 from frontiersim.scenario.loader import scenario_hash
@@ -71,14 +71,24 @@ def memory_estimate_bytes(
     slots: Sequence[Slot] = SLOTS,
     kept: Collection[str] | None = None,
 ) -> int:
-    """Bytes a run is expected to need: its results (all outputs, or the ``kept`` ones) plus one chunk's working memory.
+    """Bytes a run is expected to need: its results (all outputs, or the ``kept`` ones) plus the chunks' working memory.
 
     An estimate.
     """
     parameters = len(draw_plan(scenario, slots).parameter_names)
     results = result_bytes(scenario, draws, keep_monthly, parameters, catalogue(scenario, slots), kept)
+    return results + working_bytes(scenario, draws, chunk_size, slots)
+
+
+def working_bytes(
+    scenario: Scenario, draws: int, chunk_size: int = DEFAULT_CHUNK_SIZE, slots: Sequence[Slot] = SLOTS
+) -> int:
+    """Working memory of the chunks a run in one process simulates at once (one per thread of :func:`_chunk_threads`).
+
+    An estimate.
+    """
     chunk = min(draws, chunk_size) * len(scenario.lab_names) * scenario.horizon_months * CHUNK_BYTES_PER_LAB_DRAW_MONTH
-    return results + chunk
+    return chunk * _chunk_threads(scenario, draws, chunk_size, slots)
 
 
 def memory_problem(
@@ -125,8 +135,9 @@ def summary_memory_problem(
 ) -> str | None:
     """Why a summary run (:func:`simulate_summary`) would not fit in the memory available; None if it fits.
 
-    Its sketches (:func:`~frontiersim.results.summary.sketch_bytes`) and one
-    chunk's working memory: not the draws, which it does not keep.
+    Its sketches (:func:`~frontiersim.results.summary.sketch_bytes`) and the
+    working memory of the chunks it simulates at once (:func:`working_bytes`):
+    not the draws, which it does not keep.
     """
     from frontiersim.results.summary import sketch_bytes  # noqa: PLC0415
 
@@ -135,7 +146,7 @@ def summary_memory_problem(
         return None
     parameters = len(draw_plan(scenario, slots).parameter_names)
     sketches = sketch_bytes(scenario, catalogue(scenario, slots), parameters)
-    chunk = min(draws, chunk_size) * len(scenario.lab_names) * scenario.horizon_months * CHUNK_BYTES_PER_LAB_DRAW_MONTH
+    chunk = working_bytes(scenario, draws, chunk_size, slots)
     if sketches + chunk <= budget:
         return None
     gib = 1024.0**3
@@ -518,6 +529,75 @@ def _check_run(
     _check_draws_cache(scenario, slots, draws_cache, given)
 
 
+#: Chunks per thread from which a run in one process gives each thread whole chunks (:func:`_chunk_threads`).
+MIN_CHUNKS_PER_THREAD = 4
+
+
+def _chunk_threads(scenario: Scenario, draws: int, chunk_size: int, slots: Sequence[Slot] = SLOTS) -> int:
+    """Threads that each run whole chunks at once: :func:`~frontiersim.environment.compute_threads`, or 1.
+
+    A run on the compiled engine of at least :data:`MIN_CHUNKS_PER_THREAD`
+    chunks per thread runs one chunk on each thread at a time: while one
+    thread takes a chunk's procurement decisions or builds its components
+    (numpy and Python, one core), the others run their kernels, which
+    release the GIL (a million draws of 120 months, kept as distributions,
+    took 4.3 s against 5.3 s sharing each chunk's draws,
+    ``benchmarks/bench_kernels.py``). A shorter
+    run, where the last chunks would leave threads idle, shares each chunk's
+    draws among the threads, as does the numpy engine, whose Python steps
+    hold the GIL (whole chunks per thread took the same time and a third
+    more CPU).
+    """
+    threads = environment.compute_threads()
+    if threads == 1 or chunk_count(draws, chunk_size) < MIN_CHUNKS_PER_THREAD * threads:
+        return 1
+    return threads if runs_compiled(scenario, slots) else 1
+
+
+def _simulate_on_threads(
+    scenario: Scenario,
+    bounds: Iterator[tuple[int, int]],
+    root: np.random.SeedSequence,
+    keep_monthly: bool,
+    policy: PolicyOverride,
+    slots: Sequence[Slot],
+    given: GivenDraws | None,
+    draws_cache: DrawCache | None,
+    kept: Collection[str] | None,
+    results: ChunkSink,
+    progress: Callable[[int], None] | None,
+    threads: int,
+) -> None:
+    """Simulate ``threads`` chunks at once, each sampled and run on one thread; hand them to ``results`` in order.
+
+    Each chunk's numbers are those of a run on one thread (every draw is
+    stepped alone; :func:`~frontiersim.environment.use_one_thread`), and
+    the chunks reach ``results`` in the order of the draws, so the run is
+    identical whatever the thread count. At most ``threads + 1`` chunks are
+    held at once.
+    """
+
+    def one(start: int, stop: int) -> ChunkReduction:
+        results.fault_in(start, stop)
+        views = results.monthly_views(start, stop) if keep_monthly else None
+        return simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views, given, draws_cache, kept)
+
+    with ThreadPoolExecutor(
+        max_workers=threads, thread_name_prefix="frontiersim-chunk", initializer=environment.use_one_thread
+    ) as pool:
+        pending: deque[Future[ChunkReduction]] = deque()
+        try:
+            for bound in bounds:
+                pending.append(pool.submit(one, *bound))
+                if len(pending) > threads:
+                    _collect(pending.popleft(), results, progress)
+            while pending:
+                _collect(pending.popleft(), results, progress)
+        finally:
+            for future in pending:  # after an error: chunks not started are not run
+                future.cancel()
+
+
 def _run_chunks(
     scenario: Scenario,
     draws: int,
@@ -536,6 +616,23 @@ def _run_chunks(
     """Simulate every chunk, here or on ``workers`` processes; hand each to ``results`` in the order of the draws."""
     bounds = _chunk_bounds(draws, chunk_size)  # lazily: a huge draw count costs nothing before the checks
     if workers == 1 or draws <= chunk_size:
+        threads = _chunk_threads(scenario, draws, chunk_size, slots) if workers == 1 else 1
+        if threads > 1:
+            _simulate_on_threads(
+                scenario,
+                bounds,
+                root,
+                keep_monthly,
+                policy,
+                slots,
+                given,
+                draws_cache,
+                kept,
+                results,
+                progress,
+                threads,
+            )
+            return
         _simulate_here(scenario, bounds, root, keep_monthly, policy, slots, given, draws_cache, kept, results, progress)
         return
     context = multiprocessing.get_context("spawn")

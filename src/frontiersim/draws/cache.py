@@ -26,6 +26,7 @@ libraries offer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable
 
 import numpy as np
@@ -81,6 +82,8 @@ class DrawCache:
         self.hits = 0
         self.misses = 0
         self._chunks: dict[tuple[Hashable, int, int], Draws] = {}
+        # Chunks of one run are sampled on several threads at once: the counts and the bound are kept under a lock.
+        self._lock = threading.Lock()
 
     def draws(self, start: int, stop: int, seed: SeedLike) -> Draws:
         """Draws ``start:stop`` of ``seed``: the kept chunk, else sampled (and kept while the bound allows).
@@ -90,26 +93,31 @@ class DrawCache:
         """
         root = seed_sequence(seed)
         key = (seed_key(root), start, stop)
-        kept = self._chunks.get(key)
-        if kept is not None:
-            self.hits += 1
-            return kept
-        self.misses += 1
+        with self._lock:
+            kept = self._chunks.get(key)
+            if kept is not None:
+                self.hits += 1
+                return kept
+            self.misses += 1
         sampled = sample_draws(self.scenario, start, stop, root, self.plan)
         size = sum(values.nbytes for values in (*sampled.parameters.values(), *sampled.shocks.values()))
-        if self.bytes_kept + size > self.max_bytes:
-            return sampled
-        kept = Draws(
-            sampled.start,
-            sampled.stop,
-            {name: _read_only(values) for name, values in sampled.parameters.items()},
-            {name: _read_only(values) for name, values in sampled.shocks.items()},
-        )
-        self._chunks[key] = kept
-        self.bytes_kept += size
+        with self._lock:
+            if key in self._chunks:  # sampled on another thread meanwhile: the same numbers, kept once
+                return self._chunks[key]
+            if self.bytes_kept + size > self.max_bytes:
+                return sampled
+            kept = Draws(
+                sampled.start,
+                sampled.stop,
+                {name: _read_only(values) for name, values in sampled.parameters.items()},
+                {name: _read_only(values) for name, values in sampled.shocks.items()},
+            )
+            self._chunks[key] = kept
+            self.bytes_kept += size
         return kept
 
     def clear(self) -> None:
         """Forget every kept chunk (the counts of hits and misses stay)."""
-        self._chunks.clear()
-        self.bytes_kept = 0
+        with self._lock:
+            self._chunks.clear()
+            self.bytes_kept = 0

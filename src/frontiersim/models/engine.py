@@ -234,6 +234,17 @@ def _run(
     return ChunkOutput(layout, outputs, by_month, by_year, final)
 
 
+def runs_compiled(scenario: Scenario, slots: Sequence[Slot] = SLOTS, engine: str | None = None) -> bool:
+    """Whether :func:`run_chunk` steps ``scenario``'s months in the compiled kernels (``engine`` as it takes it).
+
+    Read from the component classes the scenario selects, before any is built.
+    """
+    chosen = chosen_engine(engine)
+    if chosen == "numpy" or not numba_available():
+        return False
+    return uncovered(assemble(scenario, slots), catalogue(scenario, slots)) is None
+
+
 def _run_compiled(
     setup: Setup,
     components: Sequence[Component],

@@ -121,9 +121,10 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def uncovered(components: Sequence[Component], outputs: Catalogue) -> str | None:
-    """Why the compiled engine cannot run these components, or None if it can."""
-    roles = {type(component).role: type(component) for component in components}
+def uncovered(components: Sequence[Component | type[Component]], outputs: Catalogue) -> str | None:
+    """Why the compiled engine cannot run these components (built, or their classes), or None if it can."""
+    kinds = [component if isinstance(component, type) else type(component) for component in components]
+    roles = {kind.role: kind for kind in kinds}
     if len(roles) != len(components) or set(roles) != set(_COVERED):
         return f"components {sorted(roles)} differ from the built-in {sorted(_COVERED)}"
     for role, kind in roles.items():
