@@ -7,6 +7,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -328,16 +329,46 @@ def simulate_range(
     return reduce_chunk(output, start, stop, draws.parameters, keep_monthly, kept)
 
 
+@dataclass(frozen=True)
+class _Chunks:
+    """What every chunk of one run is simulated with: all of :func:`simulate_range`'s arguments but its bounds."""
+
+    scenario: Scenario
+    root: np.random.SeedSequence
+    keep_monthly: bool
+    policy: PolicyOverride
+    slots: Sequence[Slot]
+    given: GivenDraws | None
+    draws_cache: DrawCache | None
+    kept: Collection[str] | None
+
+    def draws(self, start: int, stop: int) -> Draws:
+        """Draws ``start:stop``, sampled (or taken from the cache, or the design of experiments)."""
+        return chunk_draws(self.scenario, start, stop, self.root, self.slots, self.given, self.draws_cache)
+
+    def simulate(
+        self, start: int, stop: int, monthly_out: Mapping[str, FloatArray] | None = None, draws: Draws | None = None
+    ) -> ChunkReduction:
+        """Chunk ``start:stop`` simulated and reduced (:func:`simulate_range`)."""
+        return simulate_range(
+            self.scenario,
+            start,
+            stop,
+            self.root,
+            self.keep_monthly,
+            self.policy,
+            self.slots,
+            monthly_out,
+            self.given,
+            self.draws_cache,
+            self.kept,
+            draws,
+        )
+
+
 def _simulate_here(
-    scenario: Scenario,
+    chunks: _Chunks,
     bounds: Iterator[tuple[int, int]],
-    root: np.random.SeedSequence,
-    keep_monthly: bool,
-    policy: PolicyOverride,
-    slots: Sequence[Slot],
-    given: GivenDraws | None,
-    draws_cache: DrawCache | None,
-    kept: Collection[str] | None,
     results: ChunkSink,
     progress: Callable[[int], None] | None,
 ) -> None:
@@ -351,18 +382,15 @@ def _simulate_here(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frontiersim-sampling") as sampler:
 
         def sampled(bound: tuple[int, int]) -> tuple[tuple[int, int], Future[Draws], Future[None]]:
-            draws = sampler.submit(chunk_draws, scenario, *bound, root, slots, given, draws_cache)
-            return bound, draws, sampler.submit(results.fault_in, *bound)
+            return bound, sampler.submit(chunks.draws, *bound), sampler.submit(results.fault_in, *bound)
 
         pending: tuple[tuple[int, int], Future[Draws], Future[None]] | None = sampled(next(bounds))
         while pending is not None:
             (start, stop), future, mapped = pending
             upcoming = next(bounds, None)
             pending = None if upcoming is None else sampled(upcoming)
-            views = results.monthly_views(start, stop) if keep_monthly else None
-            chunk = simulate_range(
-                scenario, start, stop, root, keep_monthly, policy, slots, views, kept=kept, draws=future.result()
-            )
+            views = results.monthly_views(start, stop) if chunks.keep_monthly else None
+            chunk = chunks.simulate(start, stop, views, draws=future.result())
             mapped.result()  # its rows are written only once the mapping thread is done with them
             results.add(chunk)
             if progress is not None:
@@ -555,15 +583,8 @@ def _chunk_threads(scenario: Scenario, draws: int, chunk_size: int, slots: Seque
 
 
 def _simulate_on_threads(
-    scenario: Scenario,
+    chunks: _Chunks,
     bounds: Iterator[tuple[int, int]],
-    root: np.random.SeedSequence,
-    keep_monthly: bool,
-    policy: PolicyOverride,
-    slots: Sequence[Slot],
-    given: GivenDraws | None,
-    draws_cache: DrawCache | None,
-    kept: Collection[str] | None,
     results: ChunkSink,
     progress: Callable[[int], None] | None,
     threads: int,
@@ -579,8 +600,7 @@ def _simulate_on_threads(
 
     def one(start: int, stop: int) -> ChunkReduction:
         results.fault_in(start, stop)
-        views = results.monthly_views(start, stop) if keep_monthly else None
-        return simulate_range(scenario, start, stop, root, keep_monthly, policy, slots, views, given, draws_cache, kept)
+        return chunks.simulate(start, stop, results.monthly_views(start, stop) if chunks.keep_monthly else None)
 
     with ThreadPoolExecutor(
         max_workers=threads, thread_name_prefix="frontiersim-chunk", initializer=environment.use_one_thread
@@ -616,24 +636,12 @@ def _run_chunks(
     """Simulate every chunk, here or on ``workers`` processes; hand each to ``results`` in the order of the draws."""
     bounds = _chunk_bounds(draws, chunk_size)  # lazily: a huge draw count costs nothing before the checks
     if workers == 1 or draws <= chunk_size:
+        chunks = _Chunks(scenario, root, keep_monthly, policy, slots, given, draws_cache, kept)
         threads = _chunk_threads(scenario, draws, chunk_size, slots) if workers == 1 else 1
         if threads > 1:
-            _simulate_on_threads(
-                scenario,
-                bounds,
-                root,
-                keep_monthly,
-                policy,
-                slots,
-                given,
-                draws_cache,
-                kept,
-                results,
-                progress,
-                threads,
-            )
-            return
-        _simulate_here(scenario, bounds, root, keep_monthly, policy, slots, given, draws_cache, kept, results, progress)
+            _simulate_on_threads(chunks, bounds, results, progress, threads)
+        else:
+            _simulate_here(chunks, bounds, results, progress)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
