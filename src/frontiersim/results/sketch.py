@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,6 +222,64 @@ class FloatSketch:
         if self.draws > MAX_DRAWS:
             raise OverflowError(f"a sketch holds at most {MAX_DRAWS:,} draws, got {self.draws:,}")
 
+    def state(self) -> dict[str, NDArray[Any]]:
+        """What the sketch holds, to be saved (see :meth:`from_state`).
+
+        Its non-zero bins as ``column``, ``bin`` and ``count`` triples, and
+        each column's ``sum``, ``nan_count``, ``min`` and ``max``.
+        """
+        column, bins = np.nonzero(self.counts)
+        return {
+            "column": column.astype(np.int32),
+            "bin": bins.astype(np.int32),
+            "count": self.counts[column, bins],
+            "sum": self.sums,
+            "nan_count": self.nan_counts,
+            "min": self.minima,
+            "max": self.maxima,
+        }
+
+    @classmethod
+    def from_state(cls, columns: int, draws: int, state: Mapping[str, NDArray[Any]]) -> FloatSketch:
+        """The sketch of ``draws`` draws whose :meth:`state` was saved.
+
+        Raises
+        ------
+        ValueError
+            If the state is not one a sketch of ``columns`` columns and
+            ``draws`` draws can hold: a field missing or of the wrong length, a
+            bin or column out of range, a negative count, or counts and NaN
+            counts that do not add up to the draws in every column.
+        """
+        missing = sorted({"column", "bin", "count", "sum", "nan_count", "min", "max"} - set(state))
+        if missing:
+            raise ValueError(f"a saved sketch lacks {', '.join(missing)}")
+        for name in ("sum", "nan_count", "min", "max"):
+            if np.shape(state[name]) != (columns,):
+                raise ValueError(
+                    f"a saved sketch has {name} of shape {np.shape(state[name])}: expected {columns} columns"
+                )
+        column = np.asarray(state["column"], dtype=np.int64)
+        bins = np.asarray(state["bin"], dtype=np.int64)
+        counts = np.asarray(state["count"], dtype=np.int64)
+        if not column.shape == bins.shape == counts.shape or column.ndim != 1:
+            raise ValueError("a saved sketch's columns, bins and counts differ in length")
+        if column.size and (column.min() < 0 or column.max() >= columns or bins.min() < 0 or bins.max() >= BINS):
+            raise ValueError(f"a saved sketch has a bin outside its {columns} columns of {BINS} bins")
+        if np.any(counts < 0):
+            raise ValueError("a saved sketch has a negative count")
+        sketch = cls(columns)
+        np.add.at(sketch.counts, (column, bins), counts.astype(COUNT_DTYPE))
+        sketch.sums = np.array(state["sum"], dtype=np.float64)
+        sketch.nan_counts = np.array(state["nan_count"], dtype=np.int64)
+        sketch.minima = np.array(state["min"], dtype=np.float64)
+        sketch.maxima = np.array(state["max"], dtype=np.float64)
+        sketch.draws = draws
+        held = sketch.counts.sum(axis=1, dtype=np.int64) + sketch.nan_counts
+        if np.any(held != draws):
+            raise ValueError(f"a saved sketch counts {int(held.min()):,} to {int(held.max()):,} draws, not {draws:,}")
+        return sketch
+
     def valid_counts(self) -> IntArray:
         """Non-NaN values of each column."""
         return self.draws - self.nan_counts
@@ -320,6 +378,27 @@ class IntegerSketch:
             self.counts[column, :width] += np.bincount(block[:, column] - self.lowest, minlength=width)
         self.sums += block.sum(axis=0)
         self.draws += block.shape[0]
+
+    def state(self) -> dict[str, NDArray[Any]]:
+        """What the sketch holds, to be saved: its ``counts`` (one per column and value) and ``sum`` per column."""
+        return {"counts": self.counts, "sum": self.sums}
+
+    @classmethod
+    def from_state(cls, columns: int, draws: int, state: Mapping[str, NDArray[Any]], lowest: int = -1) -> IntegerSketch:
+        """The sketch of ``draws`` draws whose :meth:`state` was saved (a ValueError if it cannot be one)."""
+        missing = sorted({"counts", "sum"} - set(state))
+        if missing:
+            raise ValueError(f"a saved integer sketch lacks {', '.join(missing)}")
+        counts = np.array(state["counts"], dtype=np.int64)
+        if counts.ndim != 2 or counts.shape[0] != columns or np.shape(state["sum"]) != (columns,):
+            raise ValueError(f"a saved integer sketch has counts of shape {counts.shape}: expected {columns} columns")
+        if np.any(counts < 0) or np.any(counts.sum(axis=1) != draws):
+            raise ValueError(f"a saved integer sketch's counts do not add up to {draws:,} draws in every column")
+        sketch = cls(columns, lowest)
+        sketch.counts = counts
+        sketch.sums = np.array(state["sum"], dtype=np.int64)
+        sketch.draws = draws
+        return sketch
 
     def values(self) -> IntArray:
         """The value of each count's position."""

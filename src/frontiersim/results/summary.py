@@ -12,10 +12,15 @@ within 0.39% (:mod:`~frontiersim.results.sketch`), month counts exactly.
 What it cannot answer is what needs the draws themselves: correlations
 (drivers, sensitivity), per-draw tables, and statistics conditional on
 something other than surviving the horizon.
+
+:meth:`SummaryResult.save` keeps the sketches themselves beside the
+statistics (non-zero bins only: a few MB for the default scenario), and
+:meth:`SummaryResult.from_netcdf` reopens the run from them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +44,10 @@ FloatArray = NDArray[np.float64]
 DATASET_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 #: Final outputs also sketched over the draws in which the lab survives the horizon.
 SURVIVOR_OUTPUTS = ("obligations_after_horizon_usd",)
+#: The netCDF group of ``distributions.nc`` that holds the sketches themselves (:meth:`SummaryResult.from_netcdf`).
+SKETCH_GROUP = "sketches"
+#: Version of the sketches' layout in that group.
+SKETCH_FORMAT = 1
 
 
 def sketch_bytes(scenario: Scenario, outputs: Catalogue, parameters: int) -> int:
@@ -160,7 +169,8 @@ class SummaryAccumulator:
 class SummaryResult:
     """Distributions over draws of every per-draw output of a run, without the draws.
 
-    Made by :func:`frontiersim.simulate_summary`. Shares (P(ruin)) and
+    Made by :func:`frontiersim.simulate_summary`, or reopened from a saved
+    run by :meth:`from_netcdf`. Shares (P(ruin)) and
     month quantiles are exact; means are sums made in the order of the draws
     (equal to a full run's to about 1e-15, relative); quantiles of float
     outputs are within 0.39% of the exact ones (:mod:`~frontiersim.results.sketch`).
@@ -332,18 +342,129 @@ class SummaryResult:
 
     # -- export -------------------------------------------------------------
     def save(self, folder: str | Path) -> list[Path]:
-        """Save ``distributions.nc`` (:meth:`to_dataset`), ``summary.csv``, ``run.json`` and ``scenario.toml``.
+        """Save ``distributions.nc``, ``summary.csv``, ``run.json`` and ``scenario.toml``.
 
-        Every file is written to a temporary name and renamed into place.
+        ``distributions.nc`` holds the statistics of :meth:`to_dataset` and,
+        in its group ``sketches``, the sketches themselves
+        (:meth:`sketch_dataset`), from which :meth:`from_netcdf` reopens the
+        run. Every file is written to a temporary name and renamed into place.
         """
         from frontiersim.atomic import atomic_write_with  # noqa: PLC0415
         from frontiersim.results.result import save_run_files  # noqa: PLC0415
 
         folder = Path(folder)
-        dataset = self.to_dataset()
         path = folder / "distributions.nc"
-        atomic_write_with(path, lambda tmp: dataset.to_netcdf(tmp, engine="h5netcdf"))
+        atomic_write_with(path, self.to_netcdf)
         return [path, *save_run_files(folder, self.attrs, self.summary())]
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Write :meth:`to_dataset` and, in the group ``sketches``, :meth:`sketch_dataset` to ``path``."""
+        self.to_dataset().to_netcdf(path, engine="h5netcdf")
+        self.sketch_dataset().to_netcdf(path, mode="a", group=SKETCH_GROUP, engine="h5netcdf")
+
+    def _every_sketch(self) -> list[tuple[str, Sketch]]:
+        """Every sketch under the name it is saved as: outputs, ``survivors.<output>`` and ``input.<stream>``."""
+        return [
+            *self.sketches.items(),
+            *((f"survivors.{name}", sketch) for name, sketch in self.survivors.items()),
+            *((f"input.{name}", sketch) for name, sketch in self.parameters.items()),
+        ]
+
+    def sketch_dataset(self) -> xr.Dataset:
+        """The sketches themselves, as :meth:`from_netcdf` reads them back.
+
+        For each sketch ``name`` (an output, ``survivors.<output>`` or
+        ``input.<stream>``): a float sketch's non-zero bins as
+        ``name.column``, ``name.bin`` and ``name.count``, and its
+        ``name.sum``, ``name.nan_count``, ``name.min`` and ``name.max`` per
+        column (:meth:`FloatSketch.state`); an integer sketch's
+        ``name.counts`` and ``name.sum``. The run's attributes are kept
+        whole, as JSON, in the attribute ``run_json``.
+        """
+        import xarray as xr  # noqa: PLC0415
+
+        data_vars: dict[str, object] = {}
+        for name, sketch in self._every_sketch():
+            for field, values in sketch.state().items():
+                if isinstance(sketch, IntegerSketch):
+                    dims: tuple[str, ...] = (
+                        (f"{name}.columns",) if field == "sum" else (f"{name}.columns", f"{name}.values")
+                    )
+                else:
+                    dims = (f"{name}.nonzero",) if field in ("column", "bin", "count") else (f"{name}.columns",)
+                data_vars[f"{name}.{field}"] = (dims, values)
+        attrs = {
+            "sketch_format": SKETCH_FORMAT,
+            "draws": self.draws,
+            "inputs": json.dumps(list(self.parameters)),
+            "run_json": json.dumps(self.attrs, default=str),
+        }
+        return xr.Dataset(data_vars=data_vars, attrs=attrs)
+
+    @classmethod
+    def from_netcdf(cls, path: str | Path, scenario: Scenario | None = None) -> SummaryResult:
+        """Reopen a summary run saved by :meth:`save` (its ``distributions.nc``): every statistic can be asked again.
+
+        Parameters
+        ----------
+        path : str or Path
+        scenario : Scenario, optional
+            The run's scenario; by default the one whose text the run
+            recorded. Pass it for a scenario changed in code after it was
+            read (its recorded text is then the file's, not the run's).
+
+        Raises
+        ------
+        ValueError
+            If the file holds no sketches (written by another program, or
+            by frontiersim before it saved them), or sketches that do not
+            fit the scenario's outputs, labs and years.
+        """
+        import xarray as xr  # noqa: PLC0415
+
+        from frontiersim.scenario.loader import parse_scenario_text  # noqa: PLC0415
+
+        try:
+            with xr.open_dataset(path, engine="h5netcdf", group=SKETCH_GROUP) as opened:
+                stored = opened.load()
+        except OSError as error:
+            raise ValueError(
+                f"{path} holds no sketches ({error}): only the statistics it lists can be read; "
+                "`frontiersim rerun` makes the run again"
+            ) from error
+        if stored.attrs.get("sketch_format") != SKETCH_FORMAT:
+            raise ValueError(
+                f"{path}: sketches of format {stored.attrs.get('sketch_format')!r}, expected {SKETCH_FORMAT}"
+            )
+        attrs: dict[str, object] = json.loads(str(stored.attrs["run_json"]))
+        draws = int(stored.attrs["draws"])
+        if scenario is None:
+            scenario = parse_scenario_text(str(attrs["scenario_toml"]), source=str(path))
+        accumulator = SummaryAccumulator(scenario, draws, json.loads(str(stored.attrs["inputs"])))
+        result = cls(accumulator, attrs)
+        saved = {str(name).rsplit(".", 1)[0] for name in stored.data_vars}
+        expected = {name for name, _ in result._every_sketch()}
+        if saved != expected:
+            difference = sorted(saved ^ expected)[:6]
+            raise ValueError(
+                f"{path}: the saved sketches do not fit the scenario's outputs (differing: {', '.join(difference)}); "
+                "pass the run's own scenario"
+            )
+        for name, sketch in result._every_sketch():
+            fields = {
+                str(key).rsplit(".", 1)[1]: stored[key].values
+                for key in stored.data_vars
+                if str(key).rsplit(".", 1)[0] == name
+            }
+            try:
+                if isinstance(sketch, IntegerSketch):
+                    restored: Sketch = IntegerSketch.from_state(sketch.columns, draws, fields, sketch.lowest)
+                else:
+                    restored = FloatSketch.from_state(sketch.columns, draws, fields)
+            except ValueError as error:
+                raise ValueError(f"{path}: sketch {name!r}: {error}") from error
+            _replace_sketch(result, name, restored)
+        return result
 
     def to_dataset(self, quantiles: Sequence[float] = DATASET_QUANTILES) -> xr.Dataset:
         """The run's statistics as a labelled :class:`xarray.Dataset`.
@@ -386,6 +507,18 @@ class SummaryResult:
             data_vars[f"input.{name}"] = (("statistic",), table[:, 0], input_attrs(name, extra))
         kept_attrs: dict[str, object] = {k: v for k, v in self.attrs.items() if isinstance(v, str | int | float)}
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs={**kept_attrs, "kind": "summary over draws"})
+
+
+def _replace_sketch(result: SummaryResult, name: str, sketch: Sketch) -> None:
+    """Put ``sketch`` in place of the one ``result`` holds under the saved ``name``."""
+    if name.startswith("survivors.") and name.removeprefix("survivors.") in result.survivors:
+        assert isinstance(sketch, FloatSketch)
+        result.survivors[name.removeprefix("survivors.")] = sketch
+    elif name.startswith("input.") and name.removeprefix("input.") in result.parameters:
+        assert isinstance(sketch, FloatSketch)
+        result.parameters[name.removeprefix("input.")] = sketch
+    else:
+        result.sketches[name] = sketch
 
 
 def _extremes(sketch: Sketch) -> tuple[FloatArray, FloatArray, FloatArray]:
