@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 import frontiersim as fs
+from frontiersim.cli.main import main as cli_main
+from frontiersim.environment import SettingError
 from frontiersim.models import fused
 from frontiersim.models.components.base import Setup
 from frontiersim.models.engine import ChunkOutput, run_chunk
@@ -125,9 +127,41 @@ def test_uncovered_names_the_component_the_kernels_lack() -> None:
 
 def test_an_unknown_engine_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(fused.ENGINE_VARIABLE, "fortran")
-    with pytest.raises(ValueError, match="engine must be one of auto, numba, numpy, got 'fortran'"):
+    with pytest.raises(SettingError, match="FRONTIERSIM_ENGINE='fortran': expected one of auto, numba, numpy"):
         fused.chosen_engine()
     assert fused.chosen_engine("numpy") == "numpy"
+    monkeypatch.delenv(fused.ENGINE_VARIABLE)
+    with pytest.raises(ValueError, match="engine must be one of auto, numba, numpy, got 'fortran'") as raised:
+        fused.chosen_engine("fortran")  # an argument, not the environment: no variable to name
+    assert not isinstance(raised.value, SettingError)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "arguments"),
+    [
+        ("FRONTIERSIM_ENGINE", "fortran", ["run", "default", "--draws", "200", "--no-save", "--no-store"]),
+        (
+            "FRONTIERSIM_SKETCH_ENGINE",
+            "fortran",
+            ["run", "default", "--draws", "200", "--no-save", "--no-store", "--no-draws"],
+        ),
+    ],
+)
+def test_the_command_line_refuses_an_unknown_engine_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Any,
+    variable: str,
+    value: str,
+    arguments: list[str],
+) -> None:
+    # Exit code 2 and the variable, its value and what it takes, without a traceback.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    assert cli_main(arguments) == 2
+    error = capsys.readouterr().err
+    assert f"{variable}='{value}': expected one of" in error
+    assert "Traceback" not in error
 
 
 def _yearly(result: fs.SimulationResult) -> dict[str, np.ndarray[Any, Any]]:

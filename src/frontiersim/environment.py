@@ -17,6 +17,14 @@ from frontiersim._version import __version__
 #: The environment variable that chooses the engine (:func:`frontiersim.models.fused.chosen_engine`).
 ENGINE_VARIABLE = "FRONTIERSIM_ENGINE"
 
+
+class SettingError(ValueError):
+    """An environment variable of frontiersim's (``FRONTIERSIM_ENGINE``, ...) set to a value it does not take.
+
+    The command line reports it as bad input (exit code 2), in one line.
+    """
+
+
 #: Distributions whose versions can change a run's numbers (or how it is stored and read).
 NUMERICAL_PACKAGES = ("numpy", "scipy", "pandas", "xarray", "pyarrow", "duckdb", "numba")
 

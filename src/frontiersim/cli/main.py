@@ -60,6 +60,7 @@ from frontiersim.cli.common import (
     default_out_dir,
     resolve_scenario,
 )
+from frontiersim.environment import SettingError
 from frontiersim.models.ranges import ModelRangeError
 from frontiersim.scenario.errors import did_you_mean
 
@@ -164,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
     except ModelRangeError as error:  # a scenario whose values together overflow: bad input, said once
+        return bad_input(str(error))
+    except SettingError as error:  # FRONTIERSIM_ENGINE and the like set to a value they do not take
         return bad_input(str(error))
 
 

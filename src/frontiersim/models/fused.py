@@ -111,7 +111,9 @@ def chosen_engine(engine: str | None = None) -> Engine:
     for known in ENGINES:
         if name == known:
             return known
-    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {name!r} (from {ENGINE_VARIABLE})")
+    if engine is not None:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {name!r}")
+    raise environment.SettingError(f"{ENGINE_VARIABLE}={name!r}: expected one of {', '.join(ENGINES)}")
 
 
 def numba_available() -> bool:

@@ -443,7 +443,7 @@ def sketch_engine() -> str:
     """How float sketches are filled: ``FRONTIERSIM_SKETCH_ENGINE`` (``numba`` by default, or ``numpy``)."""
     engine = os.environ.get(SKETCH_ENGINE_VARIABLE, "") or "numba"
     if engine not in ("numba", "numpy"):
-        raise ValueError(f"{SKETCH_ENGINE_VARIABLE}={engine!r}: expected 'numba' or 'numpy'")
+        raise environment.SettingError(f"{SKETCH_ENGINE_VARIABLE}={engine!r}: expected one of numba, numpy")
     return engine
 
 
