@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from frontiersim.models.catalogue import Catalogue, OutputSpec
 from frontiersim.models.registry import catalogue
 from frontiersim.results.build import ChunkReduction, input_attrs, lab_position, model_labels, trailing_shape
-from frontiersim.results.sketch import FLOAT_COLUMN_BYTES, FloatSketch, IntegerSketch, Sketch, add_chunk
+from frontiersim.results.sketch import COUNT_DTYPE, FLOAT_COLUMN_BYTES, FloatSketch, IntegerSketch, Sketch, add_chunk
 from frontiersim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -371,35 +371,76 @@ class SummaryResult:
         ]
 
     def sketch_dataset(self) -> xr.Dataset:
-        """The sketches themselves, as :meth:`from_netcdf` reads them back.
+        """The sketches themselves, packed into a few arrays, as :meth:`from_netcdf` reads them back.
 
-        For each sketch ``name`` (an output, ``survivors.<output>`` or
-        ``input.<stream>``): a float sketch's non-zero bins as
-        ``name.column``, ``name.bin`` and ``name.count``, and its
-        ``name.sum``, ``name.nan_count``, ``name.min`` and ``name.max`` per
-        column (:meth:`FloatSketch.state`); an integer sketch's
-        ``name.counts`` and ``name.sum``. The run's attributes are kept
-        whole, as JSON, in the attribute ``run_json``.
+        Float sketches (coordinate ``float_sketch``: outputs,
+        ``survivors.<output>`` and ``input.<stream>``) lie one after another:
+        their columns along ``float_column`` (``float_sketch_columns`` each;
+        ``sum``, ``nan_count``, ``min`` and ``max``) and their non-zero bins
+        along ``nonzero`` (``float_sketch_nonzero`` each; ``nonzero_column``,
+        a position along ``float_column``, ``nonzero_bin`` and
+        ``nonzero_count``), as :meth:`FloatSketch.state` gives them. Integer
+        sketches (coordinate ``integer_sketch``): ``integer_counts`` along
+        ``integer_column`` and ``integer_value`` (each sketch's first
+        ``integer_sketch_values``, zeros beyond) and ``integer_sum``. The run's
+        attributes are kept whole, as JSON, in the attribute ``run_json``.
         """
         import xarray as xr  # noqa: PLC0415
 
-        data_vars: dict[str, object] = {}
-        for name, sketch in self._every_sketch():
-            for field, values in sketch.state().items():
-                if isinstance(sketch, IntegerSketch):
-                    dims: tuple[str, ...] = (
-                        (f"{name}.columns",) if field == "sum" else (f"{name}.columns", f"{name}.values")
-                    )
-                else:
-                    dims = (f"{name}.nonzero",) if field in ("column", "bin", "count") else (f"{name}.columns",)
-                data_vars[f"{name}.{field}"] = (dims, values)
+        floats = [(name, sketch) for name, sketch in self._every_sketch() if isinstance(sketch, FloatSketch)]
+        integers = [(name, sketch) for name, sketch in self._every_sketch() if isinstance(sketch, IntegerSketch)]
+        states = [sketch.state() for _, sketch in floats]
+        offsets = np.cumsum([0, *(sketch.columns for _, sketch in floats)])[:-1]
+        width = max((sketch.counts.shape[1] for _, sketch in integers), default=1)
+        counts = np.zeros((sum(sketch.columns for _, sketch in integers), width), dtype=np.int64)
+        rows = np.cumsum([0, *(sketch.columns for _, sketch in integers)])
+        for (_, sketch), row in zip(integers, rows, strict=False):
+            counts[row : row + sketch.columns, : sketch.counts.shape[1]] = sketch.counts
+
+        def joined(field: str, dtype: type) -> NDArray[Any]:
+            return np.concatenate([np.asarray(state[field], dtype=dtype) for state in states] or [np.zeros(0, dtype)])
+
+        data_vars: dict[str, object] = {
+            "float_sketch_columns": (
+                "float_sketch",
+                np.array([sketch.columns for _, sketch in floats], dtype=np.int64),
+            ),
+            "float_sketch_nonzero": (
+                "float_sketch",
+                np.array([state["count"].size for state in states], dtype=np.int64),
+            ),
+            "sum": ("float_column", joined("sum", np.float64)),
+            "nan_count": ("float_column", joined("nan_count", np.int64)),
+            "min": ("float_column", joined("min", np.float64)),
+            "max": ("float_column", joined("max", np.float64)),
+            "nonzero_column": (
+                "nonzero",
+                np.concatenate(
+                    [state["column"] + np.int32(offset) for state, offset in zip(states, offsets, strict=True)]
+                    or [np.zeros(0, np.int32)]
+                ),
+            ),
+            "nonzero_bin": ("nonzero", joined("bin", np.int32)),
+            "nonzero_count": ("nonzero", joined("count", COUNT_DTYPE)),
+            "integer_sketch_columns": (
+                "integer_sketch",
+                np.array([sketch.columns for _, sketch in integers], dtype=np.int64),
+            ),
+            "integer_sketch_values": (
+                "integer_sketch",
+                np.array([sketch.counts.shape[1] for _, sketch in integers], dtype=np.int64),
+            ),
+            "integer_counts": (("integer_column", "integer_value"), counts),
+            "integer_sum": ("integer_column", np.concatenate([s.sums for _, s in integers] or [np.zeros(0, np.int64)])),
+        }
+        coords = {"float_sketch": [name for name, _ in floats], "integer_sketch": [name for name, _ in integers]}
         attrs = {
             "sketch_format": SKETCH_FORMAT,
             "draws": self.draws,
             "inputs": json.dumps(list(self.parameters)),
             "run_json": json.dumps(self.attrs, default=str),
         }
-        return xr.Dataset(data_vars=data_vars, attrs=attrs)
+        return xr.Dataset(data_vars=data_vars, coords=coords, attrs=attrs)
 
     @classmethod
     def from_netcdf(cls, path: str | Path, scenario: Scenario | None = None) -> SummaryResult:
@@ -418,7 +459,7 @@ class SummaryResult:
         ValueError
             If the file holds no sketches (written by another program, or
             by frontiersim before it saved them), or sketches that do not
-            fit the scenario's outputs, labs and years.
+            fit the scenario's outputs, labs and years, or a damaged sketch.
         """
         import xarray as xr  # noqa: PLC0415
 
@@ -440,27 +481,47 @@ class SummaryResult:
         draws = int(stored.attrs["draws"])
         if scenario is None:
             scenario = parse_scenario_text(str(attrs["scenario_toml"]), source=str(path))
-        accumulator = SummaryAccumulator(scenario, draws, json.loads(str(stored.attrs["inputs"])))
-        result = cls(accumulator, attrs)
-        saved = {str(name).rsplit(".", 1)[0] for name in stored.data_vars}
+        result = cls(SummaryAccumulator(scenario, draws, json.loads(str(stored.attrs["inputs"]))), attrs)
+        floats = [str(name) for name in stored["float_sketch"].values]
+        integers = [str(name) for name in stored["integer_sketch"].values]
         expected = {name for name, _ in result._every_sketch()}
-        if saved != expected:
-            difference = sorted(saved ^ expected)[:6]
+        if set(floats) | set(integers) != expected:
+            difference = sorted((set(floats) | set(integers)) ^ expected)[:6]
             raise ValueError(
                 f"{path}: the saved sketches do not fit the scenario's outputs (differing: {', '.join(difference)}); "
                 "pass the run's own scenario"
             )
-        for name, sketch in result._every_sketch():
-            fields = {
-                str(key).rsplit(".", 1)[1]: stored[key].values
-                for key in stored.data_vars
-                if str(key).rsplit(".", 1)[0] == name
+        states: dict[str, dict[str, NDArray[Any]]] = {}
+        column_ends = np.cumsum(stored["float_sketch_columns"].values)
+        nonzero_ends = np.cumsum(stored["float_sketch_nonzero"].values)
+        for name, column_end, columns, nonzero_end, nonzero in zip(
+            floats,
+            column_ends,
+            stored["float_sketch_columns"].values,
+            nonzero_ends,
+            stored["float_sketch_nonzero"].values,
+            strict=True,
+        ):
+            at, entries = slice(column_end - columns, column_end), slice(nonzero_end - nonzero, nonzero_end)
+            states[name] = {field: stored[field].values[at] for field in ("sum", "nan_count", "min", "max")}
+            states[name]["column"] = stored["nonzero_column"].values[entries] - (column_end - columns)
+            states[name]["bin"] = stored["nonzero_bin"].values[entries]
+            states[name]["count"] = stored["nonzero_count"].values[entries]
+        row = 0
+        for name, columns, values in zip(
+            integers, stored["integer_sketch_columns"].values, stored["integer_sketch_values"].values, strict=True
+        ):
+            states[name] = {
+                "counts": stored["integer_counts"].values[row : row + columns, :values],
+                "sum": stored["integer_sum"].values[row : row + columns],
             }
+            row += columns
+        for name, sketch in result._every_sketch():
             try:
                 if isinstance(sketch, IntegerSketch):
-                    restored: Sketch = IntegerSketch.from_state(sketch.columns, draws, fields, sketch.lowest)
+                    restored: Sketch = IntegerSketch.from_state(sketch.columns, draws, states[name], sketch.lowest)
                 else:
-                    restored = FloatSketch.from_state(sketch.columns, draws, fields)
+                    restored = FloatSketch.from_state(sketch.columns, draws, states[name])
             except ValueError as error:
                 raise ValueError(f"{path}: sketch {name!r}: {error}") from error
             _replace_sketch(result, name, restored)
