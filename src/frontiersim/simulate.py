@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections import deque
@@ -635,25 +636,22 @@ def _run_chunks(
 ) -> None:
     """Simulate every chunk, here or on ``workers`` processes; hand each to ``results`` in the order of the draws."""
     bounds = _chunk_bounds(draws, chunk_size)  # lazily: a huge draw count costs nothing before the checks
+    chunks = _Chunks(scenario, root, keep_monthly, policy, slots, given, draws_cache, kept)
     if workers == 1 or draws <= chunk_size:
-        chunks = _Chunks(scenario, root, keep_monthly, policy, slots, given, draws_cache, kept)
-        threads = _chunk_threads(scenario, draws, chunk_size, slots) if workers == 1 else 1
+        threads = _chunk_threads(scenario, draws, chunk_size, slots)  # 1 for a single chunk
         if threads > 1:
             _simulate_on_threads(chunks, bounds, results, progress, threads)
         else:
             _simulate_here(chunks, bounds, results, progress)
         return
+    in_workers = dataclasses.replace(chunks, draws_cache=None)  # the cache is this process's
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # At most two chunks per worker are in flight, so finished chunks
         # waiting to be copied in stay few and memory stays bounded.
         pending: deque[Future[ChunkReduction]] = deque()
         for start, stop in bounds:
-            pending.append(
-                pool.submit(
-                    simulate_range, scenario, start, stop, root, keep_monthly, policy, slots, None, given, kept=kept
-                )
-            )
+            pending.append(pool.submit(in_workers.simulate, start, stop))
             if len(pending) >= 2 * workers:
                 _collect(pending.popleft(), results, progress)
         while pending:

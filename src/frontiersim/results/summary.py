@@ -362,12 +362,15 @@ class SummaryResult:
         self.to_dataset().to_netcdf(path, engine="h5netcdf")
         self.sketch_dataset().to_netcdf(path, mode="a", group=SKETCH_GROUP, engine="h5netcdf")
 
-    def _every_sketch(self) -> list[tuple[str, Sketch]]:
-        """Every sketch under the name it is saved as: outputs, ``survivors.<output>`` and ``input.<stream>``."""
+    def _every_sketch(self) -> list[tuple[str, dict[str, Any], str]]:
+        """Every sketch as (the name it is saved as, the dict holding it, its key there).
+
+        Outputs under their names, then ``survivors.<output>`` and ``input.<stream>``.
+        """
         return [
-            *self.sketches.items(),
-            *((f"survivors.{name}", sketch) for name, sketch in self.survivors.items()),
-            *((f"input.{name}", sketch) for name, sketch in self.parameters.items()),
+            *((name, self.sketches, name) for name in self.sketches),
+            *((f"survivors.{name}", self.survivors, name) for name in self.survivors),
+            *((f"input.{name}", self.parameters, name) for name in self.parameters),
         ]
 
     def sketch_dataset(self) -> xr.Dataset:
@@ -387,51 +390,36 @@ class SummaryResult:
         """
         import xarray as xr  # noqa: PLC0415
 
-        floats = [(name, sketch) for name, sketch in self._every_sketch() if isinstance(sketch, FloatSketch)]
-        integers = [(name, sketch) for name, sketch in self._every_sketch() if isinstance(sketch, IntegerSketch)]
+        every = [(name, holder[key]) for name, holder, key in self._every_sketch()]
+        floats = [(name, sketch) for name, sketch in every if isinstance(sketch, FloatSketch)]
+        integers = [(name, sketch) for name, sketch in every if isinstance(sketch, IntegerSketch)]
         states = [sketch.state() for _, sketch in floats]
-        offsets = np.cumsum([0, *(sketch.columns for _, sketch in floats)])[:-1]
-        width = max((sketch.counts.shape[1] for _, sketch in integers), default=1)
-        counts = np.zeros((sum(sketch.columns for _, sketch in integers), width), dtype=np.int64)
-        rows = np.cumsum([0, *(sketch.columns for _, sketch in integers)])
-        for (_, sketch), row in zip(integers, rows, strict=False):
-            counts[row : row + sketch.columns, : sketch.counts.shape[1]] = sketch.counts
-
-        def joined(field: str, dtype: type) -> NDArray[Any]:
-            return np.concatenate([np.asarray(state[field], dtype=dtype) for state in states] or [np.zeros(0, dtype)])
-
+        float_columns = [sketch.columns for _, sketch in floats]
+        integer_columns = [sketch.columns for _, sketch in integers]
+        counts = np.zeros((sum(integer_columns), max((s.counts.shape[1] for _, s in integers), default=1)), np.int64)
+        for (_, sketch), rows in zip(integers, _runs(integer_columns), strict=True):
+            counts[rows, : sketch.counts.shape[1]] = sketch.counts
         data_vars: dict[str, object] = {
-            "float_sketch_columns": (
-                "float_sketch",
-                np.array([sketch.columns for _, sketch in floats], dtype=np.int64),
-            ),
-            "float_sketch_nonzero": (
-                "float_sketch",
-                np.array([state["count"].size for state in states], dtype=np.int64),
-            ),
-            "sum": ("float_column", joined("sum", np.float64)),
-            "nan_count": ("float_column", joined("nan_count", np.int64)),
-            "min": ("float_column", joined("min", np.float64)),
-            "max": ("float_column", joined("max", np.float64)),
+            "float_sketch_columns": ("float_sketch", np.array(float_columns, dtype=np.int64)),
+            "float_sketch_nonzero": ("float_sketch", np.array([st["count"].size for st in states], dtype=np.int64)),
+            **{
+                field: ("float_column", _joined([st[field] for st in states], dtype)) for field, dtype in _COLUMN_FIELDS
+            },
             "nonzero_column": (
                 "nonzero",
-                np.concatenate(
-                    [state["column"] + np.int32(offset) for state, offset in zip(states, offsets, strict=True)]
-                    or [np.zeros(0, np.int32)]
+                _joined(
+                    [st["column"] + at.start for st, at in zip(states, _runs(float_columns), strict=True)], np.int32
                 ),
             ),
-            "nonzero_bin": ("nonzero", joined("bin", np.int32)),
-            "nonzero_count": ("nonzero", joined("count", COUNT_DTYPE)),
-            "integer_sketch_columns": (
-                "integer_sketch",
-                np.array([sketch.columns for _, sketch in integers], dtype=np.int64),
-            ),
+            "nonzero_bin": ("nonzero", _joined([st["bin"] for st in states], np.int32)),
+            "nonzero_count": ("nonzero", _joined([st["count"] for st in states], COUNT_DTYPE)),
+            "integer_sketch_columns": ("integer_sketch", np.array(integer_columns, dtype=np.int64)),
             "integer_sketch_values": (
                 "integer_sketch",
                 np.array([sketch.counts.shape[1] for _, sketch in integers], dtype=np.int64),
             ),
             "integer_counts": (("integer_column", "integer_value"), counts),
-            "integer_sum": ("integer_column", np.concatenate([s.sums for _, s in integers] or [np.zeros(0, np.int64)])),
+            "integer_sum": ("integer_column", _joined([sketch.sums for _, sketch in integers], np.int64)),
         }
         coords = {"float_sketch": [name for name, _ in floats], "integer_sketch": [name for name, _ in integers]}
         attrs = {
@@ -484,7 +472,8 @@ class SummaryResult:
         result = cls(SummaryAccumulator(scenario, draws, json.loads(str(stored.attrs["inputs"]))), attrs)
         floats = [str(name) for name in stored["float_sketch"].values]
         integers = [str(name) for name in stored["integer_sketch"].values]
-        expected = {name for name, _ in result._every_sketch()}
+        every = result._every_sketch()
+        expected = {name for name, _, _ in every}
         if set(floats) | set(integers) != expected:
             difference = sorted((set(floats) | set(integers)) ^ expected)[:6]
             raise ValueError(
@@ -492,39 +481,35 @@ class SummaryResult:
                 "pass the run's own scenario"
             )
         states: dict[str, dict[str, NDArray[Any]]] = {}
-        column_ends = np.cumsum(stored["float_sketch_columns"].values)
-        nonzero_ends = np.cumsum(stored["float_sketch_nonzero"].values)
-        for name, column_end, columns, nonzero_end, nonzero in zip(
+        for name, at, entries in zip(
             floats,
-            column_ends,
-            stored["float_sketch_columns"].values,
-            nonzero_ends,
-            stored["float_sketch_nonzero"].values,
+            _runs(stored["float_sketch_columns"].values),
+            _runs(stored["float_sketch_nonzero"].values),
             strict=True,
         ):
-            at, entries = slice(column_end - columns, column_end), slice(nonzero_end - nonzero, nonzero_end)
-            states[name] = {field: stored[field].values[at] for field in ("sum", "nan_count", "min", "max")}
-            states[name]["column"] = stored["nonzero_column"].values[entries] - (column_end - columns)
+            states[name] = {field: stored[field].values[at] for field, _ in _COLUMN_FIELDS}
+            states[name]["column"] = stored["nonzero_column"].values[entries] - at.start
             states[name]["bin"] = stored["nonzero_bin"].values[entries]
             states[name]["count"] = stored["nonzero_count"].values[entries]
-        row = 0
-        for name, columns, values in zip(
-            integers, stored["integer_sketch_columns"].values, stored["integer_sketch_values"].values, strict=True
+        for name, rows, values in zip(
+            integers,
+            _runs(stored["integer_sketch_columns"].values),
+            stored["integer_sketch_values"].values,
+            strict=True,
         ):
             states[name] = {
-                "counts": stored["integer_counts"].values[row : row + columns, :values],
-                "sum": stored["integer_sum"].values[row : row + columns],
+                "counts": stored["integer_counts"].values[rows, :values],
+                "sum": stored["integer_sum"].values[rows],
             }
-            row += columns
-        for name, sketch in result._every_sketch():
+        for name, holder, key in every:
+            sketch = holder[key]
             try:
                 if isinstance(sketch, IntegerSketch):
-                    restored: Sketch = IntegerSketch.from_state(sketch.columns, draws, states[name], sketch.lowest)
+                    holder[key] = IntegerSketch.from_state(sketch.columns, draws, states[name], sketch.lowest)
                 else:
-                    restored = FloatSketch.from_state(sketch.columns, draws, states[name])
+                    holder[key] = FloatSketch.from_state(sketch.columns, draws, states[name])
             except ValueError as error:
                 raise ValueError(f"{path}: sketch {name!r}: {error}") from error
-            _replace_sketch(result, name, restored)
         return result
 
     def to_dataset(self, quantiles: Sequence[float] = DATASET_QUANTILES) -> xr.Dataset:
@@ -570,16 +555,30 @@ class SummaryResult:
         return xr.Dataset(data_vars=data_vars, coords=coords, attrs={**kept_attrs, "kind": "summary over draws"})
 
 
-def _replace_sketch(result: SummaryResult, name: str, sketch: Sketch) -> None:
-    """Put ``sketch`` in place of the one ``result`` holds under the saved ``name``."""
-    if name.startswith("survivors.") and name.removeprefix("survivors.") in result.survivors:
-        assert isinstance(sketch, FloatSketch)
-        result.survivors[name.removeprefix("survivors.")] = sketch
-    elif name.startswith("input.") and name.removeprefix("input.") in result.parameters:
-        assert isinstance(sketch, FloatSketch)
-        result.parameters[name.removeprefix("input.")] = sketch
-    else:
-        result.sketches[name] = sketch
+#: Per-column fields of a float sketch's state, saved one column after another, and their types.
+_COLUMN_FIELDS: tuple[tuple[str, type], ...] = (
+    ("sum", np.float64),
+    ("nan_count", np.int64),
+    ("min", np.float64),
+    ("max", np.float64),
+)
+
+
+def _runs(sizes: Sequence[int] | NDArray[np.int64]) -> list[slice]:
+    """Where each of consecutive runs of ``sizes`` items lies when they are laid one after another.
+
+    Examples
+    --------
+    >>> _runs([2, 0, 3])
+    [slice(0, 2, None), slice(2, 2, None), slice(2, 5, None)]
+    """
+    ends = np.cumsum(np.asarray(sizes, dtype=np.int64))
+    return [slice(int(end - size), int(end)) for end, size in zip(ends, sizes, strict=True)]
+
+
+def _joined(arrays: Sequence[NDArray[Any]], dtype: type) -> NDArray[Any]:
+    """``arrays`` laid one after another as ``dtype`` (an empty array for none)."""
+    return np.concatenate([np.asarray(array, dtype=dtype) for array in arrays] or [np.zeros(0, dtype)])
 
 
 def _extremes(sketch: Sketch) -> tuple[FloatArray, FloatArray, FloatArray]:
