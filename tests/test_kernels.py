@@ -206,3 +206,21 @@ def test_freed_memory_is_kept_once_per_process_on_glibc() -> None:
     first = fused.keep_freed_memory()
     assert fused.keep_freed_memory() is first
     assert first == (platform.libc_ver()[0] == "glibc" and os.environ.get("FRONTIERSIM_KEEP_FREED_MEMORY", "1") != "0")
+
+
+def test_first_year_reference_factors_follow_each_column_and_are_computed_again_where_it_changes() -> None:
+    """The first year's factors of each column, whatever the columns before it (mutation: keep the first column's)."""
+    from frontiersim.models import fused_kernels  # noqa: PLC0415 (numba)
+
+    references = np.array([10.0, 10.0, 3.0, 3.0, np.nan, np.nan, 10.0, 1.0, 0.5, 0.5])
+    factors = np.empty((12, references.size))
+    fused_kernels.first_year_reference_factors(references, factors)
+    months = np.arange(12)[:, None]
+    with np.errstate(invalid="ignore"):
+        expected = references[None, :] ** ((months - 12) / 12.0)
+    np.testing.assert_allclose(factors, expected, rtol=1e-15)
+    assert np.isnan(factors[:, 4:6]).all()
+    np.testing.assert_array_equal(factors[:, 6], factors[:, 0])
+    assert factors[0, 2] == pytest.approx(1 / 3)
+    empty = np.empty((12, 0))
+    fused_kernels.first_year_reference_factors(np.empty(0), empty)

@@ -375,6 +375,9 @@ def run_fused(
         "flop_per_gw_month": _per_column(cohorts.flop_per_gw_month, columns, float),
         "log_hardware_growth": _per_column(cohorts.log_hardware_growth, columns, float),
     }
+    reference = fixed["reference_growth_per_year"] if finance.growth_matters else np.empty(0)
+    first_year_factor = np.empty((12, reference.shape[0]))  # read only where growth matters
+    kernels.first_year_reference_factors(reference, first_year_factor)
     raise_uniforms = _memoized(  # (labs, draws, months), contiguous
         setup.draws, "raise_uniforms", scenario, lambda: _writable(finance.raise_uniforms_by_lab())
     )
@@ -409,6 +412,7 @@ def run_fused(
             fixed["min_interval_months"],
             fixed["success_probability"],
             fixed["reference_growth_per_year"],
+            first_year_factor,
             fixed["growth_elasticity"],
             finance.growth_matters,
             raise_uniforms,

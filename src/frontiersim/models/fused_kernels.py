@@ -33,6 +33,10 @@ Hand-written because the model is this project's own: no library holds it.
 ``max`` do not, so :func:`_minimum` and :func:`_maximum` restate numpy's rule.
 The two engines may differ in the last bit of ``exp`` and ``pow`` (numpy
 may use its own vectorized versions), nowhere else.
+The month kernel indexes its arrays with unsigned integers (``np.uint64``):
+numba gives a signed index the negative-index wraparound of Python, a
+comparison and an addition on every read and write, which took a tenth of
+the kernel's time.
 Kernels are compiled with ``error_model="numpy"`` (a division by zero gives
 inf or NaN, as in numpy, instead of raising) and cached on disk
 (``cache=True``, in ``__pycache__`` beside this file, or in
@@ -117,6 +121,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     min_interval_months: Any,
     success_probability: Any,
     reference_growth_per_year: Any,
+    first_year_factor: Any,
     growth_elasticity: Any,
     use_growth: bool,
     raise_uniforms: Any,
@@ -149,6 +154,8 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     ``opening_demand``, the per-model books, ``base_demand`` and
     ``last_demand``) are updated in place. ``committed_gw`` and
     ``committed_usd`` are month ``t0``'s commitments when ``decided``.
+    ``first_year_factor`` is :func:`first_year_reference_factors` of
+    ``reference_growth_per_year``.
     ``market_demand`` is month-major ``(months, draws)``, ``raise_uniforms``
     draw-major ``(labs, draws, months)`` and the book's schedules ``(months,
     labs, draws)``.
@@ -173,35 +180,37 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
     for first in range(first_draw, stop_draw, DRAWS_PER_BLOCK):
         stop = min(first + DRAWS_PER_BLOCK, stop_draw)
         for t in range(t0, t1):
-            frontier = frontier_index[t]
+            month = np.uint64(t)  # unsigned indices: numba adds no negative-index wraparound to their addresses
+            frontier = np.uint64(frontier_index[month])
+            next_model = frontier + np.uint64(1)
             flop_scale_month = -1.0 if t == 0 else t / 12.0
             if yearly:
-                row = t // 12
+                row = np.uint64(t // 12)
                 replace = t % 12 == 0
                 keep_last = t % 12 == 11
             else:
-                row = t
+                row = month
                 replace = True
                 keep_last = True
             year_end = yearly and keep_last
-            # A month's hardware growth and reference growth factors, computed again only when a column's
-            # parameter differs from the column before (NaN never equals itself: computed every time).
+            # A month's hardware growth factor, computed again only when a column's growth differs from the
+            # column before (NaN never equals itself: computed every time).
             month_hardware = math.nan
             month_flop_growth = 1.0
-            month_reference = math.nan
-            month_reference_factor = 1.0
-            for draw in range(first, stop):
-                market = market_demand[t, draw]
-                for lab in range(labs):
-                    column = draw * labs + lab
+            for draw_index in range(first, stop):
+                draw = np.uint64(draw_index)
+                market = market_demand[month, draw]
+                for lab_index in range(labs):
+                    lab = np.uint64(lab_index)
+                    column = np.uint64(draw_index * labs + lab_index)
                     is_alive = alive[column]
                     # market: the lab's share of demand
                     demand = market if labs == 1 else market * share[column]
                     margin = gross_margin[column]
                     # procurement: what is under contract
                     if is_alive:
-                        capacity = book_capacity[t, lab, draw]
-                        payment = book_payment[t, lab, draw]
+                        capacity = book_capacity[month, lab, draw]
+                        payment = book_payment[month, lab, draw]
                     else:
                         capacity = 0.0
                         payment = 0.0
@@ -241,15 +250,11 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                     growth = 0.0
                     if use_growth:
                         seen = demand if is_alive else 0.0
-                        slot = t % 12
+                        slot = np.uint64(t % 12)
                         if t == 0:
                             opening_demand[column] = seen
                         if t < 12:
-                            reference = reference_growth_per_year[column]
-                            if reference != month_reference:  # as above: one power a month when it is fixed
-                                month_reference = reference
-                                month_reference_factor = reference ** ((t - 12) / 12.0)
-                            year_ago = opening_demand[column] * month_reference_factor
+                            year_ago = opening_demand[column] * first_year_factor[month, column]
                         else:
                             year_ago = demand_history[slot, column]
                         if year_ago > 0:
@@ -291,7 +296,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                             else:
                                 size = _minimum(max_usd[column], revenue_multiple[column] * served)
                                 probability = success_probability[column]
-                        closes = attempt and raise_uniforms[lab, draw, t] < probability
+                        closes = attempt and raise_uniforms[lab, draw, month] < probability
                         raised = size if closes else 0.0
                         if closes and raised > 0:
                             months_since_raise[column] = 0
@@ -305,7 +310,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                     # cohorts: the frontier model earns, the next one is trained
                     model_revenue[frontier, column] += revenue
                     model_inference_cost[frontier, column] += inference_cost
-                    model_training_cost[frontier + 1, column] += training_cost
+                    model_training_cost[next_model, column] += training_cost
                     if flop_scale_month < 0:
                         flop = flop_per_gw_month[column]
                     else:
@@ -314,7 +319,7 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                             month_hardware = hardware
                             month_flop_growth = math.exp(hardware * flop_scale_month)
                         flop = flop_per_gw_month[column] * month_flop_growth
-                    model_training_flop[frontier + 1, column] += training_gw * flop
+                    model_training_flop[next_model, column] += training_gw * flop
                     # run-off: the demand its last year's growth is measured from
                     if t == base_month:
                         base_demand[column] = demand
@@ -340,6 +345,30 @@ def month_segment(  # noqa: PLR0912  # pragma: no cover - compiled; tested again
                         for k in range(out.shape[2]):
                             if mean[k]:
                                 out[row, column, k] /= 12.0
+
+
+@numba.njit(**_JIT)
+def first_year_reference_factors(reference_growth_per_year: Any, out: Any) -> None:  # pragma: no cover - compiled
+    r"""``out[t, column] = reference_growth_per_year[column] ** ((t - 12) / 12)``, months ``t`` of the first year.
+
+    In the first year a lab's trailing growth is measured against its
+    opening demand grown back a year at the reference growth
+    (:meth:`~frontiersim.models.components.finance.Finance.step`). The
+    powers are computed again only where a column's reference differs from
+    the column before (most scenarios fix it), in a loop of their own: in
+    the month kernel the compiler made the power unconditional, one call per
+    draw-month of the first year.
+    """
+    factors = np.empty(12)
+    previous = math.nan
+    for column in range(reference_growth_per_year.shape[0]):
+        reference = reference_growth_per_year[column]
+        if reference != previous:  # NaN never equals itself: computed again
+            previous = reference
+            for t in range(12):
+                factors[t] = reference ** ((t - 12) / 12.0)
+        for t in range(12):
+            out[t, column] = factors[t]
 
 
 @numba.njit(**_JIT)
