@@ -405,41 +405,43 @@ def growth_demand_by_month(  # pragma: no cover - compiled; tested against Growt
         log_room = np.empty(size)
         walk = np.zeros(size)
         for j in range(size):
-            draw = first + j
-            log_growth[j] = math.log(growth_per_year[draw])
-            log_rho = math.log(persistence_per_year[draw])
+            draw_index = first + j
+            log_growth[j] = math.log(growth_per_year[draw_index])
+            log_rho = math.log(persistence_per_year[draw_index])
             flat[j] = abs(log_rho) < 1e-12
             safe[j] = 1.0 if flat[j] else log_rho
-            scale[j] = volatility_per_sqrt_year[draw] / root_twelve
-            level = initial_usd_per_year[draw]
+            scale[j] = volatility_per_sqrt_year[draw_index] / root_twelve
+            level = initial_usd_per_year[draw_index]
             log_room[j] = 0.0 if level == 0.0 else log_ceiling - math.log(level)
         # months outer, draws inner: each month's row of ``out`` is written as one contiguous run
         for t in range(months):
+            month = np.uint64(t)  # unsigned indices, as in month_segment
             # The path's shape, (rho^tau - 1) / ln rho, is the same for draws with the same delay and
             # persistence (most scenarios fix both): it is computed again only when they change.
             shape_delay = math.nan
             shape_safe = math.nan
             shape_flat = False
             shape = 0.0
-            for j in range(size):
-                draw = first + j
+            for lane_index in range(size):
+                lane = np.uint64(lane_index)  # the draw's place in the block
+                draw = np.uint64(first + lane_index)
                 delay = delay_months[draw]
-                if delay != shape_delay or safe[j] != shape_safe or flat[j] != shape_flat:
+                if delay != shape_delay or safe[lane] != shape_safe or flat[lane] != shape_flat:
                     years = _maximum(t - delay, 0.0) / 12.0
-                    shape = years if flat[j] else math.expm1(years * safe[j]) / safe[j]
+                    shape = years if flat[lane] else math.expm1(years * safe[lane]) / safe[lane]
                     shape_delay = delay
-                    shape_safe = safe[j]
-                    shape_flat = flat[j]
-                log_path = log_growth[j] * shape
+                    shape_safe = safe[lane]
+                    shape_flat = flat[lane]
+                log_path = log_growth[lane] * shape
                 if t > 0:
-                    walk[j] += log_shocks[draw, t]
-                log_factor = log_path + walk[j] * scale[j]
+                    walk[lane] += log_shocks[draw, month]
+                log_factor = log_path + walk[lane] * scale[lane]
                 level = initial_usd_per_year[draw]
                 if log_factor == 0.0 or level == 0.0:
                     capped = level
                 else:
-                    capped = level * math.exp(_minimum(log_factor, log_room[j]))
-                out[t, draw] = _minimum(capped, ceiling_usd_per_year)
+                    capped = level * math.exp(_minimum(log_factor, log_room[lane]))
+                out[month, draw] = _minimum(capped, ceiling_usd_per_year)
 
 
 @numba.njit(**_JIT)

@@ -22,15 +22,18 @@ import math
 from typing import Any
 
 import numba
+import numpy as np
 
 from frontiersim.results.sketch import FIRST_KEY, KEY_SHIFT, SIGNED_BINS
 
 _MAGNITUDE_BITS = (1 << 63) - 1
+#: An array index: numba adds no negative-index wraparound to an unsigned one.
+Index = int | np.uint64
 
 
 @numba.njit(inline="always", nogil=True, error_model="numpy")
 def _add_value(
-    values: Any, bits: Any, draw: int, column: int, counts: Any, total: float, low: float, high: float, missing: int
+    values: Any, bits: Any, draw: Index, column: Index, counts: Any, total: float, low: float, high: float, missing: int
 ) -> tuple[float, float, float, int]:  # pragma: no cover - compiled
     """One draw's value of one column: its bin counted; the running sum, extremes and NaN count returned."""
     value = float(values[draw, column])
@@ -64,12 +67,13 @@ def fill(
     draws = values.shape[0]
     column = first
     while column + 4 <= stop:
-        c0, c1, c2, c3 = column, column + 1, column + 2, column + 3
+        c0, c1, c2, c3 = np.uint64(column), np.uint64(column + 1), np.uint64(column + 2), np.uint64(column + 3)
         t0, t1, t2, t3 = sums[c0], sums[c1], sums[c2], sums[c3]
         l0, l1, l2, l3 = minima[c0], minima[c1], minima[c2], minima[c3]
         h0, h1, h2, h3 = maxima[c0], maxima[c1], maxima[c2], maxima[c3]
         m0 = m1 = m2 = m3 = 0
-        for draw in range(draws):
+        for draw_index in range(draws):
+            draw = np.uint64(draw_index)  # unsigned: numba adds no negative-index wraparound
             t0, l0, h0, m0 = _add_value(values, bits, draw, c0, counts, t0, l0, h0, m0)
             t1, l1, h1, m1 = _add_value(values, bits, draw, c1, counts, t1, l1, h1, m1)
             t2, l2, h2, m2 = _add_value(values, bits, draw, c2, counts, t2, l2, h2, m2)
@@ -84,7 +88,8 @@ def fill(
         column += 4
     while column < stop:
         total, low, high, missing = sums[column], minima[column], maxima[column], 0
-        for draw in range(draws):
+        for draw_index in range(draws):
+            draw = np.uint64(draw_index)
             total, low, high, missing = _add_value(values, bits, draw, column, counts, total, low, high, missing)
         sums[column] = total
         minima[column] = low
